@@ -1,0 +1,66 @@
+// A bridge: one BullMQ worker per team queue, a shared SSH pool, and an orderly close:
+// stop claiming, let running tasks finish, close connections.
+import { type Logger, type MachineRecord, createLogger, parseInput } from '@rediacc/core';
+import { createRedis, getMachine, getTeam, TASK_QUEUE, teamPrefix, waitReady } from '@rediacc/queue';
+import { Worker } from 'bullmq';
+import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
+import { SshPool } from './ssh-pool.js';
+import { taskProcessor } from './task-processor.js';
+
+export interface Bridge {
+  readonly config: BridgeConfig;
+  /** Stops claiming, waits for running tasks, closes connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startBridge(input: BridgeConfigInput, options: { logger?: Logger } = {}): Promise<Bridge> {
+  const config = parseInput(bridgeConfigSchema, input, 'bridge configuration');
+  const logger = (options.logger ?? createLogger({ name: 'bridge' })).child({ bridge: config.name });
+  const redis = createRedis(config.redisUrl, 'worker');
+  try {
+    await waitReady(redis, config.redisUrl);
+    // A bridge for a team that does not exist would wait forever on an empty queue: say so at start.
+    for (const team of config.teams) await getTeam(redis, team);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const pool = new SshPool(config);
+  const machines = new Map<string, { record: MachineRecord; expires: number }>();
+  const machine = async (team: string, name: string): Promise<MachineRecord> => {
+    const key = `${team}/${name}`;
+    const hit = machines.get(key);
+    if (hit && hit.expires > Date.now()) return hit.record;
+    const record = await getMachine(redis, team, name);
+    machines.set(key, { record, expires: Date.now() + config.registryTtlMs });
+    return record;
+  };
+  const processor = taskProcessor({ config, pool, machine, logger });
+  const workers = config.teams.map((team) => {
+    const worker = new Worker(TASK_QUEUE, processor, {
+      connection: redis,
+      prefix: teamPrefix(team),
+      concurrency: config.batchSize,
+      name: config.name,
+    });
+    worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  logger.info({ teams: config.teams, batchSize: config.batchSize }, 'bridge started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    close() {
+      closing ??= (async () => {
+        logger.info('bridge stopping: no new tasks, waiting for running ones');
+        await Promise.all(workers.map((w) => w.close()));
+        pool.close();
+        await redis.quit().catch(() => redis.disconnect());
+        logger.info('bridge stopped');
+      })();
+      return closing;
+    },
+  };
+}

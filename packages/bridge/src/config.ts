@@ -1,0 +1,29 @@
+// The bridge's configuration, validated once at start. `batchSize` is the docs' tuning knob
+// ("increase batch_size in the bridge configuration"): tasks each team worker holds at once.
+import { hostname } from 'node:os';
+import { teamNameSchema } from '@rediacc/core';
+import { z } from 'zod';
+
+export const bridgeConfigSchema = z
+  .object({
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'redisUrl must start with redis:// or rediss://'),
+    teams: z.array(teamNameSchema).min(1, 'a bridge serves at least one team (--team NAME[,NAME…])'),
+    batchSize: z.number().int().min(1, 'batch size must be at least 1').max(1_000, 'batch size must be at most 1000').default(10),
+    name: z
+      .string()
+      .min(1)
+      .default(() => `${hostname()}-${process.pid}`),
+    outputCapBytes: z.number().int().min(1_024).default(1024 * 1024),
+    connectTimeoutMs: z.number().int().min(100).default(10_000),
+    keepaliveIntervalMs: z.number().int().min(0).default(10_000),
+    keepaliveCountMax: z.number().int().min(1).default(3),
+    channelsPerConnection: z.number().int().min(1).max(10).default(5),
+    maxConnectionsPerMachine: z.number().int().min(1).max(64).default(4),
+    failFastMs: z.number().int().min(0).default(2_000),
+    /** How long registry lookups (machine records) are cached. */
+    registryTtlMs: z.number().int().min(0).default(5_000),
+  })
+  .strict();
+
+export type BridgeConfigInput = z.input<typeof bridgeConfigSchema>;
+export type BridgeConfig = z.output<typeof bridgeConfigSchema>;

@@ -1,0 +1,141 @@
+// One authenticated SSH connection to a machine, with a count of channels in flight. Host keys are
+// checked against the pinned fingerprint before authentication; a mismatch refuses to connect.
+import { readFile } from 'node:fs/promises';
+import { RdcError } from '@rediacc/core';
+import { Client, type ClientChannel } from 'ssh2';
+import { fingerprintOf } from './host-key.js';
+import { openSocket } from './socket.js';
+
+export interface SshTarget {
+  /** `team/name`, for messages and logs. */
+  label: string;
+  host: string;
+  port: number;
+  user: string;
+  keyFile: string;
+  hostKeyFingerprint: string;
+}
+
+export interface ConnectionOptions {
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+  channelsPerConnection: number;
+}
+
+/** Raised when the server refuses a channel (past MaxSessions, in practice from ~6 in flight): try again. */
+export class ChannelRefusedError extends Error {}
+
+export class SshConnection {
+  inFlight = 0;
+  /** Channels this connection may hold at once; lowered when the server refuses opens. */
+  capacity: number;
+  alive = true;
+  private readonly closeHandlers: (() => void)[] = [];
+
+  private constructor(
+    private readonly client: Client,
+    options: ConnectionOptions,
+  ) {
+    this.capacity = options.channelsPerConnection;
+    const onGone = () => {
+      if (!this.alive) return;
+      this.alive = false;
+      for (const handler of this.closeHandlers) handler();
+    };
+    client.on('close', onGone);
+    client.on('end', onGone);
+    client.on('error', onGone);
+  }
+
+  static async open(target: SshTarget, options: ConnectionOptions): Promise<SshConnection> {
+    const privateKey = await readKey(target);
+    const sock = await openSocket(target.host, target.port, options.connectTimeoutMs);
+    const client = new Client();
+    let mismatch: string | undefined;
+    return new Promise<SshConnection>((resolve, reject) => {
+      const fail = (error: Error & { level?: string }) => {
+        sock.destroy();
+        reject(connectError(target, error, mismatch));
+      };
+      client.once('error', fail);
+      client.once('ready', () => {
+        client.off('error', fail);
+        resolve(new SshConnection(client, options));
+      });
+      client.connect({
+        sock,
+        username: target.user,
+        privateKey,
+        readyTimeout: options.connectTimeoutMs,
+        keepaliveInterval: options.keepaliveIntervalMs,
+        keepaliveCountMax: options.keepaliveCountMax,
+        hostVerifier: (key: Buffer) => {
+          const seen = fingerprintOf(key);
+          if (seen === target.hostKeyFingerprint) return true;
+          mismatch = seen;
+          return false;
+        },
+      });
+    });
+  }
+
+  onClose(handler: () => void): void {
+    this.closeHandlers.push(handler);
+  }
+
+  exec(command: string): Promise<ClientChannel> {
+    return new Promise<ClientChannel>((resolve, reject) => {
+      if (!this.alive) {
+        reject(new ChannelRefusedError('connection closed'));
+        return;
+      }
+      try {
+        this.client.exec(command, (error, channel) => {
+          if (!error) resolve(channel);
+          else if (/open failed|No response from server|Not connected/i.test(error.message)) {
+            reject(new ChannelRefusedError(error.message));
+          } else reject(error);
+        });
+      } catch (error) {
+        // ssh2 throws synchronously when the connection is already gone.
+        reject(new ChannelRefusedError(error instanceof Error ? error.message : String(error)));
+      }
+    });
+  }
+
+  close(): void {
+    this.alive = false;
+    this.client.end();
+  }
+}
+
+async function readKey(target: SshTarget): Promise<Buffer> {
+  try {
+    return await readFile(target.keyFile);
+  } catch (error) {
+    throw new RdcError('RDC_KEY_FILE', `cannot read key file ${target.keyFile} of machine ${target.label}`, {
+      cause: error,
+    });
+  }
+}
+
+function connectError(target: SshTarget, error: Error & { level?: string }, mismatch: string | undefined): RdcError {
+  const where = `${target.label} (${target.user}@${target.host}:${target.port})`;
+  if (mismatch) {
+    return new RdcError(
+      'RDC_HOST_KEY_MISMATCH',
+      `host key mismatch for ${where}: expected ${target.hostKeyFingerprint}, got ${mismatch}; nothing was run`,
+    );
+  }
+  if (error instanceof RdcError) return error;
+  if (error.level === 'client-authentication') {
+    return new RdcError('RDC_SSH_AUTH', `${where} refused the key ${target.keyFile}`, { cause: error });
+  }
+  if (/Cannot parse privateKey|Unsupported key format|Encrypted private OpenSSH key/i.test(error.message)) {
+    return new RdcError('RDC_KEY_FILE', `key file ${target.keyFile} of ${target.label}: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return new RdcError('RDC_SSH_CONNECT', `SSH to ${where} failed: ${error.message}`, { cause: error, retryable: true });
+}

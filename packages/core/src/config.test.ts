@@ -1,0 +1,67 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REDIS_URL, loadConfig } from './config.js';
+import { RdcError } from './errors.js';
+
+function configError(env: Record<string, string | undefined>): RdcError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof RdcError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('defaults to Redis on 127.0.0.1:6379, ~/.rediacc and level info', () => {
+    expect(loadConfig({})).toEqual({
+      redisUrl: 'redis://127.0.0.1:6379',
+      home: join(homedir(), '.rediacc'),
+      logLevel: 'info',
+    });
+    expect(DEFAULT_REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ REDIS_URL: '', RDC_HOME: '', RDC_LOG_LEVEL: '' })).toEqual(loadConfig({}));
+  });
+
+  it('reads REDIS_URL, RDC_HOME and RDC_LOG_LEVEL', () => {
+    expect(
+      loadConfig({
+        REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+        RDC_HOME: '/srv/rediacc',
+        RDC_LOG_LEVEL: 'debug',
+      }),
+    ).toEqual({ redisUrl: 'rediss://user:pw@redis.internal:6380/2', home: '/srv/rediacc', logLevel: 'debug' });
+  });
+
+  it('ignores unrelated variables', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/nowhere' })).toEqual(loadConfig({}));
+  });
+
+  it.each(['http://127.0.0.1:6379', '127.0.0.1:6379', 'redis:/x', 'REDIS://host'])(
+    'refuses REDIS_URL %j with RDC_CONFIG_INVALID naming REDIS_URL',
+    (url) => {
+      const error = configError({ REDIS_URL: url });
+      expect(error.code).toBe('RDC_CONFIG_INVALID');
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toMatch(/^REDIS_URL: /);
+      expect(error.message).toContain('redis://');
+    },
+  );
+
+  it('refuses an unknown log level, naming RDC_LOG_LEVEL', () => {
+    const error = configError({ RDC_LOG_LEVEL: 'verbose' });
+    expect(error.code).toBe('RDC_CONFIG_INVALID');
+    expect(error.message).toMatch(/^RDC_LOG_LEVEL: /);
+  });
+
+  it('names every bad variable at once', () => {
+    const error = configError({ REDIS_URL: 'http://x', RDC_LOG_LEVEL: 'loud' });
+    expect(error.message).toContain('REDIS_URL: ');
+    expect(error.message).toContain('RDC_LOG_LEVEL: ');
+  });
+});

@@ -1,0 +1,38 @@
+// Process configuration from the environment, parsed once at the edge.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { RdcError } from './errors.js';
+import { formatIssues } from './validation.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const envSchema = z.object({
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)')
+    .default(DEFAULT_REDIS_URL),
+  RDC_HOME: z.string().min(1).optional(),
+  RDC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface RdcConfig {
+  redisUrl: string;
+  /** Local state: key files, `rediacc up` stack. */
+  home: string;
+  logLevel: z.infer<typeof envSchema>['RDC_LOG_LEVEL'];
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): RdcConfig {
+  const parsed = envSchema.safeParse({
+    REDIS_URL: env.REDIS_URL || undefined,
+    RDC_HOME: env.RDC_HOME || undefined,
+    RDC_LOG_LEVEL: env.RDC_LOG_LEVEL || undefined,
+  });
+  if (!parsed.success) throw new RdcError('RDC_CONFIG_INVALID', formatIssues(parsed.error.issues));
+  return {
+    redisUrl: parsed.data.REDIS_URL,
+    home: parsed.data.RDC_HOME ?? join(homedir(), '.rediacc'),
+    logLevel: parsed.data.RDC_LOG_LEVEL,
+  };
+}

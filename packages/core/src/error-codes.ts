@@ -1,0 +1,50 @@
+// The one list of error codes. Each code has a stable key (kept across processes in job failure reasons)
+// and a fix: what the user should do about it. docs/errors.md is kept in step by a test.
+
+export const ERROR_CODES = {
+  RDC_INVALID_INPUT: { exit: 2, fix: 'Correct the value named in the message and try again.' },
+  RDC_CONFIG_INVALID: { exit: 2, fix: 'Correct the environment variable or option named in the message.' },
+  RDC_TEAM_UNKNOWN: { exit: 1, fix: 'Create it with `rediacc team create NAME` or check `rediacc team list`.' },
+  RDC_TEAM_EXISTS: { exit: 1, fix: 'Pick another name; `rediacc team list` shows the existing teams.' },
+  RDC_MACHINE_UNKNOWN: {
+    exit: 1,
+    fix: 'Register it with `rediacc machine add NAME --team TEAM --host HOST --key-file PATH` or check `rediacc machine list`.',
+  },
+  RDC_MACHINE_AMBIGUOUS: { exit: 1, fix: 'Say which team with `--team TEAM`.' },
+  RDC_MACHINE_EXISTS: { exit: 1, fix: 'Pick another name, or remove the existing machine first.' },
+  RDC_TASK_UNKNOWN: { exit: 1, fix: 'Check the id with `rediacc list queue`; finished tasks are kept for 7 days.' },
+  RDC_TASK_ID_CONFLICT: {
+    exit: 1,
+    fix: 'A taskId names one task: reuse it only to retry the same create, or omit it to get a new id.',
+  },
+  RDC_REDIS_UNAVAILABLE: {
+    exit: 1,
+    fix: 'Check that Redis runs and REDIS_URL points at it (`rediacc up` starts a local one).',
+  },
+  RDC_KEY_FILE: { exit: 1, fix: 'Check the key file path and that it is a readable private key (mode 0600).' },
+  RDC_HOST_KEY_MISMATCH: {
+    exit: 1,
+    fix: 'If the machine was reinstalled on purpose, re-pin its key with `rediacc machine add --accept-new-host-key`; otherwise investigate: someone may be intercepting the connection.',
+  },
+  RDC_HOST_KEY_UNKNOWN: {
+    exit: 2,
+    fix: 'Pass `--host-key-fingerprint SHA256:…` (from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the machine) or `--accept-new-host-key`.',
+  },
+  RDC_SSH_CONNECT: { exit: 1, fix: "Check the machine's host, port and that sshd runs there." },
+  RDC_SSH_AUTH: { exit: 1, fix: "Check that the machine's authorized_keys holds the public half of its key file." },
+  RDC_COMMAND_FAILED: { exit: 1, fix: "Read the task's output and error with `rediacc inspect queue ID`." },
+  RDC_TIMEOUT: { exit: 1, fix: 'Raise the task timeout or make the command finish sooner.' },
+  RDC_CANCELLED: { exit: 1, fix: 'Create the task again if it should still run.' },
+  RDC_JOB_DATA_INVALID: {
+    exit: 1,
+    fix: 'The queue holds a job this version cannot read; create tasks with the rediacc SDK or CLI.',
+  },
+  RDC_MISSING_DEPENDENCY: { exit: 1, fix: 'Install the program named in the message (as root: apt-get install -y …).' },
+  RDC_INTERNAL: { exit: 1, fix: 'This is a bug in rediacc; please report it with the log lines around it.' },
+} as const satisfies Record<string, { exit: 1 | 2; fix: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, value);
+}

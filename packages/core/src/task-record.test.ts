@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  JOB_DATA_VERSION,
+  jobDataSchema,
+  progressSchema,
+  runOutcomeSchema,
+  runResultSchema,
+  shapeOf,
+} from './task-record.js';
+
+const TYPE_NAMES = ['string', 'number', 'boolean', 'null', 'object', 'undefined', 'bigint', 'symbol', 'function'];
+
+/** Every string leaf of a JSON value. */
+function stringLeaves(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringLeaves);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringLeaves);
+  return [];
+}
+
+/** Every object key anywhere in a JSON value: the shape keeps keys on purpose (they say what is there). */
+function keysOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(keysOf);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => [k, ...keysOf(v)]);
+  }
+  return [];
+}
+
+const longString = fc.string({ minLength: 9, maxLength: 40 });
+/** vaultData-like objects whose leaves are long strings, nested a level or two. */
+const secretLike = fc.dictionary(
+  fc.string(),
+  fc.oneof(longString, fc.array(longString, { minLength: 1 }), fc.dictionary(fc.string(), longString)),
+);
+
+describe('shapeOf', () => {
+  it('replaces every leaf with its type name and keeps the keys', () => {
+    expect(
+      shapeOf({
+        token: 's3cr3t-t0ken',
+        port: 5432,
+        tls: true,
+        proxy: null,
+        db: { user: 'admin', password: 'hunter22' },
+      }),
+    ).toEqual({
+      token: 'string',
+      port: 'number',
+      tls: 'boolean',
+      proxy: 'null',
+      db: { user: 'string', password: 'string' },
+    });
+  });
+
+  it('shows an array as the shape of its first element, so later elements reveal nothing either', () => {
+    expect(shapeOf({ hosts: ['a.example', 'b.example'], empty: [] })).toEqual({ hosts: ['string'], empty: [] });
+    expect(shapeOf([{ key: 'AKIA…' }, { other: 'x' }])).toEqual([{ key: 'string' }]);
+  });
+
+  it.each([
+    ['a string', 'secret', 'string'],
+    ['a number', 42, 'number'],
+    ['a boolean', false, 'boolean'],
+    ['null', null, 'null'],
+    ['undefined', undefined, 'undefined'],
+  ])('turns %s into its type name', (_, value, shape) => {
+    expect(shapeOf(value)).toBe(shape);
+  });
+
+  it('property: the JSON of the shape never contains a string leaf of the input longer than 8 characters', () => {
+    fc.assert(
+      // Plain jsonValue rarely makes strings over 8 characters; mix in secret-like values that are.
+      fc.property(fc.oneof(fc.jsonValue(), secretLike), (value) => {
+        const json = JSON.stringify(shapeOf(value));
+        const keys = keysOf(value);
+        for (const leaf of stringLeaves(value)) {
+          if (leaf.length <= 8) continue;
+          // Type names and object keys are what a shape is made of; a leaf equal to one of them proves nothing.
+          if (TYPE_NAMES.some((t) => t.includes(leaf)) || keys.some((k) => k.includes(leaf))) continue;
+          expect(json).not.toContain(leaf);
+          expect(json).not.toContain(JSON.stringify(leaf).slice(1, -1));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: every leaf of the shape is a type name', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        for (const leaf of stringLeaves(shapeOf(value))) expect(TYPE_NAMES).toContain(leaf);
+      }),
+    );
+  });
+});
+
+const jobData = {
+  v: JOB_DATA_VERSION,
+  team: 'ops',
+  machine: 'prod-01',
+  command: 'uptime',
+  priority: 2,
+  maxRetries: 1,
+  retryDelay: 30,
+  backoff: 'fixed',
+  failureAction: 'none',
+};
+
+describe('jobDataSchema', () => {
+  it('reads job data a producer wrote', () => {
+    expect(jobDataSchema.parse({ ...jobData, vault: 'c2VhbGVk', vaultShape: { token: 'string' } })).toMatchObject(
+      jobData,
+    );
+  });
+
+  it('refuses job data of another version', () => {
+    expect(jobDataSchema.safeParse({ ...jobData, v: 2 }).success).toBe(false);
+    const { v: _, ...unversioned } = jobData;
+    expect(jobDataSchema.safeParse(unversioned).success).toBe(false);
+  });
+
+  it.each([0, 6, 1.5])('refuses priority %s in job data', (priority) => {
+    expect(jobDataSchema.safeParse({ ...jobData, priority }).success).toBe(false);
+  });
+
+  it('refuses bad names and an empty command', () => {
+    expect(jobDataSchema.safeParse({ ...jobData, team: '{ops}' }).success).toBe(false);
+    expect(jobDataSchema.safeParse({ ...jobData, machine: 'a b' }).success).toBe(false);
+    expect(jobDataSchema.safeParse({ ...jobData, command: '' }).success).toBe(false);
+  });
+});
+
+describe('run results and progress', () => {
+  it.each([
+    { outcome: 'exited', exitCode: 0 },
+    { outcome: 'exited', exitCode: 137 },
+    { outcome: 'signalled', signal: 'SIGKILL' },
+    { outcome: 'timed-out', afterSeconds: 30 },
+  ])('accepts the ending %j', (ending) => {
+    expect(runOutcomeSchema.parse(ending)).toEqual(ending);
+  });
+
+  it('refuses an ending whose fields do not match its outcome', () => {
+    expect(runOutcomeSchema.safeParse({ outcome: 'exited', signal: 'SIGTERM' }).success).toBe(false);
+    expect(runOutcomeSchema.safeParse({ outcome: 'crashed' }).success).toBe(false);
+    expect(runOutcomeSchema.safeParse({ outcome: 'exited', exitCode: 1.5 }).success).toBe(false);
+  });
+
+  it('defaults truncated to false in a run result', () => {
+    const result = runResultSchema.parse({
+      ending: { outcome: 'exited', exitCode: 0 },
+      output: 'ok\n',
+      startedAt: 1,
+      finishedAt: 2,
+    });
+    expect(result.truncated).toBe(false);
+  });
+
+  it('reads a progress with only a phase, and refuses an unknown phase', () => {
+    expect(progressSchema.parse({ phase: 'ASSIGNED' })).toEqual({ phase: 'ASSIGNED' });
+    expect(progressSchema.safeParse({ phase: 'RUNNING' }).success).toBe(false);
+    expect(progressSchema.safeParse(42).success).toBe(false);
+  });
+});

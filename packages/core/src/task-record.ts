@@ -1,0 +1,64 @@
+// What a task looks like inside Redis: the job data the producer writes, the progress the bridge
+// records, and the result it returns. Parsed with zod wherever it is read, since anything can be in Redis.
+import { z } from 'zod';
+import { machineNameSchema, teamNameSchema } from './names.js';
+import { backoffSchema, failureActionSchema } from './task-spec.js';
+
+export const JOB_DATA_VERSION = 1;
+
+export const jobDataSchema = z.object({
+  v: z.literal(JOB_DATA_VERSION),
+  team: teamNameSchema,
+  machine: machineNameSchema,
+  command: z.string().min(1),
+  priority: z.number().int().min(1).max(5),
+  maxRetries: z.number().int().min(0),
+  retryDelay: z.number().min(0),
+  backoff: backoffSchema,
+  failureAction: failureActionSchema,
+  timeout: z.number().positive().optional(),
+  /** vaultData sealed to the team's public key (base64); never plaintext. */
+  vault: z.string().optional(),
+  /** The shape of vaultData (keys and value types), safe to show. */
+  vaultShape: z.unknown().optional(),
+});
+export type JobData = z.infer<typeof jobDataSchema>;
+
+export const phaseSchema = z.enum(['ASSIGNED', 'PROCESSING']);
+
+/** How a run on the machine ended. One shape for every ending (after execa's result). */
+export const runOutcomeSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('exited'), exitCode: z.number().int() }),
+  z.object({ outcome: z.literal('signalled'), signal: z.string() }),
+  z.object({ outcome: z.literal('timed-out'), afterSeconds: z.number() }),
+]);
+export type RunOutcome = z.infer<typeof runOutcomeSchema>;
+
+export const runResultSchema = z.object({
+  ending: runOutcomeSchema,
+  output: z.string(),
+  truncated: z.boolean().default(false),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+});
+export type RunResult = z.infer<typeof runResultSchema>;
+
+export const progressSchema = z.object({
+  phase: phaseSchema,
+  bridge: z.string().optional(),
+  startedAt: z.number().optional(),
+  /** Set on a failed try, so `inspect` can show its output and exit code. */
+  result: runResultSchema.optional(),
+});
+export type Progress = z.infer<typeof progressSchema>;
+
+export type ShapeOf = string | { [key: string]: ShapeOf } | ShapeOf[];
+
+/** The shape of a value with every leaf replaced by its type name: safe to show, reveals no secret. */
+export function shapeOf(value: unknown): ShapeOf {
+  if (Array.isArray(value)) return value.length === 0 ? [] : [shapeOf(value[0])];
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeOf(v)]));
+  }
+  return value === null ? 'null' : typeof value;
+}

@@ -1,0 +1,117 @@
+// The task as users see it (`inspect queue --json`, SDK `tasks.inspect`): the docs' field names,
+// built from a plain snapshot of the BullMQ job so it stays pure and exhaustively testable.
+import { parseReason } from './errors.js';
+import { isTerminal, type JobState, type TaskStatus, taskStatus } from './lifecycle.js';
+import { retriesRemaining } from './priority.js';
+import {
+  type JobData,
+  jobDataSchema,
+  progressSchema,
+  type RunOutcome,
+  type RunResult,
+  runResultSchema,
+} from './task-record.js';
+
+/** The parts of a BullMQ job a view needs, copied out so this module needs no Redis. */
+export interface JobSnapshot {
+  id: string;
+  state: JobState;
+  data: unknown;
+  progress: unknown;
+  returnvalue: unknown;
+  failedReason?: string | undefined;
+  attemptsStarted: number;
+  timestamp: number;
+  processedOn?: number | undefined;
+  finishedOn?: number | undefined;
+  /** Next try time for a delayed (retrying) job. */
+  delayUntil?: number | undefined;
+  cancelled?: boolean | undefined;
+}
+
+export interface TaskView {
+  taskId: string;
+  status: TaskStatus;
+  team: string;
+  machine: string;
+  command: string;
+  priority: number;
+  retryCount: number;
+  maxRetries: number;
+  retryDelay: number;
+  backoff: JobData['backoff'];
+  failureAction: JobData['failureAction'];
+  timeout: number | null;
+  attempts: number;
+  vaultData: unknown;
+  output: string | null;
+  outputTruncated: boolean;
+  error: string | null;
+  errorCode: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  bridge: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+export function toTaskView(job: JobSnapshot): TaskView | undefined {
+  const data = jobDataSchema.safeParse(job.data);
+  const progress = progressSchema.safeParse(job.progress);
+  const phase = progress.success ? progress.data.phase : undefined;
+  const status = taskStatus({ state: job.state, phase, failedReason: job.failedReason, cancelled: job.cancelled });
+  if (status === undefined) return undefined;
+
+  const completed = status === 'COMPLETED' ? runResultSchema.safeParse(job.returnvalue) : undefined;
+  const run: RunResult | undefined = completed?.success
+    ? completed.data
+    : progress.success
+      ? progress.data.result
+      : undefined;
+  const reason = job.failedReason ? parseReason(job.failedReason) : undefined;
+  const failed = status === 'FAILED' || status === 'CANCELLED';
+  // A PENDING job that failed before (waiting for a retry) still shows its last error.
+  const showError = failed || (status === 'PENDING' && reason !== undefined);
+  const d = data.success ? data.data : undefined;
+
+  return {
+    taskId: job.id,
+    status,
+    team: d?.team ?? '?',
+    machine: d?.machine ?? '?',
+    command: d?.command ?? '?',
+    priority: d?.priority ?? 0,
+    retryCount: retriesRemaining(d?.maxRetries ?? 0, job.attemptsStarted, failed),
+    maxRetries: d?.maxRetries ?? 0,
+    retryDelay: d?.retryDelay ?? 0,
+    backoff: d?.backoff ?? 'fixed',
+    failureAction: d?.failureAction ?? 'none',
+    timeout: d?.timeout ?? null,
+    attempts: job.attemptsStarted,
+    vaultData: d?.vaultShape ?? null,
+    output: run?.output ?? null,
+    outputTruncated: run?.truncated ?? false,
+    error: showError && reason ? reason.message : null,
+    errorCode: showError && reason ? (reason.code ?? null) : null,
+    exitCode: run ? exitCodeOf(run.ending) : null,
+    signal: run?.ending.outcome === 'signalled' ? run.ending.signal : null,
+    bridge: progress.success ? (progress.data.bridge ?? null) : null,
+    createdAt: iso(job.timestamp),
+    startedAt: iso(run?.startedAt ?? (progress.success ? progress.data.startedAt : undefined)),
+    completedAt: isTerminal(status) ? iso(job.finishedOn) : null,
+    nextAttemptAt: job.state === 'delayed' && job.delayUntil ? iso(job.delayUntil) : null,
+  } as TaskView;
+}
+
+function exitCodeOf(ending: RunOutcome): number | null {
+  return ending.outcome === 'exited' ? ending.exitCode : null;
+}
+
+function iso(ms: number | undefined): string | null {
+  if (ms === undefined || ms === null) return null;
+  // Times come from Redis: one out of Date's range (or NaN) must not make a whole listing throw.
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

@@ -1,0 +1,76 @@
+// Turns validated specs into BullMQ job entries: job data (vaultData sealed to the team's public key,
+// never stored in plaintext), options from the priority and retry policy, and retention.
+import {
+  JOB_DATA_VERSION,
+  type JobData,
+  jobOptionsFor,
+  RdcError,
+  seal,
+  shapeOf,
+  type TaskSpec,
+  type TeamRecord,
+} from '@rediacc/core';
+import type { JobsOptions } from 'bullmq';
+
+/** Finished tasks are kept this long for `inspect`, then BullMQ removes them. */
+export const RETENTION = { age: 7 * 24 * 3600, count: 100_000 };
+
+export interface TaskEntry {
+  name: string;
+  data: JobData;
+  opts: JobsOptions & { jobId: string };
+}
+
+export function taskEntry(spec: TaskSpec, taskId: string, team: TeamRecord): TaskEntry {
+  const data: JobData = {
+    v: JOB_DATA_VERSION,
+    team: spec.team,
+    machine: spec.machine,
+    command: spec.command,
+    priority: spec.priority,
+    maxRetries: spec.maxRetries,
+    retryDelay: spec.retryDelay,
+    backoff: spec.backoff,
+    failureAction: spec.failureAction,
+  };
+  if (spec.timeout !== undefined) data.timeout = spec.timeout;
+  if (spec.vaultData !== undefined) {
+    if (!team.publicKey) {
+      throw new RdcError(
+        'RDC_TEAM_UNKNOWN',
+        `team "${team.name}" has no vault key, so vaultData cannot be sealed; recreate the team with \`rediacc team create\``,
+      );
+    }
+    data.vault = seal(JSON.stringify(spec.vaultData), team.publicKey);
+    data.vaultShape = shapeOf(spec.vaultData);
+  }
+  return {
+    name: spec.machine,
+    data,
+    opts: {
+      ...jobOptionsFor(spec, taskId),
+      removeOnComplete: RETENTION,
+      removeOnFail: RETENTION,
+      keepLogs: 100,
+    },
+  };
+}
+
+/** Whether a stored job is the same task as a new create with the same taskId (idempotent retry). */
+export function sameTask(stored: unknown, entry: TaskEntry): boolean {
+  if (stored === null || typeof stored !== 'object') return false;
+  const s = stored as Record<string, unknown>;
+  const d = entry.data;
+  return (
+    s.team === d.team &&
+    s.machine === d.machine &&
+    s.command === d.command &&
+    s.priority === d.priority &&
+    s.maxRetries === d.maxRetries &&
+    s.retryDelay === d.retryDelay &&
+    s.backoff === d.backoff &&
+    s.failureAction === d.failureAction &&
+    s.timeout === d.timeout &&
+    JSON.stringify(s.vaultShape) === JSON.stringify(d.vaultShape)
+  );
+}

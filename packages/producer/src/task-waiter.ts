@@ -1,0 +1,82 @@
+// Waiting for tasks to finish: BullMQ QueueEvents (one per team, opened on first use) wake the waiter
+// at once; a slow poll backs it up, since the event stream is capped and a reconnect can miss events.
+import { RdcError, type TaskView } from '@rediacc/core';
+import { TASK_QUEUE, teamPrefix } from '@rediacc/queue';
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+const POLL_MS = 1_000;
+
+export class TaskWaiter {
+  private readonly events = new Map<string, Promise<QueueEvents>>();
+
+  constructor(private readonly redis: Redis) {}
+
+  /** Calls `check` until it returns a view: at once, on every finish event of `taskId`, and every second. */
+  async wait(
+    team: string,
+    taskId: string,
+    timeoutMs: number | undefined,
+    check: () => Promise<TaskView | undefined>,
+  ): Promise<TaskView> {
+    const events = await this.eventsFor(team);
+    return new Promise<TaskView>((resolve, reject) => {
+      let done = false;
+      let running = false;
+      const finish = (error: unknown, view?: TaskView) => {
+        if (done) return;
+        done = true;
+        events.off('completed', onEvent);
+        events.off('failed', onEvent);
+        clearInterval(poll);
+        if (timer) clearTimeout(timer);
+        if (view) resolve(view);
+        else reject(error);
+      };
+      const run = () => {
+        if (done || running) return;
+        running = true;
+        check()
+          .then((view) => {
+            running = false;
+            if (view) finish(undefined, view);
+          })
+          .catch((error: unknown) => finish(error));
+      };
+      const onEvent = ({ jobId }: { jobId: string }) => {
+        if (jobId === taskId) run();
+      };
+      events.on('completed', onEvent);
+      events.on('failed', onEvent);
+      const poll = setInterval(run, POLL_MS);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(
+              () =>
+                finish(new RdcError('RDC_TIMEOUT', `task ${taskId} did not finish within ${timeoutMs / 1000}s of waiting`)),
+              timeoutMs,
+            );
+      run();
+    });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.events.values()];
+    this.events.clear();
+    await Promise.allSettled(all.map(async (p) => (await p).close()));
+  }
+
+  private eventsFor(team: string): Promise<QueueEvents> {
+    let events = this.events.get(team);
+    if (!events) {
+      const connection = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+      connection.on('error', () => {});
+      const qe = new QueueEvents(TASK_QUEUE, { connection, prefix: teamPrefix(team), autorun: true });
+      qe.on('error', () => {});
+      events = qe.waitUntilReady().then(() => qe);
+      this.events.set(team, events);
+    }
+    return events;
+  }
+}

@@ -1,0 +1,13 @@
+export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
+export { KEY_ROOT, registryKeys, TASK_QUEUE, taskKey, teamPrefix } from './keys.js';
+export { openTeamQueue, TeamQueues } from './queues.js';
+export {
+  addMachine,
+  createTeam,
+  findMachine,
+  getMachine,
+  getTeam,
+  listMachines,
+  listTeams,
+} from './registry.js';
+export { listTasks, readTask, snapshotOf } from './task-reader.js';

@@ -1,0 +1,79 @@
+// The registry of teams and machines, kept in Redis next to the queues. Plain functions over a
+// connection; records are validated on the way in and on the way out.
+import {
+  type MachineInput,
+  type MachineRecord,
+  machineInputSchema,
+  machineRecordSchema,
+  parseInput,
+  RdcError,
+  type TeamRecord,
+  teamNameSchema,
+  teamRecordSchema,
+} from '@rediacc/core';
+import type { Redis } from 'ioredis';
+import { registryKeys } from './keys.js';
+
+export async function createTeam(redis: Redis, name: string, publicKey?: string): Promise<TeamRecord> {
+  const team = parseInput(teamRecordSchema, { name, publicKey, createdAt: Date.now() }, 'team');
+  const created = await redis.hsetnx(registryKeys.teams, team.name, JSON.stringify(team));
+  if (created === 0) throw new RdcError('RDC_TEAM_EXISTS', `team "${team.name}" already exists`);
+  return team;
+}
+
+export async function listTeams(redis: Redis): Promise<TeamRecord[]> {
+  const all = await redis.hgetall(registryKeys.teams);
+  return Object.values(all)
+    .map((json) => teamRecordSchema.parse(JSON.parse(json)))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function getTeam(redis: Redis, name: string): Promise<TeamRecord> {
+  parseInput(teamNameSchema, name, 'team name');
+  const json = await redis.hget(registryKeys.teams, name);
+  if (json === null) throw new RdcError('RDC_TEAM_UNKNOWN', `team "${name}" does not exist`);
+  return teamRecordSchema.parse(JSON.parse(json));
+}
+
+export async function addMachine(redis: Redis, input: MachineInput): Promise<MachineRecord> {
+  const machine = parseInput(machineInputSchema, input, 'machine');
+  await getTeam(redis, machine.team);
+  const record: MachineRecord = { ...machine, addedAt: Date.now() };
+  const created = await redis.hsetnx(registryKeys.machines(machine.team), machine.name, JSON.stringify(record));
+  if (created === 0) {
+    throw new RdcError('RDC_MACHINE_EXISTS', `machine "${machine.name}" already exists in team "${machine.team}"`);
+  }
+  return record;
+}
+
+/** Machines of one team, or of every team. */
+export async function listMachines(redis: Redis, team?: string): Promise<MachineRecord[]> {
+  const teams = team ? [(await getTeam(redis, team)).name] : (await listTeams(redis)).map((t) => t.name);
+  const hashes = await Promise.all(teams.map((t) => redis.hgetall(registryKeys.machines(t))));
+  return hashes
+    .flatMap((hash) => Object.values(hash).map((json) => machineRecordSchema.parse(JSON.parse(json))))
+    .sort((a, b) => a.team.localeCompare(b.team) || a.name.localeCompare(b.name));
+}
+
+/** The machine `name` of `team`; a missing team or machine gets its own clear error. */
+export async function getMachine(redis: Redis, team: string, name: string): Promise<MachineRecord> {
+  const json = await redis.hget(registryKeys.machines(team), name);
+  if (json === null) {
+    await getTeam(redis, team);
+    throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${team}"`);
+  }
+  return machineRecordSchema.parse(JSON.parse(json));
+}
+
+/** Finds a machine by name when the team is not given; the name must be unique across teams. */
+export async function findMachine(redis: Redis, name: string): Promise<MachineRecord> {
+  const teams = await listTeams(redis);
+  const found = await Promise.all(teams.map((t) => redis.hget(registryKeys.machines(t.name), name)));
+  const matches = found.filter((json): json is string => json !== null);
+  if (matches.length === 0) throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in any team`);
+  if (matches.length > 1) {
+    const owners = teams.filter((_, i) => found[i] !== null).map((t) => t.name);
+    throw new RdcError('RDC_MACHINE_AMBIGUOUS', `machine "${name}" exists in teams ${owners.join(', ')}`);
+  }
+  return machineRecordSchema.parse(JSON.parse(matches[0]!));
+}

@@ -1,0 +1,3 @@
+// The test harness tests import as `../harness/index.js`.
+export { Harness, type MachineOptions, type TestMachine } from './harness.js';
+export { useHarness } from './use-harness.js';
