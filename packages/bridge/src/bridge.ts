@@ -1,6 +1,6 @@
 // A bridge: one BullMQ worker per team queue, a shared SSH pool, and an orderly close:
 // stop claiming, let running tasks finish, close connections.
-import { type Logger, type MachineRecord, createLogger, parseInput } from '@rediacc/core';
+import { createLogger, type Logger, type MachineRecord, parseInput } from '@rediacc/core';
 import { createRedis, getMachine, getTeam, TASK_QUEUE, teamPrefix, waitReady } from '@rediacc/queue';
 import { Worker } from 'bullmq';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';

@@ -8,12 +8,21 @@ export const bridgeConfigSchema = z
   .object({
     redisUrl: z.string().regex(/^rediss?:\/\//, 'redisUrl must start with redis:// or rediss://'),
     teams: z.array(teamNameSchema).min(1, 'a bridge serves at least one team (--team NAME[,NAME…])'),
-    batchSize: z.number().int().min(1, 'batch size must be at least 1').max(1_000, 'batch size must be at most 1000').default(10),
+    batchSize: z
+      .number()
+      .int()
+      .min(1, 'batch size must be at least 1')
+      .max(1_000, 'batch size must be at most 1000')
+      .default(10),
     name: z
       .string()
       .min(1)
       .default(() => `${hostname()}-${process.pid}`),
-    outputCapBytes: z.number().int().min(1_024).default(1024 * 1024),
+    outputCapBytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .default(1024 * 1024),
     connectTimeoutMs: z.number().int().min(100).default(10_000),
     keepaliveIntervalMs: z.number().int().min(0).default(10_000),
     keepaliveCountMax: z.number().int().min(1).default(3),

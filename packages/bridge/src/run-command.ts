@@ -16,25 +16,29 @@ export interface RunOptions {
 const OPEN_RETRIES = 8;
 
 export async function runCommand(pool: MachinePool, command: string, options: RunOptions): Promise<RunResult> {
-  const { connection, channel } = await openChannel(pool, command);
-  const startedAt = Date.now();
-  options.onStart?.(startedAt);
+  const { connection, result } = await openChannel(pool, command, (channel) => {
+    const startedAt = Date.now();
+    const collected = collect(channel, options, startedAt);
+    options.onStart?.(startedAt);
+    return { collected };
+  });
   try {
-    return await collect(channel, options, startedAt);
+    return await result.collected;
   } finally {
     pool.release(connection);
   }
 }
 
 /** Opens an exec channel, retrying with backoff when the server refuses (MaxSessions) or a reused connection died. */
-async function openChannel(
+async function openChannel<T>(
   pool: MachinePool,
   command: string,
-): Promise<{ connection: SshConnection; channel: ClientChannel }> {
+  attach: (channel: ClientChannel) => T,
+): Promise<{ connection: SshConnection; result: T }> {
   for (let attempt = 0; ; attempt++) {
     const connection = await pool.acquire();
     try {
-      return { connection, channel: await connection.exec(command) };
+      return { connection, result: await connection.exec(command, attach) };
     } catch (error) {
       pool.release(connection);
       if (!(error instanceof ChannelRefusedError) || attempt >= OPEN_RETRIES) {
@@ -58,7 +62,10 @@ function collect(channel: ClientChannel, options: RunOptions, startedAt: number)
     channel.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     // ssh2 reports either (code) or (null, signalName, coreDumped, description).
     channel.on('exit', (code: number | null, signal?: string) => {
-      ending ??= code !== null && code !== undefined ? { outcome: 'exited', exitCode: code } : { outcome: 'signalled', signal: signal ?? 'unknown' };
+      ending ??=
+        code !== null && code !== undefined
+          ? { outcome: 'exited', exitCode: code }
+          : { outcome: 'signalled', signal: signal ?? 'unknown' };
     });
     if (options.timeoutMs !== undefined) {
       const seconds = options.timeoutMs / 1000;

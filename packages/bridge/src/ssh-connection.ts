@@ -84,15 +84,19 @@ export class SshConnection {
     this.closeHandlers.push(handler);
   }
 
-  exec(command: string): Promise<ClientChannel> {
-    return new Promise<ClientChannel>((resolve, reject) => {
+  /**
+   * Opens an exec channel. `attach` runs inside ssh2's callback: a short command's exit-status can arrive
+   * in the same read as the open confirmation and is emitted before any promise continuation would run.
+   */
+  exec<T>(command: string, attach: (channel: ClientChannel) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       if (!this.alive) {
         reject(new ChannelRefusedError('connection closed'));
         return;
       }
       try {
         this.client.exec(command, (error, channel) => {
-          if (!error) resolve(channel);
+          if (!error) resolve(attach(channel));
           else if (/open failed|No response from server|Not connected/i.test(error.message)) {
             reject(new ChannelRefusedError(error.message));
           } else reject(error);

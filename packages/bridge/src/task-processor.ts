@@ -28,11 +28,19 @@ export function taskProcessor(deps: ProcessorDeps) {
     const parsed = jobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(
-        new RdcError('RDC_JOB_DATA_INVALID', `job ${job.id} is not a rediacc task: ${parsed.error.issues[0]?.message}`).toReason(),
+        new RdcError(
+          'RDC_JOB_DATA_INVALID',
+          `job ${job.id} is not a rediacc task: ${parsed.error.issues[0]?.message}`,
+        ).toReason(),
       );
     }
     const data = parsed.data;
-    const log = deps.logger.child({ team: data.team, machine: data.machine, taskId: job.id, attempt: job.attemptsMade + 1 });
+    const log = deps.logger.child({
+      team: data.team,
+      machine: data.machine,
+      taskId: job.id,
+      attempt: job.attemptsMade + 1,
+    });
     const bridge = deps.config.name;
     try {
       await job.updateProgress({ phase: 'ASSIGNED', bridge } satisfies Progress);
@@ -64,7 +72,9 @@ export function taskProcessor(deps: ProcessorDeps) {
       await job.updateProgress({ phase: 'PROCESSING', bridge, startedAt, result } satisfies Progress);
       throw failureOf(result);
     } catch (error) {
-      const rdc = isRdcError(error) ? error : new RdcError('RDC_INTERNAL', String(error), { cause: error, retryable: true });
+      const rdc = isRdcError(error)
+        ? error
+        : new RdcError('RDC_INTERNAL', String(error), { cause: error, retryable: true });
       log.warn({ code: rdc.code, err: rdc.message }, 'task try failed');
       throw rdc.retryable ? new Error(rdc.toReason()) : new UnrecoverableError(rdc.toReason());
     }
@@ -78,7 +88,9 @@ function failureOf(result: RunResult): RdcError {
     case 'exited':
       return new RdcError('RDC_COMMAND_FAILED', `exit code ${result.ending.exitCode}${detail}`, { retryable: true });
     case 'signalled':
-      return new RdcError('RDC_COMMAND_FAILED', `killed by signal ${result.ending.signal}${detail}`, { retryable: true });
+      return new RdcError('RDC_COMMAND_FAILED', `killed by signal ${result.ending.signal}${detail}`, {
+        retryable: true,
+      });
     case 'timed-out':
       return new RdcError('RDC_TIMEOUT', `timed out after ${result.ending.afterSeconds}s`, { retryable: true });
   }

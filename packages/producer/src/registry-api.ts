@@ -1,6 +1,14 @@
 // Teams and machines as the SDK exposes them.
 import { generateTeamKeyPair, type MachineInput, type MachineRecord, type TeamRecord } from '@rediacc/core';
-import { addMachine, createTeam, findMachine, getMachine, listMachines, listTeams } from '@rediacc/queue';
+import {
+  addMachine,
+  createTeam,
+  findMachine,
+  getMachine,
+  listMachines,
+  listTeams,
+  removeMachine,
+} from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export interface CreatedTeam {
@@ -28,6 +36,10 @@ export class Machines {
 
   add(input: MachineInput): Promise<MachineRecord> {
     return addMachine(this.redis, input);
+  }
+
+  remove(team: string, name: string): Promise<boolean> {
+    return removeMachine(this.redis, team, name);
   }
 
   list(team?: string): Promise<MachineRecord[]> {

@@ -54,7 +54,9 @@ export class TaskWaiter {
           ? undefined
           : setTimeout(
               () =>
-                finish(new RdcError('RDC_TIMEOUT', `task ${taskId} did not finish within ${timeoutMs / 1000}s of waiting`)),
+                finish(
+                  new RdcError('RDC_TIMEOUT', `task ${taskId} did not finish within ${timeoutMs / 1000}s of waiting`),
+                ),
               timeoutMs,
             );
       run();
@@ -74,6 +76,7 @@ export class TaskWaiter {
       connection.on('error', () => {});
       const qe = new QueueEvents(TASK_QUEUE, { connection, prefix: teamPrefix(team), autorun: true });
       qe.on('error', () => {});
+      qe.setMaxListeners(0); // one listener pair per waiting task
       events = qe.waitUntilReady().then(() => qe);
       this.events.set(team, events);
     }

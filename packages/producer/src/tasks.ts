@@ -5,11 +5,11 @@ import {
   isTerminal,
   parseInput,
   RdcError,
+  TASK_STATUSES,
   type TaskSpec,
   type TaskSpecInput,
   type TaskStatus,
   type TaskView,
-  TASK_STATUSES,
   taskSpecSchema,
   teamNameSchema,
 } from '@rediacc/core';
@@ -17,8 +17,8 @@ import { listTasks, listTeams, readTask, type TeamQueues, taskKey } from '@redia
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RegistryCache } from './machine-cache.js';
-import { parseTaskId } from './task-id.js';
 import { sameTask, type TaskEntry, taskEntry } from './task-factory.js';
+import { parseTaskId } from './task-id.js';
 import type { TaskWaiter } from './task-waiter.js';
 
 export interface CreatedTask {
@@ -125,10 +125,7 @@ export class Tasks {
     const perTeam = await Promise.all(
       teams.map((team) => listTasks(this.queues.get(team), { status: options.status, limit: options.limit })),
     );
-    return perTeam
-      .flat()
-      .sort(compareForListing)
-      .slice(0, options.limit);
+    return perTeam.flat().sort(compareForListing).slice(0, options.limit);
   }
 
   /** Resolves with the task once it is COMPLETED, FAILED or CANCELLED. */
@@ -160,7 +157,13 @@ export class Tasks {
       active: n('active'),
       completed: n('completed'),
       failed: n('failed'),
-      pendingByPriority: { 1: perPriority['1'] ?? 0, 2: perPriority['2'] ?? 0, 3: perPriority['3'] ?? 0, 4: perPriority['4'] ?? 0, 5: perPriority['5'] ?? 0 },
+      pendingByPriority: {
+        1: perPriority['1'] ?? 0,
+        2: perPriority['2'] ?? 0,
+        3: perPriority['3'] ?? 0,
+        4: perPriority['4'] ?? 0,
+        5: perPriority['5'] ?? 0,
+      },
     };
   }
 
@@ -192,7 +195,7 @@ export class Tasks {
   private async locate(taskId: string): Promise<string | undefined> {
     const teams = (await listTeams(this.redis)).map((t) => t.name);
     const found = await Promise.all(teams.map((team) => this.redis.exists(taskKey(team, taskId))));
-    return teams[found.findIndex((n) => n === 1)];
+    return teams[found.indexOf(1)];
   }
 }
 

@@ -69,8 +69,14 @@ export function safeUrl(url: string): string {
 export function asRedisError(error: unknown, url: string): unknown {
   if (error instanceof RdcError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|Connection is closed|max retries per request|Stream isn't writeable/i.test(message)) {
-    return new RdcError('RDC_REDIS_UNAVAILABLE', `cannot reach Redis at ${safeUrl(url)} (${message})`, { cause: error });
+  if (
+    /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|Connection is closed|max retries per request|Stream isn't writeable/i.test(
+      message,
+    )
+  ) {
+    return new RdcError('RDC_REDIS_UNAVAILABLE', `cannot reach Redis at ${safeUrl(url)} (${message})`, {
+      cause: error,
+    });
   }
   return error;
 }

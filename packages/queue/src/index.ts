@@ -9,5 +9,6 @@ export {
   getTeam,
   listMachines,
   listTeams,
+  removeMachine,
 } from './registry.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';

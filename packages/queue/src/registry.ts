@@ -70,10 +70,16 @@ export async function findMachine(redis: Redis, name: string): Promise<MachineRe
   const teams = await listTeams(redis);
   const found = await Promise.all(teams.map((t) => redis.hget(registryKeys.machines(t.name), name)));
   const matches = found.filter((json): json is string => json !== null);
-  if (matches.length === 0) throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in any team`);
+  if (matches.length === 0)
+    throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in any team`);
   if (matches.length > 1) {
     const owners = teams.filter((_, i) => found[i] !== null).map((t) => t.name);
     throw new RdcError('RDC_MACHINE_AMBIGUOUS', `machine "${name}" exists in teams ${owners.join(', ')}`);
   }
   return machineRecordSchema.parse(JSON.parse(matches[0]!));
+}
+
+/** Removes a machine; its pending tasks fail with RDC_MACHINE_UNKNOWN when a bridge claims them. */
+export async function removeMachine(redis: Redis, team: string, name: string): Promise<boolean> {
+  return (await redis.hdel(registryKeys.machines(team), name)) === 1;
 }

@@ -4,11 +4,11 @@ import {
   type JobSnapshot,
   type JobState,
   jobStatesFor,
+  progressSchema,
   type TaskStatus,
   type TaskView,
   taskStatus,
   toTaskView,
-  progressSchema,
 } from '@rediacc/core';
 import type { Job, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';

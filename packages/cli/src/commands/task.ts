@@ -1,0 +1,125 @@
+// rediacc create task … | list queue | inspect queue ID
+import { TASK_STATUSES, type TaskSpecInput, type TaskView } from '@rediacc/core';
+import type { Command } from 'commander';
+import { withClient } from '../context.js';
+import { integer, jsonObject, oneOf, positiveNumber } from '../options.js';
+import { type OutputOptions, printJson, printTable } from '../output.js';
+
+interface CreateOptions extends OutputOptions {
+  team?: string;
+  machine: string;
+  command: string;
+  priority: number;
+  taskId?: string;
+  maxRetries?: number;
+  retryDelay?: number;
+  backoff?: 'fixed' | 'exponential';
+  timeout?: number;
+  failureAction?: 'none' | 'alert';
+  vaultData?: Record<string, unknown>;
+  wait?: boolean;
+}
+
+export function registerTask(program: Command): void {
+  program
+    .command('create')
+    .description('create things (create task …)')
+    .command('task')
+    .description('queue a command to run on a machine; prints the task id')
+    .requiredOption('--machine <name>', 'machine to run on, for example prod-01')
+    .requiredOption('--command <command>', 'shell command, for example "systemctl restart app"')
+    .option('--team <team>', 'team of the machine (may be omitted when the machine name is unique)')
+    .option('--priority <1-5>', '1 critical … 5 whenever', integer(1, 5), 3)
+    .option('--task-id <uuid>', 'your own task id, for idempotent create')
+    .option('--max-retries <n>', 'retries after the first try', integer(0, 100))
+    .option('--retry-delay <seconds>', 'wait between tries', positiveNumber)
+    .option('--backoff <kind>', 'fixed or exponential', oneOf(['fixed', 'exponential'] as const))
+    .option('--timeout <seconds>', 'kill the command after this long', positiveNumber)
+    .option('--failure-action <action>', 'none or alert', oneOf(['none', 'alert'] as const))
+    .option('--vault-data <json>', 'task configuration, sealed to the team key', jsonObject)
+    .option('--wait', 'wait for the task, print its output, exit with its exit code')
+    .option('--json', 'machine-readable output')
+    .action((options: CreateOptions) =>
+      withClient(async (client) => {
+        const team = options.team ?? (await client.machines.get(options.machine)).team;
+        const spec: TaskSpecInput = {
+          team,
+          machine: options.machine,
+          command: options.command,
+          priority: options.priority,
+          ...(options.taskId !== undefined && { taskId: options.taskId }),
+          ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+          ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
+          ...(options.backoff !== undefined && { backoff: options.backoff }),
+          ...(options.timeout !== undefined && { timeout: options.timeout }),
+          ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
+          ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
+        };
+        const created = await client.tasks.create(spec);
+        if (!options.wait) {
+          if (options.json) printJson(created);
+          else process.stdout.write(`${created.taskId}\n`);
+          return;
+        }
+        const view = await client.tasks.wait(created.taskId);
+        if (options.json) printJson(view);
+        else {
+          if (view.output) process.stdout.write(view.output.endsWith('\n') ? view.output : `${view.output}\n`);
+          if (view.status !== 'COMPLETED')
+            process.stderr.write(`task ${view.taskId} ${view.status}: ${view.error ?? ''}\n`);
+        }
+        process.exitCode = view.status === 'COMPLETED' ? 0 : (view.exitCode ?? 1) || 1;
+      }),
+    );
+
+  program
+    .command('list')
+    .description('list things (list queue …)')
+    .command('queue')
+    .description('list tasks: running first, then pending by priority, then finished newest first')
+    .option('--status <status>', TASK_STATUSES.join('|'), oneOf(TASK_STATUSES))
+    .option('--team <team>', 'only this team')
+    .option('--limit <n>', 'at most this many', integer(1, 10_000), 50)
+    .option('--json', 'machine-readable output (an array of tasks)')
+    .action((options: OutputOptions & { status?: (typeof TASK_STATUSES)[number]; team?: string; limit: number }) =>
+      withClient(async (client) => {
+        const tasks = await client.tasks.list({ status: options.status, team: options.team, limit: options.limit });
+        if (options.json) printJson(tasks);
+        else
+          printTable(tasks as unknown as Record<string, unknown>[], [
+            'taskId',
+            'status',
+            'priority',
+            'team',
+            'machine',
+            'command',
+            'createdAt',
+          ]);
+      }),
+    );
+
+  program
+    .command('inspect')
+    .description('show one thing (inspect queue ID)')
+    .command('queue')
+    .argument('<taskId>', 'task id printed by create task')
+    .option('--json', 'machine-readable output')
+    .description("show a task's status, output and error")
+    .action((taskId: string, options: OutputOptions) =>
+      withClient(async (client) => {
+        const view = await client.tasks.inspect(taskId);
+        if (options.json) printJson(view);
+        else printView(view);
+      }),
+    );
+}
+
+function printView(view: TaskView): void {
+  const { output, ...fields } = view;
+  for (const [key, value] of Object.entries(fields)) {
+    process.stdout.write(
+      `${`${key}:`.padEnd(16)}${value === null ? '-' : typeof value === 'object' ? JSON.stringify(value) : value}\n`,
+    );
+  }
+  process.stdout.write(`output:\n${output ?? ''}${output?.endsWith('\n') ? '' : '\n'}`);
+}

@@ -1,0 +1,133 @@
+// rediacc up: the embedded default for a new user. Starts a local redis-server (or uses REDIS_URL), a demo
+// machine (an sshd on loopback with generated keys) and a bridge, shows tasks of each priority flowing to
+// COMPLETED, then keeps the stack running until Ctrl-C and says how to point other commands at it.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startBridge } from '@rediacc/bridge';
+import { createLogger, isTerminal, loadConfig, RdcError, type TaskView } from '@rediacc/core';
+import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
+import { createClient } from '@rediacc/producer';
+import type { Command } from 'commander';
+import { writeTeamKey } from '../team-keys.js';
+
+const TEAM = 'demo';
+const MACHINE = 'demo-01';
+const DEMO_TASKS = [
+  { priority: 5, command: 'echo "P5 cleanup: removing old logs"; sleep 0.4' },
+  { priority: 4, command: 'echo "P4 maintenance: rotating certificates"; sleep 0.4' },
+  { priority: 3, command: 'echo "P3 report on $(hostname): $(uptime)"' },
+  { priority: 2, command: 'echo "P2 deploying version 1.4.2"; sleep 0.3' },
+  { priority: 1, command: 'echo "P1 restarting app after security alert"' },
+];
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start a local stack (redis-server, a bridge, a demo machine) and show tasks flowing')
+    .option('--exit', 'stop the stack once the demo tasks are done instead of running until Ctrl-C')
+    .action(async (options: { exit?: boolean }) => {
+      const config = loadConfig();
+      const home = join(config.home, 'up');
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const stops: (() => Promise<void>)[] = [];
+      try {
+        const redisUrl = process.env.REDIS_URL ? config.redisUrl : (await localRedis(home, stops)).url;
+        out(
+          `redis    ${redisUrl}${process.env.REDIS_URL ? ' (from REDIS_URL)' : ` (local redis-server, data in ${join(home, 'redis')})`}`,
+        );
+
+        const keyPath = join(home, 'keys', 'demo-client');
+        const key = existsSync(keyPath)
+          ? { privateKeyPath: keyPath, publicKey: (await readFile(`${keyPath}.pub`, 'utf8')).trim() }
+          : await generateKeyPair(join(home, 'keys'), 'demo-client');
+        const sshd = await startSshd({ dir: join(home, 'sshd'), authorizedKeys: [key.publicKey] });
+        stops.push(() => sshd.stop());
+        out(`machine  ${MACHINE}: sshd on ${sshd.host}:${sshd.port} (host key ${sshd.hostKeyFingerprint})`);
+
+        const client = createClient({ redis: redisUrl });
+        stops.push(() => client.close());
+        if (!(await client.teams.list()).some((t) => t.name === TEAM)) {
+          const { secretKey } = await client.teams.create(TEAM);
+          await writeTeamKey(config.home, TEAM, secretKey);
+        }
+        // The demo sshd gets a new port each run: re-register the machine.
+        await client.machines.remove(TEAM, MACHINE);
+        await client.machines.add({
+          name: MACHINE,
+          team: TEAM,
+          host: sshd.host,
+          port: sshd.port,
+          user: sshd.user,
+          keyFile: key.privateKeyPath,
+          hostKeyFingerprint: sshd.hostKeyFingerprint,
+        });
+
+        const bridge = await startBridge(
+          { redisUrl, teams: [TEAM], batchSize: 2, name: 'up-bridge' },
+          { logger: createLogger({ name: 'bridge', level: 'warn' }) },
+        );
+        stops.push(() => bridge.close());
+        out(`bridge   serving team ${TEAM}, batch size 2\n`);
+
+        // Queue every demo task at once: with two slots, the P1 jumps the lower priorities.
+        const created = await client.tasks.createMany(DEMO_TASKS.map((t) => ({ team: TEAM, machine: MACHINE, ...t })));
+        out(`queued ${created.length} tasks, priorities 5 → 1; watching them:`);
+        await watch(
+          client,
+          created.map((c) => c.taskId),
+          out,
+        );
+
+        const env = process.env.REDIS_URL ? '' : `export REDIS_URL=${redisUrl}\n  `;
+        out(
+          `\nThe stack is up. In another terminal:\n  ${env}npx rediacc list queue\n  npx rediacc create task --machine ${MACHINE} --priority 1 --command "uptime" --wait\n  npx rediacc inspect queue ${created[0]?.taskId}`,
+        );
+        if (options.exit) return;
+        out('\nPress Ctrl-C to stop.');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        out('stopping…');
+      } finally {
+        for (const stop of stops.reverse()) await stop().catch(() => {});
+      }
+    });
+}
+
+async function localRedis(home: string, stops: (() => Promise<void>)[]): Promise<RedisServer> {
+  const dir = join(home, 'redis');
+  // Prefer the default port so other commands work without REDIS_URL; fall back to a free one.
+  let redis: RedisServer;
+  try {
+    redis = await startRedisServer({ dir, port: 6379, appendOnly: true });
+  } catch (error) {
+    if (error instanceof RdcError) throw error;
+    redis = await startRedisServer({ dir, appendOnly: true });
+  }
+  stops.push(() => redis.stop());
+  return redis;
+}
+
+async function watch(
+  client: ReturnType<typeof createClient>,
+  ids: string[],
+  out: (line: string) => void,
+): Promise<void> {
+  const last = new Map<string, string>();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const views: TaskView[] = await Promise.all(ids.map((id) => client.tasks.inspect(id)));
+    for (const view of views) {
+      if (last.get(view.taskId) === view.status) continue;
+      last.set(view.taskId, view.status);
+      const tail = view.status === 'COMPLETED' ? `  → ${view.output?.trim().split('\n')[0] ?? ''}` : '';
+      out(`  P${view.priority}  ${view.taskId.slice(0, 8)}  ${view.status.padEnd(10)}${tail}`);
+    }
+    if (views.every((v) => isTerminal(v.status))) return;
+    if (Date.now() > deadline) throw new RdcError('RDC_TIMEOUT', 'demo tasks did not finish within 60s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,48 @@
+// Parsers for flag values: a bad value fails at parse time with a one-line message naming the flag
+// and what it accepts (commander turns InvalidArgumentError into exit code 2).
+import { InvalidArgumentError } from 'commander';
+
+export function integer(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('must be a number of seconds, 0 or more');
+  return n;
+}
+
+export function oneOf<T extends string>(allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`must be one of ${allowed.join(', ')}`);
+    }
+    return value as T;
+  };
+}
+
+export function jsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('must be a JSON object, for example \'{"function":"deploy"}\'');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidArgumentError('must be a JSON object, for example \'{"function":"deploy"}\'');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function teamList(value: string): string[] {
+  return value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}

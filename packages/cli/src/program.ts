@@ -1,0 +1,27 @@
+// The rediacc command tree. Commands throw; only bin.ts decides exit codes.
+import { Command } from 'commander';
+import { registerBridge } from './commands/bridge.js';
+import { registerMachine } from './commands/machine.js';
+import { registerTask } from './commands/task.js';
+import { registerTeam } from './commands/team.js';
+import { registerUp } from './commands/up.js';
+
+export function buildProgram(): Command {
+  const program = new Command('rediacc')
+    .description(
+      'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default redis://127.0.0.1:6379).',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerUp(program);
+  registerTeam(program);
+  registerMachine(program);
+  registerTask(program);
+  registerBridge(program);
+  for (const command of allCommands(program)) command.exitOverride();
+  return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
