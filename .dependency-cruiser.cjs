@@ -15,7 +15,7 @@ module.exports = {
     {
       name: 'core-no-io-builtins',
       severity: 'error',
-      from: { path: '^packages/core/src/(?!config\\.ts)' },
+      from: { path: '^packages/core/src/(?!config\\.ts)', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['core'], path: '^(node:)?(net|child_process|fs|fs/promises|http|https|dgram|tls)$' },
     },
     {
