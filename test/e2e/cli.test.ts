@@ -1,0 +1,180 @@
+// The rediacc CLI driven as a user would: spawned processes, parsed --json output, exit codes.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestMachine, useHarness } from '../harness/index.js';
+
+const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+const h = useHarness();
+let env: NodeJS.ProcessEnv;
+let machine: TestMachine;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function rediacc(args: string[], options: { timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`rediacc ${args.join(' ')} timed out; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function startBridgeProcess(team: string): ChildProcess {
+  return spawn(process.execPath, [BIN, 'bridge', 'start', '--team', team, '--batch-size', '4'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+beforeAll(async () => {
+  const redis = await h.redis();
+  machine = await h.machine();
+  env = { ...process.env, REDIS_URL: redis.url, RDC_HOME: await h.tempDir('rdc-home-'), RDC_LOG_LEVEL: 'warn' };
+  expect((await rediacc(['team', 'create', 'Ops'])).code).toBe(0);
+  const add = await rediacc([
+    'machine',
+    'add',
+    'web-01',
+    '--team',
+    'Ops',
+    '--host',
+    machine.host,
+    '--port',
+    String(machine.port),
+    '--user',
+    machine.user,
+    '--key-file',
+    machine.privateKeyPath,
+    '--accept-new-host-key',
+    '--json',
+  ]);
+  expect(add.code, add.stderr).toBe(0);
+  expect(JSON.parse(add.stdout).hostKeyFingerprint).toBe(machine.hostKeyFingerprint);
+});
+
+describe('rediacc CLI', () => {
+  it('lists teams and machines as JSON', async () => {
+    const teams = JSON.parse((await rediacc(['team', 'list', '--json'])).stdout);
+    expect(teams.map((t: { name: string }) => t.name)).toEqual(['Ops']);
+    const machines = JSON.parse((await rediacc(['machine', 'list', '--json'])).stdout);
+    expect(machines).toMatchObject([{ name: 'web-01', team: 'Ops', port: machine.port }]);
+  });
+
+  it('creates a task that a bridge process runs, then lists and inspects it', async () => {
+    const create = await rediacc([
+      'create',
+      'task',
+      '--machine',
+      'web-01',
+      '--priority',
+      '2',
+      '--command',
+      'echo from-cli',
+    ]);
+    expect(create.code, create.stderr).toBe(0);
+    const taskId = create.stdout.trim();
+    expect(taskId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const pending = JSON.parse((await rediacc(['list', 'queue', '--status', 'PENDING', '--json'])).stdout);
+    expect(pending.map((t: { taskId: string }) => t.taskId)).toContain(taskId);
+
+    const bridge = startBridgeProcess('Ops');
+    try {
+      const wait = await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'echo waited', '--wait']);
+      expect(wait.code, wait.stderr).toBe(0);
+      expect(wait.stdout).toContain('waited');
+
+      const inspect = await rediacc(['inspect', 'queue', taskId, '--json']);
+      const view = JSON.parse(inspect.stdout);
+      expect(view).toMatchObject({
+        taskId,
+        status: 'COMPLETED',
+        priority: 2,
+        team: 'Ops',
+        machine: 'web-01',
+        exitCode: 0,
+      });
+      expect(view.output).toContain('from-cli');
+      for (const field of ['retryCount', 'vaultData', 'error', 'createdAt', 'completedAt', 'startedAt', 'attempts']) {
+        expect(view).toHaveProperty(field);
+      }
+      expect(new Date(view.completedAt).toISOString()).toBe(view.completedAt);
+
+      const failed = await rediacc([
+        'create',
+        'task',
+        '--machine',
+        'web-01',
+        '--command',
+        'echo nope >&2; exit 3',
+        '--wait',
+      ]);
+      expect(failed.code).toBe(3);
+      expect(failed.stderr).toContain('FAILED');
+
+      const limited = JSON.parse((await rediacc(['list', 'queue', '--team', 'Ops', '--limit', '2', '--json'])).stdout);
+      expect(limited).toHaveLength(2);
+    } finally {
+      bridge.kill('SIGTERM');
+      expect(await exited(bridge)).toBe(0);
+    }
+  });
+
+  it('rejects bad flag values with exit code 2 and a message naming the flag', async () => {
+    const bad = await rediacc(['create', 'task', '--machine', 'web-01', '--priority', '7', '--command', 'true']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--priority');
+    expect(bad.stderr).toMatch(/1 to 5/);
+    const status = await rediacc(['list', 'queue', '--status', 'DONE']);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('PENDING');
+  });
+
+  it('fails an unknown machine with exit code 1, its error code and a fix', async () => {
+    const run = await rediacc(['create', 'task', '--team', 'Ops', '--machine', 'nope-01', '--command', 'true']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('RDC_MACHINE_UNKNOWN');
+    expect(run.stderr).toContain('fix:');
+  });
+
+  it('drains on SIGTERM: a running task completes before the bridge exits 0', async () => {
+    const create = await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'sleep 1; echo drained']);
+    const taskId = create.stdout.trim();
+    const bridge = startBridgeProcess('Ops');
+    for (let i = 0; i < 200; i++) {
+      const view = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout);
+      if (view.status === 'PROCESSING') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    bridge.kill('SIGTERM');
+    expect(await exited(bridge)).toBe(0);
+    const view = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout);
+    expect(view.status).toBe('COMPLETED');
+    expect(view.output).toContain('drained');
+  });
+
+  it('rediacc up runs the demo tasks of every priority to COMPLETED', async () => {
+    const up = await rediacc(['up', '--exit'], { timeoutMs: 60_000 });
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout.match(/COMPLETED/g)).toHaveLength(5);
+    expect(up.stdout).toContain('P1 restarting app');
+  });
+});
