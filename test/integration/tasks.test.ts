@@ -114,7 +114,9 @@ describe('tasks over real sshd', () => {
     const file = join(await h.tempDir('prio'), 'order.txt');
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) {
-      ids.push((await client.tasks.create({ team, machine: 'm1', priority: 5, command: `echo p5-${i} >> ${file}` })).taskId);
+      ids.push(
+        (await client.tasks.create({ team, machine: 'm1', priority: 5, command: `echo p5-${i} >> ${file}` })).taskId,
+      );
     }
     ids.push((await client.tasks.create({ team, machine: 'm1', priority: 1, command: `echo p1 >> ${file}` })).taskId);
     expect((await client.tasks.counts(team)).pendingByPriority).toMatchObject({ 1: 1, 5: 5 });
@@ -138,8 +140,8 @@ describe('tasks over real sshd', () => {
     expect(da.status).toBe('COMPLETED');
     expect(db.status).toBe('COMPLETED');
     // SSH_CONNECTION: client-ip client-port server-ip server-port
-    expect(da.output.trim().split(/\s+/).slice(2)).toEqual(['127.0.0.2', String(a.port)]);
-    expect(db.output.trim().split(/\s+/).slice(2)).toEqual(['127.0.0.3', String(b.port)]);
+    expect((da.output ?? '').trim().split(/\s+/).slice(2)).toEqual(['127.0.0.2', String(a.port)]);
+    expect((db.output ?? '').trim().split(/\s+/).slice(2)).toEqual(['127.0.0.3', String(b.port)]);
   });
 
   it('rejects an unknown machine or team and a createMany with one bad spec, enqueuing nothing', async () => {
@@ -210,7 +212,10 @@ describe('tasks over real sshd', () => {
       await poller.catch(() => {});
     }
     const order = ['PENDING', 'PROCESSING', 'COMPLETED'].map((s) => seen.indexOf(s as TaskStatus));
-    expect(order.every((i) => i >= 0), `seen: ${seen.join(' → ')}`).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      `seen: ${seen.join(' → ')}`,
+    ).toBe(true);
     expect(order).toEqual([...order].sort((x, y) => x - y));
   });
 
