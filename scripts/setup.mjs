@@ -55,7 +55,7 @@ if (args.has('--system')) {
 
 if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
   say('installing npm dependencies');
-  run('npm', existsSync(join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install']);
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 if (args.has('--build') && stale()) {
