@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
-import { createLogger, isTerminal, loadConfig, RdcError, type TaskView } from '@rediacc/core';
+import { createLogger, DEFAULT_REDIS_URL, isTerminal, loadConfig, RdcError, type TaskView } from '@rediacc/core';
 import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
 import { createClient } from '@rediacc/producer';
 import type { Command } from 'commander';
@@ -80,7 +80,7 @@ export function registerUp(program: Command): void {
           out,
         );
 
-        const env = process.env.REDIS_URL ? '' : `export REDIS_URL=${redisUrl}\n  `;
+        const env = redisUrl === DEFAULT_REDIS_URL ? '' : `export REDIS_URL=${redisUrl}\n  `;
         out(
           `\nThe stack is up. In another terminal:\n  ${env}npx rediacc list queue\n  npx rediacc create task --machine ${MACHINE} --priority 1 --command "uptime" --wait\n  npx rediacc inspect queue ${created[0]?.taskId}`,
         );
