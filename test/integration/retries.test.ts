@@ -1,0 +1,101 @@
+// Retry policy on BullMQ: a failing command is tried maxRetries more times, PENDING with its last error
+// in between, and retryCount counts the retries left.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBridge } from '@rediacc/bridge';
+import { createLogger } from '@rediacc/core';
+import { createClient } from '@rediacc/producer';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../harness/index.js';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const h = useHarness();
+
+describe('retries', () => {
+  it('retries a failing command until it succeeds, showing the last error while it waits', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const dir = await h.tempDir('retry-');
+    const counter = join(dir, 'tries');
+    const client = createClient({ redis: redis.url });
+    await client.teams.create('retry');
+    await client.machines.add({
+      name: 'm1',
+      team: 'retry',
+      host: machine.host,
+      port: machine.port,
+      user: machine.user,
+      keyFile: machine.privateKeyPath,
+      hostKeyFingerprint: machine.hostKeyFingerprint,
+    });
+    const bridge = await startBridge({ redisUrl: redis.url, teams: ['retry'], batchSize: 1 }, { logger });
+    try {
+      // Fails on the first two tries, succeeds on the third.
+      const command = `echo x >> ${counter}; n=$(wc -l < ${counter}); echo "try $n"; [ "$n" -ge 3 ] || { echo "not yet" >&2; exit 4; }`;
+      const { taskId } = await client.tasks.create({
+        team: 'retry',
+        machine: 'm1',
+        command,
+        maxRetries: 3,
+        retryDelay: 0.5,
+      });
+      let sawRetryWait = false;
+      for (let i = 0; i < 200; i++) {
+        const view = await client.tasks.inspect(taskId);
+        if (view.status === 'PENDING' && view.error !== null) {
+          sawRetryWait = true;
+          expect(view.errorCode).toBe('RDC_COMMAND_FAILED');
+          expect(view.error).toContain('exit code 4');
+          expect(view.nextAttemptAt).not.toBeNull();
+          break;
+        }
+        if (view.status === 'COMPLETED') break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(sawRetryWait).toBe(true);
+      const done = await client.tasks.wait(taskId, { timeoutMs: 20_000 });
+      expect(done.status).toBe('COMPLETED');
+      expect(done.output).toContain('try 3');
+      expect(done.attempts).toBe(3);
+      expect(done.retryCount).toBe(1);
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+    expect(existsSync(counter)).toBe(true);
+  });
+
+  it('fails for good after maxRetries, with no retries left', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const client = createClient({ redis: redis.url });
+    await client.teams.create('giveup');
+    await client.machines.add({
+      name: 'm1',
+      team: 'giveup',
+      host: machine.host,
+      port: machine.port,
+      user: machine.user,
+      keyFile: machine.privateKeyPath,
+      hostKeyFingerprint: machine.hostKeyFingerprint,
+    });
+    const bridge = await startBridge({ redisUrl: redis.url, teams: ['giveup'], batchSize: 1 }, { logger });
+    try {
+      const { taskId } = await client.tasks.create({
+        team: 'giveup',
+        machine: 'm1',
+        command: 'exit 9',
+        maxRetries: 2,
+        retryDelay: 0.1,
+      });
+      const done = await client.tasks.wait(taskId, { timeoutMs: 20_000 });
+      expect(done.status).toBe('FAILED');
+      expect(done.exitCode).toBe(9);
+      expect(done.attempts).toBe(3);
+      expect(done.retryCount).toBe(0);
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+  });
+});
