@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
+import { readAlerts, TASK_QUEUE, teamPrefix } from '@rediacc/queue';
+import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../harness/index.js';
 
@@ -87,14 +89,66 @@ describe('retries', () => {
         command: 'exit 9',
         maxRetries: 2,
         retryDelay: 0.1,
+        failureAction: 'alert',
       });
+      const quiet = await client.tasks.create({ team: 'giveup', machine: 'm1', command: 'exit 1' });
+      await client.tasks.wait(quiet.taskId, { timeoutMs: 20_000 });
       const done = await client.tasks.wait(taskId, { timeoutMs: 20_000 });
       expect(done.status).toBe('FAILED');
       expect(done.exitCode).toBe(9);
       expect(done.attempts).toBe(3);
       expect(done.retryCount).toBe(0);
+      // One alert, for the final failure of the task that asked for it; none for tries or for the quiet task.
+      await bridge.close();
+      const alerts = await readAlerts(client.redis, 'giveup');
+      expect(alerts.map((a) => a.taskId)).toEqual([taskId]);
+      expect(alerts[0]).toMatchObject({ machine: 'm1', attempts: 3 });
+      expect(alerts[0]?.error).toContain('exit code 9');
     } finally {
       await bridge.close();
+      await client.close();
+    }
+  });
+});
+
+describe('failures that never retry', () => {
+  it('fails a host key mismatch and a garbage job at once, and the bridge keeps serving', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const client = createClient({ redis: redis.url });
+    await client.teams.create('strict');
+    const target = {
+      team: 'strict',
+      host: machine.host,
+      port: machine.port,
+      user: machine.user,
+      keyFile: machine.privateKeyPath,
+    };
+    await client.machines.add({ ...target, name: 'good', hostKeyFingerprint: machine.hostKeyFingerprint });
+    await client.machines.add({ ...target, name: 'spoofed', hostKeyFingerprint: `SHA256:${'B'.repeat(43)}` });
+    const queue = new Queue(TASK_QUEUE, { connection: { url: redis.url }, prefix: teamPrefix('strict') });
+    const bridge = await startBridge({ redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
+    try {
+      const mismatch = await client.tasks.create({
+        team: 'strict',
+        machine: 'spoofed',
+        command: 'true',
+        maxRetries: 3,
+        retryDelay: 0.1,
+      });
+      const garbage = await queue.add('junk', { hello: 'world' }, { priority: 1, attempts: 3 });
+      const failed = await client.tasks.wait(mismatch.taskId, { timeoutMs: 20_000 });
+      expect(failed).toMatchObject({ status: 'FAILED', errorCode: 'RDC_HOST_KEY_MISMATCH', attempts: 1 });
+      for (let i = 0; i < 200 && !(await garbage.isFailed()); i++) await new Promise((r) => setTimeout(r, 25));
+      const junk = await queue.getJob(String(garbage.id));
+      expect(junk?.failedReason).toMatch(/^RDC_JOB_DATA_INVALID: /);
+      expect(junk?.attemptsMade).toBe(1);
+
+      const ok = await client.tasks.create({ team: 'strict', machine: 'good', command: 'echo still-serving' });
+      expect((await client.tasks.wait(ok.taskId, { timeoutMs: 20_000 })).output).toContain('still-serving');
+    } finally {
+      await bridge.close();
+      await queue.close();
       await client.close();
     }
   });

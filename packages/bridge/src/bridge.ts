@@ -1,8 +1,8 @@
 // A bridge: one BullMQ worker per team queue, a shared SSH pool, and an orderly close:
 // stop claiming, let running tasks finish, close connections.
 import { createLogger, type Logger, type MachineRecord, parseInput } from '@rediacc/core';
-import { createRedis, getMachine, getTeam, TASK_QUEUE, teamPrefix, waitReady } from '@rediacc/queue';
-import { Worker } from 'bullmq';
+import { createRedis, getMachine, getTeam, recordAlert, TASK_QUEUE, teamPrefix, waitReady } from '@rediacc/queue';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { SshPool } from './ssh-pool.js';
 import { taskProcessor } from './task-processor.js';
@@ -44,6 +44,23 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
       name: config.name,
     });
     worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
+    worker.on('failed', (job, error) => {
+      if (!job || job.data?.failureAction !== 'alert') return;
+      const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (!final) return;
+      const alert = {
+        taskId: String(job.id),
+        team,
+        machine: String(job.data.machine),
+        error: error.message,
+        attempts: job.attemptsMade,
+        at: Date.now(),
+      };
+      logger.error(alert, 'task failed for good: alert');
+      recordAlert(redis, alert).catch((e: Error) =>
+        logger.error({ err: e.message, taskId: alert.taskId }, 'could not record alert'),
+      );
+    });
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));

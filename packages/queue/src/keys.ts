@@ -14,6 +14,8 @@ export const registryKeys = {
   teams: `${KEY_ROOT}:teams`,
   /** hash: machine name → MachineRecord JSON, per team */
   machines: (team: string) => `${teamPrefix(team)}:machines`,
+  /** stream: alerts of tasks that failed for good with failureAction "alert" */
+  alerts: (team: string) => `${teamPrefix(team)}:alerts`,
 };
 
 /** Key of one task's job hash (BullMQ layout `prefix:queue:id`). */
