@@ -45,7 +45,7 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
     });
     worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => {
-      if (!job || job.data?.failureAction !== 'alert') return;
+      if (job?.data?.failureAction !== 'alert') return;
       const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (!final) return;
       const alert = {
