@@ -51,7 +51,7 @@ export interface TaskView {
   exitCode: number | null;
   signal: string | null;
   bridge: string | null;
-  createdAt: string;
+  createdAt: string | null;
   startedAt: string | null;
   completedAt: string | null;
   nextAttemptAt: string | null;
@@ -102,7 +102,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     startedAt: iso(run?.startedAt ?? (progress.success ? progress.data.startedAt : undefined)),
     completedAt: isTerminal(status) ? iso(job.finishedOn) : null,
     nextAttemptAt: job.state === 'delayed' && job.delayUntil ? iso(job.delayUntil) : null,
-  } as TaskView;
+  };
 }
 
 function exitCodeOf(ending: RunOutcome): number | null {

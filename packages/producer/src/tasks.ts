@@ -231,6 +231,7 @@ function groupByTeam(entries: TaskEntry[]): Map<string, TaskEntry[]> {
 function compareForListing(a: TaskView, b: TaskView): number {
   const rank = STATUS_RANK[a.status] - STATUS_RANK[b.status];
   if (rank !== 0) return rank;
-  if (a.status === 'PENDING') return a.priority - b.priority || a.createdAt.localeCompare(b.createdAt);
-  return (b.completedAt ?? b.createdAt).localeCompare(a.completedAt ?? a.createdAt);
+  // ISO 8601 strings sort as time; a task with an unreadable timestamp sorts as oldest.
+  if (a.status === 'PENDING') return a.priority - b.priority || (a.createdAt ?? '').localeCompare(b.createdAt ?? '');
+  return (b.completedAt ?? b.createdAt ?? '').localeCompare(a.completedAt ?? a.createdAt ?? '');
 }
