@@ -171,6 +171,19 @@ describe('rediacc CLI', () => {
     expect(view.output).toContain('drained');
   });
 
+  it('cancel queue lists without --confirm and cancels with it', async () => {
+    const taskId = (await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'true'])).stdout.trim();
+    const dry = await rediacc(['cancel', 'queue', taskId]);
+    expect(dry.code).toBe(2);
+    expect(dry.stdout).toContain(taskId);
+    expect(dry.stderr).toContain('--confirm');
+    expect(JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout).status).toBe('PENDING');
+    const run = await rediacc(['cancel', 'queue', taskId, '--confirm', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([{ taskId, outcome: 'cancelled', status: 'CANCELLED' }]);
+    expect(JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout).status).toBe('CANCELLED');
+  });
+
   it('rediacc up runs the demo tasks of every priority to COMPLETED', async () => {
     const up = await rediacc(['up', '--exit'], { timeoutMs: 60_000 });
     expect(up.code, up.stderr).toBe(0);

@@ -1,6 +1,7 @@
 // The rediacc command tree. Commands throw; only bin.ts decides exit codes.
 import { Command } from 'commander';
 import { registerBridge } from './commands/bridge.js';
+import { registerCancel } from './commands/cancel.js';
 import { registerMachine } from './commands/machine.js';
 import { registerTask } from './commands/task.js';
 import { registerTeam } from './commands/team.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerTeam(program);
   registerMachine(program);
   registerTask(program);
+  registerCancel(program);
   registerBridge(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;

@@ -1,4 +1,11 @@
 export type { MachineInput, MachineRecord, TaskSpecInput, TaskStatus, TaskView, TeamRecord } from '@rediacc/core';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
-export { type CreatedTask, type ListOptions, listOptionsSchema, type QueueCounts, Tasks } from './tasks.js';
+export {
+  type CancelResult,
+  type CreatedTask,
+  type ListOptions,
+  listOptionsSchema,
+  type QueueCounts,
+  Tasks,
+} from './tasks.js';

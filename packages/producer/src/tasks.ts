@@ -13,7 +13,18 @@ import {
   taskSpecSchema,
   teamNameSchema,
 } from '@rediacc/core';
-import { listTasks, listTeams, readTask, type TeamQueues, taskKey } from '@rediacc/queue';
+import {
+  cancelPending,
+  countTombstones,
+  hasTombstone,
+  listTasks,
+  listTeams,
+  listTombstones,
+  readTask,
+  readTombstone,
+  type TeamQueues,
+  taskKey,
+} from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RegistryCache } from './machine-cache.js';
@@ -113,17 +124,50 @@ export class Tasks {
   async inspect(taskId: string): Promise<TaskView> {
     const id = parseTaskId(taskId);
     const team = await this.locate(id);
-    const view = team ? await readTask(this.queues.get(team), this.redis, id) : undefined;
+    const view = team ? await this.view(team, id) : undefined;
     if (!view) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
     return view;
+  }
+
+  /**
+   * Cancels tasks, each on its own: a PENDING task becomes CANCELLED and never runs; a finished one cannot
+   * be cancelled. Stopping a task already running on its machine needs the remote supervisor and is
+   * reported as 'running' until that lands.
+   */
+  async cancel(taskIds: readonly string[]): Promise<CancelResult[]> {
+    if (!Array.isArray(taskIds)) throw new RdcError('RDC_INVALID_INPUT', 'cancel takes an array of task ids');
+    const ids = taskIds.map(parseTaskId);
+    return Promise.all(ids.map((id) => this.cancelOne(id)));
+  }
+
+  private async cancelOne(taskId: string): Promise<CancelResult> {
+    const team = await this.locate(taskId);
+    const view = team ? await this.view(team, taskId) : undefined;
+    if (!team || !view) return { taskId, outcome: 'unknown', status: null };
+    if (view.status === 'PENDING') {
+      const outcome = await cancelPending(this.redis, this.queues.get(team), team, taskId);
+      if (outcome === 'cancelled') return { taskId, outcome: 'cancelled', status: 'CANCELLED' };
+      const now = await this.view(team, taskId);
+      return { taskId, outcome: now && isTerminal(now.status) ? 'finished' : 'running', status: now?.status ?? null };
+    }
+    return { taskId, outcome: isTerminal(view.status) ? 'finished' : 'running', status: view.status };
+  }
+
+  /** A task from its team's queue, or its tombstone when it was cancelled before running. */
+  private async view(team: string, taskId: string): Promise<TaskView | undefined> {
+    return (await readTask(this.queues.get(team), this.redis, taskId)) ?? readTombstone(this.redis, team, taskId);
   }
 
   /** Tasks across teams (or one), optionally filtered by status: running first, then pending by priority, then finished newest first. */
   async list(input: ListOptions = {}): Promise<TaskView[]> {
     const options = parseInput(listOptionsSchema, input, 'list options');
     const teams = options.team ? [options.team] : (await listTeams(this.redis)).map((t) => t.name);
+    const withTombstones = options.status === undefined || options.status === 'CANCELLED';
     const perTeam = await Promise.all(
-      teams.map((team) => listTasks(this.queues.get(team), { status: options.status, limit: options.limit })),
+      teams.flatMap((team) => [
+        listTasks(this.queues.get(team), { status: options.status, limit: options.limit }),
+        withTombstones ? listTombstones(this.redis, team, options.limit) : Promise.resolve([]),
+      ]),
     );
     return perTeam.flat().sort(compareForListing).slice(0, options.limit);
   }
@@ -133,9 +177,8 @@ export class Tasks {
     const id = parseTaskId(taskId);
     const team = await this.locate(id);
     if (!team) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
-    const queue = this.queues.get(team);
     return this.waiter.wait(team, id, options.timeoutMs, async () => {
-      const view = await readTask(queue, this.redis, id);
+      const view = await this.view(team, id);
       if (!view) throw new RdcError('RDC_TASK_UNKNOWN', `task ${id} was removed while waiting for it`);
       return isTerminal(view.status) ? view : undefined;
     });
@@ -146,9 +189,10 @@ export class Tasks {
     parseInput(teamNameSchema, team, 'team name');
     await this.registry.team(team);
     const queue = this.queues.get(team);
-    const [counts, perPriority] = await Promise.all([
+    const [counts, perPriority, cancelled] = await Promise.all([
       queue.getJobCounts('prioritized', 'waiting', 'delayed', 'waiting-children', 'active', 'completed', 'failed'),
       queue.getCountsPerPriority([1, 2, 3, 4, 5]),
+      countTombstones(this.redis, team),
     ]);
     const n = (k: string) => counts[k] ?? 0;
     return {
@@ -157,6 +201,7 @@ export class Tasks {
       active: n('active'),
       completed: n('completed'),
       failed: n('failed'),
+      cancelled,
       pendingByPriority: {
         1: perPriority['1'] ?? 0,
         2: perPriority['2'] ?? 0,
@@ -194,9 +239,21 @@ export class Tasks {
   /** Which team's queue holds `taskId`: one EXISTS per team, in parallel. */
   private async locate(taskId: string): Promise<string | undefined> {
     const teams = (await listTeams(this.redis)).map((t) => t.name);
-    const found = await Promise.all(teams.map((team) => this.redis.exists(taskKey(team, taskId))));
-    return teams[found.indexOf(1)];
+    const found = await Promise.all(
+      teams.map(
+        async (team) =>
+          (await this.redis.exists(taskKey(team, taskId))) === 1 || hasTombstone(this.redis, team, taskId),
+      ),
+    );
+    return teams[found.indexOf(true)];
   }
+}
+
+export interface CancelResult {
+  taskId: string;
+  /** cancelled: now CANCELLED; finished: already ended, nothing to cancel; running: on its machine now; unknown: no such task */
+  outcome: 'cancelled' | 'finished' | 'running' | 'unknown';
+  status: TaskStatus | null;
 }
 
 export interface QueueCounts {
@@ -205,6 +262,8 @@ export interface QueueCounts {
   active: number;
   completed: number;
   failed: number;
+  /** Cancelled before running (tasks cancelled while running count as failed in BullMQ). */
+  cancelled: number;
   pendingByPriority: Record<1 | 2 | 3 | 4 | 5, number>;
 }
 

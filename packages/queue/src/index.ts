@@ -1,4 +1,13 @@
 export { ALERTS_KEPT, type Alert, readAlerts, recordAlert } from './alerts.js';
+export {
+  CANCELLED_REASON,
+  type CancelPendingResult,
+  cancelPending,
+  countTombstones,
+  hasTombstone,
+  listTombstones,
+  readTombstone,
+} from './cancellations.js';
 export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
 export { KEY_ROOT, registryKeys, TASK_QUEUE, taskKey, teamPrefix } from './keys.js';
 export { openTeamQueue, TeamQueues } from './queues.js';

@@ -16,6 +16,10 @@ export const registryKeys = {
   machines: (team: string) => `${teamPrefix(team)}:machines`,
   /** stream: alerts of tasks that failed for good with failureAction "alert" */
   alerts: (team: string) => `${teamPrefix(team)}:alerts`,
+  /** hash: taskId → tombstone JSON of a task cancelled before it ran (BullMQ keeps no record of removed jobs) */
+  cancelled: (team: string) => `${teamPrefix(team)}:cancelled`,
+  /** zset: taskId by cancel time, to list tombstones newest first in pages */
+  cancelledOrder: (team: string) => `${teamPrefix(team)}:cancelled:order`,
 };
 
 /** Key of one task's job hash (BullMQ layout `prefix:queue:id`). */

@@ -1,0 +1,94 @@
+// Tombstones of tasks cancelled while PENDING. BullMQ cannot move a waiting job to failed and `remove()`
+// leaves no record, so the job is removed and its last snapshot kept here, read back as CANCELLED.
+import type { JobSnapshot, TaskView } from '@rediacc/core';
+import { toTaskView } from '@rediacc/core';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { registryKeys } from './keys.js';
+
+export const CANCELLED_REASON = 'RDC_CANCELLED: cancelled before it ran';
+
+interface Tombstone {
+  data: unknown;
+  timestamp: number;
+  attemptsStarted: number;
+  cancelledAt: number;
+}
+
+export type CancelPendingResult = 'cancelled' | 'claimed';
+
+/**
+ * Cancels a PENDING task: writes its tombstone, then removes the job. If a bridge claimed it in between
+ * (BullMQ refuses to remove a locked job), the tombstone is taken back and 'claimed' returned.
+ */
+export async function cancelPending(
+  redis: Redis,
+  queue: Queue,
+  team: string,
+  taskId: string,
+): Promise<CancelPendingResult> {
+  const job = await queue.getJob(taskId);
+  if (!job) return 'claimed';
+  const tombstone: Tombstone = {
+    data: job.data,
+    timestamp: job.timestamp,
+    attemptsStarted: job.attemptsStarted ?? job.attemptsMade,
+    cancelledAt: Date.now(),
+  };
+  await redis
+    .multi()
+    .hset(registryKeys.cancelled(team), taskId, JSON.stringify(tombstone))
+    .zadd(registryKeys.cancelledOrder(team), tombstone.cancelledAt, taskId)
+    .exec();
+  let removed = 0;
+  try {
+    removed = await queue.remove(taskId);
+  } catch {
+    removed = 0; // locked: a bridge holds it now
+  }
+  if (removed === 1) return 'cancelled';
+  await redis.multi().hdel(registryKeys.cancelled(team), taskId).zrem(registryKeys.cancelledOrder(team), taskId).exec();
+  return 'claimed';
+}
+
+export async function hasTombstone(redis: Redis, team: string, taskId: string): Promise<boolean> {
+  return (await redis.hexists(registryKeys.cancelled(team), taskId)) === 1;
+}
+
+export async function readTombstone(redis: Redis, team: string, taskId: string): Promise<TaskView | undefined> {
+  const json = await redis.hget(registryKeys.cancelled(team), taskId);
+  return json === null ? undefined : viewOf(taskId, json);
+}
+
+/** Cancelled-before-running tasks of a team, newest first. */
+export async function listTombstones(redis: Redis, team: string, limit: number): Promise<TaskView[]> {
+  const ids = await redis.zrevrange(registryKeys.cancelledOrder(team), 0, limit - 1);
+  if (ids.length === 0) return [];
+  const jsons = await redis.hmget(registryKeys.cancelled(team), ...ids);
+  return ids.flatMap((id, i) => {
+    const json = jsons[i];
+    const view = json ? viewOf(id, json) : undefined;
+    return view ? [view] : [];
+  });
+}
+
+export async function countTombstones(redis: Redis, team: string): Promise<number> {
+  return redis.zcard(registryKeys.cancelledOrder(team));
+}
+
+function viewOf(taskId: string, json: string): TaskView | undefined {
+  const t = JSON.parse(json) as Tombstone;
+  const snapshot: JobSnapshot = {
+    id: taskId,
+    state: 'failed',
+    data: t.data,
+    progress: undefined,
+    returnvalue: undefined,
+    failedReason: CANCELLED_REASON,
+    attemptsStarted: t.attemptsStarted,
+    timestamp: t.timestamp,
+    finishedOn: t.cancelledAt,
+    cancelled: true,
+  };
+  return toTaskView(snapshot);
+}
