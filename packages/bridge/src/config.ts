@@ -28,6 +28,8 @@ export const bridgeConfigSchema = z
     keepaliveCountMax: z.number().int().min(1).default(3),
     channelsPerConnection: z.number().int().min(1).max(10).default(5),
     maxConnectionsPerMachine: z.number().int().min(1).max(64).default(4),
+    /** Seconds between TERM and KILL of a run's process tree on timeout. */
+    killGraceSeconds: z.number().int().min(0).max(300).default(2),
     failFastMs: z.number().int().min(0).default(2_000),
     /** How long registry lookups (machine records) are cached. */
     registryTtlMs: z.number().int().min(0).default(5_000),

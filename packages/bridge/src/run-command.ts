@@ -3,11 +3,16 @@
 import { RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
 import type { ClientChannel } from 'ssh2';
 import { OutputBuffer } from './output-buffer.js';
+import { killCommand, wrapCommand } from './remote-run.js';
 import { ChannelRefusedError, type SshConnection } from './ssh-connection.js';
 import type { MachinePool } from './ssh-pool.js';
 
 export interface RunOptions {
+  /** Names the run on the machine (its process group file). */
+  taskId: string;
   outputCapBytes: number;
+  /** Seconds between TERM and KILL when a run is stopped. */
+  killGraceSeconds: number;
   timeoutMs?: number | undefined;
   /** Called once the command runs on the machine. */
   onStart?: (startedAt: number) => void;
@@ -16,9 +21,9 @@ export interface RunOptions {
 const OPEN_RETRIES = 8;
 
 export async function runCommand(pool: MachinePool, command: string, options: RunOptions): Promise<RunResult> {
-  const { connection, result } = await openChannel(pool, command, (channel) => {
+  const { connection, result } = await openChannel(pool, wrapCommand(options.taskId, command), (channel) => {
     const startedAt = Date.now();
-    const collected = collect(channel, options, startedAt);
+    const collected = collect(channel, options, startedAt, () => stopRemote(pool, options));
     options.onStart?.(startedAt);
     return { collected };
   });
@@ -53,11 +58,35 @@ async function openChannel<T>(
   }
 }
 
-function collect(channel: ClientChannel, options: RunOptions, startedAt: number): Promise<RunResult> {
+/** Kills the run's process tree on the machine through a second exec; the first channel then ends by itself. */
+async function stopRemote(pool: MachinePool, options: RunOptions): Promise<void> {
+  const { connection, result } = await openChannel(
+    pool,
+    killCommand(options.taskId, options.killGraceSeconds),
+    (channel) => {
+      channel.resume();
+      channel.stderr.resume();
+      return new Promise<void>((resolve) => channel.on('close', () => resolve()));
+    },
+  );
+  try {
+    await result;
+  } finally {
+    pool.release(connection);
+  }
+}
+
+function collect(
+  channel: ClientChannel,
+  options: RunOptions,
+  startedAt: number,
+  stop: () => Promise<void>,
+): Promise<RunResult> {
   return new Promise<RunResult>((resolve, reject) => {
     const output = new OutputBuffer(options.outputCapBytes);
     let ending: RunOutcome | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let backstop: NodeJS.Timeout | undefined;
     channel.on('data', (chunk: Buffer) => output.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     // ssh2 reports either (code) or (null, signalName, coreDumped, description).
@@ -71,11 +100,24 @@ function collect(channel: ClientChannel, options: RunOptions, startedAt: number)
       const seconds = options.timeoutMs / 1000;
       timer = setTimeout(() => {
         ending ??= { outcome: 'timed-out', afterSeconds: seconds };
-        channel.close();
+        // The channel closes when the killed process group is gone. If that never comes, close it and
+        // settle anyway: sshd may not confirm a close while its child still runs.
+        backstop = setTimeout(
+          () => {
+            channel.close();
+            settle();
+          },
+          (options.killGraceSeconds + 3) * 1000,
+        );
+        stop().catch(() => {});
       }, options.timeoutMs);
     }
-    channel.on('close', () => {
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
       if (timer) clearTimeout(timer);
+      if (backstop) clearTimeout(backstop);
       if (!ending) {
         reject(
           new RdcError('RDC_SSH_CONNECT', 'the SSH connection was lost while the command ran', { retryable: true }),
@@ -83,7 +125,8 @@ function collect(channel: ClientChannel, options: RunOptions, startedAt: number)
         return;
       }
       resolve({ ending, output: output.toString(), truncated: output.truncated, startedAt, finishedAt: Date.now() });
-    });
+    };
+    channel.on('close', settle);
   });
 }
 

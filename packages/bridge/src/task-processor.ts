@@ -34,6 +34,11 @@ export function taskProcessor(deps: ProcessorDeps) {
         ).toReason(),
       );
     }
+    if (!/^[A-Za-z0-9-]{1,128}$/.test(String(job.id))) {
+      throw new UnrecoverableError(
+        new RdcError('RDC_JOB_DATA_INVALID', `job id ${JSON.stringify(job.id)} is not a rediacc task id`).toReason(),
+      );
+    }
     const data = parsed.data;
     const log = deps.logger.child({
       team: data.team,
@@ -56,6 +61,8 @@ export function taskProcessor(deps: ProcessorDeps) {
       let started: Promise<void> = Promise.resolve();
       let startedAt: number | undefined;
       const result = await runCommand(pool, data.command, {
+        taskId: String(job.id),
+        killGraceSeconds: deps.config.killGraceSeconds,
         outputCapBytes: deps.config.outputCapBytes,
         timeoutMs: data.timeout === undefined ? undefined : data.timeout * 1000,
         onStart: (at) => {
