@@ -1,3 +1,5 @@
 // The test harness tests import as `../harness/index.js`.
+
+export { addTeamWithMachine } from './fleet.js';
 export { Harness, type MachineOptions, type TestMachine } from './harness.js';
 export { useHarness } from './use-harness.js';

@@ -5,7 +5,7 @@ import { startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from '../harness/index.js';
+import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
@@ -16,16 +16,7 @@ describe('cancel', () => {
     const machine = await h.machine();
     const dir = await h.tempDir('cancel-');
     const client = createClient({ redis: redis.url });
-    await client.teams.create('c');
-    await client.machines.add({
-      name: 'm1',
-      team: 'c',
-      host: machine.host,
-      port: machine.port,
-      user: machine.user,
-      keyFile: machine.privateKeyPath,
-      hostKeyFingerprint: machine.hostKeyFingerprint,
-    });
+    await addTeamWithMachine(client, 'c', machine);
     const cancelledFile = join(dir, 'cancelled-ran');
     const keep = await client.tasks.create({ team: 'c', machine: 'm1', command: 'echo kept', priority: 5 });
     const drop = await client.tasks.create({

@@ -8,7 +8,7 @@ import { createClient } from '@rediacc/producer';
 import { readAlerts, TASK_QUEUE, teamPrefix } from '@rediacc/queue';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from '../harness/index.js';
+import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
@@ -20,16 +20,7 @@ describe('retries', () => {
     const dir = await h.tempDir('retry-');
     const counter = join(dir, 'tries');
     const client = createClient({ redis: redis.url });
-    await client.teams.create('retry');
-    await client.machines.add({
-      name: 'm1',
-      team: 'retry',
-      host: machine.host,
-      port: machine.port,
-      user: machine.user,
-      keyFile: machine.privateKeyPath,
-      hostKeyFingerprint: machine.hostKeyFingerprint,
-    });
+    await addTeamWithMachine(client, 'retry', machine);
     const bridge = await startBridge({ redisUrl: redis.url, teams: ['retry'], batchSize: 1 }, { logger });
     try {
       // Fails on the first two tries, succeeds on the third.
@@ -71,16 +62,7 @@ describe('retries', () => {
     const redis = await h.redis();
     const machine = await h.machine();
     const client = createClient({ redis: redis.url });
-    await client.teams.create('giveup');
-    await client.machines.add({
-      name: 'm1',
-      team: 'giveup',
-      host: machine.host,
-      port: machine.port,
-      user: machine.user,
-      keyFile: machine.privateKeyPath,
-      hostKeyFingerprint: machine.hostKeyFingerprint,
-    });
+    await addTeamWithMachine(client, 'giveup', machine);
     const bridge = await startBridge({ redisUrl: redis.url, teams: ['giveup'], batchSize: 1 }, { logger });
     try {
       const { taskId } = await client.tasks.create({

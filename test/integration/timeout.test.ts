@@ -5,7 +5,7 @@ import { startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from '../harness/index.js';
+import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
@@ -26,16 +26,7 @@ describe('timeout', () => {
     const dir = await h.tempDir('timeout-');
     const pidFile = join(dir, 'child.pid');
     const client = createClient({ redis: redis.url });
-    await client.teams.create('to');
-    await client.machines.add({
-      name: 'm1',
-      team: 'to',
-      host: machine.host,
-      port: machine.port,
-      user: machine.user,
-      keyFile: machine.privateKeyPath,
-      hostKeyFingerprint: machine.hostKeyFingerprint,
-    });
+    await addTeamWithMachine(client, 'to', machine);
     const bridge = await startBridge({ redisUrl: redis.url, teams: ['to'], batchSize: 2 }, { logger });
     try {
       const { taskId } = await client.tasks.create({

@@ -1,0 +1,22 @@
+// Registering harness machines through the SDK, the set-up most fleet tests start with.
+import type { RediaccClient } from '@rediacc/producer';
+import type { TestMachine } from './harness.js';
+
+/** Creates `team` and registers `machine` in it as `name` (default "m1"), pinned to its real host key. */
+export async function addTeamWithMachine(
+  client: RediaccClient,
+  team: string,
+  machine: TestMachine,
+  name = 'm1',
+): Promise<void> {
+  await client.teams.create(team);
+  await client.machines.add({
+    name,
+    team,
+    host: machine.host,
+    port: machine.port,
+    user: machine.user,
+    keyFile: machine.privateKeyPath,
+    hostKeyFingerprint: machine.hostKeyFingerprint,
+  });
+}
