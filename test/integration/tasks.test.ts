@@ -245,7 +245,7 @@ describe('tasks over real sshd', () => {
     ]);
     const [b, g] = await Promise.all([client.tasks.wait(bad!.taskId, WAIT), client.tasks.wait(good!.taskId, WAIT)]);
     expect(b.status).toBe('FAILED');
-    expect(b.errorCode).toBe('RDC_SSH_CONNECT');
+    expect(b.errorCode, `error: ${b.error}`).toBe('RDC_SSH_CONNECT');
     expect(g.status).toBe('COMPLETED');
     expect(g.output).toContain('alive');
   });
