@@ -4,7 +4,7 @@ import { createLogger, type TaskStatus } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from '../harness/index.js';
+import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
@@ -13,16 +13,7 @@ async function setUp(team: string) {
   const redis = await h.redis();
   const machine = await h.machine();
   const client = createClient({ redis: redis.url });
-  await client.teams.create(team);
-  await client.machines.add({
-    name: 'm1',
-    team,
-    host: machine.host,
-    port: machine.port,
-    user: machine.user,
-    keyFile: machine.privateKeyPath,
-    hostKeyFingerprint: machine.hostKeyFingerprint,
-  });
+  await addTeamWithMachine(client, team, machine);
   return { redis, machine, client };
 }
 
