@@ -1,33 +1,143 @@
-// A bridge: one BullMQ worker per team queue, a shared SSH pool, and an orderly close:
-// stop claiming, let running tasks finish, close connections.
+// A bridge: one BullMQ worker per team queue, remote agents pooled per machine, a subscription to the teams'
+// cancel broadcasts, and an orderly close: stop claiming, let running tasks finish within the grace period,
+// then hand the rest back (their runs go on; the next bridge re-attaches) or kill them.
 import { createLogger, type Logger, type MachineRecord, parseInput } from '@rediacc/core';
-import { createRedis, getMachine, getTeam, recordAlert, TASK_QUEUE, teamPrefix, waitReady } from '@rediacc/queue';
-import { UnrecoverableError, Worker } from 'bullmq';
+import {
+  cancelRequested,
+  createRedis,
+  getMachine,
+  getTeam,
+  recordAlert,
+  registryKeys,
+  TASK_QUEUE,
+  teamPrefix,
+  waitReady,
+} from '@rediacc/queue';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
+import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
 import { taskProcessor } from './task-processor.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
-  /** Stops claiming, waits for running tasks, closes connections. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops claiming and waits for running tasks up to the grace period (default: the configured one), then hands
+   * them back or kills them per `onShutdown`, and closes connections. Idempotent.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startBridge(input: BridgeConfigInput, options: { logger?: Logger } = {}): Promise<Bridge> {
   const config = parseInput(bridgeConfigSchema, input, 'bridge configuration');
   const logger = (options.logger ?? createLogger({ name: 'bridge' })).child({ bridge: config.name });
   const redis = createRedis(config.redisUrl, 'worker');
+  const subscriber = createRedis(config.redisUrl, 'worker');
   try {
-    await waitReady(redis, config.redisUrl);
+    await Promise.all([waitReady(redis, config.redisUrl), waitReady(subscriber, config.redisUrl)]);
     // A bridge for a team that does not exist would wait forever on an empty queue: say so at start.
     for (const team of config.teams) await getTeam(redis, team);
   } catch (error) {
     redis.disconnect();
+    subscriber.disconnect();
     throw error;
   }
   const pool = new SshPool(config);
+  const cleaner = new RunCleaner(logger);
+  const held = new Map<string, string>();
+  const processor = taskProcessor({ config, pool, redis, machine: machineCache(redis, config), cleaner, held, logger });
+  const workers = new Map<string, Worker>();
+  for (const team of config.teams) {
+    const worker = new Worker(TASK_QUEUE, processor, {
+      connection: redis,
+      prefix: teamPrefix(team),
+      concurrency: config.batchSize,
+      name: config.name,
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    });
+    worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
+    worker.on('completed', (job) => cleaner.stored(String(job.id)));
+    worker.on('failed', (job, error) => alertIfFinal(redis, logger, team, job, error));
+    // Another bridge may take the task over now: stop following the run (it goes on), never kill it.
+    worker.on('lockRenewalFailed', (ids) => {
+      for (const id of ids) worker.cancelJob(id, 'lock-lost');
+      logger.warn({ team, tasks: ids }, 'lost the lock on running tasks: letting another bridge re-attach');
+    });
+    workers.set(team, worker);
+  }
+  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+  const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
+  logger.info({ teams: config.teams, batchSize: config.batchSize }, 'bridge started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        const graceMs = closeOptions.graceMs ?? config.shutdownGraceMs;
+        logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
+        const all = [...workers.values()];
+        const deadline = setTimeout(() => {
+          if (held.size > 0) {
+            logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');
+          }
+          for (const w of all) w.cancelAllJobs(config.onShutdown === 'kill' ? 'kill' : 'handback');
+        }, graceMs);
+        await Promise.all(all.map((w) => w.close()));
+        clearTimeout(deadline);
+        stopWatching();
+        cleaner.flush();
+        pool.close();
+        await Promise.all([redis, subscriber].map((r) => r.quit().catch(() => r.disconnect())));
+        logger.info('bridge stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Cancels held tasks that a user asked to cancel: at once when the team's broadcast arrives, and by a periodic
+ * check of the cancel flags, which catches broadcasts missed while disconnected or sent just before the claim.
+ */
+async function watchCancels(
+  subscriber: Redis,
+  redis: Redis,
+  workers: Map<string, Worker>,
+  held: Map<string, string>,
+  config: BridgeConfig,
+  logger: Logger,
+): Promise<() => void> {
+  const byChannel = new Map([...workers.keys()].map((team) => [registryKeys.cancelChannel(team), team]));
+  const cancel = (team: string, taskId: string) => {
+    if (workers.get(team)?.cancelJob(taskId, 'cancel')) logger.info({ team, taskId }, 'cancelling a running task');
+  };
+  subscriber.on('message', (channel: string, taskId: string) => {
+    const team = byChannel.get(channel);
+    if (team) cancel(team, taskId);
+  });
+  await subscriber.subscribe(...byChannel.keys());
+  const timer = setInterval(() => {
+    const byTeam = new Map<string, string[]>();
+    for (const [taskId, team] of held) byTeam.set(team, [...(byTeam.get(team) ?? []), taskId]);
+    for (const [team, ids] of byTeam) {
+      cancelRequested(redis, team, ids).then(
+        (flagged) => {
+          for (const id of flagged) cancel(team, id);
+        },
+        (error: Error) => logger.warn({ team, err: error.message }, 'cancel check failed'),
+      );
+    }
+  }, config.cancelCheckMs);
+  return () => clearInterval(timer);
+}
+
+function machineCache(redis: Redis, config: BridgeConfig) {
   const machines = new Map<string, { record: MachineRecord; expires: number }>();
-  const machine = async (team: string, name: string): Promise<MachineRecord> => {
+  return async (team: string, name: string): Promise<MachineRecord> => {
     const key = `${team}/${name}`;
     const hit = machines.get(key);
     if (hit && hit.expires > Date.now()) return hit.record;
@@ -35,49 +145,23 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
     machines.set(key, { record, expires: Date.now() + config.registryTtlMs });
     return record;
   };
-  const processor = taskProcessor({ config, pool, machine, logger });
-  const workers = config.teams.map((team) => {
-    const worker = new Worker(TASK_QUEUE, processor, {
-      connection: redis,
-      prefix: teamPrefix(team),
-      concurrency: config.batchSize,
-      name: config.name,
-    });
-    worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
-    worker.on('failed', (job, error) => {
-      if (job?.data?.failureAction !== 'alert') return;
-      const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (!final) return;
-      const alert = {
-        taskId: String(job.id),
-        team,
-        machine: String(job.data.machine),
-        error: error.message,
-        attempts: job.attemptsMade,
-        at: Date.now(),
-      };
-      logger.error(alert, 'task failed for good: alert');
-      recordAlert(redis, alert).catch((e: Error) =>
-        logger.error({ err: e.message, taskId: alert.taskId }, 'could not record alert'),
-      );
-    });
-    return worker;
-  });
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
-  logger.info({ teams: config.teams, batchSize: config.batchSize }, 'bridge started');
+}
 
-  let closing: Promise<void> | undefined;
-  return {
-    config,
-    close() {
-      closing ??= (async () => {
-        logger.info('bridge stopping: no new tasks, waiting for running ones');
-        await Promise.all(workers.map((w) => w.close()));
-        pool.close();
-        await redis.quit().catch(() => redis.disconnect());
-        logger.info('bridge stopped');
-      })();
-      return closing;
-    },
+/** failureAction "alert": a task that failed for good is logged at error and recorded in the team's alerts. */
+function alertIfFinal(redis: Redis, logger: Logger, team: string, job: Job | undefined, error: Error): void {
+  if (job?.data?.failureAction !== 'alert') return;
+  const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+  if (!final) return;
+  const alert = {
+    taskId: String(job.id),
+    team,
+    machine: String(job.data.machine),
+    error: error.message,
+    attempts: job.attemptsMade,
+    at: Date.now(),
   };
+  logger.error(alert, 'task failed for good: alert');
+  recordAlert(redis, alert).catch((e: Error) =>
+    logger.error({ err: e.message, taskId: alert.taskId }, 'could not record alert'),
+  );
 }

@@ -26,11 +26,30 @@ export const bridgeConfigSchema = z
     connectTimeoutMs: z.number().int().min(100).default(10_000),
     keepaliveIntervalMs: z.number().int().min(0).default(10_000),
     keepaliveCountMax: z.number().int().min(1).default(3),
-    channelsPerConnection: z.number().int().min(1).max(10).default(5),
+    /** Runs one remote agent (one SSH connection) holds at once. */
+    runsPerConnection: z.number().int().min(1).max(100).default(5),
     maxConnectionsPerMachine: z.number().int().min(1).max(64).default(4),
     /** Seconds between TERM and KILL of a run's process tree on timeout. */
     killGraceSeconds: z.number().int().min(0).max(300).default(2),
     failFastMs: z.number().int().min(0).default(2_000),
+    /**
+     * How long a task's lock lasts without renewal (renewed at half). When a bridge dies, its tasks are handed to
+     * another within about lockDurationMs + stalledIntervalMs (10-15 s by default). Short is safe here: a stall is
+     * not a rerun, the next bridge re-attaches to the run on the machine.
+     */
+    lockDurationMs: z.number().int().min(1_000).default(10_000),
+    /** How often this bridge looks for stalled tasks; use the same value on every bridge. */
+    stalledIntervalMs: z.number().int().min(500).default(5_000),
+    /** Stalls a task may have before BullMQ fails it ("job stalled more than allowable limit"). */
+    maxStalledCount: z.number().int().min(1).default(3),
+    /** Probe interval for runs whose end the bridge cannot hear directly (re-attached or killed). */
+    pollMs: z.number().int().min(20).default(250),
+    /** How often held tasks are checked against the cancel flags (backs up the cancel broadcast). */
+    cancelCheckMs: z.number().int().min(100).default(2_000),
+    /** On close (SIGTERM): how long running tasks may go on before they are handed back or killed. */
+    shutdownGraceMs: z.number().int().min(0).default(30_000),
+    /** At the end of the grace period: hand running tasks back (their runs go on, another bridge re-attaches), or kill them. */
+    onShutdown: z.enum(['handback', 'kill']).default('handback'),
     /** How long registry lookups (machine records) are cached. */
     registryTtlMs: z.number().int().min(0).default(5_000),
   })

@@ -1,8 +1,8 @@
-// One authenticated SSH connection to a machine, with a count of channels in flight. Host keys are
-// checked against the pinned fingerprint before authentication; a mismatch refuses to connect.
+// One authenticated SSH connection to a machine. Host keys are checked against the pinned fingerprint before
+// authentication; a mismatch refuses to connect.
 import { readFile } from 'node:fs/promises';
 import { RdcError } from '@rediacc/core';
-import { Client, type ClientChannel } from 'ssh2';
+import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { fingerprintOf } from './host-key.js';
 import { openSocket } from './socket.js';
 
@@ -20,24 +20,16 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
-  channelsPerConnection: number;
 }
 
-/** Raised when the server refuses a channel (past MaxSessions, in practice from ~6 in flight): try again. */
+/** Raised when the server refuses a channel or the connection is gone: open another connection. */
 export class ChannelRefusedError extends Error {}
 
 export class SshConnection {
-  inFlight = 0;
-  /** Channels this connection may hold at once; lowered when the server refuses opens. */
-  capacity: number;
   alive = true;
   private readonly closeHandlers: (() => void)[] = [];
 
-  private constructor(
-    private readonly client: Client,
-    options: ConnectionOptions,
-  ) {
-    this.capacity = options.channelsPerConnection;
+  private constructor(private readonly client: Client) {
     const onGone = () => {
       if (!this.alive) return;
       this.alive = false;
@@ -61,7 +53,7 @@ export class SshConnection {
       client.once('error', fail);
       client.once('ready', () => {
         client.off('error', fail);
-        resolve(new SshConnection(client, options));
+        resolve(new SshConnection(client));
       });
       client.connect({
         sock,
@@ -105,6 +97,21 @@ export class SshConnection {
         // ssh2 throws synchronously when the connection is already gone.
         reject(new ChannelRefusedError(error instanceof Error ? error.message : String(error)));
       }
+    });
+  }
+
+  /** Opens the connection's SFTP session (sshd's `Subsystem sftp`). */
+  sftp(): Promise<SFTPWrapper> {
+    return new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((error, sftp) => {
+        if (error) {
+          reject(
+            new RdcError('RDC_AGENT', `the machine's sshd offers no SFTP subsystem: ${error.message}`, {
+              cause: error,
+            }),
+          );
+        } else resolve(sftp);
+      });
     });
   }
 

@@ -1,29 +1,35 @@
-// Pooled SSH connections per machine, reused across tasks. Each connection carries a bounded number of
-// channels; past that the pool opens another connection (up to a limit) or makes the caller wait.
-// A machine that cannot be reached fails fast for a short while instead of making every queued task
-// wait out its own connect timeout, so one dead machine never holds the bridge's slots.
+// Remote agents per machine, each on its own pooled SSH connection and reused across tasks. An agent holds a
+// bounded number of runs; past that the pool starts another (up to a limit) or makes the caller wait.
+// A machine that cannot be reached fails fast for a short while instead of making every queued task wait out
+// its own connect timeout, so one dead machine never holds the bridge's slots.
 import { isRdcError, type RdcError } from '@rediacc/core';
+import { RemoteAgent } from './remote-agent.js';
 import { type ConnectionOptions, SshConnection, type SshTarget } from './ssh-connection.js';
 
 export interface PoolOptions extends ConnectionOptions {
   maxConnectionsPerMachine: number;
+  /** Runs one agent (one connection) holds at once. */
+  runsPerConnection: number;
   /** After a failed connect, further tasks for that machine fail at once for this long. */
   failFastMs: number;
 }
 
 class MachinePool {
-  private readonly connections: SshConnection[] = [];
-  private opening: Promise<SshConnection> | undefined;
+  private readonly agents: RemoteAgent[] = [];
+  private opening: Promise<RemoteAgent> | undefined;
   private readonly waiters: (() => void)[] = [];
   private lastFailure: { error: RdcError; at: number } | undefined;
+  private closed = false;
 
   constructor(
-    private readonly target: SshTarget,
+    readonly target: SshTarget,
     private readonly options: PoolOptions,
   ) {}
 
-  async acquire(): Promise<SshConnection> {
+  /** An agent with room for one more run; release it when the run is over. */
+  async acquire(): Promise<RemoteAgent> {
     for (;;) {
+      if (this.closed) throw new Error(`SSH pool for ${this.target.label} is closed`);
       const free = this.leastLoaded();
       if (free) {
         free.inFlight++;
@@ -33,52 +39,61 @@ class MachinePool {
         await this.opening.catch(() => {});
         continue;
       }
-      if (this.connections.length < this.options.maxConnectionsPerMachine) {
+      if (this.agents.length < this.options.maxConnectionsPerMachine) {
         const recent = this.lastFailure;
         if (recent && Date.now() - recent.at < this.options.failFastMs) throw recent.error;
-        const connection = await this.open();
-        connection.inFlight++;
-        return connection;
+        const agent = await this.open();
+        agent.inFlight++;
+        return agent;
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
-  release(connection: SshConnection): void {
-    connection.inFlight--;
+  release(agent: RemoteAgent): void {
+    agent.inFlight--;
     this.wakeOne();
   }
 
-  /** The server refused a channel: this connection holds no more than it has now. */
-  refused(connection: SshConnection): void {
-    connection.capacity = Math.max(1, connection.inFlight - 1);
+  /** Any live agent of this machine without taking a slot, for housekeeping (cleaning run files). */
+  anyAgent(): RemoteAgent | undefined {
+    return this.agents.find((a) => a.alive);
   }
 
   close(): void {
-    for (const connection of this.connections.splice(0)) connection.close();
+    this.closed = true;
+    for (const agent of this.agents.splice(0)) agent.close();
     for (const wake of this.waiters.splice(0)) wake();
   }
 
-  private leastLoaded(): SshConnection | undefined {
-    let best: SshConnection | undefined;
-    for (const c of this.connections) {
-      if (c.alive && c.inFlight < c.capacity && (!best || c.inFlight < best.inFlight)) best = c;
+  private leastLoaded(): RemoteAgent | undefined {
+    let best: RemoteAgent | undefined;
+    for (const a of this.agents) {
+      if (a.alive && a.inFlight < this.options.runsPerConnection && (!best || a.inFlight < best.inFlight)) best = a;
     }
     return best;
   }
 
-  private async open(): Promise<SshConnection> {
-    this.opening = SshConnection.open(this.target, this.options);
+  private async open(): Promise<RemoteAgent> {
+    this.opening = (async () => {
+      const connection = await SshConnection.open(this.target, this.options);
+      try {
+        return await RemoteAgent.start(connection, this.target.label, this.options.connectTimeoutMs);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+    })();
     try {
-      const connection = await this.opening;
+      const agent = await this.opening;
       this.lastFailure = undefined;
-      this.connections.push(connection);
-      connection.onClose(() => {
-        const i = this.connections.indexOf(connection);
-        if (i >= 0) this.connections.splice(i, 1);
+      this.agents.push(agent);
+      agent.onClose(() => {
+        const i = this.agents.indexOf(agent);
+        if (i >= 0) this.agents.splice(i, 1);
         this.wakeOne();
       });
-      return connection;
+      return agent;
     } catch (error) {
       if (isRdcError(error)) this.lastFailure = { error, at: Date.now() };
       // Waiters retry and get the same fast failure instead of waiting forever.

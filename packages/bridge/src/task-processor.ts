@@ -1,54 +1,65 @@
-// What a bridge does with one claimed job: validate it, record ASSIGNED, run the command on its machine,
-// record PROCESSING when it starts, and end COMPLETED (exit 0) or FAILED with exit code and output.
+// What a bridge does with one claimed job: validate it, record ASSIGNED, run the command on its machine (or
+// re-attach to the run an earlier holder left there), record PROCESSING once it runs, and end COMPLETED (exit 0),
+// FAILED (exit code, timeout: retried while retries remain) or CANCELLED. On shutdown the run is handed back.
 import {
   isRdcError,
+  type JobData,
   jobDataSchema,
   type Logger,
   type MachineRecord,
   type Progress,
+  progressSchema,
   RdcError,
   type RunResult,
 } from '@rediacc/core';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { cancelRequested } from '@rediacc/queue';
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { BridgeConfig } from './config.js';
-import { runCommand } from './run-command.js';
+import type { RunCleaner } from './run-cleaner.js';
 import type { SshPool } from './ssh-pool.js';
+import { runTask } from './task-run.js';
 
 export interface ProcessorDeps {
   config: BridgeConfig;
   pool: SshPool;
+  redis: Redis;
   machine: (team: string, name: string) => Promise<MachineRecord>;
+  cleaner: RunCleaner;
+  /** Task ids this bridge holds right now, with their team (for the periodic cancel check). */
+  held: Map<string, string>;
   logger: Logger;
 }
 
 const ERROR_TAIL_BYTES = 2_048;
+const TASK_ID = /^[A-Za-z0-9-]{1,128}$/;
 
 export function taskProcessor(deps: ProcessorDeps) {
-  return async function processTask(job: Job): Promise<RunResult> {
-    const parsed = jobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        new RdcError(
-          'RDC_JOB_DATA_INVALID',
-          `job ${job.id} is not a rediacc task: ${parsed.error.issues[0]?.message}`,
-        ).toReason(),
-      );
-    }
-    if (!/^[A-Za-z0-9-]{1,128}$/.test(String(job.id))) {
-      throw new UnrecoverableError(
-        new RdcError('RDC_JOB_DATA_INVALID', `job id ${JSON.stringify(job.id)} is not a rediacc task id`).toReason(),
-      );
-    }
-    const data = parsed.data;
-    const log = deps.logger.child({
-      team: data.team,
-      machine: data.machine,
-      taskId: job.id,
-      attempt: job.attemptsMade + 1,
-    });
+  // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
+  return async function processTask(job: Job, token?: string, signal?: AbortSignal): Promise<RunResult> {
+    const data = validJobData(job);
+    const taskId = String(job.id);
+    const attempt = job.attemptsMade;
+    const log = deps.logger.child({ team: data.team, machine: data.machine, taskId, attempt: attempt + 1 });
     const bridge = deps.config.name;
+    const earlier = progressSchema.safeParse(job.progress);
+    const before = earlier.success && earlier.data.attempt === attempt ? earlier.data : undefined;
+    deps.held.set(taskId, data.team);
     try {
-      await job.updateProgress({ phase: 'ASSIGNED', bridge } satisfies Progress);
+      // An earlier holder collected this try's failed result, then died before storing the failure.
+      if (before?.result) throw failureOf(before.result, undefined);
+      const stop = new AbortController();
+      const onAbort = () => stop.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort);
+      if (earlier.success && (await cancelRequested(deps.redis, data.team, [taskId])).has(taskId)) {
+        stop.abort('cancel');
+      }
+      await job.updateProgress({
+        phase: 'ASSIGNED',
+        bridge,
+        attempt,
+        ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
+      } satisfies Progress);
       const machine = await deps.machine(data.team, data.machine);
       const pool = deps.pool.machine({
         label: `${machine.team}/${machine.name}`,
@@ -58,47 +69,103 @@ export function taskProcessor(deps: ProcessorDeps) {
         keyFile: machine.keyFile,
         hostKeyFingerprint: machine.hostKeyFingerprint,
       });
-      let started: Promise<void> = Promise.resolve();
-      let startedAt: number | undefined;
-      const result = await runCommand(pool, data.command, {
-        taskId: String(job.id),
-        killGraceSeconds: deps.config.killGraceSeconds,
-        outputCapBytes: deps.config.outputCapBytes,
+      deps.cleaner.hold(taskId, pool);
+      let started: Promise<unknown> = Promise.resolve();
+      const end = await runTask(pool, {
+        taskId,
+        command: data.command,
         timeoutMs: data.timeout === undefined ? undefined : data.timeout * 1000,
-        onStart: (at) => {
-          startedAt = at;
-          started = job.updateProgress({ phase: 'PROCESSING', bridge, startedAt: at } satisfies Progress);
+        graceSeconds: deps.config.killGraceSeconds,
+        outputCapBytes: deps.config.outputCapBytes,
+        pollMs: deps.config.pollMs,
+        // Claimed before (a retry, or taken over after a stall): the run may be on the machine already.
+        resume: earlier.success ? { startedAt: before?.startedAt, runOnce: data.runOnce ?? false } : undefined,
+        signal: stop.signal,
+        onStart: (startedAt, attached) => {
+          if (attached) log.info('re-attached to the run on the machine');
+          started = job.updateProgress({ phase: 'PROCESSING', bridge, attempt, startedAt } satisfies Progress);
         },
-      });
+        onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
+      }).finally(() => signal?.removeEventListener('abort', onAbort));
       await started;
+      if (end.kind === 'released') {
+        deps.cleaner.release(taskId);
+        if (signal?.reason === 'handback' && token) {
+          await job.moveToWait(token);
+          log.info('handed back: the run goes on on the machine and the next bridge re-attaches to it');
+        }
+        throw new WaitingError();
+      }
+      const { result } = end;
       if (result.ending.outcome === 'exited' && result.ending.exitCode === 0) {
         log.debug({ ms: result.finishedAt - result.startedAt }, 'task completed');
         return result;
       }
-      // Keep the failed try's output and exit code where `inspect` finds it.
-      await job.updateProgress({ phase: 'PROCESSING', bridge, startedAt, result } satisfies Progress);
-      throw failureOf(result);
+      // Keep the failed try's output and exit code where `inspect` finds it, then clear the run so a retry
+      // starts afresh, and only then fail the try.
+      await job.updateProgress({
+        phase: 'PROCESSING',
+        bridge,
+        attempt,
+        startedAt: result.startedAt,
+        result,
+      } satisfies Progress);
+      await deps.cleaner.cleanNow(pool, taskId);
+      throw failureOf(result, end.stoppedBy);
     } catch (error) {
+      if (error instanceof WaitingError || error instanceof UnrecoverableError) throw error;
       const rdc = isRdcError(error)
         ? error
         : new RdcError('RDC_INTERNAL', String(error), { cause: error, retryable: true });
       log.warn({ code: rdc.code, err: rdc.message }, 'task try failed');
       throw rdc.retryable ? new Error(rdc.toReason()) : new UnrecoverableError(rdc.toReason());
+    } finally {
+      deps.held.delete(taskId);
     }
   };
 }
 
-function failureOf(result: RunResult): RdcError {
+function validJobData(job: Job): JobData {
+  const parsed = jobDataSchema.safeParse(job.data);
+  if (!parsed.success) {
+    throw new UnrecoverableError(
+      new RdcError(
+        'RDC_JOB_DATA_INVALID',
+        `job ${job.id} is not a rediacc task: ${parsed.error.issues[0]?.message}`,
+      ).toReason(),
+    );
+  }
+  if (!TASK_ID.test(String(job.id))) {
+    throw new UnrecoverableError(
+      new RdcError('RDC_JOB_DATA_INVALID', `job id ${JSON.stringify(job.id)} is not a rediacc task id`).toReason(),
+    );
+  }
+  return parsed.data;
+}
+
+function failureOf(result: RunResult, stoppedBy: 'cancel' | 'kill' | undefined): RdcError {
   const tail = result.output.slice(-ERROR_TAIL_BYTES).trim();
   const detail = tail ? `: ${tail}` : '';
+  const ran = `after ${((result.finishedAt - result.startedAt) / 1000).toFixed(1)}s`;
+  if (stoppedBy === 'kill') {
+    return new RdcError('RDC_BRIDGE_SHUTDOWN', `killed ${ran}: the bridge shut down with --on-shutdown kill`, {
+      retryable: true,
+    });
+  }
   switch (result.ending.outcome) {
     case 'exited':
       return new RdcError('RDC_COMMAND_FAILED', `exit code ${result.ending.exitCode}${detail}`, { retryable: true });
     case 'signalled':
-      return new RdcError('RDC_COMMAND_FAILED', `killed by signal ${result.ending.signal}${detail}`, {
-        retryable: true,
-      });
+      return new RdcError(
+        'RDC_COMMAND_FAILED',
+        result.ending.signal === 'unknown'
+          ? `the command ended without an exit status (it replaced its shell with exec, or was killed)${detail}`
+          : `killed by signal ${result.ending.signal}${detail}`,
+        { retryable: true },
+      );
     case 'timed-out':
       return new RdcError('RDC_TIMEOUT', `timed out after ${result.ending.afterSeconds}s`, { retryable: true });
+    case 'cancelled':
+      return new RdcError('RDC_CANCELLED', `cancelled while running (${ran}); the command was killed on the machine`);
   }
 }

@@ -35,6 +35,18 @@ export const ERROR_CODES = {
   RDC_COMMAND_FAILED: { exit: 1, fix: "Read the task's output and error with `rediacc inspect queue ID`." },
   RDC_TIMEOUT: { exit: 1, fix: 'Raise the task timeout or make the command finish sooner.' },
   RDC_CANCELLED: { exit: 1, fix: 'Create the task again if it should still run.' },
+  RDC_AGENT: {
+    exit: 1,
+    fix: 'Check that the machine has /bin/sh, an SFTP subsystem in sshd_config, and a writable /tmp (or /dev/shm for root); the message names what failed.',
+  },
+  RDC_RUN_LOST: {
+    exit: 1,
+    fix: 'The machine lost the run (rebooted, or its run directory was removed). Check whether the command took effect, then create the task again if it should still run.',
+  },
+  RDC_BRIDGE_SHUTDOWN: {
+    exit: 1,
+    fix: 'The bridge was stopped with --on-shutdown kill while the command ran; the task is retried if it has retries left. Use the default hand-back to let another bridge continue the run instead.',
+  },
   RDC_JOB_DATA_INVALID: {
     exit: 1,
     fix: 'The queue holds a job this version cannot read; create tasks with the rediacc SDK or CLI.',

@@ -17,6 +17,8 @@ export const jobDataSchema = z.object({
   backoff: backoffSchema,
   failureAction: failureActionSchema,
   timeout: z.number().positive().optional(),
+  /** Never run the command twice: if a bridge dies and the run is lost on the machine, fail instead. */
+  runOnce: z.boolean().optional(),
   /** vaultData sealed to the team's public key (base64); never plaintext. */
   vault: z.string().optional(),
   /** The shape of vaultData (keys and value types), safe to show. */
@@ -31,6 +33,7 @@ export const runOutcomeSchema = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('exited'), exitCode: z.number().int() }),
   z.object({ outcome: z.literal('signalled'), signal: z.string() }),
   z.object({ outcome: z.literal('timed-out'), afterSeconds: z.number() }),
+  z.object({ outcome: z.literal('cancelled') }),
 ]);
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
@@ -46,6 +49,9 @@ export type RunResult = z.infer<typeof runResultSchema>;
 export const progressSchema = z.object({
   phase: phaseSchema,
   bridge: z.string().optional(),
+  /** The try this record belongs to (BullMQ attemptsMade when it was written). */
+  attempt: z.number().int().min(0).optional(),
+  /** When the command started on the machine in this try; kept by every later holder of the same try. */
   startedAt: z.number().optional(),
   /** Set on a failed try, so `inspect` can show its output and exit code. */
   result: runResultSchema.optional(),

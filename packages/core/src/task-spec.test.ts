@@ -32,6 +32,7 @@ describe('taskSpecSchema defaults', () => {
       retryDelay: 30,
       backoff: 'fixed',
       failureAction: 'none',
+      runOnce: false,
     });
   });
 
@@ -52,6 +53,7 @@ describe('taskSpecSchema defaults', () => {
       backoff: 'exponential',
       failureAction: 'alert',
       timeout: 60,
+      runOnce: true,
       vaultData: { token: 'x', nested: { n: 1 } },
       taskId,
     } as const;

@@ -54,6 +54,11 @@ export const taskSpecSchema = z
       .positive('timeout must be a positive number of seconds')
       .max(7 * 86_400, 'timeout must be at most 604800 seconds (7 days)')
       .optional(),
+    /**
+     * Never run the command twice. Runs survive a bridge crash and are re-attached, not restarted; only when the
+     * machine lost the run (rebooted) would the command be started again, and with runOnce the task fails instead.
+     */
+    runOnce: z.boolean().default(false),
     vaultData: vaultDataSchema.optional(),
     taskId: z.uuid({ error: 'taskId must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)' }).optional(),
   })

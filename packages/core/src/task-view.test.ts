@@ -66,6 +66,7 @@ describe('toTaskView', () => {
       backoff: 'exponential',
       failureAction: 'alert',
       timeout: 600,
+      runOnce: false,
       attempts: 0,
       vaultData: { token: 'string', db: { port: 'number' } },
       output: null,

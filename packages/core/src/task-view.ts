@@ -42,6 +42,7 @@ export interface TaskView {
   backoff: JobData['backoff'];
   failureAction: JobData['failureAction'];
   timeout: number | null;
+  runOnce: boolean;
   attempts: number;
   vaultData: unknown;
   output: string | null;
@@ -89,6 +90,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     backoff: d?.backoff ?? 'fixed',
     failureAction: d?.failureAction ?? 'none',
     timeout: d?.timeout ?? null,
+    runOnce: d?.runOnce ?? false,
     attempts: job.attemptsStarted,
     vaultData: d?.vaultShape ?? null,
     output: run?.output ?? null,

@@ -1,8 +1,8 @@
 export type { MachineInput, MachineRecord, TaskSpecInput, TaskStatus, TaskView, TeamRecord } from '@rediacc/core';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
+export type { CancelOptions, CancelResult } from './task-cancel.js';
 export {
-  type CancelResult,
   type CreatedTask,
   type ListOptions,
   listOptionsSchema,

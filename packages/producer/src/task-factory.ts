@@ -34,6 +34,7 @@ export function taskEntry(spec: TaskSpec, taskId: string, team: TeamRecord): Tas
     failureAction: spec.failureAction,
   };
   if (spec.timeout !== undefined) data.timeout = spec.timeout;
+  if (spec.runOnce) data.runOnce = true;
   if (spec.vaultData !== undefined) {
     if (!team.publicKey) {
       throw new RdcError(
@@ -71,6 +72,7 @@ export function sameTask(stored: unknown, entry: TaskEntry): boolean {
     s.backoff === d.backoff &&
     s.failureAction === d.failureAction &&
     s.timeout === d.timeout &&
+    (s.runOnce ?? false) === (d.runOnce ?? false) &&
     JSON.stringify(s.vaultShape) === JSON.stringify(d.vaultShape)
   );
 }

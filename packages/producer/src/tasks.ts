@@ -14,7 +14,6 @@ import {
   teamNameSchema,
 } from '@rediacc/core';
 import {
-  cancelPending,
   countTombstones,
   hasTombstone,
   listTasks,
@@ -28,6 +27,7 @@ import {
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RegistryCache } from './machine-cache.js';
+import { type CancelOptions, type CancelResult, cancelOptionsSchema, cancelTask } from './task-cancel.js';
 import { sameTask, type TaskEntry, taskEntry } from './task-factory.js';
 import { parseTaskId } from './task-id.js';
 import type { TaskWaiter } from './task-waiter.js';
@@ -130,27 +130,37 @@ export class Tasks {
   }
 
   /**
-   * Cancels tasks, each on its own: a PENDING task becomes CANCELLED and never runs; a finished one cannot
-   * be cancelled. Stopping a task already running on its machine needs the remote supervisor and is
-   * reported as 'running' until that lands.
+   * Cancels tasks, each on its own: a PENDING task becomes CANCELLED and never runs; a running one is killed on
+   * its machine by the bridge holding it (a broadcast every bridge hears) and becomes CANCELLED; a finished one
+   * cannot be cancelled. Waits up to `waitMs` (default 10 s) for running tasks to stop.
    */
-  async cancel(taskIds: readonly string[]): Promise<CancelResult[]> {
+  async cancel(taskIds: readonly string[], options: CancelOptions = {}): Promise<CancelResult[]> {
     if (!Array.isArray(taskIds)) throw new RdcError('RDC_INVALID_INPUT', 'cancel takes an array of task ids');
     const ids = taskIds.map(parseTaskId);
-    return Promise.all(ids.map((id) => this.cancelOne(id)));
+    const { waitMs } = parseInput(cancelOptionsSchema, options, 'cancel options');
+    return Promise.all(
+      ids.map(async (taskId) => {
+        const team = await this.locate(taskId);
+        if (!team) return { taskId, outcome: 'unknown', status: null } satisfies CancelResult;
+        return cancelTask(
+          {
+            redis: this.redis,
+            queue: this.queues.get(team),
+            view: () => this.view(team, taskId),
+            wait: (ms) => this.waiter.wait(team, taskId, ms, () => this.finished(team, taskId)),
+          },
+          team,
+          taskId,
+          waitMs,
+        );
+      }),
+    );
   }
 
-  private async cancelOne(taskId: string): Promise<CancelResult> {
-    const team = await this.locate(taskId);
-    const view = team ? await this.view(team, taskId) : undefined;
-    if (!team || !view) return { taskId, outcome: 'unknown', status: null };
-    if (view.status === 'PENDING') {
-      const outcome = await cancelPending(this.redis, this.queues.get(team), team, taskId);
-      if (outcome === 'cancelled') return { taskId, outcome: 'cancelled', status: 'CANCELLED' };
-      const now = await this.view(team, taskId);
-      return { taskId, outcome: now && isTerminal(now.status) ? 'finished' : 'running', status: now?.status ?? null };
-    }
-    return { taskId, outcome: isTerminal(view.status) ? 'finished' : 'running', status: view.status };
+  private async finished(team: string, taskId: string): Promise<TaskView | undefined> {
+    const view = await this.view(team, taskId);
+    if (!view) throw new RdcError('RDC_TASK_UNKNOWN', `task ${taskId} was removed while waiting for it`);
+    return isTerminal(view.status) ? view : undefined;
   }
 
   /** A task from its team's queue, or its tombstone when it was cancelled before running. */
@@ -177,11 +187,7 @@ export class Tasks {
     const id = parseTaskId(taskId);
     const team = await this.locate(id);
     if (!team) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
-    return this.waiter.wait(team, id, options.timeoutMs, async () => {
-      const view = await this.view(team, id);
-      if (!view) throw new RdcError('RDC_TASK_UNKNOWN', `task ${id} was removed while waiting for it`);
-      return isTerminal(view.status) ? view : undefined;
-    });
+    return this.waiter.wait(team, id, options.timeoutMs, () => this.finished(team, id));
   }
 
   /** Queue depth of a team: tasks per status group and pending tasks per priority. Cheap at any backlog. */
@@ -247,13 +253,6 @@ export class Tasks {
     );
     return teams[found.indexOf(true)];
   }
-}
-
-export interface CancelResult {
-  taskId: string;
-  /** cancelled: now CANCELLED; finished: already ended, nothing to cancel; running: on its machine now; unknown: no such task */
-  outcome: 'cancelled' | 'finished' | 'running' | 'unknown';
-  status: TaskStatus | null;
 }
 
 export interface QueueCounts {

@@ -1,8 +1,8 @@
 // Tombstones of tasks cancelled while PENDING. BullMQ cannot move a waiting job to failed and `remove()`
 // leaves no record, so the job is removed and its last snapshot kept here, read back as CANCELLED.
 import type { JobSnapshot, TaskView } from '@rediacc/core';
-import { toTaskView } from '@rediacc/core';
-import type { Queue } from 'bullmq';
+import { progressSchema, toTaskView } from '@rediacc/core';
+import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { registryKeys } from './keys.js';
 
@@ -15,11 +15,13 @@ interface Tombstone {
   cancelledAt: number;
 }
 
-export type CancelPendingResult = 'cancelled' | 'claimed';
+/** claimed: a bridge holds it now; live: pending, but its command runs on a machine (handed back, or its bridge died). */
+export type CancelPendingResult = 'cancelled' | 'claimed' | 'live';
 
 /**
  * Cancels a PENDING task: writes its tombstone, then removes the job. If a bridge claimed it in between
- * (BullMQ refuses to remove a locked job), the tombstone is taken back and 'claimed' returned.
+ * (BullMQ refuses to remove a locked job), the tombstone is taken back and 'claimed' returned. A pending task
+ * whose run is still going on a machine is left alone ('live'): only a bridge can stop the run.
  */
 export async function cancelPending(
   redis: Redis,
@@ -29,6 +31,7 @@ export async function cancelPending(
 ): Promise<CancelPendingResult> {
   const job = await queue.getJob(taskId);
   if (!job) return 'claimed';
+  if (hasLiveRun(job)) return 'live';
   const tombstone: Tombstone = {
     data: job.data,
     timestamp: job.timestamp,
@@ -49,6 +52,17 @@ export async function cancelPending(
   if (removed === 1) return 'cancelled';
   await redis.multi().hdel(registryKeys.cancelled(team), taskId).zrem(registryKeys.cancelledOrder(team), taskId).exec();
   return 'claimed';
+}
+
+/** The bridge recorded that the command started in the current try, and no result of that try yet. */
+function hasLiveRun(job: Job): boolean {
+  const progress = progressSchema.safeParse(job.progress);
+  return (
+    progress.success &&
+    progress.data.attempt === job.attemptsMade &&
+    progress.data.startedAt !== undefined &&
+    progress.data.result === undefined
+  );
 }
 
 export async function hasTombstone(redis: Redis, team: string, taskId: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 export { ALERTS_KEPT, type Alert, readAlerts, recordAlert } from './alerts.js';
+export { CANCEL_REQUEST_TTL_SECONDS, cancelRequested, requestCancel } from './cancel-requests.js';
 export {
   CANCELLED_REASON,
   type CancelPendingResult,

@@ -20,6 +20,10 @@ export const registryKeys = {
   cancelled: (team: string) => `${teamPrefix(team)}:cancelled`,
   /** zset: taskId by cancel time, to list tombstones newest first in pages */
   cancelledOrder: (team: string) => `${teamPrefix(team)}:cancelled:order`,
+  /** string with expiry: a user asked to cancel this (running) task */
+  cancelRequest: (team: string, taskId: string) => `${teamPrefix(team)}:cancel:${taskId}`,
+  /** pub/sub channel: task ids to cancel, heard by every bridge of the team */
+  cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
 };
 
 /** Key of one task's job hash (BullMQ layout `prefix:queue:id`). */

@@ -13,7 +13,7 @@ export function registerCancel(program: Command): void {
     .argument('<taskIds...>', 'task ids printed by create task')
     .option('--confirm', 'really cancel (without it, only show what would be cancelled)')
     .option('--json', 'machine-readable output (an array of per-task results)')
-    .description('cancel tasks: PENDING ones become CANCELLED and never run')
+    .description('cancel tasks: PENDING ones never run, running ones are killed on their machine')
     .action((taskIds: string[], options: OutputOptions & { confirm?: boolean }) =>
       withClient(async (client) => {
         if (!options.confirm) {

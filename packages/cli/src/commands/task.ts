@@ -15,6 +15,7 @@ interface CreateOptions extends OutputOptions {
   retryDelay?: number;
   backoff?: 'fixed' | 'exponential';
   timeout?: number;
+  runOnce?: boolean;
   failureAction?: 'none' | 'alert';
   vaultData?: Record<string, unknown>;
   wait?: boolean;
@@ -35,6 +36,7 @@ export function registerTask(program: Command): void {
     .option('--retry-delay <seconds>', 'wait between tries', positiveNumber)
     .option('--backoff <kind>', 'fixed or exponential', oneOf(['fixed', 'exponential'] as const))
     .option('--timeout <seconds>', 'kill the command after this long', positiveNumber)
+    .option('--run-once', 'never run the command twice: fail if a bridge dies and the machine lost the run')
     .option('--failure-action <action>', 'none or alert', oneOf(['none', 'alert'] as const))
     .option('--vault-data <json>', 'task configuration, sealed to the team key', jsonObject)
     .option('--wait', 'wait for the task, print its output, exit with its exit code')
@@ -52,6 +54,7 @@ export function registerTask(program: Command): void {
           ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
           ...(options.backoff !== undefined && { backoff: options.backoff }),
           ...(options.timeout !== undefined && { timeout: options.timeout }),
+          ...(options.runOnce && { runOnce: true }),
           ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
           ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
         };

@@ -1,0 +1,186 @@
+// The agent script run as a real local process (no SSH): what it does on a machine, exercised directly.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentEvent, parseAgentLine } from './agent-events.js';
+import { agentScript, cleanLine, killLine, probeLine, runLine, shellQuote } from './agent-script.js';
+
+class LocalAgent {
+  readonly events: AgentEvent[] = [];
+  private buffer = '';
+  private readonly waiters: (() => void)[] = [];
+  readonly child: ChildProcessWithoutNullStreams;
+
+  constructor() {
+    this.child = spawn('bash', ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent'], {
+      env: { ...process.env, SHELL: '/bin/bash' },
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString();
+      for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
+        this.events.push(parseAgentLine(this.buffer.slice(0, i)));
+        this.buffer = this.buffer.slice(i + 1);
+        for (const wake of this.waiters.splice(0)) wake();
+      }
+    });
+  }
+
+  send(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  async next<T extends AgentEvent>(match: (e: AgentEvent) => e is T): Promise<T> {
+    for (;;) {
+      const i = this.events.findIndex(match);
+      if (i >= 0) return this.events.splice(i, 1)[0] as T;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  exited(id: string) {
+    return this.next((e): e is Extract<AgentEvent, { type: 'exited' }> => e.type === 'exited' && e.id === id);
+  }
+
+  async probe(id: string) {
+    this.send(probeLine(id));
+    return (await this.next((e): e is Extract<AgentEvent, { type: 'probe' }> => e.type === 'probe' && e.id === id)).run;
+  }
+}
+
+let agent: LocalAgent;
+let dir: string;
+// Run ids are unique per test process, as task ids are: the run directory is shared by everyone on this host.
+const prefix = `t${process.pid}-${Date.now()}`;
+const id = (name: string) => `${prefix}-${name}`;
+
+beforeAll(async () => {
+  agent = new LocalAgent();
+  const hello = await agent.next((e): e is Extract<AgentEvent, { type: 'hello' }> => e.type === 'hello');
+  dir = hello.dir;
+  expect(hello.mode).toBe('m');
+});
+
+afterAll(() => {
+  agent.child.stdin.end();
+});
+
+const run = (id: string, command: string, extra: Partial<Parameters<typeof runLine>[0]> = {}) =>
+  agent.send(runLine({ id, command, deadlineSeconds: 0, graceSeconds: 1, ...extra }));
+
+describe('the agent script', () => {
+  it('runs a command in the login shell, spools its output and reports its exit code', async () => {
+    run(id('a1'), "echo {1..3}; echo 'it''s' \"$RDC_TASK_ID\"\necho err >&2; exit 3");
+    expect((await agent.exited(id('a1'))).code).toBe(3);
+    expect(readFileSync(`${dir}/${id('a1')}.out`, 'utf8')).toBe(`1 2 3\nits ${id('a1')}\nerr\n`);
+    expect(await agent.probe(id('a1'))).toEqual({ state: 'done', code: 3, deadline: false });
+  });
+
+  it('gives each run its own process group, killed as a whole', async () => {
+    run(id('a2'), 'sleep 30 & echo $! > "$RDC_RUN.child"; sleep 30');
+    await agent.next((e): e is AgentEvent => e.type === 'started' && e.id === id('a2'));
+    expect((await agent.probe(id('a2'))).state).toBe('running');
+    let child = 0;
+    for (let i = 0; i < 250 && !(child > 1); i++) {
+      await sleep(20);
+      child = exists(`${dir}/${id('a2')}.child`) ? Number(readFileSync(`${dir}/${id('a2')}.child`, 'utf8')) : 0;
+    }
+    expect(child).toBeGreaterThan(1);
+    agent.send(killLine(id('a2'), 1));
+    for (let i = 0; i < 100 && alive(child); i++) await sleep(20);
+    expect(alive(child)).toBe(false);
+    // Killed runs record no code of their own; the agent's `wait` knows the signal: TERM, or KILL after the
+    // grace when the TERM landed between two commands (the shell defers its trap until the next one ends).
+    const killed = await settled(id('a2'));
+    expect(killed).toMatchObject({ state: 'dead', deadline: false });
+    expect([143, 137]).toContain((killed as { code: number }).code);
+  });
+
+  it('knows how a run that replaced its shell with exec ended', async () => {
+    run(id('a3'), 'exec sh -c "exit 7"');
+    await agent.next((e): e is AgentEvent => e.type === 'started' && e.id === id('a3'));
+    expect(await settled(id('a3'))).toEqual({ state: 'dead', code: 7, deadline: false });
+  });
+
+  it('kills a run at its remote deadline even with no bridge watching', async () => {
+    run(id('a4'), 'sleep 30', { deadlineSeconds: 1, graceSeconds: 1 });
+    await agent.next((e): e is AgentEvent => e.type === 'started' && e.id === id('a4'));
+    const killed = await settled(id('a4'));
+    expect(killed).toMatchObject({ state: 'dead', deadline: true });
+    expect([143, 137]).toContain((killed as { code: number }).code);
+  });
+
+  it('hands secrets to the run only, through the environment', async () => {
+    run(id('a5'), 'printf "%s|" "$TOKEN"; env | grep -c "^TOKEN=" || true', { env: { TOKEN: "s'e\ncr et" } });
+    expect((await agent.exited(id('a5'))).code).toBe(0);
+    expect(readFileSync(`${dir}/${id('a5')}.out`, 'utf8')).toBe("s'e\ncr et|1\n");
+    run(id('a6'), 'printf "[%s]" "${TOKEN-unset}"');
+    await agent.exited(id('a6'));
+    expect(readFileSync(`${dir}/${id('a6')}.out`, 'utf8')).toBe('[unset]');
+  });
+
+  it('forgets runs: their files go, and a probe finds them absent', async () => {
+    agent.send(cleanLine([id('a1'), id('a2'), id('a3'), id('a4'), id('a5'), id('a6')]));
+    expect(await agent.probe(id('a1'))).toEqual({ state: 'absent' });
+    expect(exists(`${dir}/${id('a4')}.out`)).toBe(false);
+  });
+
+  it('passes any command through intact, one request per line', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\0')),
+        async (text) => {
+          run(id('a7'), `printf '%s' ${shellQuote(text)}`);
+          expect((await agent.exited(id('a7'))).code).toBe(0);
+          expect(readFileSync(`${dir}/${id('a7')}.out`, 'utf8')).toBe(text);
+          agent.send(cleanLine([id('a7')]));
+          await agent.probe(id('a7'));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('refuses run ids and environment names that could escape their quoting', () => {
+    expect(() => runLine({ id: 'a;rm -rf /', command: 'true', deadlineSeconds: 0, graceSeconds: 1 })).toThrow();
+    expect(() =>
+      runLine({ id: 'a', command: 'true', deadlineSeconds: 0, graceSeconds: 1, env: { 'A=B; x': 'v' } }),
+    ).toThrow();
+    expect(() =>
+      runLine({ id: 'a', command: 'true', deadlineSeconds: 0, graceSeconds: 1, env: { RDC_RUN: 'v' } }),
+    ).toThrow();
+    expect(runLine({ id: 'a', command: 'x\ny', deadlineSeconds: 0, graceSeconds: 1 })).not.toContain('\n');
+  });
+});
+
+/** Probes until the run is no longer running (at most 5 s). */
+async function settled(id: string) {
+  let state = await agent.probe(id);
+  for (let i = 0; i < 250 && state.state === 'running'; i++) {
+    await sleep(20);
+    state = await agent.probe(id);
+  }
+  return state;
+}
+
+function exists(path: string): boolean {
+  try {
+    readFileSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,327 @@
+// The bridge's end of one remote agent (agent-script.ts): the agent's exec channel for starting, probing,
+// killing and forgetting runs, and an SFTP session for reading their output without spawning anything on the
+// machine. One agent per pooled SSH connection; it dies with the connection, the runs it started do not.
+import { RdcError } from '@rediacc/core';
+import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import { type AgentEvent, parseAgentLine, type RunState } from './agent-events.js';
+import {
+  AGENT_VERSION,
+  agentCommand,
+  cleanLine,
+  killLine,
+  probeLine,
+  type RunRequest,
+  runLine,
+} from './agent-script.js';
+import type { SshConnection } from './ssh-connection.js';
+
+/** The agent (its connection) went away: runs it started may still be running on the machine. */
+export class AgentLostError extends Error {}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // a rejection nobody awaits (the connection dropped) is not an error
+  return { promise, resolve, reject };
+}
+
+export interface CappedOutput {
+  output: string;
+  truncated: boolean;
+  /** Bytes the run wrote in all. */
+  bytes: number;
+}
+
+const READ_CHUNK = 32 * 1024;
+
+export class RemoteAgent {
+  /** Runs this agent holds for the bridge right now (the pool's load measure). */
+  inFlight = 0;
+  readonly dir: string;
+  readonly mode: 'm' | 's' | 'n';
+  private readonly starts = new Map<string, Deferred<number>>();
+  private readonly exits = new Map<string, Deferred<number>>();
+  private readonly probes = new Map<string, Deferred<RunState>[]>();
+  private readonly closeHandlers: (() => void)[] = [];
+  private gone = false;
+
+  private constructor(
+    private readonly connection: SshConnection,
+    private readonly channel: ClientChannel,
+    private readonly sftp: SFTPWrapper,
+    hello: Extract<AgentEvent, { type: 'hello' }>,
+    lines: LineReader,
+  ) {
+    this.dir = hello.dir;
+    this.mode = hello.mode;
+    lines.onLine = (line) => this.onEvent(parseAgentLine(line));
+    const onGone = () => this.lost();
+    channel.on('close', onGone);
+    connection.onClose(onGone);
+  }
+
+  /** Starts the agent on `connection` and opens its SFTP session; resolves once the agent said hello. */
+  static async start(connection: SshConnection, label: string, timeoutMs: number): Promise<RemoteAgent> {
+    const lines = new LineReader();
+    const channel = await connection.exec(agentCommand(), (ch) => {
+      ch.on('data', (chunk: Buffer) => lines.push(chunk));
+      ch.stderr.resume();
+      return ch;
+    });
+    try {
+      const [hello, sftp] = await Promise.all([waitHello(channel, lines, label, timeoutMs), connection.sftp()]);
+      return new RemoteAgent(connection, channel, sftp, hello, lines);
+    } catch (error) {
+      channel.close();
+      throw error;
+    }
+  }
+
+  get alive(): boolean {
+    return !this.gone;
+  }
+
+  onClose(handler: () => void): void {
+    this.closeHandlers.push(handler);
+  }
+
+  /** Starts a run; resolves with its process (group) id. Its exit arrives through `exited`. */
+  start(request: RunRequest): Promise<number> {
+    this.assertAlive();
+    const started = deferred<number>();
+    this.starts.set(request.id, started);
+    this.exitOf(request.id);
+    this.send(runLine(request));
+    return started.promise;
+  }
+
+  /**
+   * Resolves with the exit code a run started by this agent reports from its EXIT trap. A run that is
+   * killed, or replaces its shell with `exec`, reports nothing here: probe it.
+   */
+  exited(id: string): Promise<number> {
+    return this.exitOf(id).promise;
+  }
+
+  probe(id: string): Promise<RunState> {
+    this.assertAlive();
+    const reply = deferred<RunState>();
+    const queue = this.probes.get(id) ?? [];
+    queue.push(reply);
+    this.probes.set(id, queue);
+    this.send(probeLine(id));
+    return reply.promise;
+  }
+
+  /** TERM to the run's process group now, KILL after `graceSeconds`. */
+  kill(id: string, graceSeconds: number): void {
+    this.assertAlive();
+    this.send(killLine(id, graceSeconds));
+  }
+
+  /** Removes the runs' files and stops their deadline watchers on the machine. */
+  clean(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.assertAlive();
+    this.send(cleanLine(ids));
+  }
+
+  /** Drops what this agent remembers of a run (after its result is stored or it was handed on). */
+  forget(id: string): void {
+    this.starts.delete(id);
+    this.exits.delete(id);
+    this.probes.delete(id);
+  }
+
+  /** The run's output, at most `capBytes`: past that the head and the tail, with the cut marked. */
+  async readOutput(id: string, capBytes: number): Promise<CappedOutput> {
+    const path = `${this.dir}/${id}.out`;
+    const handle = await sftpCall<Buffer>((cb) => this.sftp.open(path, 'r', cb)).catch((error: unknown) => {
+      if ((error as { code?: number }).code === 2) return undefined; // no such file: the run wrote nothing
+      throw error;
+    });
+    if (!handle) return { output: '', truncated: false, bytes: 0 };
+    try {
+      const { size } = await sftpCall<{ size: number }>((cb) => this.sftp.fstat(handle, cb));
+      if (size <= capBytes) {
+        const all = await this.read(handle, 0, size);
+        return { output: all.toString('utf8'), truncated: false, bytes: all.length };
+      }
+      const headBytes = Math.floor(capBytes / 2);
+      const tailBytes = capBytes - headBytes;
+      const [head, tail] = await Promise.all([
+        this.read(handle, 0, headBytes),
+        this.read(handle, size - tailBytes, tailBytes),
+      ]);
+      const cut = size - head.length - tail.length;
+      return {
+        output: `${head.toString('utf8')}\n[… ${cut} bytes of output truncated …]\n${tail.toString('utf8')}`,
+        truncated: true,
+        bytes: size,
+      };
+    } finally {
+      this.sftp.close(handle, () => {});
+    }
+  }
+
+  close(): void {
+    if (this.gone) return;
+    this.channel.end();
+    this.sftp.end();
+    this.lost();
+  }
+
+  private async read(handle: Buffer, position: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const want = Math.min(READ_CHUNK, length - filled);
+      const got = await sftpCall<number>((cb) =>
+        this.sftp.read(handle, buffer, filled, want, position + filled, (err, n) => cb(err, n)),
+      ).catch((error: unknown) => {
+        if ((error as { code?: number }).code === 1) return 0; // EOF: the file is shorter than it was
+        throw error;
+      });
+      if (got === 0) break;
+      filled += got;
+    }
+    return buffer.subarray(0, filled);
+  }
+
+  private exitOf(id: string): Deferred<number> {
+    let exit = this.exits.get(id);
+    if (!exit) {
+      exit = deferred<number>();
+      this.exits.set(id, exit);
+      if (this.gone) exit.reject(new AgentLostError('the SSH connection to the machine was lost'));
+    }
+    return exit;
+  }
+
+  private onEvent(event: AgentEvent): void {
+    switch (event.type) {
+      case 'started':
+        this.starts.get(event.id)?.resolve(event.pid);
+        this.starts.delete(event.id);
+        return;
+      case 'exited':
+        this.exitOf(event.id).resolve(event.code);
+        return;
+      case 'probe': {
+        const queue = this.probes.get(event.id);
+        queue?.shift()?.resolve(event.run);
+        if (queue?.length === 0) this.probes.delete(event.id);
+        return;
+      }
+      case 'hello':
+      case 'error':
+      case 'unknown':
+        return; // nothing else is expected once running; the agent evaluates only what we send
+    }
+  }
+
+  private send(line: string): void {
+    this.channel.write(`${line}\n`);
+  }
+
+  private assertAlive(): void {
+    if (this.gone) throw new AgentLostError('the SSH connection to the machine was lost');
+  }
+
+  private lost(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const error = new AgentLostError('the SSH connection to the machine was lost');
+    for (const d of this.starts.values()) d.reject(error);
+    for (const d of this.exits.values()) d.reject(error);
+    for (const queue of this.probes.values()) for (const d of queue) d.reject(error);
+    this.starts.clear();
+    this.probes.clear();
+    for (const handler of this.closeHandlers) handler();
+    this.connection.close();
+  }
+
+  static readonly version = AGENT_VERSION;
+}
+
+/** Splits channel data into lines; until `onLine` is set, lines are kept. */
+class LineReader {
+  private buffer = '';
+  private readonly kept: string[] = [];
+  private handler: ((line: string) => void) | undefined;
+
+  set onLine(handler: (line: string) => void) {
+    this.handler = handler;
+    for (const line of this.kept.splice(0)) handler(line);
+  }
+
+  push(chunk: Buffer): void {
+    this.buffer += chunk.toString('utf8');
+    for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
+      const line = this.buffer.slice(0, i);
+      this.buffer = this.buffer.slice(i + 1);
+      if (this.handler) this.handler(line);
+      else this.kept.push(line);
+    }
+  }
+
+  /** The first kept line, once there is one. */
+  shift(): string | undefined {
+    return this.kept.shift();
+  }
+}
+
+function waitHello(
+  channel: ClientChannel,
+  lines: LineReader,
+  label: string,
+  timeoutMs: number,
+): Promise<Extract<AgentEvent, { type: 'hello' }>> {
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      cleanup();
+      reject(
+        new RdcError('RDC_AGENT', `the rediacc agent did not start on ${label}: ${why}`, {
+          retryable: true,
+        }),
+      );
+    };
+    const check = () => {
+      for (let line = lines.shift(); line !== undefined; line = lines.shift()) {
+        const event = parseAgentLine(line);
+        if (event.type === 'hello') {
+          if (event.version !== AGENT_VERSION) return fail(`agent version ${event.version}, expected ${AGENT_VERSION}`);
+          cleanup();
+          return resolve(event);
+        }
+        if (event.type === 'error') return fail(event.message);
+      }
+    };
+    const onClose = () => fail('the agent exited (is /bin/sh there, and /tmp or /dev/shm writable?)');
+    const timer = setTimeout(() => fail(`no reply within ${timeoutMs / 1000}s`), timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      channel.off('data', check);
+      channel.off('close', onClose);
+    };
+    channel.on('data', check);
+    channel.on('close', onClose);
+    check();
+  });
+}
+
+function sftpCall<T>(call: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    call((err, value) => (err ? reject(err) : resolve(value)));
+  });
+}

@@ -1,0 +1,73 @@
+// Run files on the machines are removed once a task's result is stored in Redis, never before: until then they
+// are what lets another bridge collect the result after a crash. Stored results arrive through the worker's
+// `completed` event; their removal is batched per machine (one `rm` for many runs).
+import type { Logger } from '@rediacc/core';
+import type { MachinePool } from './ssh-pool.js';
+
+const FLUSH_MS = 200;
+const BATCH = 200;
+
+export class RunCleaner {
+  /** Runs in progress, by task id: which machine holds their files. */
+  private readonly held = new Map<string, MachinePool>();
+  private readonly due = new Map<MachinePool, Set<string>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly logger: Logger) {}
+
+  hold(taskId: string, pool: MachinePool): void {
+    this.held.set(taskId, pool);
+  }
+
+  /** The task's result is stored: its run files may go. */
+  stored(taskId: string): void {
+    const pool = this.held.get(taskId);
+    if (!pool) return;
+    this.held.delete(taskId);
+    const ids = this.due.get(pool) ?? new Set<string>();
+    ids.add(taskId);
+    this.due.set(pool, ids);
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Forgets a run whose files were removed already, or which another bridge now holds. */
+  release(taskId: string): void {
+    this.held.delete(taskId);
+  }
+
+  /**
+   * Removes one run's files now and resolves once they are gone (the agent answers requests in order, so a probe
+   * sent after the removal replies after it). Used before a failed try is stored, so a retry starts clean.
+   */
+  async cleanNow(pool: MachinePool, taskId: string): Promise<void> {
+    this.held.delete(taskId);
+    const agent = await pool.acquire();
+    try {
+      agent.clean([taskId]);
+      await agent.probe(taskId);
+      agent.forget(taskId);
+    } finally {
+      pool.release(agent);
+    }
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const [pool, ids] of this.due) {
+      this.due.delete(pool);
+      const agent = pool.anyAgent();
+      if (!agent) {
+        this.logger.warn({ machine: pool.target.label, runs: ids.size }, 'no connection to remove finished runs');
+        continue;
+      }
+      const list = [...ids];
+      try {
+        for (let i = 0; i < list.length; i += BATCH) agent.clean(list.slice(i, i + BATCH));
+        for (const id of list) agent.forget(id);
+      } catch (error) {
+        this.logger.warn({ machine: pool.target.label, err: (error as Error).message }, 'could not remove runs');
+      }
+    }
+  }
+}

@@ -1,0 +1,257 @@
+// One try of a task on its machine, through a remote agent: start the command, or, when the task was held
+// before, re-attach to the run still going on the machine or collect the result it left. Then wait for the
+// end (the run's own report, or probing), kill it on timeout or cancel, and read its output.
+// A lost connection is not a reason to run the command again: reconnect and re-attach.
+import { constants } from 'node:os';
+import { RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
+import type { RunState } from './agent-events.js';
+import { AgentLostError, type RemoteAgent } from './remote-agent.js';
+import type { MachinePool } from './ssh-pool.js';
+
+/** Why a run is stopped from the bridge's side (the abort reason BullMQ passes on). */
+export type StopReason = 'cancel' | 'kill' | 'handback' | 'lock-lost';
+
+export interface TaskRunOptions {
+  taskId: string;
+  command: string;
+  env?: Readonly<Record<string, string>>;
+  timeoutMs?: number | undefined;
+  graceSeconds: number;
+  outputCapBytes: number;
+  /** Probe interval for runs whose end this agent cannot hear (re-attached, killed, or exec'd). */
+  pollMs: number;
+  /**
+   * Set when the task was claimed before (a retry, or a stalled task taken over from a dead bridge): look for
+   * its run on the machine first. `startedAt`: when an earlier holder saw the command start in this try.
+   */
+  resume?: { startedAt?: number | undefined; runOnce: boolean } | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called once, when the command runs on the machine (started now, or found running). */
+  onStart?: (startedAt: number, attached: boolean) => void;
+  /** Called when an earlier holder's run is gone without a trace and the command is started again. */
+  onRestart?: () => void;
+}
+
+export type TaskRunEnd =
+  | { kind: 'result'; result: RunResult; stoppedBy?: 'cancel' | 'kill' | undefined }
+  /** The bridge let go of the run (shutdown hand-back, lost lock); it keeps running on the machine. */
+  | { kind: 'released' };
+
+const RECONNECTS = 3;
+const RECONNECT_DELAY_MS = 500;
+/** How long a killed run may take to be reported gone beyond the TERM→KILL grace. */
+const KILL_SETTLE_MS = 5_000;
+
+export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<TaskRunEnd> {
+  let startedAt = o.resume?.startedAt;
+  let announced = false;
+  let stop: 'timeout' | 'cancel' | 'kill' | undefined;
+  for (let reconnect = 0; ; reconnect++) {
+    const released = releasedBy(o.signal);
+    if (released) return { kind: 'released' };
+    let agent: RemoteAgent;
+    try {
+      agent = await pool.acquire();
+    } catch (error) {
+      if (reconnect === 0 || !isRetryableConnect(error) || reconnect > RECONNECTS) throw error;
+      await sleep(RECONNECT_DELAY_MS * reconnect);
+      continue;
+    }
+    try {
+      let state: RunState = { state: 'absent' };
+      if (o.resume || startedAt !== undefined) state = await agent.probe(o.taskId);
+      let ownChild = false;
+      if (state.state === 'absent') {
+        if (startedAt !== undefined) {
+          if (o.resume?.runOnce) {
+            throw new RdcError(
+              'RDC_RUN_LOST',
+              'bridge lost during execution: the run is gone from the machine, so whether the command finished is unknown; runOnce forbids running it again',
+            );
+          }
+          o.onRestart?.();
+        }
+        if (o.signal?.aborted && stopOf(o.signal) !== undefined) {
+          return cancelledBeforeStart(o);
+        }
+        const deadline = o.timeoutMs === undefined ? 0 : o.timeoutMs / 1000 + o.graceSeconds + 5;
+        await agent.start({
+          id: o.taskId,
+          command: o.command,
+          deadlineSeconds: deadline,
+          graceSeconds: o.graceSeconds,
+          ...(o.env && { env: o.env }),
+        });
+        ownChild = true;
+        startedAt = Date.now();
+        state = { state: 'running', pid: 0 };
+      }
+      if (!announced && state.state === 'running') {
+        announced = true;
+        startedAt ??= Date.now();
+        o.onStart?.(startedAt, !ownChild);
+      }
+      const since = startedAt ?? Date.now();
+      const end =
+        state.state === 'running'
+          ? await waitForEnd(agent, o, since, ownChild, (reason) => {
+              stop ??= reason;
+            })
+          : state;
+      if (end === 'released') return { kind: 'released' };
+      const output = await agent.readOutput(o.taskId, o.outputCapBytes);
+      const result: RunResult = {
+        ending: endingOf(end, stop, o.timeoutMs, ownChild),
+        output: output.output,
+        truncated: output.truncated,
+        startedAt: since,
+        finishedAt: Date.now(),
+      };
+      return { kind: 'result', result, stoppedBy: stop === 'timeout' ? undefined : stop };
+    } catch (error) {
+      if (!(error instanceof AgentLostError)) throw error;
+      if (reconnect >= RECONNECTS) {
+        throw new RdcError(
+          'RDC_SSH_CONNECT',
+          'the SSH connection was lost while the command ran and could not be re-established; the next try looks for the run on the machine before starting it again',
+          { retryable: true, cause: error },
+        );
+      }
+    } finally {
+      pool.release(agent);
+    }
+  }
+}
+
+/**
+ * Waits until the run has ended, as far as this machine can tell: its EXIT trap reported (own runs), or a probe
+ * finds it done or dead. Kills it on timeout, cancel and shutdown-kill; lets go of it on hand-back and lost lock.
+ */
+async function waitForEnd(
+  agent: RemoteAgent,
+  o: TaskRunOptions,
+  startedAt: number,
+  ownChild: boolean,
+  stopped: (reason: 'timeout' | 'cancel' | 'kill') => void,
+): Promise<Exclude<RunState, { state: 'running' | 'absent' }> | 'released'> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let killedAt: number | undefined;
+    let pollTimer: NodeJS.Timeout | undefined;
+    let probing = false;
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (value: Exclude<RunState, { state: 'running' | 'absent' }> | 'released' | Error) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      if (pollTimer) clearTimeout(pollTimer);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (value instanceof Error) reject(value);
+      else resolve(value);
+    };
+    const kill = (reason: 'timeout' | 'cancel' | 'kill') => {
+      if (killedAt !== undefined) return;
+      stopped(reason);
+      killedAt = Date.now();
+      try {
+        agent.kill(o.taskId, o.graceSeconds);
+      } catch (error) {
+        finish(error as Error);
+        return;
+      }
+      schedulePoll(100);
+    };
+    const poll = () => {
+      if (settled || probing) return;
+      probing = true;
+      agent.probe(o.taskId).then(
+        (state) => {
+          probing = false;
+          if (state.state === 'done' || state.state === 'dead') finish(state);
+          else if (state.state === 'absent') finish({ state: 'dead', code: 127, deadline: false });
+          else if (killedAt !== undefined && Date.now() - killedAt > o.graceSeconds * 1000 + KILL_SETTLE_MS) {
+            // TERM and KILL were sent long ago and the group still looks alive: report it as killed anyway.
+            finish({ state: 'dead', code: 137, deadline: false });
+          } else schedulePoll(killedAt === undefined ? nextPollMs() : 100);
+        },
+        (error: Error) => finish(error),
+      );
+    };
+    const schedulePoll = (ms: number) => {
+      if (settled) return;
+      if (pollTimer) clearTimeout(pollTimer);
+      pollTimer = setTimeout(poll, ms);
+    };
+    // Own runs report their end themselves; probing only catches those that cannot (killed, exec'd).
+    const nextPollMs = () => (ownChild ? Math.max(o.pollMs, 1_000) : o.pollMs);
+    const onAbort = () => {
+      const reason = stopOf(o.signal);
+      if (reason === 'handback' || reason === 'lock-lost') finish('released');
+      else if (reason) kill(reason);
+    };
+    if (ownChild) {
+      agent.exited(o.taskId).then(
+        (code) => finish({ state: 'done', code, deadline: false }),
+        (error: Error) => finish(error),
+      );
+    }
+    if (o.timeoutMs !== undefined) {
+      timers.push(setTimeout(() => kill('timeout'), Math.max(0, startedAt + o.timeoutMs - Date.now())));
+    }
+    o.signal?.addEventListener('abort', onAbort);
+    if (o.signal?.aborted) onAbort();
+    schedulePoll(ownChild ? nextPollMs() : 0);
+  });
+}
+
+function endingOf(
+  end: Exclude<RunState, { state: 'running' | 'absent' }>,
+  stop: 'timeout' | 'cancel' | 'kill' | undefined,
+  timeoutMs: number | undefined,
+  ownChild: boolean,
+): RunOutcome {
+  if (stop === 'timeout' || end.deadline) return { outcome: 'timed-out', afterSeconds: (timeoutMs ?? 0) / 1000 };
+  if (stop === 'cancel') return { outcome: 'cancelled' };
+  if (end.state === 'done') return codeOutcome(end.code);
+  // Gone without its EXIT trap: killed, or the command replaced its shell with `exec`. A child of this agent
+  // is reaped by `wait`, which knows how it ended; for a run found after a crash the status is lost (127).
+  if (!ownChild && end.code === 127) return { outcome: 'signalled', signal: 'unknown' };
+  return codeOutcome(end.code);
+}
+
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/** A shell's status: 128+n means killed by signal n. */
+function codeOutcome(code: number): RunOutcome {
+  const signal = code > 128 ? SIGNAL_NAMES.get(code - 128) : undefined;
+  return signal ? { outcome: 'signalled', signal } : { outcome: 'exited', exitCode: code };
+}
+
+function stopOf(signal: AbortSignal | undefined): StopReason | undefined {
+  if (!signal?.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  return reason === 'kill' || reason === 'handback' || reason === 'lock-lost' ? reason : 'cancel';
+}
+
+function releasedBy(signal: AbortSignal | undefined): boolean {
+  const reason = stopOf(signal);
+  return reason === 'handback' || reason === 'lock-lost';
+}
+
+function cancelledBeforeStart(o: TaskRunOptions): TaskRunEnd {
+  const now = Date.now();
+  const stop = stopOf(o.signal) === 'kill' ? 'kill' : 'cancel';
+  return {
+    kind: 'result',
+    stoppedBy: stop,
+    result: { ending: { outcome: 'cancelled' }, output: '', truncated: false, startedAt: now, finishedAt: now },
+  };
+}
+
+function isRetryableConnect(error: unknown): boolean {
+  return error instanceof RdcError && error.retryable;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
