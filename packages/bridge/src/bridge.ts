@@ -1,11 +1,12 @@
-// A bridge: one BullMQ worker per team queue, a shared SSH pool, and an orderly close:
-// stop claiming, let running tasks finish, close connections.
+// A bridge: per team, one BullMQ worker per lane queue (team-lanes.ts), a shared SSH pool, and an orderly
+// close: stop claiming, let running tasks finish, close connections.
 import { createLogger, type Logger, type MachineRecord, parseInput } from '@rediacc/core';
-import { createRedis, getMachine, getTeam, recordAlert, TASK_QUEUE, teamPrefix, waitReady } from '@rediacc/queue';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { createRedis, getMachine, getTeam, recordAlert, waitReady } from '@rediacc/queue';
+import { UnrecoverableError } from 'bullmq';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { SshPool } from './ssh-pool.js';
 import { taskProcessor } from './task-processor.js';
+import { startTeamLanes } from './team-lanes.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -36,13 +37,14 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
     return record;
   };
   const processor = taskProcessor({ config, pool, machine, logger });
-  const workers = config.teams.map((team) => {
-    const worker = new Worker(TASK_QUEUE, processor, {
-      connection: redis,
-      prefix: teamPrefix(team),
-      concurrency: config.batchSize,
-      name: config.name,
-    });
+  const lanes = startTeamLanes({
+    config,
+    processor,
+    machine,
+    logger,
+    workerOptions: { connection: redis, name: config.name },
+  });
+  for (const { team, worker } of lanes.workers) {
     worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
     worker.on('failed', (job, error) => {
       if (job?.data?.failureAction !== 'alert') return;
@@ -61,10 +63,16 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
         logger.error({ err: e.message, taskId: alert.taskId }, 'could not record alert'),
       );
     });
-    return worker;
-  });
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
-  logger.info({ teams: config.teams, batchSize: config.batchSize }, 'bridge started');
+  }
+  await lanes.ready();
+  logger.info(
+    {
+      teams: config.teams,
+      batchSize: config.batchSize,
+      criticalSlots: config.criticalSlots,
+    },
+    'bridge started',
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -72,7 +80,7 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
     close() {
       closing ??= (async () => {
         logger.info('bridge stopping: no new tasks, waiting for running ones');
-        await Promise.all(workers.map((w) => w.close()));
+        await lanes.close();
         pool.close();
         await redis.quit().catch(() => redis.disconnect());
         logger.info('bridge stopped');

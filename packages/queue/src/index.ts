@@ -9,8 +9,9 @@ export {
   readTombstone,
 } from './cancellations.js';
 export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
-export { KEY_ROOT, registryKeys, TASK_QUEUE, taskKey, teamPrefix } from './keys.js';
-export { openTeamQueue, TeamQueues } from './queues.js';
+export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamPrefix } from './keys.js';
+export { putBack } from './put-back.js';
+export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
 export {
   addMachine,
   createTeam,
@@ -22,3 +23,13 @@ export {
   removeMachine,
 } from './registry.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';
+export {
+  countTeamTasks,
+  findJob,
+  laneHolding,
+  listTeamTasks,
+  locateTask,
+  readTeamTask,
+  type TaskCounts,
+  type TaskLocation,
+} from './team-tasks.js';

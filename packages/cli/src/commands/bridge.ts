@@ -1,9 +1,16 @@
-// rediacc bridge start --team T[,T2…] [--batch-size N]: runs in the foreground until SIGTERM/SIGINT,
-// then stops claiming, lets running tasks finish and exits 0.
+// rediacc bridge start --team T[,T2…] [--batch-size N] [--critical-slots N]: runs in the foreground until
+// SIGTERM/SIGINT, then stops claiming, lets running tasks finish and exits 0.
 import { startBridge } from '@rediacc/bridge';
 import { createLogger, loadConfig } from '@rediacc/core';
 import type { Command } from 'commander';
 import { integer, teamList } from '../options.js';
+
+interface BridgeStartOptions {
+  team: string[];
+  batchSize: number;
+  criticalSlots: number;
+  name?: string;
+}
 
 export function registerBridge(program: Command): void {
   program
@@ -12,9 +19,10 @@ export function registerBridge(program: Command): void {
     .command('start')
     .description('serve the queues of one or more teams until SIGTERM')
     .requiredOption('--team <teams>', 'team(s) to serve, comma-separated', teamList)
-    .option('--batch-size <n>', 'tasks held at once per team (batch_size)', integer(1, 1_000), 10)
+    .option('--batch-size <n>', 'P3-P5 tasks run at once per team (batch_size)', integer(1, 1_000), 10)
+    .option('--critical-slots <n>', 'extra slots per team only P1/P2 tasks may use', integer(0, 1_000), 1)
     .option('--name <name>', 'bridge name in logs and task records (default: host-pid)')
-    .action(async (options: { team: string[]; batchSize: number; name?: string }) => {
+    .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
       const bridge = await startBridge(
@@ -22,6 +30,7 @@ export function registerBridge(program: Command): void {
           redisUrl: config.redisUrl,
           teams: options.team,
           batchSize: options.batchSize,
+          criticalSlots: options.criticalSlots,
           ...(options.name && { name: options.name }),
         },
         { logger },
