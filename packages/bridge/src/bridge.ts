@@ -70,6 +70,7 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
       teams: config.teams,
       batchSize: config.batchSize,
       criticalSlots: config.criticalSlots,
+      maxPerMachine: config.maxPerMachine,
     },
     'bridge started',
   );

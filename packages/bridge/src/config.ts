@@ -2,7 +2,7 @@
 // ("increase batch_size in the bridge configuration"): P3–P5 tasks a bridge runs at once per team.
 // `criticalSlots` more are reserved for P1–P2, which may also use any free normal slot.
 import { hostname } from 'node:os';
-import { teamNameSchema } from '@rediacc/core';
+import { maxConcurrentSchema, teamNameSchema } from '@rediacc/core';
 import { z } from 'zod';
 
 export const bridgeConfigSchema = z
@@ -22,6 +22,10 @@ export const bridgeConfigSchema = z
       .min(0, 'critical slots must be 0 or more')
       .max(1_000, 'critical slots must be at most 1000')
       .default(1),
+    /** Tasks one machine runs at once across the fleet, unless the machine's own maxConcurrent says otherwise. */
+    maxPerMachine: maxConcurrentSchema.optional(),
+    /** How long a machine slot lease lives without renewal (a crashed bridge's slots free up after this). */
+    machineSlotLeaseMs: z.number().int().min(1_000).max(600_000).default(30_000),
     name: z
       .string()
       .min(1)

@@ -7,11 +7,12 @@
 //     bridges could run now;
 //   - a claimed task that finds no permit (critical work spilled into normal slots) waits for one,
 //     critical tasks first.
-import { LANES, type Lane, type Logger, type MachineRecord, RdcError } from '@rediacc/core';
+// Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts).
+import { LANES, type Lane, RdcError } from '@rediacc/core';
 import { LANE_QUEUES, putBack, teamPrefix } from '@rediacc/queue';
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { BridgeConfig } from './config.js';
+import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
 import { PermitGate } from './permit-gate.js';
 
 export type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
@@ -31,20 +32,26 @@ export interface TeamLanes {
 }
 
 export interface TeamLanesOptions {
-  config: Pick<BridgeConfig, 'teams' | 'batchSize' | 'criticalSlots'>;
+  config: Pick<BridgeConfig, 'teams' | 'batchSize' | 'criticalSlots' | 'maxPerMachine' | 'machineSlotLeaseMs'>;
   processor: Processor;
   /** Shared by every worker (connection, name, lock settings); concurrency and prefix are set here. */
   workerOptions: Omit<WorkerOptions, 'concurrency' | 'prefix' | 'connection'> & {
-    connection: Redis;
+    connection: MachineSlotDeps['redis'];
   };
-  machine: (team: string, name: string) => Promise<MachineRecord>;
-  logger: Logger;
+  machine: MachineSlotDeps['machine'];
+  logger: MachineSlotDeps['logger'];
 }
 
 /** Starts the lane workers of every team the bridge serves. */
 export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
   const { config } = options;
-  const redis = options.workerOptions.connection;
+  const slots: MachineSlotDeps = {
+    redis: options.workerOptions.connection,
+    machine: options.machine,
+    maxPerMachine: config.maxPerMachine,
+    leaseMs: config.machineSlotLeaseMs,
+    logger: options.logger,
+  };
   const gates: PermitGate[] = [];
   const workers: LaneWorker[] = [];
   for (const team of config.teams) {
@@ -57,7 +64,7 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
     });
     gates.push(gate);
     for (const lane of LANES) {
-      const worker = new Worker(LANE_QUEUES[lane], laneProcessor(lane, gate, redis, options.processor), {
+      const worker = new Worker(LANE_QUEUES[lane], laneProcessor(lane, gate, slots, options.processor), {
         ...options.workerOptions,
         prefix: teamPrefix(team),
         concurrency: lane === 'critical' ? capacity : config.batchSize,
@@ -84,10 +91,10 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
 }
 
 /**
- * The processor a lane worker runs: take a permit of the team's gate, then run the task. Declares
- * BullMQ's three parameters so the worker passes an AbortSignal (cancellation).
+ * The processor a lane worker runs: take a permit of the team's gate, then a slot of the machine, then
+ * run the task. Declares BullMQ's three parameters so the worker passes an AbortSignal (cancellation).
  */
-function laneProcessor(lane: Lane, gate: PermitGate, redis: Redis, processor: Processor) {
+function laneProcessor(lane: Lane, gate: PermitGate, slots: MachineSlotDeps, processor: Processor) {
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const permit = await gate.acquire(lane, signal);
     if (!permit.granted) {
@@ -97,11 +104,11 @@ function laneProcessor(lane: Lane, gate: PermitGate, redis: Redis, processor: Pr
         );
       }
       // The bridge is stopping and the task never started: hand it back for another bridge.
-      if (token !== undefined) await putBack(redis, job, token, 0);
+      if (token !== undefined) await putBack(slots.redis, job, token, 0);
       throw new DelayedError();
     }
     try {
-      return await processor(job, token, signal);
+      return await withMachineSlot(slots, job, token, () => processor(job, token, signal));
     } finally {
       permit.release();
     }

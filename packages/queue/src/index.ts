@@ -10,6 +10,14 @@ export {
 } from './cancellations.js';
 export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
 export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamPrefix } from './keys.js';
+export {
+  acquireMachineSlot,
+  type MachineSlotRef,
+  machineSlotHolders,
+  releaseMachineSlot,
+  renewIntervalMs,
+  renewMachineSlot,
+} from './machine-slots.js';
 export { putBack } from './put-back.js';
 export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
 export {
@@ -21,6 +29,7 @@ export {
   listMachines,
   listTeams,
   removeMachine,
+  updateMachine,
 } from './registry.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';
 export {

@@ -33,6 +33,8 @@ export const registryKeys = {
   cancelled: (team: string) => `${teamPrefix(team)}:cancelled`,
   /** zset: taskId by cancel time, to list tombstones newest first in pages */
   cancelledOrder: (team: string) => `${teamPrefix(team)}:cancelled:order`,
+  /** zset: holder (taskId) → lease expiry (ms), the fleet-wide running slots of one machine */
+  machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
 };
 
 /** Key of one task's job hash in a lane (BullMQ layout `prefix:queue:id`). */

@@ -1,7 +1,7 @@
-// rediacc bridge start --team T[,T2…] [--batch-size N] [--critical-slots N]: runs in the foreground until
-// SIGTERM/SIGINT, then stops claiming, lets running tasks finish and exits 0.
+// rediacc bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]: runs in
+// the foreground until SIGTERM/SIGINT, then stops claiming, lets running tasks finish and exits 0.
 import { startBridge } from '@rediacc/bridge';
-import { createLogger, loadConfig } from '@rediacc/core';
+import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT } from '@rediacc/core';
 import type { Command } from 'commander';
 import { integer, teamList } from '../options.js';
 
@@ -9,6 +9,7 @@ interface BridgeStartOptions {
   team: string[];
   batchSize: number;
   criticalSlots: number;
+  maxPerMachine?: number;
   name?: string;
 }
 
@@ -21,6 +22,11 @@ export function registerBridge(program: Command): void {
     .requiredOption('--team <teams>', 'team(s) to serve, comma-separated', teamList)
     .option('--batch-size <n>', 'P3-P5 tasks run at once per team (batch_size)', integer(1, 1_000), 10)
     .option('--critical-slots <n>', 'extra slots per team only P1/P2 tasks may use', integer(0, 1_000), 1)
+    .option(
+      '--max-per-machine <n>',
+      'tasks one machine runs at once across the fleet (default: no limit; `machine set --max-concurrent` overrides)',
+      integer(1, MAX_CONCURRENT_LIMIT),
+    )
     .option('--name <name>', 'bridge name in logs and task records (default: host-pid)')
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
@@ -31,6 +37,7 @@ export function registerBridge(program: Command): void {
           teams: options.team,
           batchSize: options.batchSize,
           criticalSlots: options.criticalSlots,
+          ...(options.maxPerMachine !== undefined && { maxPerMachine: options.maxPerMachine }),
           ...(options.name && { name: options.name }),
         },
         { logger },
