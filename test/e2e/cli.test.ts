@@ -184,6 +184,44 @@ describe('rediacc CLI', () => {
     expect(JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout).status).toBe('CANCELLED');
   });
 
+  it('shows the lane and per-machine limit flags in --help', async () => {
+    const bridge = await rediacc(['bridge', 'start', '--help']);
+    expect(bridge.code).toBe(0);
+    expect(bridge.stdout).toContain('--critical-slots <n>');
+    expect(bridge.stdout).toContain('--max-per-machine <n>');
+    expect((await rediacc(['machine', 'add', '--help'])).stdout).toContain('--max-concurrent <n>');
+    expect((await rediacc(['machine', 'set', '--help'])).stdout).toContain('--max-concurrent <n|none>');
+  });
+
+  it.each([
+    [['bridge', 'start', '--team', 'Ops', '--critical-slots', '-1'], '--critical-slots'],
+    [['bridge', 'start', '--team', 'Ops', '--critical-slots', 'two'], '--critical-slots'],
+    [['bridge', 'start', '--team', 'Ops', '--max-per-machine', '0'], '--max-per-machine'],
+    [['machine', 'set', 'web-01', '--max-concurrent', 'lots'], '--max-concurrent'],
+    [['machine', 'set', 'web-01', '--max-concurrent', '0'], '--max-concurrent'],
+    [['machine', 'set', 'web-01'], '--max-concurrent'],
+    [
+      ['machine', 'add', 'x', '--team', 'Ops', '--host', 'h', '--key-file', 'k', '--max-concurrent', '1.5'],
+      '--max-concurrent',
+    ],
+  ])('rejects %j with exit code 2 and a one-line message naming %s', async (args, flag) => {
+    const run = await rediacc(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toContain(flag);
+  });
+
+  it('machine set changes and removes the limit of a machine', async () => {
+    const set = await rediacc(['machine', 'set', 'web-01', '--max-concurrent', '3', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ name: 'web-01', team: 'Ops', maxConcurrent: 3 });
+    const listed = JSON.parse((await rediacc(['machine', 'list', '--json'])).stdout);
+    expect(listed[0].maxConcurrent).toBe(3);
+    const cleared = await rediacc(['machine', 'set', 'web-01', '--team', 'Ops', '--max-concurrent', 'none']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toContain('none');
+    expect(JSON.parse((await rediacc(['machine', 'list', '--json'])).stdout)[0]).not.toHaveProperty('maxConcurrent');
+  });
+
   it('rediacc up runs the demo tasks of every priority to COMPLETED', async () => {
     const up = await rediacc(['up', '--exit'], { timeoutMs: 60_000 });
     expect(up.code, up.stderr).toBe(0);
