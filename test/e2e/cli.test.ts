@@ -156,16 +156,18 @@ describe('rediacc CLI', () => {
   });
 
   it('drains on SIGTERM: a running task completes before the bridge exits 0', async () => {
-    const create = await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'sleep 1; echo drained']);
+    // Long enough to be seen PROCESSING when each `inspect` process takes a second or more on a loaded box.
+    const create = await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'sleep 4; echo drained']);
     const taskId = create.stdout.trim();
     const bridge = startBridgeProcess('Ops');
-    for (let i = 0; i < 200; i++) {
-      const view = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout);
-      if (view.status === 'PROCESSING') break;
+    let seen = 'PENDING';
+    for (let i = 0; i < 200 && seen !== 'PROCESSING' && seen !== 'COMPLETED'; i++) {
+      seen = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout).status;
       await new Promise((r) => setTimeout(r, 50));
     }
     bridge.kill('SIGTERM');
     expect(await exited(bridge)).toBe(0);
+    expect(seen, 'the task must be running when SIGTERM arrives').toBe('PROCESSING');
     const view = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout);
     expect(view.status).toBe('COMPLETED');
     expect(view.output).toContain('drained');
