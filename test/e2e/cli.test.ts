@@ -156,16 +156,18 @@ describe('rediacc CLI', () => {
   });
 
   it('drains on SIGTERM: a running task completes before the bridge exits 0', async () => {
-    const create = await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'sleep 1; echo drained']);
+    // Long enough to be seen PROCESSING when each `inspect` process takes a second or more on a loaded box.
+    const create = await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'sleep 4; echo drained']);
     const taskId = create.stdout.trim();
     const bridge = startBridgeProcess('Ops');
-    for (let i = 0; i < 200; i++) {
-      const view = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout);
-      if (view.status === 'PROCESSING') break;
+    let seen = 'PENDING';
+    for (let i = 0; i < 200 && seen !== 'PROCESSING' && seen !== 'COMPLETED'; i++) {
+      seen = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout).status;
       await new Promise((r) => setTimeout(r, 50));
     }
     bridge.kill('SIGTERM');
     expect(await exited(bridge)).toBe(0);
+    expect(seen, 'the task must be running when SIGTERM arrives').toBe('PROCESSING');
     const view = JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout);
     expect(view.status).toBe('COMPLETED');
     expect(view.output).toContain('drained');
@@ -182,6 +184,44 @@ describe('rediacc CLI', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([{ taskId, outcome: 'cancelled', status: 'CANCELLED' }]);
     expect(JSON.parse((await rediacc(['inspect', 'queue', taskId, '--json'])).stdout).status).toBe('CANCELLED');
+  });
+
+  it('shows the lane and per-machine limit flags in --help', async () => {
+    const bridge = await rediacc(['bridge', 'start', '--help']);
+    expect(bridge.code).toBe(0);
+    expect(bridge.stdout).toContain('--critical-slots <n>');
+    expect(bridge.stdout).toContain('--max-per-machine <n>');
+    expect((await rediacc(['machine', 'add', '--help'])).stdout).toContain('--max-concurrent <n>');
+    expect((await rediacc(['machine', 'set', '--help'])).stdout).toContain('--max-concurrent <n|none>');
+  });
+
+  it.each([
+    [['bridge', 'start', '--team', 'Ops', '--critical-slots', '-1'], '--critical-slots'],
+    [['bridge', 'start', '--team', 'Ops', '--critical-slots', 'two'], '--critical-slots'],
+    [['bridge', 'start', '--team', 'Ops', '--max-per-machine', '0'], '--max-per-machine'],
+    [['machine', 'set', 'web-01', '--max-concurrent', 'lots'], '--max-concurrent'],
+    [['machine', 'set', 'web-01', '--max-concurrent', '0'], '--max-concurrent'],
+    [['machine', 'set', 'web-01'], '--max-concurrent'],
+    [
+      ['machine', 'add', 'x', '--team', 'Ops', '--host', 'h', '--key-file', 'k', '--max-concurrent', '1.5'],
+      '--max-concurrent',
+    ],
+  ])('rejects %j with exit code 2 and a one-line message naming %s', async (args, flag) => {
+    const run = await rediacc(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toContain(flag);
+  });
+
+  it('machine set changes and removes the limit of a machine', async () => {
+    const set = await rediacc(['machine', 'set', 'web-01', '--max-concurrent', '3', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ name: 'web-01', team: 'Ops', maxConcurrent: 3 });
+    const listed = JSON.parse((await rediacc(['machine', 'list', '--json'])).stdout);
+    expect(listed[0].maxConcurrent).toBe(3);
+    const cleared = await rediacc(['machine', 'set', 'web-01', '--team', 'Ops', '--max-concurrent', 'none']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toContain('none');
+    expect(JSON.parse((await rediacc(['machine', 'list', '--json'])).stdout)[0]).not.toHaveProperty('maxConcurrent');
   });
 
   it('rediacc up runs the demo tasks of every priority to COMPLETED', async () => {

@@ -2,4 +2,5 @@
 
 export { addTeamWithMachine } from './fleet.js';
 export { Harness, type MachineOptions, type TestMachine } from './harness.js';
+export { holdCommand, loggedCommand, maxOverlap } from './run-log.js';
 export { useHarness } from './use-harness.js';

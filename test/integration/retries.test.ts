@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
-import { readAlerts, TASK_QUEUE, teamPrefix } from '@rediacc/queue';
+import { queueNameFor, readAlerts, teamPrefix } from '@rediacc/queue';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { addTeamWithMachine, useHarness } from '../harness/index.js';
@@ -108,7 +108,7 @@ describe('failures that never retry', () => {
     };
     await client.machines.add({ ...target, name: 'good', hostKeyFingerprint: machine.hostKeyFingerprint });
     await client.machines.add({ ...target, name: 'spoofed', hostKeyFingerprint: `SHA256:${'B'.repeat(43)}` });
-    const queue = new Queue(TASK_QUEUE, { connection: { url: redis.url }, prefix: teamPrefix('strict') });
+    const queue = new Queue(queueNameFor(1), { connection: { url: redis.url }, prefix: teamPrefix('strict') });
     const bridge = await startBridge({ redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
     try {
       const mismatch = await client.tasks.create({

@@ -109,7 +109,7 @@ describe('tasks over real sshd', () => {
     expect(done.error).toContain('broken-thing');
   });
 
-  it('runs a P1 task before P5 tasks queued earlier', async () => {
+  it('runs a P3 task before P5 tasks queued earlier in the same lane', async () => {
     const team = await freshTeam();
     const file = join(await h.tempDir('prio'), 'order.txt');
     const ids: string[] = [];
@@ -118,13 +118,13 @@ describe('tasks over real sshd', () => {
         (await client.tasks.create({ team, machine: 'm1', priority: 5, command: `echo p5-${i} >> ${file}` })).taskId,
       );
     }
-    ids.push((await client.tasks.create({ team, machine: 'm1', priority: 1, command: `echo p1 >> ${file}` })).taskId);
-    expect((await client.tasks.counts(team)).pendingByPriority).toMatchObject({ 1: 1, 5: 5 });
+    ids.push((await client.tasks.create({ team, machine: 'm1', priority: 3, command: `echo p3 >> ${file}` })).taskId);
+    expect((await client.tasks.counts(team)).pendingByPriority).toMatchObject({ 3: 1, 5: 5 });
     await bridgeFor(team, 1);
     for (const id of ids) expect((await client.tasks.wait(id, WAIT)).status).toBe('COMPLETED');
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toBe('p1');
+    expect(lines[0]).toBe('p3');
   });
 
   it('runs each task on its own machine when machines listen on different addresses', async () => {

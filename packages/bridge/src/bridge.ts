@@ -1,6 +1,6 @@
-// A bridge: one BullMQ worker per team queue, remote agents pooled per machine, a subscription to the teams'
-// cancel broadcasts, and an orderly close: stop claiming, let running tasks finish within the grace period,
-// then hand the rest back (their runs go on; the next bridge re-attaches) or kill them.
+// A bridge: per team, one BullMQ worker per lane queue (team-lanes.ts), remote agents pooled per machine, a
+// subscription to the teams' cancel broadcasts, and an orderly close: stop claiming, let running tasks finish
+// within the grace period, then hand the rest back (their runs go on; the next bridge re-attaches) or kill them.
 import { createLogger, type Logger, type MachineRecord, parseInput } from '@rediacc/core';
 import {
   cancelRequested,
@@ -9,16 +9,15 @@ import {
   getTeam,
   recordAlert,
   registryKeys,
-  TASK_QUEUE,
-  teamPrefix,
   waitReady,
 } from '@rediacc/queue';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
 import { taskProcessor } from './task-processor.js';
+import { startTeamLanes } from './team-lanes.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -46,18 +45,23 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
   const pool = new SshPool(config);
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
-  const processor = taskProcessor({ config, pool, redis, machine: machineCache(redis, config), cleaner, held, logger });
-  const workers = new Map<string, Worker>();
-  for (const team of config.teams) {
-    const worker = new Worker(TASK_QUEUE, processor, {
+  const machine = machineCache(redis, config);
+  const processor = taskProcessor({ config, pool, redis, machine, cleaner, held, logger });
+  const lanes = startTeamLanes({
+    config,
+    processor,
+    machine,
+    logger,
+    workerOptions: {
       connection: redis,
-      prefix: teamPrefix(team),
-      concurrency: config.batchSize,
       name: config.name,
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
-    });
+    },
+  });
+  const workers = new Map<string, Worker[]>();
+  for (const { team, worker } of lanes.workers) {
     worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
     worker.on('completed', (job) => cleaner.stored(String(job.id)));
     worker.on('failed', (job, error) => alertIfFinal(redis, logger, team, job, error));
@@ -66,11 +70,19 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
       for (const id of ids) worker.cancelJob(id, 'lock-lost');
       logger.warn({ team, tasks: ids }, 'lost the lock on running tasks: letting another bridge re-attach');
     });
-    workers.set(team, worker);
+    workers.set(team, [...(workers.get(team) ?? []), worker]);
   }
-  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+  await lanes.ready();
   const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
-  logger.info({ teams: config.teams, batchSize: config.batchSize }, 'bridge started');
+  logger.info(
+    {
+      teams: config.teams,
+      batchSize: config.batchSize,
+      criticalSlots: config.criticalSlots,
+      maxPerMachine: config.maxPerMachine,
+    },
+    'bridge started',
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -79,14 +91,15 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
       closing ??= (async () => {
         const graceMs = closeOptions.graceMs ?? config.shutdownGraceMs;
         logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
-        const all = [...workers.values()];
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');
           }
-          for (const w of all) w.cancelAllJobs(config.onShutdown === 'kill' ? 'kill' : 'handback');
+          for (const { worker } of lanes.workers) {
+            worker.cancelAllJobs(config.onShutdown === 'kill' ? 'kill' : 'handback');
+          }
         }, graceMs);
-        await Promise.all(all.map((w) => w.close()));
+        await lanes.close();
         clearTimeout(deadline);
         stopWatching();
         cleaner.flush();
@@ -106,14 +119,15 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
 async function watchCancels(
   subscriber: Redis,
   redis: Redis,
-  workers: Map<string, Worker>,
+  workers: Map<string, Worker[]>,
   held: Map<string, string>,
   config: BridgeConfig,
   logger: Logger,
 ): Promise<() => void> {
   const byChannel = new Map([...workers.keys()].map((team) => [registryKeys.cancelChannel(team), team]));
   const cancel = (team: string, taskId: string) => {
-    if (workers.get(team)?.cancelJob(taskId, 'cancel')) logger.info({ team, taskId }, 'cancelling a running task');
+    const found = (workers.get(team) ?? []).map((w) => w.cancelJob(taskId, 'cancel')).some(Boolean);
+    if (found) logger.info({ team, taskId }, 'cancelling a running task');
   };
   subscriber.on('message', (channel: string, taskId: string) => {
     const team = byChannel.get(channel);

@@ -1,7 +1,8 @@
 // The bridge's configuration, validated once at start. `batchSize` is the docs' tuning knob
-// ("increase batch_size in the bridge configuration"): tasks each team worker holds at once.
+// ("increase batch_size in the bridge configuration"): P3–P5 tasks a bridge runs at once per team.
+// `criticalSlots` more are reserved for P1–P2, which may also use any free normal slot.
 import { hostname } from 'node:os';
-import { teamNameSchema } from '@rediacc/core';
+import { maxConcurrentSchema, teamNameSchema } from '@rediacc/core';
 import { z } from 'zod';
 
 export const bridgeConfigSchema = z
@@ -14,6 +15,17 @@ export const bridgeConfigSchema = z
       .min(1, 'batch size must be at least 1')
       .max(1_000, 'batch size must be at most 1000')
       .default(10),
+    /** Slots per team only P1/P2 tasks may use, on top of batchSize. */
+    criticalSlots: z
+      .number()
+      .int()
+      .min(0, 'critical slots must be 0 or more')
+      .max(1_000, 'critical slots must be at most 1000')
+      .default(1),
+    /** Tasks one machine runs at once across the fleet, unless the machine's own maxConcurrent says otherwise. */
+    maxPerMachine: maxConcurrentSchema.optional(),
+    /** How long a machine slot lease lives without renewal (a crashed bridge's slots free up after this). */
+    machineSlotLeaseMs: z.number().int().min(1_000).max(600_000).default(30_000),
     name: z
       .string()
       .min(1)

@@ -11,6 +11,19 @@ export function integer(min: number, max: number) {
   };
 }
 
+/** A whole number from min to max, or "none" to remove a setting (commander turns a null result into ''). */
+export function integerOrNone(min: number, max: number) {
+  const parse = integer(min, max);
+  return (value: string): number | 'none' => {
+    if (value === 'none') return 'none';
+    try {
+      return parse(value);
+    } catch {
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}, or none`);
+    }
+  };
+}
+
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0)

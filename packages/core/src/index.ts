@@ -15,14 +15,26 @@ export {
 } from './lifecycle.js';
 export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
 export { machineNameSchema, NAME_PATTERN, nameSchema, teamNameSchema } from './names.js';
-export { jobOptionsFor, retriesRemaining, type TaskJobOptions } from './priority.js';
+export {
+  CRITICAL_MAX_PRIORITY,
+  jobOptionsFor,
+  LANES,
+  type Lane,
+  laneOf,
+  retriesRemaining,
+  type TaskJobOptions,
+} from './priority.js';
 export {
   FINGERPRINT_PATTERN,
   hostKeyFingerprintSchema,
+  MAX_CONCURRENT_LIMIT,
   type MachineInput,
+  type MachinePatch,
   type MachineRecord,
   machineInputSchema,
+  machinePatchSchema,
   machineRecordSchema,
+  maxConcurrentSchema,
   type TeamRecord,
   teamRecordSchema,
 } from './registry-records.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jobOptionsFor, retriesRemaining } from './priority.js';
+import { CRITICAL_MAX_PRIORITY, jobOptionsFor, LANES, laneOf, retriesRemaining } from './priority.js';
 import { type TaskSpec, taskSpecSchema } from './task-spec.js';
 
 type RetryPolicy = Pick<TaskSpec, 'priority' | 'maxRetries' | 'retryDelay' | 'backoff'>;
@@ -125,5 +125,28 @@ describe('retriesRemaining', () => {
         expect(after).toBe(Math.max(0, before - 1));
       }),
     );
+  });
+});
+
+describe('laneOf', () => {
+  it.each([
+    [1, 'critical'],
+    [2, 'critical'],
+    [3, 'normal'],
+    [4, 'normal'],
+    [5, 'normal'],
+  ] as const)('runs P%i in the %s lane', (priority, lane) => {
+    expect(laneOf(priority)).toBe(lane);
+  });
+
+  it('property: a task never runs in a lane reserved for more urgent work than its own', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(1, 2, 3, 4, 5), fc.constantFrom(1, 2, 3, 4, 5), (a, b) => {
+        // More urgent (lower number) never lands in a less urgent lane than something less urgent.
+        if (a <= b) expect(LANES.indexOf(laneOf(a))).toBeLessThanOrEqual(LANES.indexOf(laneOf(b)));
+      }),
+    );
+    expect(laneOf(CRITICAL_MAX_PRIORITY)).toBe('critical');
+    expect(laneOf(CRITICAL_MAX_PRIORITY + 1)).toBe('normal');
   });
 });

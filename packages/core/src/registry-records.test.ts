@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FINGERPRINT_PATTERN, machineInputSchema, machineRecordSchema, teamRecordSchema } from './registry-records.js';
+import {
+  FINGERPRINT_PATTERN,
+  machineInputSchema,
+  machinePatchSchema,
+  machineRecordSchema,
+  teamRecordSchema,
+} from './registry-records.js';
 
 // What `ssh-keygen -lf` prints: SHA256: + unpadded base64 of the key's SHA-256.
 const fingerprint = `SHA256:${createHash('sha256').update('a host key').digest('base64').replace(/=+$/, '')}`;
@@ -69,5 +75,22 @@ describe('records', () => {
     expect(teamRecordSchema.safeParse({ name: 'ops', createdAt: 1 }).success).toBe(true);
     expect(teamRecordSchema.safeParse({ name: 'ops', createdAt: 1, publicKey: 'AAAA' }).success).toBe(true);
     expect(teamRecordSchema.safeParse({ name: 'o p s', createdAt: 1 }).success).toBe(false);
+  });
+});
+
+describe('max concurrent per machine', () => {
+  it('is optional on a machine and, when given, a whole number from 1 to 1000', () => {
+    expect(machineInputSchema.parse(machine).maxConcurrent).toBeUndefined();
+    expect(machineInputSchema.parse({ ...machine, maxConcurrent: 2 }).maxConcurrent).toBe(2);
+    for (const bad of [0, -1, 1.5, 1_001, '2']) {
+      expect(machineInputSchema.safeParse({ ...machine, maxConcurrent: bad }).success, String(bad)).toBe(false);
+    }
+  });
+
+  it('a patch sets it, removes it with null, and refuses other fields', () => {
+    expect(machinePatchSchema.parse({ maxConcurrent: 3 })).toEqual({ maxConcurrent: 3 });
+    expect(machinePatchSchema.parse({ maxConcurrent: null })).toEqual({ maxConcurrent: null });
+    expect(machinePatchSchema.safeParse({ maxConcurrent: 0 }).success).toBe(false);
+    expect(machinePatchSchema.safeParse({ host: 'elsewhere' }).success).toBe(false);
   });
 });

@@ -11,6 +11,14 @@ export const hostKeyFingerprintSchema = z
     'host key fingerprint must look like SHA256: followed by 43 base64 characters, as `ssh-keygen -lf` prints it',
   );
 
+export const MAX_CONCURRENT_LIMIT = 1_000;
+
+export const maxConcurrentSchema = z
+  .number()
+  .int('max concurrent must be a whole number')
+  .min(1, `max concurrent must be from 1 to ${MAX_CONCURRENT_LIMIT}`)
+  .max(MAX_CONCURRENT_LIMIT, `max concurrent must be from 1 to ${MAX_CONCURRENT_LIMIT}`);
+
 export const teamRecordSchema = z.object({
   name: teamNameSchema,
   /** NaCl box public key (base64); vault data is sealed to it. The secret key never enters Redis. */
@@ -36,9 +44,19 @@ export const machineInputSchema = z
     /** Absolute path of the private key file the bridges use for this machine. */
     keyFile: z.string().min(1, 'key file path must not be empty'),
     hostKeyFingerprint: hostKeyFingerprintSchema,
+    /** Tasks this machine runs at once across the whole fleet; overrides the bridges' --max-per-machine. */
+    maxConcurrent: maxConcurrentSchema.optional(),
   })
   .strict();
 export type MachineInput = z.input<typeof machineInputSchema>;
 
 export const machineRecordSchema = machineInputSchema.extend({ addedAt: z.number() });
 export type MachineRecord = z.infer<typeof machineRecordSchema>;
+
+/** A change to a registered machine; `maxConcurrent: null` removes the machine's own limit. */
+export const machinePatchSchema = z
+  .object({
+    maxConcurrent: maxConcurrentSchema.nullable().optional(),
+  })
+  .strict();
+export type MachinePatch = z.input<typeof machinePatchSchema>;

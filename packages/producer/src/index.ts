@@ -1,4 +1,12 @@
-export type { MachineInput, MachineRecord, TaskSpecInput, TaskStatus, TaskView, TeamRecord } from '@rediacc/core';
+export type {
+  MachineInput,
+  MachinePatch,
+  MachineRecord,
+  TaskSpecInput,
+  TaskStatus,
+  TaskView,
+  TeamRecord,
+} from '@rediacc/core';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';

@@ -1,5 +1,11 @@
 // Teams and machines as the SDK exposes them.
-import { generateTeamKeyPair, type MachineInput, type MachineRecord, type TeamRecord } from '@rediacc/core';
+import {
+  generateTeamKeyPair,
+  type MachineInput,
+  type MachinePatch,
+  type MachineRecord,
+  type TeamRecord,
+} from '@rediacc/core';
 import {
   addMachine,
   createTeam,
@@ -8,6 +14,7 @@ import {
   listMachines,
   listTeams,
   removeMachine,
+  updateMachine,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
@@ -44,6 +51,15 @@ export class Machines {
 
   list(team?: string): Promise<MachineRecord[]> {
     return listMachines(this.redis, team);
+  }
+
+  /**
+   * Changes a machine: `{ maxConcurrent: 2 }` caps the tasks it runs at once across the fleet, `null` lifts
+   * its own cap (the bridges' --max-per-machine applies again). Bridges see it within their registry TTL.
+   */
+  async set(name: string, patch: MachinePatch, team?: string): Promise<MachineRecord> {
+    const owner = team ?? (await findMachine(this.redis, name)).team;
+    return updateMachine(this.redis, owner, name, patch);
   }
 
   /** A machine by name, in `team` or (when omitted) the one team that has it. */

@@ -32,7 +32,8 @@ export interface CancelResult {
 
 export interface CancelDeps {
   redis: Redis;
-  queue: Queue;
+  /** The queue holding the job; none when only a tombstone is left. */
+  queue: Queue | undefined;
   view: () => Promise<TaskView | undefined>;
   /** Resolves with the task once it has ended; rejects with RDC_TIMEOUT after `ms`. */
   wait: (ms: number) => Promise<TaskView>;
@@ -49,7 +50,11 @@ export async function cancelTask(
   if (view.status === 'COMPLETED' || view.status === 'FAILED' || view.status === 'CANCELLED') {
     return { taskId, outcome: 'finished', status: view.status };
   }
-  if (view.status === 'PENDING' && (await cancelPending(deps.redis, deps.queue, team, taskId)) === 'cancelled') {
+  if (
+    view.status === 'PENDING' &&
+    deps.queue &&
+    (await cancelPending(deps.redis, deps.queue, team, taskId)) === 'cancelled'
+  ) {
     return { taskId, outcome: 'cancelled', status: 'CANCELLED' };
   }
   await requestCancel(deps.redis, team, taskId);

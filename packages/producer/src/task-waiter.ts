@@ -1,7 +1,7 @@
-// Waiting for tasks to finish: BullMQ QueueEvents (one per team, opened on first use) wake the waiter
-// at once; a slow poll backs it up, since the event stream is capped and a reconnect can miss events.
-import { RdcError, type TaskView } from '@rediacc/core';
-import { TASK_QUEUE, teamPrefix } from '@rediacc/queue';
+// Waiting for tasks to finish: BullMQ QueueEvents (one per team and lane, opened on first use) wake the
+// waiter at once; a slow poll backs it up, since the event stream is capped and a reconnect can miss events.
+import { type Lane, RdcError, type TaskView } from '@rediacc/core';
+import { LANE_QUEUES, type TaskLocation, teamPrefix } from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -12,22 +12,25 @@ export class TaskWaiter {
 
   constructor(private readonly redis: Redis) {}
 
-  /** Calls `check` until it returns a view: at once, on every finish event of `taskId`, and every second. */
+  /**
+   * Calls `check` until it returns a view: at once, on every finish event of `taskId` in the lane that
+   * holds it, and every second. A task with no lane (a cancel tombstone) is already finished: no events.
+   */
   async wait(
-    team: string,
+    where: TaskLocation,
     taskId: string,
     timeoutMs: number | undefined,
     check: () => Promise<TaskView | undefined>,
   ): Promise<TaskView> {
-    const events = await this.eventsFor(team);
+    const events = where.lane ? await this.eventsFor(where.team, where.lane) : undefined;
     return new Promise<TaskView>((resolve, reject) => {
       let done = false;
       let running = false;
       const finish = (error: unknown, view?: TaskView) => {
         if (done) return;
         done = true;
-        events.off('completed', onEvent);
-        events.off('failed', onEvent);
+        events?.off('completed', onEvent);
+        events?.off('failed', onEvent);
         clearInterval(poll);
         if (timer) clearTimeout(timer);
         if (view) resolve(view);
@@ -46,8 +49,8 @@ export class TaskWaiter {
       const onEvent = ({ jobId }: { jobId: string }) => {
         if (jobId === taskId) run();
       };
-      events.on('completed', onEvent);
-      events.on('failed', onEvent);
+      events?.on('completed', onEvent);
+      events?.on('failed', onEvent);
       const poll = setInterval(run, POLL_MS);
       const timer =
         timeoutMs === undefined
@@ -69,16 +72,17 @@ export class TaskWaiter {
     await Promise.allSettled(all.map(async (p) => (await p).close()));
   }
 
-  private eventsFor(team: string): Promise<QueueEvents> {
-    let events = this.events.get(team);
+  private eventsFor(team: string, lane: Lane): Promise<QueueEvents> {
+    const key = `${lane}/${team}`;
+    let events = this.events.get(key);
     if (!events) {
       const connection = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
       connection.on('error', () => {});
-      const qe = new QueueEvents(TASK_QUEUE, { connection, prefix: teamPrefix(team), autorun: true });
+      const qe = new QueueEvents(LANE_QUEUES[lane], { connection, prefix: teamPrefix(team), autorun: true });
       qe.on('error', () => {});
       qe.setMaxListeners(0); // one listener pair per waiting task
       events = qe.waitUntilReady().then(() => qe);
-      this.events.set(team, events);
+      this.events.set(key, events);
     }
     return events;
   }

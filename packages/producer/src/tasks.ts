@@ -1,8 +1,11 @@
-// The task operations of the SDK: create, createMany, inspect, list, wait, counts.
+// The task operations of the SDK: create, createMany, inspect, list, wait, counts. Each team has one
+// queue per lane (P1–P2 critical, P3–P5 normal): creates route by priority, reads see every lane.
 import { randomUUID } from 'node:crypto';
 import {
   formatIssues,
   isTerminal,
+  LANES,
+  laneOf,
   parseInput,
   RdcError,
   TASK_STATUSES,
@@ -14,16 +17,20 @@ import {
   teamNameSchema,
 } from '@rediacc/core';
 import {
+  countTeamTasks,
   countTombstones,
-  hasTombstone,
-  listTasks,
+  findJob,
   listTeams,
+  listTeamTasks,
   listTombstones,
-  readTask,
+  locateTask,
+  readTeamTask,
   readTombstone,
+  type TaskLocation,
   type TeamQueues,
   taskKey,
 } from '@rediacc/queue';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RegistryCache } from './machine-cache.js';
@@ -71,12 +78,17 @@ export class Tasks {
   async create(input: TaskSpecInput): Promise<CreatedTask> {
     const spec = parseInput(taskSpecSchema, input, 'task spec');
     const entry = await this.entryFor(spec);
-    const queue = this.queues.get(spec.team);
     if (spec.taskId) {
-      const existing = await queue.getJob(spec.taskId);
+      // Look in every lane: the same id under another priority is another task (a conflict).
+      const existing = await findJob(this.queues, spec.team, spec.taskId);
       if (existing) return this.duplicate(existing.data, entry);
     }
+    const queue = this.queues.forPriority(spec.team, spec.priority);
     await queue.add(entry.name, entry.data, entry.opts);
+    if (spec.taskId && (await this.twinOf([entry]))) {
+      await queue.remove(entry.opts.jobId);
+      throw twinConflict(entry);
+    }
     return created(entry, true);
   }
 
@@ -99,22 +111,24 @@ export class Tasks {
       ids.add(entry.opts.jobId);
     }
     const results = new Map<string, CreatedTask>();
-    await this.settleExisting(
-      entries.filter((_, i) => specs[i]?.taskId !== undefined),
-      results,
-    );
+    const withIds = entries.filter((_, i) => specs[i]?.taskId !== undefined);
+    const explicitIds = new Set(withIds.map((e) => e.opts.jobId));
+    await this.settleExisting(withIds, results);
     const fresh = entries.filter((e) => !results.has(e.opts.jobId));
-    const added: { team: string; ids: string[] }[] = [];
+    const added: { queue: Queue; ids: string[] }[] = [];
     try {
-      for (const [team, group] of groupByTeam(fresh)) {
-        const jobs = await this.queues.get(team).addBulk(group);
-        added.push({ team, ids: group.map((e) => e.opts.jobId) });
-        const missing = group.filter((e, i) => jobs[i]?.id !== e.opts.jobId);
+      for (const group of groupByQueue(fresh)) {
+        const queue = this.queues.forPriority(group.team, group.priority);
+        const jobs = await queue.addBulk(group.entries);
+        added.push({ queue, ids: group.entries.map((e) => e.opts.jobId) });
+        const missing = group.entries.filter((e, i) => jobs[i]?.id !== e.opts.jobId);
         if (missing.length > 0) throw new RdcError('RDC_INTERNAL', `addBulk did not store ${missing.length} tasks`);
       }
+      const twin = await this.twinOf(fresh.filter((e) => explicitIds.has(e.opts.jobId)));
+      if (twin) throw twinConflict(twin);
     } catch (error) {
       // addBulk is a pipeline, not a transaction: undo what went in so createMany stays all-or-nothing.
-      await Promise.allSettled(added.flatMap(({ team, ids }) => ids.map((id) => this.queues.get(team).remove(id))));
+      await Promise.allSettled(added.flatMap(({ queue, ids }) => ids.map((id) => queue.remove(id))));
       throw error;
     }
     for (const entry of fresh) results.set(entry.opts.jobId, created(entry, true));
@@ -123,8 +137,8 @@ export class Tasks {
 
   async inspect(taskId: string): Promise<TaskView> {
     const id = parseTaskId(taskId);
-    const team = await this.locate(id);
-    const view = team ? await this.view(team, id) : undefined;
+    const where = await this.locate(id);
+    const view = where ? await this.view(where, id) : undefined;
     if (!view) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
     return view;
   }
@@ -140,16 +154,16 @@ export class Tasks {
     const { waitMs } = parseInput(cancelOptionsSchema, options, 'cancel options');
     return Promise.all(
       ids.map(async (taskId) => {
-        const team = await this.locate(taskId);
-        if (!team) return { taskId, outcome: 'unknown', status: null } satisfies CancelResult;
+        const where = await this.locate(taskId);
+        if (!where) return { taskId, outcome: 'unknown', status: null } satisfies CancelResult;
         return cancelTask(
           {
             redis: this.redis,
-            queue: this.queues.get(team),
-            view: () => this.view(team, taskId),
-            wait: (ms) => this.waiter.wait(team, taskId, ms, () => this.finished(team, taskId)),
+            queue: where.lane ? this.queues.get(where.team, where.lane) : undefined,
+            view: () => this.view(where, taskId),
+            wait: (ms) => this.waiter.wait(where, taskId, ms, () => this.finished(where, taskId)),
           },
-          team,
+          where.team,
           taskId,
           waitMs,
         );
@@ -157,15 +171,17 @@ export class Tasks {
     );
   }
 
-  private async finished(team: string, taskId: string): Promise<TaskView | undefined> {
-    const view = await this.view(team, taskId);
+  private async finished(where: TaskLocation, taskId: string): Promise<TaskView | undefined> {
+    const view = await this.view(where, taskId);
     if (!view) throw new RdcError('RDC_TASK_UNKNOWN', `task ${taskId} was removed while waiting for it`);
     return isTerminal(view.status) ? view : undefined;
   }
 
-  /** A task from its team's queue, or its tombstone when it was cancelled before running. */
-  private async view(team: string, taskId: string): Promise<TaskView | undefined> {
-    return (await readTask(this.queues.get(team), this.redis, taskId)) ?? readTombstone(this.redis, team, taskId);
+  /** A task from the queue that holds it, or its tombstone when it was cancelled before running. */
+  private async view(where: TaskLocation, taskId: string): Promise<TaskView | undefined> {
+    const { team, lane } = where;
+    const job = lane ? await readTeamTask(this.queues, this.redis, team, taskId, lane) : undefined;
+    return job ?? readTombstone(this.redis, team, taskId);
   }
 
   /** Tasks across teams (or one), optionally filtered by status: running first, then pending by priority, then finished newest first. */
@@ -175,7 +191,7 @@ export class Tasks {
     const withTombstones = options.status === undefined || options.status === 'CANCELLED';
     const perTeam = await Promise.all(
       teams.flatMap((team) => [
-        listTasks(this.queues.get(team), { status: options.status, limit: options.limit }),
+        listTeamTasks(this.queues, team, { status: options.status, limit: options.limit }),
         withTombstones ? listTombstones(this.redis, team, options.limit) : Promise.resolve([]),
       ]),
     );
@@ -185,37 +201,20 @@ export class Tasks {
   /** Resolves with the task once it is COMPLETED, FAILED or CANCELLED. */
   async wait(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskView> {
     const id = parseTaskId(taskId);
-    const team = await this.locate(id);
-    if (!team) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
-    return this.waiter.wait(team, id, options.timeoutMs, () => this.finished(team, id));
+    const where = await this.locate(id);
+    if (!where) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
+    return this.waiter.wait(where, id, options.timeoutMs, () => this.finished(where, id));
   }
 
   /** Queue depth of a team: tasks per status group and pending tasks per priority. Cheap at any backlog. */
   async counts(team: string): Promise<QueueCounts> {
     parseInput(teamNameSchema, team, 'team name');
     await this.registry.team(team);
-    const queue = this.queues.get(team);
-    const [counts, perPriority, cancelled] = await Promise.all([
-      queue.getJobCounts('prioritized', 'waiting', 'delayed', 'waiting-children', 'active', 'completed', 'failed'),
-      queue.getCountsPerPriority([1, 2, 3, 4, 5]),
+    const [counts, cancelled] = await Promise.all([
+      countTeamTasks(this.queues, team),
       countTombstones(this.redis, team),
     ]);
-    const n = (k: string) => counts[k] ?? 0;
-    return {
-      team,
-      pending: n('prioritized') + n('waiting') + n('delayed') + n('waiting-children'),
-      active: n('active'),
-      completed: n('completed'),
-      failed: n('failed'),
-      cancelled,
-      pendingByPriority: {
-        1: perPriority['1'] ?? 0,
-        2: perPriority['2'] ?? 0,
-        3: perPriority['3'] ?? 0,
-        4: perPriority['4'] ?? 0,
-        5: perPriority['5'] ?? 0,
-      },
-    };
+    return { team, ...counts, cancelled };
   }
 
   private async entryFor(spec: TaskSpec): Promise<TaskEntry> {
@@ -235,23 +234,34 @@ export class Tasks {
   }
 
   private async settleExisting(entries: TaskEntry[], results: Map<string, CreatedTask>): Promise<void> {
-    const existing = await Promise.all(entries.map((e) => this.queues.get(e.data.team).getJob(e.opts.jobId)));
+    const existing = await Promise.all(entries.map((e) => findJob(this.queues, e.data.team, e.opts.jobId)));
     entries.forEach((entry, i) => {
       const job = existing[i];
       if (job) results.set(entry.opts.jobId, this.duplicate(job.data, entry));
     });
   }
 
-  /** Which team's queue holds `taskId`: one EXISTS per team, in parallel. */
-  private async locate(taskId: string): Promise<string | undefined> {
+  /** Which team and lane hold `taskId`: EXISTS per team and lane, in parallel. */
+  private async locate(taskId: string): Promise<TaskLocation | undefined> {
     const teams = (await listTeams(this.redis)).map((t) => t.name);
-    const found = await Promise.all(
-      teams.map(
-        async (team) =>
-          (await this.redis.exists(taskKey(team, taskId))) === 1 || hasTombstone(this.redis, team, taskId),
-      ),
+    return locateTask(this.redis, teams, taskId);
+  }
+
+  /**
+   * After adding tasks with caller-chosen ids: the entry whose id another lane of its team also holds, if
+   * any. Only a concurrent create of the same id at a priority of another lane does that; the same id in
+   * the same lane is one job (BullMQ ignores the second add).
+   */
+  private async twinOf(entries: TaskEntry[]): Promise<TaskEntry | undefined> {
+    const held = await Promise.all(
+      entries.map(async (e) => {
+        const replies = await Promise.all(
+          LANES.map((lane) => this.redis.exists(taskKey(e.data.team, lane, e.opts.jobId))),
+        );
+        return replies.reduce((a, b) => a + b, 0);
+      }),
     );
-    return teams[found.indexOf(true)];
+    return entries.find((_, i) => (held[i] ?? 0) > 1);
   }
 }
 
@@ -266,6 +276,13 @@ export interface QueueCounts {
   pendingByPriority: Record<1 | 2 | 3 | 4 | 5, number>;
 }
 
+function twinConflict(entry: TaskEntry): RdcError {
+  return new RdcError(
+    'RDC_TASK_ID_CONFLICT',
+    `taskId ${entry.opts.jobId} was created at the same time with another priority; it names one task`,
+  );
+}
+
 function created(entry: TaskEntry, isNew: boolean): CreatedTask {
   return {
     taskId: entry.opts.jobId,
@@ -276,14 +293,16 @@ function created(entry: TaskEntry, isNew: boolean): CreatedTask {
   };
 }
 
-function groupByTeam(entries: TaskEntry[]): Map<string, TaskEntry[]> {
-  const groups = new Map<string, TaskEntry[]>();
+/** Entries grouped by the queue they go to (team and lane): one addBulk round trip per group. */
+function groupByQueue(entries: TaskEntry[]): { team: string; priority: number; entries: TaskEntry[] }[] {
+  const groups = new Map<string, { team: string; priority: number; entries: TaskEntry[] }>();
   for (const entry of entries) {
-    const group = groups.get(entry.data.team) ?? [];
-    group.push(entry);
-    groups.set(entry.data.team, group);
+    const key = `${laneOf(entry.data.priority)}/${entry.data.team}`;
+    const group = groups.get(key) ?? { team: entry.data.team, priority: entry.data.priority, entries: [] };
+    group.entries.push(entry);
+    groups.set(key, group);
   }
-  return groups;
+  return [...groups.values()];
 }
 
 function compareForListing(a: TaskView, b: TaskView): number {

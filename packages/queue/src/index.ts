@@ -10,8 +10,17 @@ export {
   readTombstone,
 } from './cancellations.js';
 export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
-export { KEY_ROOT, registryKeys, TASK_QUEUE, taskKey, teamPrefix } from './keys.js';
-export { openTeamQueue, TeamQueues } from './queues.js';
+export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamPrefix } from './keys.js';
+export {
+  acquireMachineSlot,
+  type MachineSlotRef,
+  machineSlotHolders,
+  releaseMachineSlot,
+  renewIntervalMs,
+  renewMachineSlot,
+} from './machine-slots.js';
+export { putBack } from './put-back.js';
+export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
 export {
   addMachine,
   createTeam,
@@ -21,5 +30,16 @@ export {
   listMachines,
   listTeams,
   removeMachine,
+  updateMachine,
 } from './registry.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';
+export {
+  countTeamTasks,
+  findJob,
+  laneHolding,
+  listTeamTasks,
+  locateTask,
+  readTeamTask,
+  type TaskCounts,
+  type TaskLocation,
+} from './team-tasks.js';

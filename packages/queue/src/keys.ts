@@ -1,10 +1,23 @@
 // Key and queue naming. Every key of a team carries the `{team}` hash tag, so on Redis Cluster a team's
-// queue, jobs and registry live on one shard. Hash tags go in BullMQ's prefix, never in ioredis keyPrefix.
+// queues, jobs and registry live on one shard. Hash tags go in BullMQ's prefix, never in ioredis keyPrefix.
+//
+// A team has one BullMQ queue per lane under the same prefix (see laneOf in @rediacc/core):
+//   rdc:{team}:critical:…   P1–P2, served by bridges with reserved capacity on top of their batch size
+//   rdc:{team}:tasks:…      P3–P5
+// A task lives in the queue of its priority's lane for its whole life; its job id is its taskId.
+import { type Lane, laneOf } from '@rediacc/core';
 
 export const KEY_ROOT = 'rdc';
-export const TASK_QUEUE = 'tasks';
 
-/** BullMQ prefix of a team's queue: keys look like `rdc:{Production}:tasks:<id>`. */
+/** BullMQ queue name of each lane. The normal lane keeps the name the single queue had ("tasks"). */
+export const LANE_QUEUES: Readonly<Record<Lane, string>> = { critical: 'critical', normal: 'tasks' };
+
+/** The one place that maps a task's priority to the queue that holds it. */
+export function queueNameFor(priority: number): string {
+  return LANE_QUEUES[laneOf(priority)];
+}
+
+/** BullMQ prefix of a team's queues: keys look like `rdc:{Production}:tasks:<id>`. */
 export function teamPrefix(team: string): string {
   return `${KEY_ROOT}:{${team}}`;
 }
@@ -24,9 +37,11 @@ export const registryKeys = {
   cancelRequest: (team: string, taskId: string) => `${teamPrefix(team)}:cancel:${taskId}`,
   /** pub/sub channel: task ids to cancel, heard by every bridge of the team */
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
+  /** zset: holder (taskId) → lease expiry (ms), the fleet-wide running slots of one machine */
+  machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
 };
 
-/** Key of one task's job hash (BullMQ layout `prefix:queue:id`). */
-export function taskKey(team: string, taskId: string): string {
-  return `${teamPrefix(team)}:${TASK_QUEUE}:${taskId}`;
+/** Key of one task's job hash in a lane (BullMQ layout `prefix:queue:id`). */
+export function taskKey(team: string, lane: Lane, taskId: string): string {
+  return `${teamPrefix(team)}:${LANE_QUEUES[lane]}:${taskId}`;
 }

@@ -1,12 +1,18 @@
-// One BullMQ queue per team, prefixed with the team's hash tag.
+// A team's BullMQ queues, one per lane, all under the team's hash-tagged prefix.
+import { LANES, type Lane, laneOf } from '@rediacc/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TASK_QUEUE, teamPrefix } from './keys.js';
+import { LANE_QUEUES, teamPrefix } from './keys.js';
 
-export function openTeamQueue(connection: Redis, team: string): Queue {
-  const queue = new Queue(TASK_QUEUE, { connection, prefix: teamPrefix(team) });
+export function openTeamQueue(connection: Redis, team: string, lane: Lane): Queue {
+  const queue = new Queue(LANE_QUEUES[lane], { connection, prefix: teamPrefix(team) });
   queue.on('error', () => {});
   return queue;
+}
+
+export interface LaneQueue {
+  lane: Lane;
+  queue: Queue;
 }
 
 /** Queues opened on demand and closed together. */
@@ -15,13 +21,24 @@ export class TeamQueues {
 
   constructor(private readonly connection: Redis) {}
 
-  get(team: string): Queue {
-    let queue = this.queues.get(team);
+  get(team: string, lane: Lane): Queue {
+    const key = `${lane}/${team}`;
+    let queue = this.queues.get(key);
     if (!queue) {
-      queue = openTeamQueue(this.connection, team);
-      this.queues.set(team, queue);
+      queue = openTeamQueue(this.connection, team, lane);
+      this.queues.set(key, queue);
     }
     return queue;
+  }
+
+  /** The queue a task of `priority` goes to. */
+  forPriority(team: string, priority: number): Queue {
+    return this.get(team, laneOf(priority));
+  }
+
+  /** Every lane's queue of a team, critical first. */
+  lanes(team: string): LaneQueue[] {
+    return LANES.map((lane) => ({ lane, queue: this.get(team, lane) }));
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,10 @@
 // connection; records are validated on the way in and on the way out.
 import {
   type MachineInput,
+  type MachinePatch,
   type MachineRecord,
   machineInputSchema,
+  machinePatchSchema,
   machineRecordSchema,
   parseInput,
   RdcError,
@@ -13,6 +15,7 @@ import {
 } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { registryKeys } from './keys.js';
+import { luaScript, runScript } from './lua-script.js';
 
 export async function createTeam(redis: Redis, name: string, publicKey?: string): Promise<TeamRecord> {
   const team = parseInput(teamRecordSchema, { name, publicKey, createdAt: Date.now() }, 'team');
@@ -82,4 +85,43 @@ export async function findMachine(redis: Redis, name: string): Promise<MachineRe
 /** Removes a machine; its pending tasks fail with RDC_MACHINE_UNKNOWN when a bridge claims them. */
 export async function removeMachine(redis: Redis, team: string, name: string): Promise<boolean> {
   return (await redis.hdel(registryKeys.machines(team), name)) === 1;
+}
+
+// Replaces a hash field only if it still holds what the caller read: read-modify-write without WATCH,
+// which would be unsafe on a connection other callers share.
+const COMPARE_AND_SET = luaScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`);
+
+/** Changes a registered machine (for now its maxConcurrent; null removes it) and returns the new record. */
+export async function updateMachine(
+  redis: Redis,
+  team: string,
+  name: string,
+  input: MachinePatch,
+): Promise<MachineRecord> {
+  const patch = parseInput(machinePatchSchema, input, 'machine change');
+  for (let tries = 0; tries < 10; tries++) {
+    const json = await redis.hget(registryKeys.machines(team), name);
+    if (json === null) await getMachine(redis, team, name); // throws the clear unknown-team/machine error
+    const current = machineRecordSchema.parse(JSON.parse(json!));
+    const { maxConcurrent: _, ...rest } = current;
+    const next: MachineRecord = machineRecordSchema.parse(
+      patch.maxConcurrent === undefined
+        ? current
+        : patch.maxConcurrent === null
+          ? rest
+          : { ...rest, maxConcurrent: patch.maxConcurrent },
+    );
+    const done = await runScript(
+      redis,
+      COMPARE_AND_SET,
+      [registryKeys.machines(team)],
+      [name, json!, JSON.stringify(next)],
+    );
+    if (done === 1) return next;
+  }
+  throw new RdcError('RDC_INTERNAL', `machine "${name}" kept changing while updating it; try again`);
 }

@@ -12,7 +12,6 @@ import {
 } from '@rediacc/core';
 import type { Job, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TASK_QUEUE } from './keys.js';
 
 export function snapshotOf(job: Job, state: JobState, delayUntil?: number): JobSnapshot {
   return {
@@ -30,15 +29,18 @@ export function snapshotOf(job: Job, state: JobState, delayUntil?: number): JobS
   };
 }
 
-/** One task by id from a team's queue, or undefined when the queue has no such job. */
+/** One task by id from one of a team's queues, or undefined when the queue has no such job. */
 export async function readTask(queue: Queue, redis: Redis, taskId: string): Promise<TaskView | undefined> {
+  // State first, then the job: a finished job no longer changes, so its hash read afterwards matches. The other
+  // order can pair an 'active' hash (no result, no reason) with a 'failed' state: a FAILED task without its error.
+  const state = (await queue.getJobState(taskId)) as JobState;
+  if (state === 'unknown') return undefined;
   const job = await queue.getJob(taskId);
   if (!job) return undefined;
-  const state = (await job.getState()) as JobState;
   let delayUntil: number | undefined;
   if (state === 'delayed') {
     // BullMQ scores delayed jobs as timestamp * 0x1000 + counter.
-    const score = await redis.zscore(`${queue.opts.prefix}:${TASK_QUEUE}:delayed`, taskId);
+    const score = await redis.zscore(queue.toKey('delayed'), taskId);
     if (score !== null) delayUntil = Math.floor(Number(score) / 0x1000);
   }
   return toTaskView(snapshotOf(job, state, delayUntil));
@@ -47,7 +49,7 @@ export async function readTask(queue: Queue, redis: Redis, taskId: string): Prom
 const ALL_STATES: JobState[] = ['active', 'prioritized', 'waiting', 'delayed', 'completed', 'failed'];
 
 /**
- * Up to `limit` tasks of one team queue, optionally only those with `status`. Walks each BullMQ state
+ * Up to `limit` tasks of one team queue (one lane), optionally only those with `status`. Walks each BullMQ state
  * in pages so a million pending tasks cost one page, not a million reads.
  */
 export async function listTasks(queue: Queue, options: { status?: TaskStatus; limit: number }): Promise<TaskView[]> {

@@ -1,9 +1,20 @@
-// rediacc bridge start --team T[,T2…] [--batch-size N]: runs in the foreground until SIGTERM/SIGINT, then stops
-// claiming, lets running tasks finish within --grace, hands the rest back (or kills them) and exits 0.
+// rediacc bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]: runs in the
+// foreground until SIGTERM/SIGINT, then stops claiming, lets running tasks finish within --grace, hands the rest
+// back (or kills them) and exits 0.
 import { startBridge } from '@rediacc/bridge';
-import { createLogger, loadConfig } from '@rediacc/core';
+import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT } from '@rediacc/core';
 import type { Command } from 'commander';
 import { integer, oneOf, positiveNumber, teamList } from '../options.js';
+
+interface BridgeStartOptions {
+  team: string[];
+  batchSize: number;
+  criticalSlots: number;
+  maxPerMachine?: number;
+  name?: string;
+  grace: number;
+  onShutdown: 'handback' | 'kill';
+}
 
 export function registerBridge(program: Command): void {
   program
@@ -12,7 +23,13 @@ export function registerBridge(program: Command): void {
     .command('start')
     .description('serve the queues of one or more teams until SIGTERM')
     .requiredOption('--team <teams>', 'team(s) to serve, comma-separated', teamList)
-    .option('--batch-size <n>', 'tasks held at once per team (batch_size)', integer(1, 1_000), 10)
+    .option('--batch-size <n>', 'P3-P5 tasks run at once per team (batch_size)', integer(1, 1_000), 10)
+    .option('--critical-slots <n>', 'extra slots per team only P1/P2 tasks may use', integer(0, 1_000), 1)
+    .option(
+      '--max-per-machine <n>',
+      'tasks one machine runs at once across the fleet (default: no limit; `machine set --max-concurrent` overrides)',
+      integer(1, MAX_CONCURRENT_LIMIT),
+    )
     .option('--name <name>', 'bridge name in logs and task records (default: host-pid)')
     .option('--grace <seconds>', 'on SIGTERM, how long running tasks may go on', positiveNumber, 30)
     .option(
@@ -21,36 +38,30 @@ export function registerBridge(program: Command): void {
       oneOf(['handback', 'kill'] as const),
       'handback',
     )
-    .action(
-      async (options: {
-        team: string[];
-        batchSize: number;
-        name?: string;
-        grace: number;
-        onShutdown: 'handback' | 'kill';
-      }) => {
-        const config = loadConfig();
-        const logger = createLogger({ name: 'bridge', level: config.logLevel });
-        const bridge = await startBridge(
-          {
-            redisUrl: config.redisUrl,
-            teams: options.team,
-            batchSize: options.batchSize,
-            shutdownGraceMs: Math.round(options.grace * 1000),
-            onShutdown: options.onShutdown,
-            ...(options.name && { name: options.name }),
-          },
-          { logger },
-        );
-        await new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            logger.info({ signal }, 'signal received');
-            resolve();
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
-        await bridge.close();
-      },
-    );
+    .action(async (options: BridgeStartOptions) => {
+      const config = loadConfig();
+      const logger = createLogger({ name: 'bridge', level: config.logLevel });
+      const bridge = await startBridge(
+        {
+          redisUrl: config.redisUrl,
+          teams: options.team,
+          batchSize: options.batchSize,
+          criticalSlots: options.criticalSlots,
+          shutdownGraceMs: Math.round(options.grace * 1000),
+          onShutdown: options.onShutdown,
+          ...(options.maxPerMachine !== undefined && { maxPerMachine: options.maxPerMachine }),
+          ...(options.name && { name: options.name }),
+        },
+        { logger },
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info({ signal }, 'signal received');
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      await bridge.close();
+    });
 }

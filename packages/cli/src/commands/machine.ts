@@ -1,10 +1,10 @@
-// rediacc machine add NAME … | machine list
+// rediacc machine add NAME … | machine set NAME --max-concurrent N|none | machine list
 import { resolve } from 'node:path';
 import { probeHostKey } from '@rediacc/bridge';
-import { RdcError } from '@rediacc/core';
+import { MAX_CONCURRENT_LIMIT, RdcError } from '@rediacc/core';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
-import { integer } from '../options.js';
+import { integer, integerOrNone } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
 
 interface AddOptions extends OutputOptions {
@@ -15,6 +15,12 @@ interface AddOptions extends OutputOptions {
   keyFile: string;
   hostKeyFingerprint?: string;
   acceptNewHostKey?: boolean;
+  maxConcurrent?: number;
+}
+
+interface SetOptions extends OutputOptions {
+  team?: string;
+  maxConcurrent: number | 'none';
 }
 
 export function registerMachine(program: Command): void {
@@ -29,6 +35,11 @@ export function registerMachine(program: Command): void {
     .requiredOption('--key-file <path>', 'private key file the bridges log in with')
     .option('--host-key-fingerprint <fp>', 'pinned host key, SHA256:… as `ssh-keygen -lf` prints it')
     .option('--accept-new-host-key', 'read the host key now and pin it (like OpenSSH accept-new)')
+    .option(
+      '--max-concurrent <n>',
+      'tasks it runs at once across the fleet (overrides bridges’ --max-per-machine)',
+      integer(1, MAX_CONCURRENT_LIMIT),
+    )
     .option('--json', 'machine-readable output')
     .description('register a machine, pinning its SSH host key')
     .action((name: string, options: AddOptions) =>
@@ -45,9 +56,32 @@ export function registerMachine(program: Command): void {
           user: options.user,
           keyFile: resolve(options.keyFile),
           hostKeyFingerprint: fingerprint,
+          ...(options.maxConcurrent !== undefined && { maxConcurrent: options.maxConcurrent }),
         });
         if (options.json) printJson(record);
         else process.stdout.write(`machine ${record.name} added to team ${record.team} (host key ${fingerprint})\n`);
+      }),
+    );
+  machine
+    .command('set')
+    .argument('<name>', 'machine name')
+    .option('--team <team>', 'team of the machine (may be omitted when the machine name is unique)')
+    .requiredOption(
+      '--max-concurrent <n|none>',
+      'tasks it runs at once across the fleet; none removes its own limit (bridges’ --max-per-machine applies)',
+      integerOrNone(1, MAX_CONCURRENT_LIMIT),
+    )
+    .option('--json', 'machine-readable output')
+    .description('change a registered machine')
+    .action((name: string, options: SetOptions) =>
+      withClient(async (client) => {
+        const maxConcurrent = options.maxConcurrent === 'none' ? null : options.maxConcurrent;
+        const record = await client.machines.set(name, { maxConcurrent }, options.team);
+        if (options.json) printJson(record);
+        else
+          process.stdout.write(
+            `machine ${record.name} of team ${record.team}: max concurrent ${record.maxConcurrent ?? 'none (bridge default)'}\n`,
+          );
       }),
     );
   machine
@@ -66,6 +100,7 @@ export function registerMachine(program: Command): void {
             'user',
             'host',
             'port',
+            'maxConcurrent',
             'hostKeyFingerprint',
           ]);
       }),

@@ -65,13 +65,13 @@ export function registerUp(program: Command): void {
         });
 
         const bridge = await startBridge(
-          { redisUrl, teams: [TEAM], batchSize: 2, name: 'up-bridge' },
+          { redisUrl, teams: [TEAM], batchSize: 2, criticalSlots: 1, name: 'up-bridge' },
           { logger: createLogger({ name: 'bridge', level: 'warn' }) },
         );
         stops.push(() => bridge.close());
-        out(`bridge   serving team ${TEAM}, batch size 2\n`);
+        out(`bridge   serving team ${TEAM}, batch size 2 + 1 critical slot (P1/P2 only)\n`);
 
-        // Queue every demo task at once: with two slots, the P1 jumps the lower priorities.
+        // Queue every demo task at once: the P1 and P2 run in the critical lane, never behind the P5 and P4.
         const created = await client.tasks.createMany(DEMO_TASKS.map((t) => ({ team: TEAM, machine: MACHINE, ...t })));
         out(`queued ${created.length} tasks, priorities 5 → 1; watching them:`);
         await watch(

@@ -1,0 +1,116 @@
+// Per team, a bridge runs one BullMQ worker per lane: `critical` (P1–P2) and `tasks` (P3–P5). One queue
+// cannot do this: a worker cannot fetch only some priorities, and raising a busy worker's concurrency
+// does not wake its fetch loop. Both workers share a PermitGate of batchSize + criticalSlots permits:
+//   - the normal worker claims at most batchSize tasks (its concurrency);
+//   - the critical worker claims up to every permit not held by normal tasks (its concurrency follows the
+//     gate), so idle normal slots serve a burst of P1s, and a busy bridge does not hoard P1s other
+//     bridges could run now;
+//   - a claimed task that finds no permit (critical work spilled into normal slots) waits for one,
+//     critical tasks first.
+// Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts).
+import { LANES, type Lane, RdcError } from '@rediacc/core';
+import { LANE_QUEUES, putBack, teamPrefix } from '@rediacc/queue';
+import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import type { BridgeConfig } from './config.js';
+import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
+import { PermitGate } from './permit-gate.js';
+
+export type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
+
+export interface LaneWorker {
+  team: string;
+  lane: Lane;
+  worker: Worker;
+}
+
+export interface TeamLanes {
+  /** Every worker, critical first per team: attach event handlers, broadcast cancels to all of them. */
+  readonly workers: readonly LaneWorker[];
+  ready(): Promise<void>;
+  /** Stops claiming; tasks still waiting for a permit go back to their queue; running ones finish. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface TeamLanesOptions {
+  config: Pick<BridgeConfig, 'teams' | 'batchSize' | 'criticalSlots' | 'maxPerMachine' | 'machineSlotLeaseMs'>;
+  processor: Processor;
+  /** Shared by every worker (connection, name, lock settings); concurrency and prefix are set here. */
+  workerOptions: Omit<WorkerOptions, 'concurrency' | 'prefix' | 'connection'> & {
+    connection: MachineSlotDeps['redis'];
+  };
+  machine: MachineSlotDeps['machine'];
+  logger: MachineSlotDeps['logger'];
+}
+
+/** Starts the lane workers of every team the bridge serves. */
+export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
+  const { config } = options;
+  const slots: MachineSlotDeps = {
+    redis: options.workerOptions.connection,
+    machine: options.machine,
+    maxPerMachine: config.maxPerMachine,
+    leaseMs: config.machineSlotLeaseMs,
+    logger: options.logger,
+  };
+  const gates: PermitGate[] = [];
+  const workers: LaneWorker[] = [];
+  for (const team of config.teams) {
+    const capacity = config.batchSize + config.criticalSlots;
+    const byLane = new Map<Lane, Worker>();
+    const gate = new PermitGate(capacity, (held) => {
+      const critical = byLane.get('critical');
+      // Concurrency must stay >= 1; with no permit free the one task claimed waits first in the gate.
+      if (critical) critical.concurrency = Math.max(1, capacity - held.normal);
+    });
+    gates.push(gate);
+    for (const lane of LANES) {
+      const worker = new Worker(LANE_QUEUES[lane], laneProcessor(lane, gate, slots, options.processor), {
+        ...options.workerOptions,
+        prefix: teamPrefix(team),
+        concurrency: lane === 'critical' ? capacity : config.batchSize,
+      });
+      byLane.set(lane, worker);
+      workers.push({ team, lane, worker });
+    }
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    async ready() {
+      await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
+    },
+    close() {
+      closing ??= (async () => {
+        const closed = Promise.all(workers.map(({ worker }) => worker.close()));
+        for (const gate of gates) gate.close();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The processor a lane worker runs: take a permit of the team's gate, then a slot of the machine, then
+ * run the task. Declares BullMQ's three parameters so the worker passes an AbortSignal (cancellation).
+ */
+function laneProcessor(lane: Lane, gate: PermitGate, slots: MachineSlotDeps, processor: Processor) {
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const permit = await gate.acquire(lane, signal);
+    if (!permit.granted) {
+      if (permit.reason === 'aborted') {
+        throw new UnrecoverableError(
+          new RdcError('RDC_CANCELLED', 'cancelled while waiting for a free slot on its bridge').toReason(),
+        );
+      }
+      // The bridge is stopping and the task never started: hand it back for another bridge.
+      if (token !== undefined) await putBack(slots.redis, job, token, 0);
+      throw new DelayedError();
+    }
+    try {
+      return await withMachineSlot(slots, job, token, () => processor(job, token, signal));
+    } finally {
+      permit.release();
+    }
+  };
+}

@@ -1,0 +1,37 @@
+import { PRIORITIES } from '@rediacc/core';
+import { describe, expect, it } from 'vitest';
+import { LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamPrefix } from './keys.js';
+import { renewIntervalMs } from './machine-slots.js';
+
+describe('queue naming', () => {
+  it.each([
+    [1, 'critical'],
+    [2, 'critical'],
+    [3, 'tasks'],
+    [4, 'tasks'],
+    [5, 'tasks'],
+  ])('puts P%i tasks in the %s queue', (priority, queue) => {
+    expect(queueNameFor(priority)).toBe(queue);
+  });
+
+  it('gives every priority one of the lane queues', () => {
+    for (const p of PRIORITIES) expect(Object.values(LANE_QUEUES)).toContain(queueNameFor(p));
+  });
+
+  it('keeps every key of a team, in every lane, under its hash tag', () => {
+    expect(teamPrefix('Ops')).toBe('rdc:{Ops}');
+    expect(taskKey('Ops', 'critical', 'id-1')).toBe('rdc:{Ops}:critical:id-1');
+    expect(taskKey('Ops', 'normal', 'id-1')).toBe('rdc:{Ops}:tasks:id-1');
+    expect(registryKeys.machineSlots('Ops', 'web-01')).toBe('rdc:{Ops}:machine-slots:web-01');
+  });
+});
+
+describe('renewIntervalMs', () => {
+  it.each([
+    [30_000, 10_000],
+    [1_000, 333],
+    [2, 1],
+  ])('renews a %i ms lease every %i ms: three chances before it expires', (lease, every) => {
+    expect(renewIntervalMs(lease)).toBe(every);
+  });
+});

@@ -1,0 +1,186 @@
+// The per-machine limit: a machine runs at most N tasks of the whole fleet at once, across bridges, through
+// a lease semaphore in Redis. Waiting tasks stay PENDING and use no try; a crashed holder's lease expires.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
+import { createLogger } from '@rediacc/core';
+import { createClient, type RediaccClient } from '@rediacc/producer';
+import {
+  acquireMachineSlot,
+  machineSlotHolders,
+  queueNameFor,
+  registryKeys,
+  releaseMachineSlot,
+  renewMachineSlot,
+  teamPrefix,
+} from '@rediacc/queue';
+import { QueueEvents } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { addTeamWithMachine, loggedCommand, maxOverlap, type TestMachine, useHarness } from '../harness/index.js';
+
+const WAIT = { timeoutMs: 30_000 };
+const logger = createLogger({ name: 'test', level: 'silent' });
+const h = useHarness();
+let redisUrl: string;
+let client: RediaccClient;
+let machine: TestMachine;
+let teamCount = 0;
+const bridges: Bridge[] = [];
+
+beforeAll(async () => {
+  redisUrl = (await h.redis()).url;
+  machine = await h.machine();
+  client = createClient({ redis: redisUrl });
+});
+
+afterEach(async () => {
+  await Promise.all(bridges.splice(0).map((b) => b.close()));
+});
+
+afterAll(async () => {
+  await client?.close();
+});
+
+async function freshTeam(): Promise<string> {
+  const team = `slots-${process.pid}-${++teamCount}`;
+  await addTeamWithMachine(client, team, machine);
+  return team;
+}
+
+async function bridgeFor(team: string, name: string, config: Partial<BridgeConfigInput>): Promise<Bridge> {
+  const bridge = await startBridge({ redisUrl, teams: [team], name, ...config }, { logger });
+  bridges.push(bridge);
+  return bridge;
+}
+
+/** Creates `count` tasks that log their run on the machine, and waits for all of them. */
+async function runLogged(team: string, count: number, seconds: number): Promise<string> {
+  const log = join(await h.tempDir('slots'), 'runs.log');
+  const created = await client.tasks.createMany(
+    Array.from({ length: count }, () => ({
+      team,
+      machine: 'm1',
+      maxRetries: 2,
+      command: loggedCommand(log, 'run', `sleep ${seconds}`),
+    })),
+  );
+  for (const { taskId } of created) {
+    const done = await client.tasks.wait(taskId, WAIT);
+    expect(done.status, done.error ?? '').toBe('COMPLETED');
+    // Waiting for a slot is not a try: one try each, every retry still left.
+    expect(done).toMatchObject({ attempts: 1, retryCount: 2 });
+  }
+  return log;
+}
+
+describe('per-machine limit', () => {
+  it('two bridges never run more than two tasks at once on a machine limited to two, and all complete', async () => {
+    const team = await freshTeam();
+    await bridgeFor(team, 'slots-a', { batchSize: 4, maxPerMachine: 2 });
+    await bridgeFor(team, 'slots-b', { batchSize: 4, maxPerMachine: 2 });
+    const log = await runLogged(team, 10, 0.5);
+    const overlap = await maxOverlap(log);
+    expect(overlap).toBeLessThanOrEqual(2);
+    expect(overlap).toBeGreaterThanOrEqual(1);
+    expect(await client.tasks.counts(team)).toMatchObject({ completed: 10, failed: 0, pending: 0 });
+    expect(await machineSlotHolders(client.redis, team, 'm1')).toEqual([]);
+  });
+
+  it("a machine's own limit of one wins over the bridges' three", async () => {
+    const team = await freshTeam();
+    expect(await client.machines.set('m1', { maxConcurrent: 1 }, team)).toMatchObject({ maxConcurrent: 1 });
+    await bridgeFor(team, 'override-a', { batchSize: 3, maxPerMachine: 3 });
+    await bridgeFor(team, 'override-b', { batchSize: 3, maxPerMachine: 3 });
+    const log = await runLogged(team, 6, 0.3);
+    expect(await maxOverlap(log)).toBe(1);
+  });
+
+  it("a crashed holder's expired lease does not block the machine", async () => {
+    const team = await freshTeam();
+    await client.machines.set('m1', { maxConcurrent: 1 }, team);
+    // A bridge that died holding the only slot: its lease ran out long ago.
+    await client.redis.zadd(registryKeys.machineSlots(team, 'm1'), 1, 'crashed-holder');
+    await bridgeFor(team, 'after-crash', { batchSize: 2 });
+    const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'echo free' });
+    expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
+  });
+
+  it('a task waits PENDING while a live lease holds the only slot, then runs once it is released', async () => {
+    const team = await freshTeam();
+    await client.machines.set('m1', { maxConcurrent: 1 }, team);
+    const holder = { team, machine: 'm1', holder: 'other-bridge-task' };
+    expect(await acquireMachineSlot(client.redis, holder, 1, 600_000)).toBe(true);
+    const marker = join(await h.tempDir('slot-wait'), 'ran');
+    const events = new QueueEvents(queueNameFor(3), { connection: { url: redisUrl }, prefix: teamPrefix(team) });
+    try {
+      await events.waitUntilReady();
+      await bridgeFor(team, 'waiter', { batchSize: 2 });
+      const { taskId } = await client.tasks.create({ team, machine: 'm1', command: `touch ${marker}`, maxRetries: 1 });
+      // Put back twice: the bridge tried, found no slot, and tried again.
+      await new Promise<void>((resolve) => {
+        let seen = 0;
+        events.on('delayed', ({ jobId }) => {
+          if (jobId === taskId && ++seen === 2) resolve();
+        });
+      });
+      // Between put-backs the bridge holds the task for a moment (ASSIGNED): read until it is back in the queue.
+      let view = await client.tasks.inspect(taskId);
+      for (let i = 0; i < 100 && view.status !== 'PENDING'; i++) view = await client.tasks.inspect(taskId);
+      expect(view).toMatchObject({ status: 'PENDING', attempts: 0, retryCount: 1 });
+      expect(existsSync(marker)).toBe(false);
+
+      await releaseMachineSlot(client.redis, holder);
+      expect(await client.tasks.wait(taskId, WAIT)).toMatchObject({ status: 'COMPLETED', attempts: 1, retryCount: 1 });
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      await events.close();
+    }
+  });
+
+  it('machine set removes the limit again with null, and refuses bad values', async () => {
+    const team = await freshTeam();
+    expect(await client.machines.set('m1', { maxConcurrent: 4 }, team)).toMatchObject({ maxConcurrent: 4 });
+    const cleared = await client.machines.set('m1', { maxConcurrent: null }, team);
+    expect(cleared).not.toHaveProperty('maxConcurrent');
+    expect((await client.machines.get('m1', team)).maxConcurrent).toBeUndefined();
+    await expect(client.machines.set('m1', { maxConcurrent: 0 }, team)).rejects.toMatchObject({
+      code: 'RDC_INVALID_INPUT',
+    });
+    await expect(client.machines.set('nope', { maxConcurrent: 1 }, team)).rejects.toMatchObject({
+      code: 'RDC_MACHINE_UNKNOWN',
+    });
+  });
+});
+
+describe('machine slot leases', () => {
+  const ref = (holder: string) => ({ team: 'leases', machine: 'm', holder });
+
+  it('grants up to the limit, again to a holder that has one, and to others once released', async () => {
+    const redis = client.redis;
+    expect(await acquireMachineSlot(redis, ref('a'), 2, 60_000)).toBe(true);
+    expect(await acquireMachineSlot(redis, ref('b'), 2, 60_000)).toBe(true);
+    expect(await acquireMachineSlot(redis, ref('c'), 2, 60_000)).toBe(false);
+    expect(await acquireMachineSlot(redis, ref('a'), 2, 60_000)).toBe(true);
+    await releaseMachineSlot(redis, ref('a'));
+    expect(await acquireMachineSlot(redis, ref('c'), 2, 60_000)).toBe(true);
+    expect((await machineSlotHolders(redis, 'leases', 'm')).sort()).toEqual(['b', 'c']);
+    const ttl = await redis.pttl(registryKeys.machineSlots('leases', 'm'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_001);
+    await redis.del(registryKeys.machineSlots('leases', 'm'));
+  });
+
+  it('drops expired leases on acquire, and a renewal of a lost lease says so and takes it again', async () => {
+    const redis = client.redis;
+    const key = registryKeys.machineSlots('leases', 'm2');
+    await redis.zadd(key, 1, 'dead');
+    const live = { team: 'leases', machine: 'm2', holder: 'live' };
+    expect(await acquireMachineSlot(redis, live, 1, 60_000)).toBe(true);
+    expect(await redis.zscore(key, 'dead')).toBeNull();
+    expect(await renewMachineSlot(redis, live, 60_000)).toBe(true);
+    await releaseMachineSlot(redis, live);
+    expect(await renewMachineSlot(redis, live, 60_000)).toBe(false);
+    expect(await machineSlotHolders(redis, 'leases', 'm2')).toEqual(['live']);
+    await redis.del(key);
+  });
+});
