@@ -73,6 +73,11 @@ export class Harness {
     return dir;
   }
 
+  /** Registers something else the harness must release at close (processes a test started, for example). */
+  own(release: Releaser): void {
+    this.#own(release);
+  }
+
   /** Stops everything in reverse order of creation. Idempotent: later calls return the first call's promise. */
   close(): Promise<void> {
     this.#closing ??= this.#releaseAll();

@@ -1,6 +1,8 @@
 // The test harness tests import as `../harness/index.js`.
 
+export { type BridgeProcess, startBridgeProcess } from './bridge-process.js';
 export { addTeamWithMachine } from './fleet.js';
 export { Harness, type MachineOptions, type TestMachine } from './harness.js';
 export { holdCommand, loggedCommand, maxOverlap } from './run-log.js';
 export { useHarness } from './use-harness.js';
+export { waitFor } from './wait-for.js';

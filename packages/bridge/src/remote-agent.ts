@@ -61,6 +61,8 @@ export class RemoteAgent {
     private readonly sftp: SFTPWrapper,
     hello: Extract<AgentEvent, { type: 'hello' }>,
     lines: LineReader,
+    /** A request unanswered this long means the machine hangs: the agent is given up (and its connection). */
+    private readonly replyTimeoutMs: number,
   ) {
     this.dir = hello.dir;
     this.mode = hello.mode;
@@ -80,7 +82,7 @@ export class RemoteAgent {
     });
     try {
       const [hello, sftp] = await Promise.all([waitHello(channel, lines, label, timeoutMs), connection.sftp()]);
-      return new RemoteAgent(connection, channel, sftp, hello, lines);
+      return new RemoteAgent(connection, channel, sftp, hello, lines, timeoutMs);
     } catch (error) {
       channel.close();
       throw error;
@@ -102,7 +104,7 @@ export class RemoteAgent {
     this.starts.set(request.id, started);
     this.exitOf(request.id);
     this.send(runLine(request));
-    return started.promise;
+    return this.answered(started.promise);
   }
 
   /**
@@ -120,7 +122,7 @@ export class RemoteAgent {
     queue.push(reply);
     this.probes.set(id, queue);
     this.send(probeLine(id));
-    return reply.promise;
+    return this.answered(reply.promise);
   }
 
   /** TERM to the run's process group now, KILL after `graceSeconds`. */
@@ -144,7 +146,11 @@ export class RemoteAgent {
   }
 
   /** The run's output, at most `capBytes`: past that the head and the tail, with the cut marked. */
-  async readOutput(id: string, capBytes: number): Promise<CappedOutput> {
+  readOutput(id: string, capBytes: number): Promise<CappedOutput> {
+    return this.answered(this.readCapped(id, capBytes));
+  }
+
+  private async readCapped(id: string, capBytes: number): Promise<CappedOutput> {
     const path = `${this.dir}/${id}.out`;
     const handle = await sftpCall<Buffer>((cb) => this.sftp.open(path, 'r', cb)).catch((error: unknown) => {
       if ((error as { code?: number }).code === 2) return undefined; // no such file: the run wrote nothing
@@ -178,7 +184,20 @@ export class RemoteAgent {
     if (this.gone) return;
     this.channel.end();
     this.sftp.end();
+    this.connection.close();
     this.lost();
+  }
+
+  /** `reply`, unless the machine stays silent past the reply timeout: then the agent is lost. */
+  private answered<T>(reply: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.lost();
+        reject(new AgentLostError(`the machine did not answer within ${this.replyTimeoutMs / 1000}s`));
+      }, this.replyTimeoutMs);
+    });
+    return Promise.race([reply, silence]).finally(() => clearTimeout(timer));
   }
 
   private async read(handle: Buffer, position: number, length: number): Promise<Buffer> {
@@ -248,7 +267,7 @@ export class RemoteAgent {
     this.starts.clear();
     this.probes.clear();
     for (const handler of this.closeHandlers) handler();
-    this.connection.close();
+    this.connection.destroy();
   }
 
   static readonly version = AGENT_VERSION;

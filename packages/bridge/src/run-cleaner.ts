@@ -41,14 +41,12 @@ export class RunCleaner {
    */
   async cleanNow(pool: MachinePool, taskId: string): Promise<void> {
     this.held.delete(taskId);
-    const agent = await pool.acquire();
-    try {
-      agent.clean([taskId]);
-      await agent.probe(taskId);
-      agent.forget(taskId);
-    } finally {
-      pool.release(agent);
-    }
+    // A live connection only: opening one to a machine that just failed could take a whole connect timeout.
+    const agent = pool.anyAgent();
+    if (!agent) return;
+    agent.clean([taskId]);
+    await agent.probe(taskId);
+    agent.forget(taskId);
   }
 
   flush(): void {

@@ -119,6 +119,12 @@ export class SshConnection {
     this.alive = false;
     this.client.end();
   }
+
+  /** Drops the connection at once, for a peer that no longer answers (end() would wait on it). */
+  destroy(): void {
+    this.alive = false;
+    this.client.destroy();
+  }
 }
 
 async function readKey(target: SshTarget): Promise<Buffer> {

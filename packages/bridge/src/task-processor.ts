@@ -44,6 +44,7 @@ export function taskProcessor(deps: ProcessorDeps) {
     const bridge = deps.config.name;
     const earlier = progressSchema.safeParse(job.progress);
     const before = earlier.success && earlier.data.attempt === attempt ? earlier.data : undefined;
+    const previousCollected = earlier.success && earlier.data.attempt !== attempt && earlier.data.result !== undefined;
     deps.held.set(taskId, data.team);
     try {
       // An earlier holder collected this try's failed result, then died before storing the failure.
@@ -78,8 +79,13 @@ export function taskProcessor(deps: ProcessorDeps) {
         graceSeconds: deps.config.killGraceSeconds,
         outputCapBytes: deps.config.outputCapBytes,
         pollMs: deps.config.pollMs,
-        // Claimed before (a retry, or taken over after a stall): the run may be on the machine already.
-        resume: earlier.success ? { startedAt: before?.startedAt, runOnce: data.runOnce ?? false } : undefined,
+        // Claimed before (taken over after a stall, or a retry after a lost connection): the run may be on the
+        // machine already. A retry after a collected failure starts afresh.
+        resume:
+          earlier.success && !previousCollected
+            ? { startedAt: before?.startedAt, runOnce: data.runOnce ?? false }
+            : undefined,
+        cleanFirst: previousCollected,
         signal: stop.signal,
         onStart: (startedAt, attached) => {
           if (attached) log.info('re-attached to the run on the machine');
@@ -110,7 +116,10 @@ export function taskProcessor(deps: ProcessorDeps) {
         startedAt: result.startedAt,
         result,
       } satisfies Progress);
-      await deps.cleaner.cleanNow(pool, taskId);
+      // Best effort: a retry starts clean anyway (cleanFirst), and a hung machine must not hide the failure.
+      await deps.cleaner.cleanNow(pool, taskId).catch((error: Error) => {
+        log.warn({ err: error.message }, 'could not remove the run from the machine');
+      });
       throw failureOf(result, end.stoppedBy);
     } catch (error) {
       if (error instanceof WaitingError || error instanceof UnrecoverableError) throw error;

@@ -25,6 +25,8 @@ export interface TaskRunOptions {
    * its run on the machine first. `startedAt`: when an earlier holder saw the command start in this try.
    */
   resume?: { startedAt?: number | undefined; runOnce: boolean } | undefined;
+  /** A retry whose previous try's result was collected: whatever that try left on the machine is stale. */
+  cleanFirst?: boolean | undefined;
   signal?: AbortSignal | undefined;
   /** Called once, when the command runs on the machine (started now, or found running). */
   onStart?: (startedAt: number, attached: boolean) => void;
@@ -45,6 +47,8 @@ const KILL_SETTLE_MS = 5_000;
 export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<TaskRunEnd> {
   let startedAt = o.resume?.startedAt;
   let announced = false;
+  /** A start was sent: if its reply was lost with the connection, the run may exist anyway. */
+  let startSent = false;
   let stop: 'timeout' | 'cancel' | 'kill' | undefined;
   for (let reconnect = 0; ; reconnect++) {
     const released = releasedBy(o.signal);
@@ -59,7 +63,7 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
     }
     try {
       let state: RunState = { state: 'absent' };
-      if (o.resume || startedAt !== undefined) state = await agent.probe(o.taskId);
+      if (o.resume || startSent || startedAt !== undefined) state = await agent.probe(o.taskId);
       let ownChild = false;
       if (state.state === 'absent') {
         if (startedAt !== undefined) {
@@ -75,6 +79,8 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
           return cancelledBeforeStart(o);
         }
         const deadline = o.timeoutMs === undefined ? 0 : o.timeoutMs / 1000 + o.graceSeconds + 5;
+        if (o.cleanFirst && !startSent) agent.clean([o.taskId]);
+        startSent = true;
         await agent.start({
           id: o.taskId,
           command: o.command,
@@ -110,6 +116,12 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
       return { kind: 'result', result, stoppedBy: stop === 'timeout' ? undefined : stop };
     } catch (error) {
       if (!(error instanceof AgentLostError)) throw error;
+      if (stop !== undefined) {
+        // Being stopped and the machine is gone (hung, unreachable): end the try now with the reason. A timed-out
+        // run is also killed by the machine's own deadline; a kill is sent again once the machine answers.
+        killWhenReachable(pool, o);
+        return lostWhileStopping(stop, startedAt, o.timeoutMs);
+      }
       if (reconnect >= RECONNECTS) {
         throw new RdcError(
           'RDC_SSH_CONNECT',
@@ -225,6 +237,43 @@ const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) =
 function codeOutcome(code: number): RunOutcome {
   const signal = code > 128 ? SIGNAL_NAMES.get(code - 128) : undefined;
   return signal ? { outcome: 'signalled', signal } : { outcome: 'exited', exitCode: code };
+}
+
+function lostWhileStopping(
+  stop: 'timeout' | 'cancel' | 'kill',
+  startedAt: number | undefined,
+  timeoutMs: number | undefined,
+): TaskRunEnd {
+  const now = Date.now();
+  const ending: RunOutcome =
+    stop === 'timeout'
+      ? { outcome: 'timed-out', afterSeconds: (timeoutMs ?? 0) / 1000 }
+      : stop === 'cancel'
+        ? { outcome: 'cancelled' }
+        : { outcome: 'signalled', signal: 'SIGTERM' };
+  return {
+    kind: 'result',
+    stoppedBy: stop === 'timeout' ? undefined : stop,
+    result: {
+      ending,
+      output: '[output unavailable: the machine stopped answering while the command was being stopped]',
+      truncated: false,
+      startedAt: startedAt ?? now,
+      finishedAt: now,
+    },
+  };
+}
+
+/** Best effort, in the background: kill the run once the machine answers again. */
+function killWhenReachable(pool: MachinePool, o: TaskRunOptions): void {
+  void (async () => {
+    const agent = await pool.acquire();
+    try {
+      agent.kill(o.taskId, o.graceSeconds);
+    } finally {
+      pool.release(agent);
+    }
+  })().catch(() => {});
 }
 
 function stopOf(signal: AbortSignal | undefined): StopReason | undefined {
