@@ -16,6 +16,7 @@ export async function probeHostKey(host: string, port: number, timeoutMs = 10_00
   const sock = await openSocket(host, port, timeoutMs);
   return new Promise<string>((resolve, reject) => {
     const client = new Client();
+    client.on('error', () => {}); // see ssh-connection.ts: a second error must not crash the process
     let fingerprint: string | undefined;
     const timer = setTimeout(() => {
       client.end();

@@ -75,11 +75,26 @@ export class RemoteAgent {
   /** Starts the agent on `connection` and opens its SFTP session; resolves once the agent said hello. */
   static async start(connection: SshConnection, label: string, timeoutMs: number): Promise<RemoteAgent> {
     const lines = new LineReader();
-    const channel = await connection.exec(agentCommand(), (ch) => {
+    const opened = connection.exec(agentCommand(), (ch) => {
       ch.on('data', (chunk: Buffer) => lines.push(chunk));
       ch.stderr.resume();
       return ch;
     });
+    let timer: NodeJS.Timeout | undefined;
+    const channel = await Promise.race([
+      opened,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new RdcError('RDC_AGENT', `${label} did not open a channel for the agent within ${timeoutMs / 1000}s`, {
+                retryable: true,
+              }),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     try {
       const [hello, sftp] = await Promise.all([waitHello(channel, lines, label, timeoutMs), connection.sftp()]);
       return new RemoteAgent(connection, channel, sftp, hello, lines, timeoutMs);

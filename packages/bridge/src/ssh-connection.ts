@@ -44,14 +44,31 @@ export class SshConnection {
     const privateKey = await readKey(target);
     const sock = await openSocket(target.host, target.port, options.connectTimeoutMs);
     const client = new Client();
+    // ssh2 may emit more than one error (a protocol error after a timeout, a reset after a close); an 'error'
+    // without a listener would crash the bridge. The handlers below decide what an error means.
+    client.on('error', () => {});
     let mismatch: string | undefined;
     return new Promise<SshConnection>((resolve, reject) => {
+      // ssh2 starts its readyTimeout only for sockets it opens itself: a machine that accepts the TCP connection
+      // but never answers (hung sshd) would hold this forever.
+      const timer = setTimeout(() => {
+        const error = new RdcError(
+          'RDC_SSH_CONNECT',
+          `SSH handshake with ${target.label} (${target.host}:${target.port}) timed out after ${options.connectTimeoutMs / 1000}s`,
+          { retryable: true },
+        );
+        client.removeAllListeners('ready');
+        client.destroy();
+        fail(error);
+      }, options.connectTimeoutMs);
       const fail = (error: Error & { level?: string }) => {
+        clearTimeout(timer);
         sock.destroy();
         reject(connectError(target, error, mismatch));
       };
       client.once('error', fail);
       client.once('ready', () => {
+        clearTimeout(timer);
         client.off('error', fail);
         resolve(new SshConnection(client));
       });
