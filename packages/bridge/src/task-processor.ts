@@ -103,6 +103,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         throw new WaitingError();
       }
       const { result } = end;
+      if (end.collected) log.info('collected the result of a run that ended on the machine');
       if (result.ending.outcome === 'exited' && result.ending.exitCode === 0) {
         log.debug({ ms: result.finishedAt - result.startedAt }, 'task completed');
         return result;

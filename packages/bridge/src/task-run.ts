@@ -35,7 +35,13 @@ export interface TaskRunOptions {
 }
 
 export type TaskRunEnd =
-  | { kind: 'result'; result: RunResult; stoppedBy?: 'cancel' | 'kill' | undefined }
+  | {
+      kind: 'result';
+      result: RunResult;
+      stoppedBy?: 'cancel' | 'kill' | undefined;
+      /** The run had ended on the machine before this bridge looked: its result was collected, not awaited. */
+      collected?: boolean;
+    }
   /** The bridge let go of the run (shutdown hand-back, lost lock); it keeps running on the machine. */
   | { kind: 'released' };
 
@@ -113,7 +119,12 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
         startedAt: since,
         finishedAt: Date.now(),
       };
-      return { kind: 'result', result, stoppedBy: stop === 'timeout' ? undefined : stop };
+      return {
+        kind: 'result',
+        result,
+        stoppedBy: stop === 'timeout' ? undefined : stop,
+        collected: state.state !== 'running',
+      };
     } catch (error) {
       if (!(error instanceof AgentLostError)) throw error;
       if (stop !== undefined) {
