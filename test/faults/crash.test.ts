@@ -26,6 +26,21 @@ describe('bridge crash', () => {
       command: `echo $$ >> ${runs}; echo before; sleep 6; echo after`,
     });
     await processingOn(f, taskId, 'bridge-a');
+    // A watcher follows the output across the crash: the next bridge streams on from where the dead one stopped.
+    let sawBefore: () => void = () => {};
+    const before = new Promise<void>((resolve) => {
+      sawBefore = resolve;
+    });
+    const watched = (async () => {
+      let output = '';
+      for await (const event of f.client.tasks.watch(taskId)) {
+        if (event.type !== 'output') continue;
+        output += event.data;
+        if (output.includes('before')) sawBefore();
+      }
+      return output;
+    })();
+    await before;
     const b = await startBridgeProcess(h, faultBridge(f, 'bridge-b'));
     a.signal('SIGKILL');
     await a.exited;
@@ -42,6 +57,7 @@ describe('bridge crash', () => {
     const done = await f.client.tasks.wait(taskId, { timeoutMs: 30_000 });
     expect(done).toMatchObject({ status: 'COMPLETED', exitCode: 0, bridge: 'bridge-b' });
     expect(done.output).toBe('before\nafter\n');
+    expect(await watched).toBe('before\nafter\n');
     expect(lines(runs)).toHaveLength(1);
     expect(b.log()).toMatch(/re-attached to the run on the machine|collected the result of a run that ended/);
     // With 2 s locks checked every second the task moves on within a few seconds (not a timed assertion:

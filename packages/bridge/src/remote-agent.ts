@@ -165,6 +165,26 @@ export class RemoteAgent {
     return this.answered(this.readCapped(id, capBytes));
   }
 
+  /** Up to `max` bytes of the run's output from byte `offset` on (empty when there is nothing new). */
+  readFrom(id: string, offset: number, max: number): Promise<Buffer> {
+    return this.answered(
+      (async () => {
+        const handle = await sftpCall<Buffer>((cb) => this.sftp.open(`${this.dir}/${id}.out`, 'r', cb)).catch(
+          (error: unknown) => {
+            if ((error as { code?: number }).code === 2) return undefined;
+            throw error;
+          },
+        );
+        if (!handle) return Buffer.alloc(0);
+        try {
+          return await this.read(handle, offset, max);
+        } finally {
+          this.sftp.close(handle, () => {});
+        }
+      })(),
+    );
+  }
+
   private async readCapped(id: string, capBytes: number): Promise<CappedOutput> {
     const path = `${this.dir}/${id}.out`;
     const handle = await sftpCall<Buffer>((cb) => this.sftp.open(path, 'r', cb)).catch((error: unknown) => {

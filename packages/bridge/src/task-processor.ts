@@ -12,7 +12,7 @@ import {
   RdcError,
   type RunResult,
 } from '@rediacc/core';
-import { cancelRequested } from '@rediacc/queue';
+import { appendOutput, cancelRequested, streamedOutputEnd } from '@rediacc/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BridgeConfig } from './config.js';
@@ -72,6 +72,9 @@ export function taskProcessor(deps: ProcessorDeps) {
       });
       deps.cleaner.hold(taskId, pool);
       let started: Promise<unknown> = Promise.resolve();
+      // Live output continues where an earlier holder stopped streaming.
+      const streamFrom =
+        earlier.success && !previousCollected ? await streamedOutputEnd(deps.redis, data.team, taskId) : 0;
       const end = await runTask(pool, {
         taskId,
         command: data.command,
@@ -92,6 +95,8 @@ export function taskProcessor(deps: ProcessorDeps) {
           started = job.updateProgress({ phase: 'PROCESSING', bridge, attempt, startedAt } satisfies Progress);
         },
         onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
+        streamFrom,
+        onOutput: (offset, chunk) => appendOutput(deps.redis, data.team, taskId, offset, chunk),
       }).finally(() => signal?.removeEventListener('abort', onAbort));
       await started;
       if (end.kind === 'released') {

@@ -32,7 +32,18 @@ export interface TaskRunOptions {
   onStart?: (startedAt: number, attached: boolean) => void;
   /** Called when an earlier holder's run is gone without a trace and the command is started again. */
   onRestart?: () => void;
+  /**
+   * Live output: new bytes of a run that lasts longer than `streamAfterMs`, read every `streamEveryMs`, starting
+   * at byte `streamFrom` (where an earlier holder stopped). Awaited: chunks arrive in order, one at a time.
+   */
+  onOutput?: (offset: number, chunk: Buffer) => Promise<void>;
+  streamFrom?: number;
+  streamEveryMs?: number;
 }
+
+const STREAM_AFTER_MS = 500;
+const STREAM_READ_BYTES = 256 * 1024;
+const STREAM_READS_PER_ROUND = 4;
 
 export type TaskRunEnd =
   | {
@@ -51,6 +62,7 @@ const RECONNECT_DELAY_MS = 500;
 const KILL_SETTLE_MS = 5_000;
 
 export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<TaskRunEnd> {
+  const streamer = new OutputStreamer(o);
   let startedAt = o.resume?.startedAt;
   let announced = false;
   /** A start was sent: if its reply was lost with the connection, the run may exist anyway. */
@@ -106,11 +118,14 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
       const since = startedAt ?? Date.now();
       const end =
         state.state === 'running'
-          ? await waitForEnd(agent, o, since, ownChild, (reason) => {
-              stop ??= reason;
-            })
+          ? await streamer.during(agent, () =>
+              waitForEnd(agent, o, since, ownChild, (reason) => {
+                stop ??= reason;
+              }),
+            )
           : state;
       if (end === 'released') return { kind: 'released' };
+      await streamer.flush(agent);
       const output = await agent.readOutput(o.taskId, o.outputCapBytes);
       const result: RunResult = {
         ending: endingOf(end, stop, o.timeoutMs, ownChild),
@@ -225,6 +240,60 @@ async function waitForEnd(
     if (o.signal?.aborted) onAbort();
     schedulePoll(ownChild ? nextPollMs() : 0);
   });
+}
+
+/** Streams a run's new output while it runs (when someone asked for live output), and once more at its end. */
+class OutputStreamer {
+  private offset: number;
+  private streamed = false;
+  private reading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: TaskRunOptions) {
+    this.offset = o.streamFrom ?? 0;
+    this.streamed = this.offset > 0;
+  }
+
+  async during<T>(agent: RemoteAgent, wait: () => Promise<T>): Promise<T> {
+    if (!this.o.onOutput) return wait();
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const tick = () => {
+      this.reading = this.pull(agent).then(
+        () => {
+          if (!stopped) timer = setTimeout(tick, this.o.streamEveryMs ?? STREAM_AFTER_MS);
+        },
+        () => {}, // the wait sees a lost agent itself
+      );
+    };
+    timer = setTimeout(tick, STREAM_AFTER_MS);
+    try {
+      return await wait();
+    } finally {
+      stopped = true;
+      clearTimeout(timer);
+      await this.reading;
+    }
+  }
+
+  /** After the end: the rest of the output, if any of it was streamed (short runs never stream). */
+  async flush(agent: RemoteAgent): Promise<void> {
+    if (this.streamed) await this.pull(agent);
+  }
+
+  private async pull(agent: RemoteAgent): Promise<void> {
+    const onOutput = this.o.onOutput;
+    if (!onOutput) return;
+    // Bounded per round: a command that floods its output must not keep the bridge reading (the result keeps
+    // the head and the tail anyway).
+    for (let round = 0; round < STREAM_READS_PER_ROUND; round++) {
+      const chunk = await agent.readFrom(this.o.taskId, this.offset, STREAM_READ_BYTES);
+      if (chunk.length === 0) return;
+      this.streamed = true;
+      await onOutput(this.offset, chunk);
+      this.offset += chunk.length;
+      if (chunk.length < STREAM_READ_BYTES) return;
+    }
+  }
 }
 
 function endingOf(

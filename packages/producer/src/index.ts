@@ -10,6 +10,7 @@ export type {
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';
+export type { TaskEvent } from './task-watch.js';
 export {
   type CreatedTask,
   type ListOptions,

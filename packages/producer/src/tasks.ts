@@ -38,6 +38,7 @@ import { type CancelOptions, type CancelResult, cancelOptionsSchema, cancelTask 
 import { sameTask, type TaskEntry, taskEntry } from './task-factory.js';
 import { parseTaskId } from './task-id.js';
 import type { TaskWaiter } from './task-waiter.js';
+import { type TaskEvent, watchTask } from './task-watch.js';
 
 export interface CreatedTask {
   taskId: string;
@@ -204,6 +205,24 @@ export class Tasks {
     const where = await this.locate(id);
     if (!where) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
     return this.waiter.wait(where, id, options.timeoutMs, () => this.finished(where, id));
+  }
+
+  /**
+   * Follows a task until it ends: its status changes and its output as it arrives (streamed from the machine
+   * while the command runs). `for await (const event of client.tasks.watch(id)) …`
+   */
+  watch(taskId: string, options: { pollMs?: number } = {}): AsyncGenerator<TaskEvent, void, undefined> {
+    const id = parseTaskId(taskId);
+    const pollMs = options.pollMs ?? 250;
+    if (!Number.isInteger(pollMs) || pollMs < 20 || pollMs > 60_000) {
+      throw new RdcError('RDC_INVALID_INPUT', 'pollMs must be a whole number of milliseconds from 20 to 60000');
+    }
+    const tasks = this;
+    return (async function* () {
+      const where = await tasks.locate(id);
+      if (!where) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
+      yield* watchTask({ redis: tasks.redis, team: where.team, taskId: id, view: () => tasks.view(where, id), pollMs });
+    })();
   }
 
   /** Queue depth of a team: tasks per status group and pending tasks per priority. Cheap at any backlog. */

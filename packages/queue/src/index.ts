@@ -19,6 +19,15 @@ export {
   renewIntervalMs,
   renewMachineSlot,
 } from './machine-slots.js';
+export {
+  appendOutput,
+  OUTPUT_CHUNK_BYTES,
+  OUTPUT_STREAM_CHUNKS,
+  OUTPUT_STREAM_TTL_SECONDS,
+  type OutputChunk,
+  readOutputChunks,
+  streamedOutputEnd,
+} from './output-stream.js';
 export { putBack } from './put-back.js';
 export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
 export {

@@ -35,6 +35,8 @@ export const registryKeys = {
   cancelledOrder: (team: string) => `${teamPrefix(team)}:cancelled:order`,
   /** string with expiry: a user asked to cancel this (running) task */
   cancelRequest: (team: string, taskId: string) => `${teamPrefix(team)}:cancel:${taskId}`,
+  /** stream: live output chunks of a running task (expires; the result keeps the output) */
+  output: (team: string, taskId: string) => `${teamPrefix(team)}:output:${taskId}`,
   /** pub/sub channel: task ids to cancel, heard by every bridge of the team */
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
   /** zset: holder (taskId) → lease expiry (ms), the fleet-wide running slots of one machine */

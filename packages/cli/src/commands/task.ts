@@ -1,5 +1,6 @@
 // rediacc create task … | list queue | inspect queue ID
 import { TASK_STATUSES, type TaskSpecInput, type TaskView } from '@rediacc/core';
+import type { RediaccClient } from '@rediacc/producer';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber } from '../options.js';
@@ -71,7 +72,7 @@ export function registerTask(program: Command): void {
           if (view.status !== 'COMPLETED')
             process.stderr.write(`task ${view.taskId} ${view.status}: ${view.error ?? ''}\n`);
         }
-        process.exitCode = view.status === 'COMPLETED' ? 0 : (view.exitCode ?? 1) || 1;
+        process.exitCode = exitCodeOf(view);
       }),
     );
 
@@ -106,15 +107,46 @@ export function registerTask(program: Command): void {
     .description('show one thing (inspect queue ID)')
     .command('queue')
     .argument('<taskId>', 'task id printed by create task')
-    .option('--json', 'machine-readable output')
+    .option('--follow', "print the output as it arrives until the task ends; exit with the command's exit code")
+    .option('--json', 'machine-readable output (with --follow: one JSON event per line)')
     .description("show a task's status, output and error")
-    .action((taskId: string, options: OutputOptions) =>
+    .action((taskId: string, options: OutputOptions & { follow?: boolean }) =>
       withClient(async (client) => {
+        if (options.follow) {
+          process.exitCode = await follow(client, taskId, options.json === true);
+          return;
+        }
         const view = await client.tasks.inspect(taskId);
         if (options.json) printJson(view);
         else printView(view);
       }),
     );
+}
+
+/** Prints a task's output as it arrives and its status changes (to stderr); returns the exit code to use. */
+async function follow(client: RediaccClient, taskId: string, json: boolean): Promise<number> {
+  let last: TaskView | undefined;
+  for await (const event of client.tasks.watch(taskId)) {
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify(event.type === 'status' ? { type: 'status', task: event.task } : event)}\n`,
+      );
+    } else if (event.type === 'output') {
+      process.stdout.write(event.data);
+    } else {
+      const where = event.task.bridge ? ` on ${event.task.bridge}` : '';
+      const why = event.task.error ? `: ${event.task.error}` : '';
+      process.stderr.write(`[task ${event.task.taskId} ${event.status}${where}${why}]\n`);
+    }
+    if (event.type === 'status') last = event.task;
+  }
+  return exitCodeOf(last);
+}
+
+/** COMPLETED: 0; a failed command: its exit code; anything else that ended: 1. */
+function exitCodeOf(view: TaskView | undefined): number {
+  if (view?.status === 'COMPLETED') return 0;
+  return (view?.exitCode ?? 1) || 1;
 }
 
 function printView(view: TaskView): void {
