@@ -114,6 +114,7 @@ describe('the agent script', () => {
     run(id('a5'), 'printf "%s|" "$TOKEN"; env | grep -c "^TOKEN=" || true', { env: { TOKEN: "s'e\ncr et" } });
     expect((await agent.exited(id('a5'))).code).toBe(0);
     expect(readFileSync(`${dir}/${id('a5')}.out`, 'utf8')).toBe("s'e\ncr et|1\n");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, evaluated by the run
     run(id('a6'), 'printf "[%s]" "${TOKEN-unset}"');
     await agent.exited(id('a6'));
     expect(readFileSync(`${dir}/${id('a6')}.out`, 'utf8')).toBe('[unset]');

@@ -14,6 +14,7 @@ interface BridgeStartOptions {
   name?: string;
   grace: number;
   onShutdown: 'handback' | 'kill';
+  outputCap: number;
 }
 
 export function registerBridge(program: Command): void {
@@ -38,6 +39,12 @@ export function registerBridge(program: Command): void {
       oneOf(['handback', 'kill'] as const),
       'handback',
     )
+    .option(
+      '--output-cap <bytes>',
+      'output kept per task; past it the head and the tail are kept and the cut marked',
+      integer(1_024, 64 * 1024 * 1024),
+      1024 * 1024,
+    )
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
@@ -49,6 +56,7 @@ export function registerBridge(program: Command): void {
           criticalSlots: options.criticalSlots,
           shutdownGraceMs: Math.round(options.grace * 1000),
           onShutdown: options.onShutdown,
+          outputCapBytes: options.outputCap,
           ...(options.maxPerMachine !== undefined && { maxPerMachine: options.maxPerMachine }),
           ...(options.name && { name: options.name }),
         },
