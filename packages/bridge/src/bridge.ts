@@ -13,6 +13,7 @@ import {
 } from '@rediacc/queue';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { backoffStrategy } from './backoff.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
@@ -58,6 +59,7 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
+      settings: { backoffStrategy },
     },
   });
   const workers = new Map<string, Worker[]>();

@@ -16,11 +16,15 @@ export {
 export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
 export { machineNameSchema, NAME_PATTERN, nameSchema, teamNameSchema } from './names.js';
 export {
+  CAPPED_EXPONENTIAL,
   CRITICAL_MAX_PRIORITY,
+  DEFAULT_MAX_RETRY_DELAY_SECONDS,
+  exponentialDelayMs,
   jobOptionsFor,
   LANES,
   type Lane,
   laneOf,
+  RETRY_JITTER,
   retriesRemaining,
   type TaskJobOptions,
 } from './priority.js';

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CRITICAL_MAX_PRIORITY, jobOptionsFor, LANES, laneOf, retriesRemaining } from './priority.js';
+import {
+  CAPPED_EXPONENTIAL,
+  CRITICAL_MAX_PRIORITY,
+  DEFAULT_MAX_RETRY_DELAY_SECONDS,
+  exponentialDelayMs,
+  jobOptionsFor,
+  LANES,
+  laneOf,
+  RETRY_JITTER,
+  retriesRemaining,
+} from './priority.js';
 import { type TaskSpec, taskSpecSchema } from './task-spec.js';
 
 type RetryPolicy = Pick<TaskSpec, 'priority' | 'maxRetries' | 'retryDelay' | 'backoff'>;
@@ -53,11 +63,10 @@ describe('jobOptionsFor', () => {
     });
   });
 
-  it('turns an exponential retry delay into an exponential backoff with jitter', () => {
+  it("turns an exponential retry delay into the bridges' capped exponential backoff", () => {
     expect(jobOptionsFor(policy({ maxRetries: 2, retryDelay: 1.5, backoff: 'exponential' }), 'id').backoff).toEqual({
-      type: 'exponential',
+      type: CAPPED_EXPONENTIAL,
       delay: 1_500,
-      jitter: 0.25,
     });
   });
 
@@ -76,10 +85,51 @@ describe('jobOptionsFor', () => {
         if (p.maxRetries === 0) {
           expect(options.backoff).toBeUndefined();
         } else {
-          expect(options.backoff?.type).toBe(p.backoff);
+          expect(options.backoff?.type).toBe(p.backoff === 'exponential' ? CAPPED_EXPONENTIAL : 'fixed');
           expect(options.backoff?.delay).toBe(p.retryDelay * 1000);
         }
       }),
+    );
+  });
+});
+
+describe('exponentialDelayMs', () => {
+  const none = () => 0;
+  const most = () => 0.999_999;
+
+  it('doubles from retryDelay on each retry without jitter', () => {
+    expect([1, 2, 3, 4].map((n) => exponentialDelayMs(n, 2, 3_600, none))).toEqual([2_000, 4_000, 8_000, 16_000]);
+  });
+
+  it('stops growing at the cap, by default one hour', () => {
+    expect(exponentialDelayMs(30, 30, undefined, none)).toBe(DEFAULT_MAX_RETRY_DELAY_SECONDS * 1000);
+    expect(exponentialDelayMs(5, 1, 5, none)).toBe(5_000);
+    expect(exponentialDelayMs(100, 1, 5, none)).toBe(5_000);
+  });
+
+  it('shortens by at most the jitter, so the cap stays a ceiling', () => {
+    expect(exponentialDelayMs(3, 1, 3_600, most)).toBe(Math.round(4_000 * (1 - RETRY_JITTER * 0.999_999)));
+  });
+
+  it('a cap below retryDelay wins', () => {
+    expect(exponentialDelayMs(1, 10, 2, none)).toBe(2_000);
+  });
+
+  it('property: every delay lies within [(1 - jitter) · min(grown, cap), min(grown, cap)]', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 0, max: 86_400, noNaN: true }),
+        fc.double({ min: 0, max: 86_400, noNaN: true }),
+        fc.double({ min: 0, max: 0.999_999, noNaN: true }),
+        (retry, delay, cap, r) => {
+          const ms = exponentialDelayMs(retry, delay, cap, () => r);
+          const ceiling = Math.min(delay * 2 ** Math.min(retry - 1, 60), cap) * 1000;
+          expect(Number.isFinite(ms)).toBe(true);
+          expect(ms).toBeLessThanOrEqual(Math.round(ceiling));
+          expect(ms).toBeGreaterThanOrEqual(Math.floor(ceiling * (1 - RETRY_JITTER)));
+        },
+      ),
     );
   });
 });

@@ -3,11 +3,21 @@
 // behind them would wait.
 import type { TaskSpec } from './task-spec.js';
 
+/**
+ * BullMQ backoff type of exponential retries. BullMQ's own exponential backoff has no ceiling, so bridges
+ * register this strategy (exponentialDelayMs); the job data carries the task's cap.
+ */
+export const CAPPED_EXPONENTIAL = 'rdc-exponential';
+/** Exponential retry delays stop growing here unless the task sets its own maxRetryDelay. */
+export const DEFAULT_MAX_RETRY_DELAY_SECONDS = 3_600;
+/** Exponential delays are shortened by up to this fraction at random, so retries of many tasks spread out. */
+export const RETRY_JITTER = 0.25;
+
 export interface TaskJobOptions {
   jobId: string;
   priority: number;
   attempts: number;
-  backoff?: { type: 'fixed' | 'exponential'; delay: number; jitter?: number };
+  backoff?: { type: 'fixed' | typeof CAPPED_EXPONENTIAL; delay: number };
 }
 
 export function jobOptionsFor(
@@ -16,12 +26,27 @@ export function jobOptionsFor(
 ): TaskJobOptions {
   const options: TaskJobOptions = { jobId, priority: spec.priority, attempts: spec.maxRetries + 1 };
   if (spec.maxRetries > 0) {
-    options.backoff =
-      spec.backoff === 'exponential'
-        ? { type: 'exponential', delay: spec.retryDelay * 1000, jitter: 0.25 }
-        : { type: 'fixed', delay: spec.retryDelay * 1000 };
+    options.backoff = {
+      type: spec.backoff === 'exponential' ? CAPPED_EXPONENTIAL : 'fixed',
+      delay: spec.retryDelay * 1000,
+    };
   }
   return options;
+}
+
+/**
+ * The wait before retry `retry` (1 = the first retry) of an exponential policy: retryDelay·2^(retry−1), capped
+ * at maxRetryDelay, then shortened by up to RETRY_JITTER at random (so the cap stays a ceiling).
+ */
+export function exponentialDelayMs(
+  retry: number,
+  retryDelaySeconds: number,
+  maxRetryDelaySeconds: number = DEFAULT_MAX_RETRY_DELAY_SECONDS,
+  random: () => number = Math.random,
+): number {
+  const grown = retryDelaySeconds * 2 ** Math.min(Math.max(0, retry - 1), 60);
+  const capped = Math.min(grown, Math.max(maxRetryDelaySeconds, 0)) * 1000;
+  return Math.round(capped * (1 - RETRY_JITTER * random()));
 }
 
 /**

@@ -15,6 +15,7 @@ export const jobDataSchema = z.object({
   maxRetries: z.number().int().min(0),
   retryDelay: z.number().min(0),
   backoff: backoffSchema,
+  maxRetryDelay: z.number().min(0).optional(),
   failureAction: failureActionSchema,
   timeout: z.number().positive().optional(),
   /** Never run the command twice: if a bridge dies and the run is lost on the machine, fail instead. */

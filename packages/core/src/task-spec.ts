@@ -48,6 +48,12 @@ export const taskSpecSchema = z
       .max(86_400, 'retryDelay is in seconds and must be at most 86400 (one day)')
       .default(30),
     backoff: backoffSchema.default('fixed'),
+    /** Exponential backoff grows from retryDelay up to this many seconds (default 3600), never beyond. */
+    maxRetryDelay: z
+      .number()
+      .min(0)
+      .max(86_400, 'maxRetryDelay is in seconds and must be at most 86400 (one day)')
+      .optional(),
     failureAction: failureActionSchema.default('none'),
     timeout: z
       .number()

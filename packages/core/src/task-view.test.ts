@@ -64,6 +64,7 @@ describe('toTaskView', () => {
       maxRetries: 2,
       retryDelay: 30,
       backoff: 'exponential',
+      maxRetryDelay: null,
       failureAction: 'alert',
       timeout: 600,
       runOnce: false,
@@ -223,8 +224,8 @@ describe('toTaskView', () => {
   });
 
   it('shows a failure reason without a code as the error, with errorCode null', () => {
-    const view = toTaskView(snapshot({ state: 'failed', failedReason: 'job stalled more than allowable limit' }));
-    expect(view).toMatchObject({ status: 'FAILED', error: 'job stalled more than allowable limit', errorCode: null });
+    const view = toTaskView(snapshot({ state: 'failed', failedReason: 'Missing lock for job 7. moveToFinished' }));
+    expect(view).toMatchObject({ status: 'FAILED', error: 'Missing lock for job 7. moveToFinished', errorCode: null });
   });
 
   it('shows a running task a user cancelled as CANCELLED with the cancel reason and no retries left', () => {

@@ -40,6 +40,8 @@ export interface TaskView {
   maxRetries: number;
   retryDelay: number;
   backoff: JobData['backoff'];
+  /** Ceiling of exponential backoff in seconds; null: the default (DEFAULT_MAX_RETRY_DELAY_SECONDS). */
+  maxRetryDelay: number | null;
   failureAction: JobData['failureAction'];
   timeout: number | null;
   runOnce: boolean;
@@ -88,6 +90,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     maxRetries: d?.maxRetries ?? 0,
     retryDelay: d?.retryDelay ?? 0,
     backoff: d?.backoff ?? 'fixed',
+    maxRetryDelay: d?.maxRetryDelay ?? null,
     failureAction: d?.failureAction ?? 'none',
     timeout: d?.timeout ?? null,
     runOnce: d?.runOnce ?? false,

@@ -33,6 +33,7 @@ export function taskEntry(spec: TaskSpec, taskId: string, team: TeamRecord): Tas
     backoff: spec.backoff,
     failureAction: spec.failureAction,
   };
+  if (spec.maxRetryDelay !== undefined) data.maxRetryDelay = spec.maxRetryDelay;
   if (spec.timeout !== undefined) data.timeout = spec.timeout;
   if (spec.runOnce) data.runOnce = true;
   if (spec.vaultData !== undefined) {
@@ -70,6 +71,7 @@ export function sameTask(stored: unknown, entry: TaskEntry): boolean {
     s.maxRetries === d.maxRetries &&
     s.retryDelay === d.retryDelay &&
     s.backoff === d.backoff &&
+    s.maxRetryDelay === d.maxRetryDelay &&
     s.failureAction === d.failureAction &&
     s.timeout === d.timeout &&
     (s.runOnce ?? false) === (d.runOnce ?? false) &&

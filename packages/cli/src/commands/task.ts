@@ -15,6 +15,7 @@ interface CreateOptions extends OutputOptions {
   maxRetries?: number;
   retryDelay?: number;
   backoff?: 'fixed' | 'exponential';
+  maxRetryDelay?: number;
   timeout?: number;
   runOnce?: boolean;
   failureAction?: 'none' | 'alert';
@@ -35,7 +36,12 @@ export function registerTask(program: Command): void {
     .option('--task-id <uuid>', 'your own task id, for idempotent create')
     .option('--max-retries <n>', 'retries after the first try', integer(0, 100))
     .option('--retry-delay <seconds>', 'wait between tries', positiveNumber)
-    .option('--backoff <kind>', 'fixed or exponential', oneOf(['fixed', 'exponential'] as const))
+    .option(
+      '--backoff <kind>',
+      'fixed or exponential (doubles each retry, with jitter)',
+      oneOf(['fixed', 'exponential'] as const),
+    )
+    .option('--max-retry-delay <seconds>', 'exponential backoff grows up to this (default 3600)', positiveNumber)
     .option('--timeout <seconds>', 'kill the command after this long', positiveNumber)
     .option('--run-once', 'never run the command twice: fail if a bridge dies and the machine lost the run')
     .option('--failure-action <action>', 'none or alert', oneOf(['none', 'alert'] as const))
@@ -54,6 +60,7 @@ export function registerTask(program: Command): void {
           ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
           ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
           ...(options.backoff !== undefined && { backoff: options.backoff }),
+          ...(options.maxRetryDelay !== undefined && { maxRetryDelay: options.maxRetryDelay }),
           ...(options.timeout !== undefined && { timeout: options.timeout }),
           ...(options.runOnce && { runOnce: true }),
           ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
