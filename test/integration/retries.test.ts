@@ -1,6 +1,7 @@
 // Retry policy on BullMQ: a failing command is tried maxRetries more times, PENDING with its last error
 // in between, and retryCount counts the retries left.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
@@ -8,7 +9,7 @@ import { createClient } from '@rediacc/producer';
 import { queueNameFor, readAlerts, teamPrefix } from '@rediacc/queue';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { addTeamWithMachine, useHarness } from '../harness/index.js';
+import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
@@ -93,6 +94,101 @@ describe('retries', () => {
   });
 });
 
+describe('failures that retry', () => {
+  it('retries a try that timed out', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const flag = join(await h.tempDir('timeout-retry-'), 'first-try');
+    const client = createClient({ redis: redis.url });
+    await addTeamWithMachine(client, 'slow', machine);
+    const bridge = await startBridge({ redisUrl: redis.url, teams: ['slow'], batchSize: 1 }, { logger });
+    try {
+      const { taskId } = await client.tasks.create({
+        team: 'slow',
+        machine: 'm1',
+        // The first try hangs past its timeout; the second finds the flag and ends at once.
+        command: `if [ -e ${flag} ]; then echo second; else : > ${flag}; sleep 30; fi`,
+        timeout: 1,
+        maxRetries: 1,
+        retryDelay: 0,
+      });
+      const done = await client.tasks.wait(taskId, { timeoutMs: 30_000 });
+      expect(done, done.error ?? '').toMatchObject({ status: 'COMPLETED', output: 'second\n', attempts: 2 });
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+  });
+
+  it('retries a try whose machine refused the connection, and completes once sshd is back', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const client = createClient({ redis: redis.url });
+    await addTeamWithMachine(client, 'down', machine);
+    await machine.sshd.stop();
+    const bridge = await startBridge(
+      { redisUrl: redis.url, teams: ['down'], batchSize: 1, failFastMs: 200 },
+      { logger },
+    );
+    try {
+      const { taskId } = await client.tasks.create({
+        team: 'down',
+        machine: 'm1',
+        command: 'echo reachable',
+        maxRetries: 20,
+        retryDelay: 0.5,
+      });
+      const waiting = await waitFor('a failed try waiting for its retry', async () => {
+        const view = await client.tasks.inspect(taskId);
+        return view.status === 'PENDING' && view.error !== null ? view : undefined;
+      });
+      expect(waiting.errorCode).toBe('RDC_SSH_CONNECT');
+      await machine.sshd.restart();
+      const done = await client.tasks.wait(taskId, { timeoutMs: 30_000 });
+      expect(done, done.error ?? '').toMatchObject({ status: 'COMPLETED', output: 'reachable\n' });
+      expect(done.attempts).toBeGreaterThan(1);
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+  });
+
+  it('grows exponential retry delays up to maxRetryDelay and no further', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const times = join(await h.tempDir('backoff-'), 'times');
+    const client = createClient({ redis: redis.url });
+    await addTeamWithMachine(client, 'backoff', machine);
+    const bridge = await startBridge({ redisUrl: redis.url, teams: ['backoff'], batchSize: 1 }, { logger });
+    try {
+      const { taskId } = await client.tasks.create({
+        team: 'backoff',
+        machine: 'm1',
+        command: `date +%s%N >> ${times}; exit 3`,
+        maxRetries: 4,
+        retryDelay: 0.4,
+        backoff: 'exponential',
+        maxRetryDelay: 0.6,
+      });
+      const done = await client.tasks.wait(taskId, { timeoutMs: 30_000 });
+      expect(done).toMatchObject({ status: 'FAILED', attempts: 5, maxRetryDelay: 0.6, backoff: 'exponential' });
+      const starts = (await readFile(times, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((ns) => Number(BigInt(ns) / 1_000_000n));
+      const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? 0));
+      expect(gaps).toHaveLength(4);
+      // Each wait is at least (1 - jitter) of its delay. Uncapped, the last delay would be 0.4·2³ = 3.2 s
+      // (at least 2.4 s with jitter); capped it is at most 0.6 s plus one try's overhead.
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(300);
+      expect(gaps[3]).toBeLessThan(2_000);
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+  });
+});
+
 describe('failures that never retry', () => {
   it('fails a host key mismatch and a garbage job at once, and the bridge keeps serving', async () => {
     const redis = await h.redis();
@@ -128,6 +224,20 @@ describe('failures that never retry', () => {
 
       const ok = await client.tasks.create({ team: 'strict', machine: 'good', command: 'echo still-serving' });
       expect((await client.tasks.wait(ok.taskId, { timeoutMs: 20_000 })).output).toContain('still-serving');
+
+      // A machine removed after its task was created: nothing to retry against.
+      const orphan = await client.tasks.create({
+        team: 'strict',
+        machine: 'good',
+        command: 'echo never',
+        maxRetries: 3,
+        priority: 5,
+      });
+      await bridge.close();
+      await client.machines.remove('strict', 'good');
+      const again = await startBridge({ redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
+      const lost = await client.tasks.wait(orphan.taskId, { timeoutMs: 20_000 }).finally(() => again.close());
+      expect(lost).toMatchObject({ status: 'FAILED', errorCode: 'RDC_MACHINE_UNKNOWN', attempts: 1 });
     } finally {
       await bridge.close();
       await queue.close();

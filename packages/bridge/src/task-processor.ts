@@ -95,6 +95,8 @@ export function taskProcessor(deps: ProcessorDeps) {
           started = job.updateProgress({ phase: 'PROCESSING', bridge, attempt, startedAt } satisfies Progress);
         },
         onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
+        onReconnect: (reconnect, error) =>
+          log.warn({ reconnect, err: error.message }, 'SSH connection lost during the run: reconnecting to re-attach'),
         streamFrom,
         onOutput: (offset, chunk) => appendOutput(deps.redis, data.team, taskId, offset, chunk),
       }).finally(() => signal?.removeEventListener('abort', onAbort));

@@ -32,6 +32,8 @@ export interface TaskRunOptions {
   onStart?: (startedAt: number, attached: boolean) => void;
   /** Called when an earlier holder's run is gone without a trace and the command is started again. */
   onRestart?: () => void;
+  /** Called when the connection was lost while the run went on: the try reconnects and re-attaches. */
+  onReconnect?: (reconnect: number, error: Error) => void;
   /**
    * Live output: new bytes of a run that lasts longer than `streamAfterMs`, read every `streamEveryMs`, starting
    * at byte `streamFrom` (where an earlier holder stopped). Awaited: chunks arrive in order, one at a time.
@@ -155,6 +157,7 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
           { retryable: true, cause: error },
         );
       }
+      o.onReconnect?.(reconnect + 1, error);
     } finally {
       pool.release(agent);
     }
