@@ -10,7 +10,7 @@
 // Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts).
 import { LANES, type Lane, RdcError } from '@rediacc/core';
 import { LANE_QUEUES, putBack, teamPrefix } from '@rediacc/queue';
-import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
 import type { BridgeConfig } from './config.js';
 import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
 import { PermitGate } from './permit-gate.js';
@@ -109,8 +109,23 @@ function laneProcessor(lane: Lane, gate: PermitGate, slots: MachineSlotDeps, pro
     }
     try {
       return await withMachineSlot(slots, job, token, () => processor(job, token, signal));
+    } catch (error) {
+      throw asFailure(error);
     } finally {
       permit.release();
     }
   };
+}
+
+/**
+ * Every failure a job records carries a rediacc code: the processor's already do; anything else (Redis failing
+ * while a machine slot was taken, say) becomes a retryable RDC_INTERNAL rather than a bare message.
+ */
+function asFailure(error: unknown): unknown {
+  if (error instanceof DelayedError || error instanceof WaitingError || error instanceof UnrecoverableError) {
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^RDC_[A-Z_]+: /.test(message)) return error;
+  return new Error(new RdcError('RDC_INTERNAL', message, { cause: error }).toReason());
 }

@@ -43,6 +43,10 @@ export const ERROR_CODES = {
     exit: 1,
     fix: 'The machine lost the run (rebooted, or its run directory was removed). Check whether the command took effect, then create the task again if it should still run.',
   },
+  RDC_BRIDGE_LOST: {
+    exit: 1,
+    fix: "Check the bridges' logs and load (a bridge that is SIGSTOPped, swapping or starved of CPU loses its locks); raise the bridges' lockDurationMs or maxStalledCount if they are merely slow.",
+  },
   RDC_BRIDGE_SHUTDOWN: {
     exit: 1,
     fix: 'The bridge was stopped with --on-shutdown kill while the command ran; the task is retried if it has retries left. Use the default hand-back to let another bridge continue the run instead.',

@@ -61,13 +61,18 @@ describe('parseReason', () => {
     'RDC_NOT_A_CODE: something',
     'ERR_SOMETHING: x',
     'Error: connect ECONNREFUSED',
-    'job stalled more than allowable limit',
+    'job stalled more than allowable limit (not quite)',
     'rdc_timeout: lower case',
     'RDC_TIMEOUT:no space',
     ' RDC_TIMEOUT: leading space',
     '',
   ])('gives code undefined and the whole reason as message for %j', (reason) => {
     expect(parseReason(reason)).toEqual({ code: undefined, message: reason });
+  });
+
+  it("reads BullMQ's own stall failure as RDC_BRIDGE_LOST", () => {
+    expect(parseReason('job stalled more than allowable limit')).toMatchObject({ code: 'RDC_BRIDGE_LOST' });
+    expect(parseReason('job stalled more than allowable limit').message).toMatch(/^bridge lost during execution/);
   });
 
   it('property: a reason with an unknown RDC_ prefix has no code and keeps the whole text', () => {
