@@ -1,10 +1,10 @@
 // Cancelling a running task: the canceller does not know which bridge holds it; the holder hears the broadcast,
 // kills the run's whole process tree on the machine, and the task becomes CANCELLED.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
-import { alive, faultBridge, fleet } from './fleet-faults.js';
+import { alive, faultBridge, fleet, freezeMachine } from './fleet-faults.js';
 
 const h = useHarness();
 
@@ -19,6 +19,7 @@ describe('cancel a running task', () => {
       team: f.team,
       machine: 'm1',
       command: `sleep 300 & echo $! > ${childFile}; echo started; wait`,
+      maxRetries: 3, // a cancel is never retried
     });
     const child = await waitFor('the grandchild to start', async () => {
       const view = await f.client.tasks.inspect(taskId);
@@ -31,7 +32,7 @@ describe('cancel a running task', () => {
     const tookMs = Date.now() - askedAt;
     expect(result).toEqual({ taskId, outcome: 'cancelled', status: 'CANCELLED' });
     const view = await f.client.tasks.inspect(taskId);
-    expect(view).toMatchObject({ status: 'CANCELLED', errorCode: 'RDC_CANCELLED' });
+    expect(view).toMatchObject({ status: 'CANCELLED', errorCode: 'RDC_CANCELLED', attempts: 1 });
     expect(view.error).toContain('cancelled while running');
     expect(view.output).toContain('started');
     await waitFor('the grandchild to be gone', () => (alive(child) ? undefined : true), 10_000);
@@ -39,6 +40,36 @@ describe('cancel a running task', () => {
 
     // Cancelling again, or a finished task, changes nothing.
     expect((await f.client.tasks.cancel([taskId]))[0]?.outcome).toBe('finished');
+  });
+
+  it('cancels an ASSIGNED task whose machine hangs while it connects; the command never runs', async () => {
+    const f = await fleet(h);
+    const marker = join(await h.tempDir('cancel'), 'ran');
+    await startBridgeProcess(h, faultBridge(f, 'bridge-a', { connectTimeoutMs: 20_000 }));
+    freezeMachine(f.machine.sshd.pid ?? 0, 'SIGSTOP');
+    try {
+      const { taskId } = await f.client.tasks.create({
+        team: f.team,
+        machine: 'm1',
+        command: `: > ${marker}`,
+        maxRetries: 3,
+      });
+      await waitFor('ASSIGNED', async () =>
+        (await f.client.tasks.inspect(taskId)).status === 'ASSIGNED' ? true : undefined,
+      );
+      const askedAt = Date.now();
+      const [result] = await f.client.tasks.cancel([taskId]);
+      const tookMs = Date.now() - askedAt;
+      expect(result).toEqual({ taskId, outcome: 'cancelled', status: 'CANCELLED' });
+      expect(await f.client.tasks.inspect(taskId)).toMatchObject({ status: 'CANCELLED', attempts: 1 });
+      console.info(`cancel of an ASSIGNED task (machine hung) → CANCELLED in ${tookMs} ms`);
+    } finally {
+      freezeMachine(f.machine.sshd.pid ?? 0, 'SIGCONT');
+    }
+    // Once the machine answers again, the connection the bridge was opening goes through: the command must not run.
+    const after = await f.client.tasks.create({ team: f.team, machine: 'm1', command: 'echo later' });
+    expect((await f.client.tasks.wait(after.taskId, { timeoutMs: 30_000 })).status).toBe('COMPLETED');
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('cancels a task handed back while its run goes on, once a bridge holds it again', async () => {

@@ -125,9 +125,12 @@ export function taskProcessor(deps: ProcessorDeps) {
         result,
       } satisfies Progress);
       // Best effort: a retry starts clean anyway (cleanFirst), and a hung machine must not hide the failure.
-      await deps.cleaner.cleanNow(pool, taskId).catch((error: Error) => {
-        log.warn({ err: error.message }, 'could not remove the run from the machine');
-      });
+      if (end.nothingToClean) deps.cleaner.release(taskId);
+      else {
+        await deps.cleaner.cleanNow(pool, taskId).catch((error: Error) => {
+          log.warn({ err: error.message }, 'could not remove the run from the machine');
+        });
+      }
       throw failureOf(result, end.stoppedBy);
     } catch (error) {
       if (error instanceof WaitingError || error instanceof UnrecoverableError) throw error;

@@ -54,6 +54,8 @@ export type TaskRunEnd =
       stoppedBy?: 'cancel' | 'kill' | undefined;
       /** The run had ended on the machine before this bridge looked: its result was collected, not awaited. */
       collected?: boolean;
+      /** No run files to remove now: none was started, or the machine stopped answering. */
+      nothingToClean?: boolean;
     }
   /** The bridge let go of the run (shutdown hand-back, lost lock); it keeps running on the machine. */
   | { kind: 'released' };
@@ -75,7 +77,16 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
     if (released) return { kind: 'released' };
     let agent: RemoteAgent;
     try {
-      agent = await pool.acquire();
+      const acquired = await acquireUnlessStopped(pool, o.signal);
+      if (acquired === 'stopped') {
+        // Stopped while connecting (a hung machine, say): end now rather than after a whole connect timeout.
+        if (releasedBy(o.signal)) return { kind: 'released' };
+        if (!startSent && !o.resume) return cancelledBeforeStart(o);
+        // A run of this task may be on the machine: kill it once the machine answers.
+        killWhenReachable(pool, o);
+        return lostWhileStopping(stopOf(o.signal) === 'kill' ? 'kill' : 'cancel', startedAt, o.timeoutMs);
+      }
+      agent = acquired;
     } catch (error) {
       if (reconnect === 0 || !isRetryableConnect(error) || reconnect > RECONNECTS) throw error;
       await sleep(RECONNECT_DELAY_MS * reconnect);
@@ -337,6 +348,7 @@ function lostWhileStopping(
   return {
     kind: 'result',
     stoppedBy: stop === 'timeout' ? undefined : stop,
+    nothingToClean: true,
     result: {
       ending,
       output: '[output unavailable: the machine stopped answering while the command was being stopped]',
@@ -359,6 +371,33 @@ function killWhenReachable(pool: MachinePool, o: TaskRunOptions): void {
   })().catch(() => {});
 }
 
+/** An agent of the machine, or 'stopped' as soon as the task is stopped (cancel, kill, hand-back) meanwhile. */
+async function acquireUnlessStopped(
+  pool: MachinePool,
+  signal: AbortSignal | undefined,
+): Promise<RemoteAgent | 'stopped'> {
+  if (!signal) return pool.acquire();
+  if (signal.aborted) return 'stopped';
+  const acquiring = pool.acquire();
+  let onAbort = () => {};
+  const stopped = new Promise<'stopped'>((resolve) => {
+    onAbort = () => resolve('stopped');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const winner = await Promise.race([acquiring, stopped]);
+    // The connect goes on in the background: give its agent back to the pool when it arrives.
+    if (winner === 'stopped')
+      acquiring.then(
+        (agent) => pool.release(agent),
+        () => {},
+      );
+    return winner;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 function stopOf(signal: AbortSignal | undefined): StopReason | undefined {
   if (!signal?.aborted) return undefined;
   const reason: unknown = signal.reason;
@@ -376,6 +415,7 @@ function cancelledBeforeStart(o: TaskRunOptions): TaskRunEnd {
   return {
     kind: 'result',
     stoppedBy: stop,
+    nothingToClean: true,
     result: { ending: { outcome: 'cancelled' }, output: '', truncated: false, startedAt: now, finishedAt: now },
   };
 }
