@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
-import { createLogger } from '@rediacc/core';
+import { createLogger, FINISHED_TASK_RETENTION } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
+import { countTombstones, trimTombstones } from '@rediacc/queue';
 import { describe, expect, it } from 'vitest';
 import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
@@ -46,6 +47,14 @@ describe('cancel', () => {
     const again = await client.tasks.cancel([keep.taskId, drop.taskId, '00000000-0000-4000-8000-000000000000']);
     expect(again.map((r) => r.outcome)).toEqual(['finished', 'finished', 'unknown']);
     expect((await client.tasks.inspect(drop.taskId)).status).toBe('CANCELLED');
+
+    // Tombstones are kept as long as finished jobs, then dropped like them.
+    expect(await trimTombstones(client.redis, 'c', Date.now())).toBe(0);
+    expect(await countTombstones(client.redis, 'c')).toBe(1);
+    const later = Date.now() + (FINISHED_TASK_RETENTION.age + 60) * 1000;
+    expect(await trimTombstones(client.redis, 'c', later)).toBe(1);
+    expect(await countTombstones(client.redis, 'c')).toBe(0);
+    await expect(client.tasks.inspect(drop.taskId)).rejects.toMatchObject({ code: 'RDC_TASK_UNKNOWN' });
     await client.close();
   });
 });

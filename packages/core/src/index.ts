@@ -43,6 +43,7 @@ export {
   teamRecordSchema,
 } from './registry-records.js';
 export {
+  FINISHED_TASK_RETENTION,
   JOB_DATA_VERSION,
   type JobData,
   jobDataSchema,

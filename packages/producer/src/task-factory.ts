@@ -1,6 +1,7 @@
 // Turns validated specs into BullMQ job entries: job data (vaultData sealed to the team's public key,
 // never stored in plaintext), options from the priority and retry policy, and retention.
 import {
+  FINISHED_TASK_RETENTION,
   JOB_DATA_VERSION,
   type JobData,
   jobOptionsFor,
@@ -11,9 +12,6 @@ import {
   type TeamRecord,
 } from '@rediacc/core';
 import type { JobsOptions } from 'bullmq';
-
-/** Finished tasks are kept this long for `inspect`, then BullMQ removes them. */
-export const RETENTION = { age: 7 * 24 * 3600, count: 100_000 };
 
 export interface TaskEntry {
   name: string;
@@ -51,8 +49,8 @@ export function taskEntry(spec: TaskSpec, taskId: string, team: TeamRecord): Tas
     data,
     opts: {
       ...jobOptionsFor(spec, taskId),
-      removeOnComplete: RETENTION,
-      removeOnFail: RETENTION,
+      removeOnComplete: FINISHED_TASK_RETENTION,
+      removeOnFail: FINISHED_TASK_RETENTION,
       keepLogs: 100,
     },
   };

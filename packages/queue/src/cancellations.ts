@@ -1,7 +1,7 @@
 // Tombstones of tasks cancelled while PENDING. BullMQ cannot move a waiting job to failed and `remove()`
 // leaves no record, so the job is removed and its last snapshot kept here, read back as CANCELLED.
 import type { JobSnapshot, TaskView } from '@rediacc/core';
-import { progressSchema, toTaskView } from '@rediacc/core';
+import { FINISHED_TASK_RETENTION, progressSchema, toTaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { registryKeys } from './keys.js';
@@ -49,9 +49,37 @@ export async function cancelPending(
   } catch {
     removed = 0; // locked: a bridge holds it now
   }
-  if (removed === 1) return 'cancelled';
+  if (removed === 1) {
+    await trimTombstones(redis, team, tombstone.cancelledAt);
+    return 'cancelled';
+  }
   await redis.multi().hdel(registryKeys.cancelled(team), taskId).zrem(registryKeys.cancelledOrder(team), taskId).exec();
   return 'claimed';
+}
+
+const TRIM_BATCH = 1_000;
+
+/**
+ * Tombstones follow the retention of finished jobs (FINISHED_TASK_RETENTION): older ones, and the oldest past
+ * the count, are dropped. Bounded per call; each cancel trims a little, so the set never grows without end.
+ */
+export async function trimTombstones(redis: Redis, team: string, now: number): Promise<number> {
+  const order = registryKeys.cancelledOrder(team);
+  const cutoff = now - FINISHED_TASK_RETENTION.age * 1000;
+  const [expired, total] = await Promise.all([
+    redis.zrangebyscore(order, '-inf', cutoff, 'LIMIT', 0, TRIM_BATCH),
+    redis.zcard(order),
+  ]);
+  const excess = Math.min(TRIM_BATCH, total - expired.length - FINISHED_TASK_RETENTION.count);
+  const oldest = excess > 0 ? await redis.zrange(order, expired.length, expired.length + excess - 1) : [];
+  const ids = [...expired, ...oldest];
+  if (ids.length === 0) return 0;
+  await redis
+    .multi()
+    .hdel(registryKeys.cancelled(team), ...ids)
+    .zrem(order, ...ids)
+    .exec();
+  return ids.length;
 }
 
 /** The bridge recorded that the command started in the current try, and no result of that try yet. */

@@ -8,6 +8,7 @@ export {
   hasTombstone,
   listTombstones,
   readTombstone,
+  trimTombstones,
 } from './cancellations.js';
 export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
 export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamPrefix } from './keys.js';
