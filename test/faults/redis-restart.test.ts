@@ -18,6 +18,8 @@ describe('Redis restart', () => {
     await waitFor('a few tasks to have run', () => (lines(ran).length >= 3 ? true : undefined));
 
     redis.kill('SIGKILL');
+    // Down for a while, as a real crash is: the bridge's commands fail and its connection retries meanwhile.
+    await new Promise((r) => setTimeout(r, 2_000));
     await redis.restart();
     const after = await f.client.tasks.createMany(Array.from({ length: 10 }, (_, i) => spec(20 + i)));
 
