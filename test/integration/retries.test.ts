@@ -12,6 +12,7 @@ import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 
 describe('retries', () => {
   it('retries a failing command until it succeeds, showing the last error while it waits', async () => {
@@ -20,8 +21,8 @@ describe('retries', () => {
     const dir = await h.tempDir('retry-');
     const counter = join(dir, 'tries');
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'retry', machine);
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['retry'], batchSize: 1 }, { logger });
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'retry', machine));
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['retry'], batchSize: 1 }, { logger });
     try {
       // Fails on the first two tries, succeeds on the third.
       const command = `echo x >> ${counter}; n=$(wc -l < ${counter}); echo "try $n"; [ "$n" -ge 3 ] || { echo "not yet" >&2; exit 4; }`;
@@ -62,8 +63,8 @@ describe('retries', () => {
     const redis = await h.redis();
     const machine = await h.machine();
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'giveup', machine);
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['giveup'], batchSize: 1 }, { logger });
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'giveup', machine));
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['giveup'], batchSize: 1 }, { logger });
     try {
       const { taskId } = await client.tasks.create({
         team: 'giveup',
@@ -98,7 +99,7 @@ describe('failures that never retry', () => {
     const redis = await h.redis();
     const machine = await h.machine();
     const client = createClient({ redis: redis.url });
-    await client.teams.create('strict');
+    teamKeys.strict = (await client.teams.create('strict')).secretKey;
     const target = {
       team: 'strict',
       host: machine.host,
@@ -109,7 +110,7 @@ describe('failures that never retry', () => {
     await client.machines.add({ ...target, name: 'good', hostKeyFingerprint: machine.hostKeyFingerprint });
     await client.machines.add({ ...target, name: 'spoofed', hostKeyFingerprint: `SHA256:${'B'.repeat(43)}` });
     const queue = new Queue(queueNameFor(1), { connection: { url: redis.url }, prefix: teamPrefix('strict') });
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
     try {
       const mismatch = await client.tasks.create({
         team: 'strict',

@@ -62,6 +62,10 @@ export const bridgeConfigSchema = z
     shutdownGraceMs: z.number().int().min(0).default(30_000),
     /** At the end of the grace period: hand running tasks back (their runs go on, another bridge re-attaches), or kill them. */
     onShutdown: z.enum(['handback', 'kill']).default('handback'),
+    /** team → vault secret key (base64). Wins over keysDir. Never logged. */
+    teamKeys: z.record(teamNameSchema, z.string().min(1)).optional(),
+    /** Directory of TEAM.key files (`rediacc team create` writes them to $RDC_HOME/keys). */
+    keysDir: z.string().min(1).optional(),
     /** How long registry lookups (machine records) are cached. */
     registryTtlMs: z.number().int().min(0).default(5_000),
   })

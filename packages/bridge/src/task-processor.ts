@@ -29,6 +29,8 @@ export interface ProcessorDeps {
   /** Task ids this bridge holds right now, with their team (for the periodic cancel check). */
   held: Map<string, string>;
   logger: Logger;
+  /** team → vault secret key (base64), checked at start. */
+  teamKeys: ReadonlyMap<string, string>;
 }
 
 const ERROR_TAIL_BYTES = 2_048;

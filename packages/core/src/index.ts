@@ -63,4 +63,4 @@ export {
 } from './task-spec.js';
 export { type JobSnapshot, type TaskView, toTaskView } from './task-view.js';
 export { formatIssues, parseInput } from './validation.js';
-export { generateTeamKeyPair, open, seal, type TeamKeyPair } from './vault.js';
+export { generateTeamKeyPair, open, publicKeyOf, seal, type TeamKeyPair } from './vault.js';
