@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   RDC_KEY_FILE: { exit: 1, fix: 'Check the key file path and that it is a readable private key (mode 0600).' },
   RDC_TEAM_KEY: {
     exit: 1,
-    fix: "Copy the key file `rediacc team create` wrote ($RDC_HOME/keys/TEAM.key) to the bridge host's $RDC_HOME/keys, or point `bridge start --keys-dir` at it.",
+    fix: "Copy the key file `rediacc team create` wrote (~/.rediacc/keys/TEAM.key) to the bridge host's ~/.rediacc/keys, or point `bridge start --keys-dir` at it.",
   },
   RDC_VAULT_UNKNOWN: {
     exit: 1,

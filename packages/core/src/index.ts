@@ -64,3 +64,21 @@ export {
 export { type JobSnapshot, type TaskView, toTaskView } from './task-view.js';
 export { formatIssues, parseInput } from './validation.js';
 export { generateTeamKeyPair, open, publicKeyOf, seal, type TeamKeyPair } from './vault.js';
+export {
+  MAX_SECRET_BYTES,
+  MAX_TASK_SECRETS,
+  SECRET_NAME_PATTERN,
+  type SecretRef,
+  SSH_KEY_PREFIX,
+  secretNameSchema,
+  secretRefSchema,
+  secretRefsSchema,
+  secretValueSchema,
+  sshKeyEntry,
+  type VaultEntryInfo,
+  type VaultKind,
+  type VaultRecord,
+  vaultEntryNameSchema,
+  vaultKindSchema,
+  vaultRecordSchema,
+} from './vault-records.js';

@@ -2,6 +2,7 @@
 // parses through it, so defaults and limits live here and nowhere else.
 import { z } from 'zod';
 import { machineNameSchema, teamNameSchema } from './names.js';
+import { secretRefsSchema } from './vault-records.js';
 
 /** Commands above this size are refused: they belong in a script on the machine, not in a queue entry. */
 export const MAX_COMMAND_BYTES = 64 * 1024;
@@ -60,6 +61,11 @@ export const taskSpecSchema = z
      */
     runOnce: z.boolean().default(false),
     vaultData: vaultDataSchema.optional(),
+    /**
+     * Vault secrets the command gets as environment variables: "NAME" (variable NAME) or "ENV=NAME". Only the
+     * names travel in the job; the bridge opens the values at run time.
+     */
+    secrets: secretRefsSchema.optional(),
     taskId: z.uuid({ error: 'taskId must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)' }).optional(),
   })
   .strict();

@@ -69,6 +69,7 @@ describe('toTaskView', () => {
       runOnce: false,
       attempts: 0,
       vaultData: { token: 'string', db: { port: 'number' } },
+      secrets: [],
       output: null,
       outputTruncated: false,
       error: null,

@@ -52,3 +52,10 @@ export {
   type TaskCounts,
   type TaskLocation,
 } from './team-tasks.js';
+export {
+  deleteVaultEntry,
+  getVaultEntries,
+  listVaultEntries,
+  missingVaultEntries,
+  putVaultEntry,
+} from './vault.js';

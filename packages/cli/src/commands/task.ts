@@ -1,9 +1,9 @@
 // rediacc create task … | list queue | inspect queue ID
-import { TASK_STATUSES, type TaskSpecInput, type TaskView } from '@rediacc/core';
+import { type SecretRef, secretRefSchema, TASK_STATUSES, type TaskSpecInput, type TaskView } from '@rediacc/core';
 import type { RediaccClient } from '@rediacc/producer';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
-import { integer, jsonObject, oneOf, positiveNumber } from '../options.js';
+import { integer, jsonObject, oneOf, positiveNumber, repeatable } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
 
 interface CreateOptions extends OutputOptions {
@@ -19,6 +19,7 @@ interface CreateOptions extends OutputOptions {
   runOnce?: boolean;
   failureAction?: 'none' | 'alert';
   vaultData?: Record<string, unknown>;
+  secret?: SecretRef[];
   wait?: boolean;
 }
 
@@ -40,6 +41,11 @@ export function registerTask(program: Command): void {
     .option('--run-once', 'never run the command twice: fail if a bridge dies and the machine lost the run')
     .option('--failure-action <action>', 'none or alert', oneOf(['none', 'alert'] as const))
     .option('--vault-data <json>', 'task configuration, sealed to the team key', jsonObject)
+    .option(
+      '--secret <NAME|ENV=NAME>',
+      'vault secret the command gets as environment variable NAME (or ENV); repeatable',
+      repeatable(secretRefSchema),
+    )
     .option('--wait', 'wait for the task, print its output, exit with its exit code')
     .option('--json', 'machine-readable output')
     .action((options: CreateOptions) =>
@@ -58,6 +64,7 @@ export function registerTask(program: Command): void {
           ...(options.runOnce && { runOnce: true }),
           ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
           ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
+          ...(options.secret !== undefined && { secrets: options.secret }),
         };
         const created = await client.tasks.create(spec);
         if (!options.wait) {
