@@ -131,11 +131,15 @@ export interface RunRequest {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The task's vaultData, as JSON, in the command's environment. */
+export const VAULT_DATA_ENV = 'RDC_VAULT_DATA';
 
 export function runLine(request: RunRequest): string {
   const env = Object.entries(request.env ?? {});
   for (const [name] of env) {
-    if (!ENV_NAME.test(name) || name.startsWith('RDC_')) throw new Error(`environment name ${name} is not allowed`);
+    if (!ENV_NAME.test(name) || (name.startsWith('RDC_') && name !== VAULT_DATA_ENV)) {
+      throw new Error(`environment name ${name} is not allowed`);
+    }
   }
   const run = `r ${runId(request.id)} ${shellQuote(request.command)} ${seconds(request.deadlineSeconds)} ${seconds(request.graceSeconds)}`;
   if (env.length === 0) return run;

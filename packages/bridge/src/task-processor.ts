@@ -19,6 +19,7 @@ import type { BridgeConfig } from './config.js';
 import type { RunCleaner } from './run-cleaner.js';
 import type { SshPool } from './ssh-pool.js';
 import { runTask } from './task-run.js';
+import { openTaskSecrets } from './task-secrets.js';
 
 export interface ProcessorDeps {
   config: BridgeConfig;
@@ -64,6 +65,8 @@ export function taskProcessor(deps: ProcessorDeps) {
         ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
       } satisfies Progress);
       const machine = await deps.machine(data.team, data.machine);
+      // Opened for every try, a re-attach too: its output must be masked all the same.
+      const secrets = await openTaskSecrets(deps.redis, data, deps.teamKeys.get(data.team));
       const pool = deps.pool.machine({
         label: `${machine.team}/${machine.name}`,
         host: machine.host,
@@ -80,6 +83,8 @@ export function taskProcessor(deps: ProcessorDeps) {
       const end = await runTask(pool, {
         taskId,
         command: data.command,
+        env: secrets.env,
+        maskValues: secrets.maskValues,
         timeoutMs: data.timeout === undefined ? undefined : data.timeout * 1000,
         graceSeconds: deps.config.killGraceSeconds,
         outputCapBytes: deps.config.outputCapBytes,
@@ -98,7 +103,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         },
         onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
         streamFrom,
-        onOutput: (offset, chunk) => appendOutput(deps.redis, data.team, taskId, offset, chunk),
+        onOutput: (offset, chunk, rawEnd) => appendOutput(deps.redis, data.team, taskId, offset, chunk, rawEnd),
       }).finally(() => signal?.removeEventListener('abort', onAbort));
       await started;
       if (end.kind === 'released') {

@@ -15,6 +15,7 @@ export {
 } from './lifecycle.js';
 export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
 export { machineNameSchema, NAME_PATTERN, nameSchema, teamNameSchema } from './names.js';
+export { MASK, type MaskedPart, MIN_MASKED_BYTES, OutputMasker } from './output-masker.js';
 export {
   CRITICAL_MAX_PRIORITY,
   jobOptionsFor,
