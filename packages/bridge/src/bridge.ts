@@ -6,6 +6,7 @@ import { cancelRequested, createRedis, getMachine, recordAlert, registryKeys, wa
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
+import { loadMachineKey, type MachineKey } from './machine-keys.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
 import { taskProcessor } from './task-processor.js';
@@ -41,7 +42,8 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
   const machine = machineCache(redis, config);
-  const processor = taskProcessor({ config, pool, redis, machine, cleaner, held, logger, teamKeys });
+  const machineKey = machineKeyCache(redis, config, teamKeys);
+  const processor = taskProcessor({ config, pool, redis, machine, machineKey, cleaner, held, logger, teamKeys });
   const lanes = startTeamLanes({
     config,
     processor,
@@ -153,6 +155,20 @@ function machineCache(redis: Redis, config: BridgeConfig) {
     const record = await getMachine(redis, team, name);
     machines.set(key, { record, expires: Date.now() + config.registryTtlMs });
     return record;
+  };
+}
+
+/** Machines' SSH keys, opened from the vault; a changed record (re-added, rotated key) is loaded afresh. */
+function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyMap<string, string>) {
+  const keys = new Map<string, { record: string; key: MachineKey; expires: number }>();
+  return async (machine: MachineRecord): Promise<MachineKey> => {
+    const id = `${machine.team}/${machine.name}`;
+    const record = JSON.stringify(machine);
+    const hit = keys.get(id);
+    if (hit && hit.record === record && hit.expires > Date.now()) return hit.key;
+    const key = await loadMachineKey(redis, machine, teamKeys.get(machine.team));
+    keys.set(id, { record, key, expires: Date.now() + config.registryTtlMs });
+    return key;
   };
 }
 

@@ -16,6 +16,7 @@ import { appendOutput, cancelRequested, streamedOutputEnd } from '@rediacc/queue
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BridgeConfig } from './config.js';
+import type { MachineKey } from './machine-keys.js';
 import type { RunCleaner } from './run-cleaner.js';
 import type { SshPool } from './ssh-pool.js';
 import { runTask } from './task-run.js';
@@ -26,6 +27,8 @@ export interface ProcessorDeps {
   pool: SshPool;
   redis: Redis;
   machine: (team: string, name: string) => Promise<MachineRecord>;
+  /** The machine's SSH private key, opened from the vault (cached briefly). */
+  machineKey: (machine: MachineRecord) => Promise<MachineKey>;
   cleaner: RunCleaner;
   /** Task ids this bridge holds right now, with their team (for the periodic cancel check). */
   held: Map<string, string>;
@@ -67,12 +70,14 @@ export function taskProcessor(deps: ProcessorDeps) {
       const machine = await deps.machine(data.team, data.machine);
       // Opened for every try, a re-attach too: its output must be masked all the same.
       const secrets = await openTaskSecrets(deps.redis, data, deps.teamKeys.get(data.team));
+      const key = await deps.machineKey(machine);
       const pool = deps.pool.machine({
         label: `${machine.team}/${machine.name}`,
         host: machine.host,
         port: machine.port,
         user: machine.user,
-        keyFile: machine.keyFile,
+        privateKey: key.privateKey,
+        keySource: key.source,
         hostKeyFingerprint: machine.hostKeyFingerprint,
       });
       deps.cleaner.hold(taskId, pool);

@@ -25,7 +25,10 @@ export {
   retriesRemaining,
   type TaskJobOptions,
 } from './priority.js';
+export { checkPrivateKey, MAX_PRIVATE_KEY_BYTES, type PrivateKeyInfo } from './ssh-private-key.js';
 export {
+  authorizedKeysFileSchema,
+  DEFAULT_AUTHORIZED_KEYS_FILE,
   FINGERPRINT_PATTERN,
   hostKeyFingerprintSchema,
   MAX_CONCURRENT_LIMIT,

@@ -39,6 +39,7 @@ export {
   listMachines,
   listTeams,
   removeMachine,
+  replaceMachineKey,
   updateMachine,
 } from './registry.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';
