@@ -144,7 +144,10 @@ export function taskProcessor(deps: ProcessorDeps) {
       const rdc = isRdcError(error)
         ? error
         : new RdcError('RDC_INTERNAL', String(error), { cause: error, retryable: true });
-      log.warn({ code: rdc.code, err: rdc.message }, 'task try failed');
+      if (rdc.code === 'RDC_HOST_KEY_MISMATCH') {
+        // Someone may be intercepting the connection: loud, and nothing was run. (Audit: see the lead's wiring.)
+        log.error({ code: rdc.code, err: rdc.message }, 'host key mismatch: refusing to run the task');
+      } else log.warn({ code: rdc.code, err: rdc.message }, 'task try failed');
       throw rdc.retryable ? new Error(rdc.toReason()) : new UnrecoverableError(rdc.toReason());
     } finally {
       deps.held.delete(taskId);

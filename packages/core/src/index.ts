@@ -25,7 +25,6 @@ export {
   retriesRemaining,
   type TaskJobOptions,
 } from './priority.js';
-export { checkPrivateKey, MAX_PRIVATE_KEY_BYTES, type PrivateKeyInfo } from './ssh-private-key.js';
 export {
   authorizedKeysFileSchema,
   DEFAULT_AUTHORIZED_KEYS_FILE,
@@ -42,6 +41,7 @@ export {
   type TeamRecord,
   teamRecordSchema,
 } from './registry-records.js';
+export { checkPrivateKey, MAX_PRIVATE_KEY_BYTES, type PrivateKeyInfo } from './ssh-private-key.js';
 export {
   JOB_DATA_VERSION,
   type JobData,

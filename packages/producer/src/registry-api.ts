@@ -89,6 +89,15 @@ export class Machines {
     return updateMachine(this.redis, owner, name, patch);
   }
 
+  /**
+   * Re-pins a machine's host key after a deliberate change (reinstall, new host key): tasks then connect only
+   * to a host presenting `hostKeyFingerprint`. `rediacc machine trust` reads the fingerprint from the machine.
+   */
+  async trust(name: string, hostKeyFingerprint: string, team?: string): Promise<MachineRecord> {
+    const owner = team ?? (await findMachine(this.redis, name)).team;
+    return updateMachine(this.redis, owner, name, { hostKeyFingerprint });
+  }
+
   /** A machine by name, in `team` or (when omitted) the one team that has it. */
   get(name: string, team?: string): Promise<MachineRecord> {
     return team ? getMachine(this.redis, team, name) : findMachine(this.redis, name);
