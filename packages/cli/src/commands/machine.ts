@@ -1,7 +1,7 @@
 // rediacc machine add NAME … | machine set NAME --max-concurrent N|none | machine list | machine remove NAME
-// | machine trust NAME (re-pin the host key)
-import { resolve } from 'node:path';
-import { probeHostKey } from '@rediacc/bridge';
+// | machine trust NAME (re-pin the host key) | machine rotate-key NAME | --all --team T
+import { join, resolve } from 'node:path';
+import { probeHostKey, type RotateKeyResult, readTeamKeyFile, rotateMachineKey } from '@rediacc/bridge';
 import {
   authorizedKeysFileSchema,
   hostKeyFingerprintSchema,
@@ -172,6 +172,53 @@ export function registerMachine(program: Command): void {
           process.stdout.write(
             `machine ${record.name} of team ${record.team}: host key ${current.hostKeyFingerprint === fingerprint ? 'unchanged' : `re-pinned from ${current.hostKeyFingerprint}`} to ${fingerprint}\n`,
           );
+      }),
+    );
+  machine
+    .command('rotate-key')
+    .argument('[name]', 'machine name (or --all --team T)', schemaFlag(machineNameSchema))
+    .option(
+      '--team <team>',
+      'team of the machine (may be omitted when the machine name is unique)',
+      schemaFlag(teamNameSchema),
+    )
+    .option('--all', 'rotate the keys of every machine of --team')
+    .option('--keys-dir <dir>', "directory of the teams' vault keys, TEAM.key (default: $RDC_HOME/keys)")
+    .option('--json', 'machine-readable output')
+    .description(
+      "replace a machine's SSH key: install a new ed25519 key, verify a login with it, store it in the vault, remove the old one (a failure keeps the old key)",
+    )
+    .action((name: string | undefined, options: OutputOptions & { team?: string; all?: boolean; keysDir?: string }) =>
+      withClient(async (client, config) => {
+        if (options.all ? name !== undefined || options.team === undefined : name === undefined) {
+          throw new RdcError('RDC_INVALID_INPUT', 'rotate-key takes a machine NAME, or --all with --team TEAM');
+        }
+        const machines = options.all
+          ? await client.machines.list(options.team)
+          : [await client.machines.get(name ?? '', options.team)];
+        const keysDir = resolve(options.keysDir ?? join(config.home, 'keys'));
+        const results: (RotateKeyResult | { team: string; machine: string; error: string; code: string })[] = [];
+        let failure: RdcError | undefined;
+        for (const m of machines) {
+          const teamKey = await readTeamKeyFile(join(keysDir, `${m.team}.key`), m.team);
+          try {
+            const result = await rotateMachineKey({ redis: client.redis, team: m.team, machine: m.name, teamKey });
+            results.push(result);
+            if (!options.json) {
+              process.stdout.write(
+                `machine ${m.name} of team ${m.team}: key rotated, ${result.oldKeyFingerprint} -> ${result.newKeyFingerprint}\n`,
+              );
+              if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
+            }
+          } catch (error) {
+            if (!(error instanceof RdcError) || machines.length === 1) throw error;
+            failure ??= error;
+            results.push({ team: m.team, machine: m.name, code: error.code, error: error.message });
+            if (!options.json) process.stderr.write(`machine ${m.name}: error ${error.code}: ${error.message}\n`);
+          }
+        }
+        if (options.json) printJson(results);
+        if (failure) throw failure;
       }),
     );
 }
