@@ -5,6 +5,10 @@ import { hostname } from 'node:os';
 import { maxConcurrentSchema, teamNameSchema } from '@rediacc/core';
 import { z } from 'zod';
 
+export const bridgeNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'bridge name must be 1-128 letters, digits, ".", "_" or "-"');
+
 export const bridgeConfigSchema = z
   .object({
     redisUrl: z.string().regex(/^rediss?:\/\//, 'redisUrl must start with redis:// or rediss://'),
@@ -26,10 +30,7 @@ export const bridgeConfigSchema = z
     maxPerMachine: maxConcurrentSchema.optional(),
     /** How long a machine slot lease lives without renewal (a crashed bridge's slots free up after this). */
     machineSlotLeaseMs: z.number().int().min(1_000).max(600_000).default(30_000),
-    name: z
-      .string()
-      .min(1)
-      .default(() => `${hostname()}-${process.pid}`),
+    name: bridgeNameSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_')),
     outputCapBytes: z
       .number()
       .int()

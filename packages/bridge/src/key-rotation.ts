@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { type MachineRecord, publicKeyOf, RdcError, seal } from '@rediacc/core';
 import { getMachine, getTeam, replaceMachineKey } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
-import { type ParsedKey, utils } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { loadMachineKey } from './machine-keys.js';
 import { type ConnectionOptions, SshConnection, type SshTarget } from './ssh-connection.js';
 
@@ -36,6 +36,9 @@ export interface RotateKeyResult {
   oldKeyRemoved: boolean;
   warning?: string;
 }
+
+// ssh2 is CommonJS and Node's ESM loader cannot see `utils` as a named export.
+const { utils } = ssh2;
 
 const DEFAULTS: ConnectionOptions = { connectTimeoutMs: 10_000, keepaliveIntervalMs: 0, keepaliveCountMax: 3 };
 

@@ -1,5 +1,7 @@
 // Parsers for flag values: a bad value fails at parse time with a one-line message naming the flag
 // and what it accepts (commander turns InvalidArgumentError into exit code 2).
+
+import { teamNameSchema } from '@rediacc/core';
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 
@@ -55,15 +57,17 @@ export function jsonObject(value: string): Record<string, unknown> {
 }
 
 export function teamList(value: string): string[] {
+  const parse = schemaFlag(teamNameSchema);
   return value
     .split(',')
     .map((t) => t.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map(parse);
 }
 
 /** A flag value parsed by a zod schema: its first issue becomes the one-line message (exit 2, flag named). */
 export function schemaFlag<S extends z.ZodType>(schema: S) {
-  return (value: string): z.output<S> => {
+  return (value: unknown): z.output<S> => {
     const result = schema.safeParse(value);
     if (!result.success) throw new InvalidArgumentError(result.error.issues[0]?.message ?? 'invalid value');
     return result.data;

@@ -56,6 +56,7 @@ export {
 } from './task-record.js';
 export {
   backoffSchema,
+  commandSchema,
   failureActionSchema,
   MAX_COMMAND_BYTES,
   MAX_VAULT_DATA_BYTES,
@@ -63,7 +64,9 @@ export {
   type Priority,
   type TaskSpec,
   type TaskSpecInput,
+  taskIdSchema,
   taskSpecSchema,
+  vaultDataSchema,
 } from './task-spec.js';
 export { type JobSnapshot, type TaskView, toTaskView } from './task-view.js';
 export { formatIssues, parseInput } from './validation.js';

@@ -15,7 +15,7 @@ export type Priority = (typeof PRIORITIES)[number];
 export const backoffSchema = z.enum(['fixed', 'exponential']);
 export const failureActionSchema = z.enum(['none', 'alert']);
 
-const commandSchema = z
+export const commandSchema = z
   .string({ error: 'command must be a string' })
   .refine((c) => c.trim().length > 0, 'command must not be empty')
   .refine(
@@ -23,6 +23,10 @@ const commandSchema = z
     `command must be at most ${MAX_COMMAND_BYTES} bytes; put longer scripts in a file on the machine`,
   )
   .refine((c) => !c.includes('\0'), 'command must not contain NUL bytes');
+
+export const taskIdSchema = z.uuid({
+  error: 'task id must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)',
+});
 
 export const vaultDataSchema = z
   .record(z.string(), z.unknown())
@@ -66,7 +70,7 @@ export const taskSpecSchema = z
      * names travel in the job; the bridge opens the values at run time.
      */
     secrets: secretRefsSchema.optional(),
-    taskId: z.uuid({ error: 'taskId must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)' }).optional(),
+    taskId: taskIdSchema.optional(),
   })
   .strict();
 

@@ -3,10 +3,10 @@
 // back (or kills them) and exits 0. The teams' vault keys come from --keys-dir (default $RDC_HOME/keys): a missing
 // or wrong key fails here, at start.
 import { join, resolve } from 'node:path';
-import { startBridge } from '@rediacc/bridge';
+import { bridgeNameSchema, startBridge } from '@rediacc/bridge';
 import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT } from '@rediacc/core';
 import type { Command } from 'commander';
-import { integer, oneOf, positiveNumber, teamList } from '../options.js';
+import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
 
 interface BridgeStartOptions {
   team: string[];
@@ -34,7 +34,7 @@ export function registerBridge(program: Command): void {
       'tasks one machine runs at once across the fleet (default: no limit; `machine set --max-concurrent` overrides)',
       integer(1, MAX_CONCURRENT_LIMIT),
     )
-    .option('--name <name>', 'bridge name in logs and task records (default: host-pid)')
+    .option('--name <name>', 'bridge name in logs and task records (default: host-pid)', schemaFlag(bridgeNameSchema))
     .option('--grace <seconds>', 'on SIGTERM, how long running tasks may go on', positiveNumber, 30)
     .option(
       '--on-shutdown <policy>',
