@@ -41,7 +41,11 @@ describe('vault', () => {
   it('lists names and kinds, never values, and keeps teams apart', async () => {
     await client.vault.set('V', 'DB_PASSWORD', 'hunter2-hunter2');
     const listed = await client.vault.list('V');
-    expect(listed.map((e) => e.name)).toEqual(['API_TOKEN', 'DB_PASSWORD']);
+    expect(listed.map((e) => [e.name, e.kind])).toEqual([
+      ['API_TOKEN', 'secret'],
+      ['DB_PASSWORD', 'secret'],
+      ['ssh-key/m1', 'ssh-key'],
+    ]);
     expect(JSON.stringify(listed)).not.toContain(SENTINEL);
     expect(await client.vault.list('W')).toEqual([]);
   });

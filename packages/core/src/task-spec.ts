@@ -25,7 +25,7 @@ export const commandSchema = z
   .refine((c) => !c.includes('\0'), 'command must not contain NUL bytes');
 
 export const taskIdSchema = z.uuid({
-  error: 'task id must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)',
+  error: 'taskId must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)',
 });
 
 export const vaultDataSchema = z
