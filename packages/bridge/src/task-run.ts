@@ -5,7 +5,7 @@
 import { constants } from 'node:os';
 import { type MaskedPart, OutputMasker, RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
 import type { RunState } from './agent-events.js';
-import { AgentLostError, type RemoteAgent } from './remote-agent.js';
+import { AgentLostError, joinCut, type RemoteAgent } from './remote-agent.js';
 import type { MachinePool } from './ssh-pool.js';
 
 /** Why a run is stopped from the bridge's side (the abort reason BullMQ passes on). */
@@ -134,7 +134,13 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
       const output = await agent.readOutput(o.taskId, o.outputCapBytes);
       const result: RunResult = {
         ending: endingOf(end, stop, o.timeoutMs, ownChild),
-        output: masker.maskText(output.output),
+        output: output.parts
+          ? joinCut(
+              masker.maskEdge(output.parts.head, 'end'),
+              masker.maskEdge(output.parts.tail, 'start'),
+              output.parts.cut,
+            )
+          : masker.maskText(output.output),
         truncated: output.truncated,
         startedAt: since,
         finishedAt: Date.now(),

@@ -92,4 +92,31 @@ describe('OutputMasker', () => {
     expect(none.active).toBe(false);
     expect(none.push(Buffer.from('plain')).data.toString()).toBe('plain');
   });
+
+  it('masks the part of a secret that a truncation cut leaves on either side', () => {
+    const masker = new OutputMasker(['SENTINEL-cut']);
+    expect(masker.maskEdge('head ends SENTI', 'end')).toBe(`head ends ${MASK}`);
+    expect(masker.maskEdge('NEL-cut tail', 'start')).toBe(`${MASK} tail`);
+    expect(masker.maskEdge('whole SENTINEL-cut here', 'end')).toBe(`whole ${MASK} here`);
+    expect(masker.maskEdge('nothing here', 'start')).toBe('nothing here');
+  });
+
+  it('leaves no secret prefix at the end of a head, nor a suffix at the start of a tail', () => {
+    fc.assert(
+      fc.property(
+        secret.chain((s) => fc.tuple(fc.constant(s), output([s]), fc.nat(s.length))),
+        ([s, text, n]) => {
+          const masker = new OutputMasker([s]);
+          const head = masker.maskEdge(text + s.slice(0, n), 'end');
+          const tail = masker.maskEdge(s.slice(s.length - n) + text, 'start');
+          for (let k = 1; k < s.length; k++) {
+            expect(head.endsWith(s.slice(0, k)), `head ends with ${k} bytes of the secret`).toBe(false);
+            expect(tail.startsWith(s.slice(s.length - k)), `tail starts with ${k} bytes of it`).toBe(false);
+          }
+          expect(head).not.toContain(s);
+          expect(tail).not.toContain(s);
+        },
+      ),
+    );
+  });
 });

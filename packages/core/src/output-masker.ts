@@ -42,6 +42,31 @@ export class OutputMasker {
     return this.scan(Buffer.from(text), true).data.toString('utf8');
   }
 
+  /**
+   * Masks one side of a cut (truncated output keeps a head and a tail): besides whole secrets, the start of a
+   * secret at the end of the head, or the end of one at the start of the tail, is masked too.
+   */
+  maskEdge(text: string, cutAt: 'end' | 'start'): string {
+    if (!this.active) return text;
+    const bytes = Buffer.from(text);
+    const masked = this.scan(bytes, true).data;
+    let partial = 0;
+    for (const secret of this.secrets) {
+      for (let n = Math.min(secret.length - 1, masked.length); n > partial; n--) {
+        const piece = cutAt === 'end' ? secret.subarray(0, n) : secret.subarray(secret.length - n);
+        const edge = cutAt === 'end' ? masked.subarray(masked.length - n) : masked.subarray(0, n);
+        if (piece.equals(edge)) {
+          partial = n;
+          break;
+        }
+      }
+    }
+    if (partial === 0) return masked.toString('utf8');
+    return cutAt === 'end'
+      ? Buffer.concat([masked.subarray(0, masked.length - partial), MASK_BYTES]).toString('utf8')
+      : Buffer.concat([MASK_BYTES, masked.subarray(partial)]).toString('utf8');
+  }
+
   /** The next raw chunk: returns what can be emitted now; the rest is held for the next chunk or `end`. */
   push(chunk: Buffer): MaskedPart {
     if (!this.active) return { data: chunk, raw: chunk.length };
