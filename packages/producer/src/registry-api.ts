@@ -70,7 +70,7 @@ export class Machines {
   }
 
   /** Removes a machine and its SSH key from the vault. */
-  remove(team: string, name: string): Promise<boolean> {
+  async remove(team: string, name: string): Promise<boolean> {
     parseInput(teamNameSchema, team, 'team name');
     parseInput(machineNameSchema, name, 'machine name');
     return removeMachine(this.redis, team, name);
@@ -85,6 +85,7 @@ export class Machines {
    * its own cap (the bridges' --max-per-machine applies again). Bridges see it within their registry TTL.
    */
   async set(name: string, patch: MachinePatch, team?: string): Promise<MachineRecord> {
+    validName(name, team);
     const owner = team ?? (await findMachine(this.redis, name)).team;
     return updateMachine(this.redis, owner, name, patch);
   }
@@ -94,12 +95,14 @@ export class Machines {
    * to a host presenting `hostKeyFingerprint`. `rediacc machine trust` reads the fingerprint from the machine.
    */
   async trust(name: string, hostKeyFingerprint: string, team?: string): Promise<MachineRecord> {
+    validName(name, team);
     const owner = team ?? (await findMachine(this.redis, name)).team;
     return updateMachine(this.redis, owner, name, { hostKeyFingerprint });
   }
 
   /** A machine by name, in `team` or (when omitted) the one team that has it. */
-  get(name: string, team?: string): Promise<MachineRecord> {
+  async get(name: string, team?: string): Promise<MachineRecord> {
+    validName(name, team);
     return team ? getMachine(this.redis, team, name) : findMachine(this.redis, name);
   }
 }
@@ -111,4 +114,9 @@ async function readKeyFile(path: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new RdcError('RDC_KEY_FILE', `cannot read key file ${path}: ${code ?? String(error)}`, { cause: error });
   }
+}
+
+function validName(name: string, team: string | undefined): void {
+  parseInput(machineNameSchema, name, 'machine name');
+  if (team !== undefined) parseInput(teamNameSchema, team, 'team name');
 }
