@@ -42,7 +42,7 @@ try {
 
 async function rediacc(url, machine, n) {
   const client = createClient({ redis: url });
-  await client.teams.create('bench');
+  const { secretKey } = await client.teams.create('bench');
   await client.machines.add({
     name: 'm1',
     team: 'bench',
@@ -53,7 +53,7 @@ async function rediacc(url, machine, n) {
     hostKeyFingerprint: machine.hostKeyFingerprint,
   });
   const bridge = await startBridge(
-    { redisUrl: url, teams: ['bench'], batchSize: CONCURRENCY },
+    { redisUrl: url, teams: ['bench'], teamKeys: { bench: secretKey }, batchSize: CONCURRENCY },
     { logger: createLogger({ name: 'bench', level: 'silent' }) },
   );
   // warm-up

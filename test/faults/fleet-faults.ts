@@ -1,7 +1,9 @@
 // Set-up shared by the fault tests: a team with one machine, bridge configs with short locks so a dead bridge's
 // tasks move on within seconds, and the machine-side view of a run (this host is the machine).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { BridgeConfigInput } from '@rediacc/bridge';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { addTeamWithMachine, type Harness, type TestMachine } from '../harness/index.js';
@@ -11,6 +13,8 @@ export interface Fleet {
   team: string;
   machine: TestMachine;
   redisUrl: string;
+  /** Holds TEAM.key of the fleet's team (bridge processes get keysDir: keys never go on a command line). */
+  keysDir: string;
 }
 
 let teams = 0;
@@ -21,8 +25,10 @@ export async function fleet(h: Harness, redisUrl?: string): Promise<Fleet> {
   const client = createClient({ redis: url });
   h.own(() => client.close());
   const team = `f${process.pid}-${++teams}`;
-  await addTeamWithMachine(client, team, machine);
-  return { client, team, machine, redisUrl: url };
+  const keysDir = await h.tempDir('team-keys');
+  const keys = await addTeamWithMachine(client, team, machine);
+  await writeFile(join(keysDir, `${team}.key`), `${keys[team]}\n`, { mode: 0o600 });
+  return { client, team, machine, redisUrl: url, keysDir };
 }
 
 /** A bridge config whose locks expire after 2 s and are checked every second. */
@@ -30,6 +36,7 @@ export function faultBridge(f: Fleet, name: string, extra: Partial<BridgeConfigI
   return {
     redisUrl: f.redisUrl,
     teams: [f.team],
+    keysDir: f.keysDir,
     name,
     batchSize: 4,
     lockDurationMs: 2_000,

@@ -2,14 +2,17 @@
 import type { RediaccClient } from '@rediacc/producer';
 import type { TestMachine } from './harness.js';
 
-/** Creates `team` and registers `machine` in it as `name` (default "m1"), pinned to its real host key. */
+/**
+ * Creates `team` and registers `machine` in it as `name` (default "m1"), pinned to its real host key. Returns the
+ * team's vault key as `{ [team]: secretKey }`, the `teamKeys` a bridge serving the team needs.
+ */
 export async function addTeamWithMachine(
   client: RediaccClient,
   team: string,
   machine: TestMachine,
   name = 'm1',
-): Promise<void> {
-  await client.teams.create(team);
+): Promise<Record<string, string>> {
+  const { secretKey } = await client.teams.create(team);
   await client.machines.add({
     name,
     team,
@@ -19,4 +22,5 @@ export async function addTeamWithMachine(
     keyFile: machine.privateKeyPath,
     hostKeyFingerprint: machine.hostKeyFingerprint,
   });
+  return { [team]: secretKey };
 }

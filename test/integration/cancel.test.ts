@@ -10,6 +10,7 @@ import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 
 describe('cancel', () => {
   it('cancels a PENDING task so it never runs, and reports finished and unknown ids', async () => {
@@ -17,7 +18,7 @@ describe('cancel', () => {
     const machine = await h.machine();
     const dir = await h.tempDir('cancel-');
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'c', machine);
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'c', machine));
     const cancelledFile = join(dir, 'cancelled-ran');
     const keep = await client.tasks.create({ team: 'c', machine: 'm1', command: 'echo kept', priority: 5 });
     const drop = await client.tasks.create({
@@ -36,7 +37,7 @@ describe('cancel', () => {
     expect((await client.tasks.list({ status: 'CANCELLED' })).map((t) => t.taskId)).toEqual([drop.taskId]);
     expect(await client.tasks.counts('c')).toMatchObject({ pending: 1, cancelled: 1 });
 
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['c'], batchSize: 2 }, { logger });
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['c'], batchSize: 2 }, { logger });
     try {
       expect((await client.tasks.wait(keep.taskId, { timeoutMs: 20_000 })).status).toBe('COMPLETED');
     } finally {

@@ -19,6 +19,7 @@ import {
 const WAIT = { timeoutMs: 30_000 };
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 let redisUrl: string;
 let client: RediaccClient;
 let machine: TestMachine;
@@ -44,12 +45,15 @@ afterAll(async () => {
 
 async function freshTeam(): Promise<string> {
   const team = `lanes-${process.pid}-${++teamCount}`;
-  await addTeamWithMachine(client, team, machine);
+  Object.assign(teamKeys, await addTeamWithMachine(client, team, machine));
   return team;
 }
 
 async function bridgeFor(team: string, config: Partial<BridgeConfigInput>): Promise<Bridge> {
-  const bridge = await startBridge({ redisUrl, teams: [team], name: `bridge-${team}`, ...config }, { logger });
+  const bridge = await startBridge(
+    { teamKeys, redisUrl, teams: [team], name: `bridge-${team}`, ...config },
+    { logger },
+  );
   bridges.push(bridge);
   return bridge;
 }

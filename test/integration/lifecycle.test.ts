@@ -8,12 +8,13 @@ import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 
 async function setUp(team: string) {
   const redis = await h.redis();
   const machine = await h.machine();
   const client = createClient({ redis: redis.url });
-  await addTeamWithMachine(client, team, machine);
+  Object.assign(teamKeys, await addTeamWithMachine(client, team, machine));
   return { redis, machine, client };
 }
 
@@ -36,7 +37,7 @@ describe('lifecycle', () => {
     const { taskId } = await client.tasks.create({ team: 'frozen', machine: 'm1', command: 'echo thawed' });
     const read = async () => (await client.tasks.inspect(taskId)).status;
     expect(await read()).toBe('PENDING');
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['frozen'], batchSize: 2 }, { logger });
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['frozen'], batchSize: 2 }, { logger });
     try {
       await until(read, 'ASSIGNED');
       // Frozen sshd: the TCP handshake completes but no banner comes, so the task cannot start.

@@ -13,6 +13,7 @@ import { addTeamWithMachine, useHarness } from '../harness/index.js';
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 let redisUrl: string;
 let client: ReturnType<typeof createClient>;
 
@@ -21,8 +22,11 @@ beforeAll(async () => {
   const machine = await h.machine();
   client = createClient({ redis: redisUrl });
   h.own(() => client.close());
-  await addTeamWithMachine(client, 'live', machine);
-  const bridge = await startBridge({ redisUrl, teams: ['live'], batchSize: 4, outputCapBytes: 64 * 1024 }, { logger });
+  Object.assign(teamKeys, await addTeamWithMachine(client, 'live', machine));
+  const bridge = await startBridge(
+    { teamKeys, redisUrl, teams: ['live'], batchSize: 4, outputCapBytes: 64 * 1024 },
+    { logger },
+  );
   h.own(() => bridge.close());
 });
 

@@ -21,6 +21,7 @@ import { addTeamWithMachine, loggedCommand, maxOverlap, type TestMachine, useHar
 const WAIT = { timeoutMs: 30_000 };
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 let redisUrl: string;
 let client: RediaccClient;
 let machine: TestMachine;
@@ -43,12 +44,12 @@ afterAll(async () => {
 
 async function freshTeam(): Promise<string> {
   const team = `slots-${process.pid}-${++teamCount}`;
-  await addTeamWithMachine(client, team, machine);
+  Object.assign(teamKeys, await addTeamWithMachine(client, team, machine));
   return team;
 }
 
 async function bridgeFor(team: string, name: string, config: Partial<BridgeConfigInput>): Promise<Bridge> {
-  const bridge = await startBridge({ redisUrl, teams: [team], name, ...config }, { logger });
+  const bridge = await startBridge({ teamKeys, redisUrl, teams: [team], name, ...config }, { logger });
   bridges.push(bridge);
   return bridge;
 }

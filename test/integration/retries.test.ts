@@ -13,6 +13,7 @@ import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 
 describe('retries', () => {
   it('retries a failing command until it succeeds, showing the last error while it waits', async () => {
@@ -21,8 +22,8 @@ describe('retries', () => {
     const dir = await h.tempDir('retry-');
     const counter = join(dir, 'tries');
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'retry', machine);
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['retry'], batchSize: 1 }, { logger });
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'retry', machine));
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['retry'], batchSize: 1 }, { logger });
     try {
       // Fails on the first two tries, succeeds on the third.
       const command = `echo x >> ${counter}; n=$(wc -l < ${counter}); echo "try $n"; [ "$n" -ge 3 ] || { echo "not yet" >&2; exit 4; }`;
@@ -63,8 +64,8 @@ describe('retries', () => {
     const redis = await h.redis();
     const machine = await h.machine();
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'giveup', machine);
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['giveup'], batchSize: 1 }, { logger });
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'giveup', machine));
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['giveup'], batchSize: 1 }, { logger });
     try {
       const { taskId } = await client.tasks.create({
         team: 'giveup',
@@ -100,8 +101,8 @@ describe('failures that retry', () => {
     const machine = await h.machine();
     const flag = join(await h.tempDir('timeout-retry-'), 'first-try');
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'slow', machine);
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['slow'], batchSize: 1 }, { logger });
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'slow', machine));
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['slow'], batchSize: 1 }, { logger });
     try {
       const { taskId } = await client.tasks.create({
         team: 'slow',
@@ -124,10 +125,10 @@ describe('failures that retry', () => {
     const redis = await h.redis();
     const machine = await h.machine();
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'down', machine);
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'down', machine));
     await machine.sshd.stop();
     const bridge = await startBridge(
-      { redisUrl: redis.url, teams: ['down'], batchSize: 1, failFastMs: 200 },
+      { teamKeys, redisUrl: redis.url, teams: ['down'], batchSize: 1, failFastMs: 200 },
       { logger },
     );
     try {
@@ -158,8 +159,8 @@ describe('failures that retry', () => {
     const machine = await h.machine();
     const times = join(await h.tempDir('backoff-'), 'times');
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'backoff', machine);
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['backoff'], batchSize: 1 }, { logger });
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'backoff', machine));
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['backoff'], batchSize: 1 }, { logger });
     try {
       const { taskId } = await client.tasks.create({
         team: 'backoff',
@@ -194,7 +195,7 @@ describe('failures that never retry', () => {
     const redis = await h.redis();
     const machine = await h.machine();
     const client = createClient({ redis: redis.url });
-    await client.teams.create('strict');
+    teamKeys.strict = (await client.teams.create('strict')).secretKey;
     const target = {
       team: 'strict',
       host: machine.host,
@@ -205,7 +206,7 @@ describe('failures that never retry', () => {
     await client.machines.add({ ...target, name: 'good', hostKeyFingerprint: machine.hostKeyFingerprint });
     await client.machines.add({ ...target, name: 'spoofed', hostKeyFingerprint: `SHA256:${'B'.repeat(43)}` });
     const queue = new Queue(queueNameFor(1), { connection: { url: redis.url }, prefix: teamPrefix('strict') });
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
     try {
       const mismatch = await client.tasks.create({
         team: 'strict',
@@ -235,7 +236,7 @@ describe('failures that never retry', () => {
       });
       await bridge.close();
       await client.machines.remove('strict', 'good');
-      const again = await startBridge({ redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
+      const again = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
       const lost = await client.tasks.wait(orphan.taskId, { timeoutMs: 20_000 }).finally(() => again.close());
       expect(lost).toMatchObject({ status: 'FAILED', errorCode: 'RDC_MACHINE_UNKNOWN', attempts: 1 });
     } finally {

@@ -16,6 +16,7 @@ let redisUrl: string;
 let client: RediaccClient;
 let machine: TestMachine;
 let teamCount = 0;
+const teamKeys: Record<string, string> = {};
 const bridges: Bridge[] = [];
 
 beforeAll(async () => {
@@ -38,7 +39,7 @@ async function freshTeam(
   name = 'm1',
 ): Promise<string> {
   const team = `t-${process.pid}-${++teamCount}`;
-  await client.teams.create(team);
+  teamKeys[team] = (await client.teams.create(team)).secretKey;
   await addMachine(team, name, target);
   return team;
 }
@@ -61,7 +62,7 @@ async function addMachine(
 
 async function bridgeFor(team: string, batchSize?: number): Promise<Bridge> {
   const bridge = await startBridge(
-    { redisUrl, teams: [team], name: `bridge-${team}`, ...(batchSize === undefined ? {} : { batchSize }) },
+    { redisUrl, teams: [team], teamKeys, name: `bridge-${team}`, ...(batchSize === undefined ? {} : { batchSize }) },
     { logger },
   );
   bridges.push(bridge);

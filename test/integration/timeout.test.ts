@@ -9,6 +9,7 @@ import { addTeamWithMachine, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
+const teamKeys: Record<string, string> = {};
 
 function alive(pid: number): boolean {
   try {
@@ -26,8 +27,8 @@ describe('timeout', () => {
     const dir = await h.tempDir('timeout-');
     const pidFile = join(dir, 'child.pid');
     const client = createClient({ redis: redis.url });
-    await addTeamWithMachine(client, 'to', machine);
-    const bridge = await startBridge({ redisUrl: redis.url, teams: ['to'], batchSize: 2 }, { logger });
+    Object.assign(teamKeys, await addTeamWithMachine(client, 'to', machine));
+    const bridge = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['to'], batchSize: 2 }, { logger });
     try {
       const { taskId } = await client.tasks.create({
         team: 'to',

@@ -1,6 +1,6 @@
 // The agent script run as a real local process (no SSH): what it does on a machine, exercised directly.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentEvent, parseAgentLine } from './agent-events.js';
@@ -120,8 +120,35 @@ describe('the agent script', () => {
     expect(readFileSync(`${dir}/${id('a6')}.out`, 'utf8')).toBe('[unset]');
   });
 
+  it("keeps secrets out of the deadline watcher's environment: only the run has them", async () => {
+    run(id('a8'), 'sleep 2', { env: { TOKEN: 'watcher-must-not-see' }, deadlineSeconds: 30, graceSeconds: 1 });
+    const started = await agent.next((e): e is AgentEvent => e.type === 'started' && e.id === id('a8'));
+    const runPid = (started as { pid: number }).pid;
+    let watcher = '';
+    for (let i = 0; i < 100 && !/^\d+\n?$/.test(watcher); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      watcher = exists(`${dir}/${id('a8')}.w`) ? readFileSync(`${dir}/${id('a8')}.w`, 'utf8') : '';
+    }
+    const environ = (pid: number | string) => readFileSync(`/proc/${String(pid).trim()}/environ`, 'utf8');
+    // The watcher is a subshell (its environ is the agent's at exec); what it runs (its `sleep`) gets what it exports.
+    const children = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === watcher.trim();
+        } catch {
+          return false;
+        }
+      });
+    expect(children.length, 'the watcher runs its sleep').toBeGreaterThan(0);
+    expect(environ(runPid)).toContain('TOKEN=watcher-must-not-see');
+    for (const pid of [watcher, ...children]) expect(environ(pid)).not.toContain('watcher-must-not-see');
+    expect((await agent.exited(id('a8'))).code).toBe(0);
+  });
+
   it('forgets runs: their files go, and a probe finds them absent', async () => {
-    agent.send(cleanLine([id('a1'), id('a2'), id('a3'), id('a4'), id('a5'), id('a6')]));
+    agent.send(cleanLine([id('a1'), id('a2'), id('a3'), id('a4'), id('a5'), id('a6'), id('a8')]));
     expect(await agent.probe(id('a1'))).toEqual({ state: 'absent' });
     expect(exists(`${dir}/${id('a4')}.out`)).toBe(false);
   });

@@ -39,7 +39,7 @@ const AGENT = [
   's=${SHELL:-/bin/sh}; case "${s##*/}" in bash|sh|dash|zsh|ksh|ksh93|mksh|ash|yash) ;; *) s=/bin/sh;; esac',
   'm=n; if [ -n "$BASH_VERSION" ]; then set -m; m=m; elif command -v setsid >/dev/null 2>&1; then m=s; fi',
   'exec 2>/dev/null',
-  // r ID COMMAND DEADLINE GRACE: start a run. Its shell's EXIT trap records the code and reports D on fd 3
+  // r ID COMMAND DEADLINE GRACE [NAMES]: start a run. Its shell's EXIT trap records the code and reports D on fd 3
   // (the agent's stdout), which the command itself never sees. DEADLINE 0: no remote deadline.
   // The EXIT trap records the code of a run that ends by itself (including `exit N`). Killed by a signal, a run
   // must record nothing (bash would run the EXIT trap with a stale $?): the signal traps drop it and re-raise,
@@ -52,6 +52,8 @@ const AGENT = [
   '  else RDC_TASK_ID=$1 RDC_RUN="$d/$1" "$s" -c "$J" "$s" "$2" 3>&1 </dev/null >"$d/$1.out" 2>&1 &',
   '  fi',
   '  p=$!; echo "$p" >"$d/$1.pid"; echo "S $1 $p"',
+  // $5: names of the secrets exported for this run: gone before the deadline watcher forks, so only the run has them.
+  '  [ -z "$5" ] || unset $5',
   '  if [ "$3" -gt 0 ]; then',
   '    ( sleep "$3"; [ -e "$d/$1.rc" ] || { : >"$d/$1.to"; kill -TERM -"$p" || kill -TERM "$p"; sleep "$4"; kill -KILL -"$p" || kill -KILL "$p"; } ) >/dev/null 2>&1 &',
   '    echo "$!" >"$d/$1.w"',
@@ -131,18 +133,23 @@ export interface RunRequest {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The task's vaultData, as JSON, in the command's environment. */
+export const VAULT_DATA_ENV = 'RDC_VAULT_DATA';
 
 export function runLine(request: RunRequest): string {
   const env = Object.entries(request.env ?? {});
   for (const [name] of env) {
-    if (!ENV_NAME.test(name) || name.startsWith('RDC_')) throw new Error(`environment name ${name} is not allowed`);
+    if (!ENV_NAME.test(name) || (name.startsWith('RDC_') && name !== VAULT_DATA_ENV)) {
+      throw new Error(`environment name ${name} is not allowed`);
+    }
   }
   const run = `r ${runId(request.id)} ${shellQuote(request.command)} ${seconds(request.deadlineSeconds)} ${seconds(request.graceSeconds)}`;
   if (env.length === 0) return run;
-  // Exported in the agent just for the fork that starts the run, then removed again.
+  // Exported in the agent just for the fork that starts the run: `r` unsets them right after it (before the deadline
+  // watcher forks), and the trailing unset covers a start that failed early.
   const set = env.map(([name, value]) => `${name}=${shellQuote(value)}`).join(' ');
   const names = env.map(([name]) => name).join(' ');
-  return `export ${set}; ${run}; unset ${names}`;
+  return `export ${set}; ${run} '${names}'; unset ${names}`;
 }
 
 export function killLine(id: string, graceSeconds: number): string {

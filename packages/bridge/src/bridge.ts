@@ -2,22 +2,16 @@
 // subscription to the teams' cancel broadcasts, and an orderly close: stop claiming, let running tasks finish
 // within the grace period, then hand the rest back (their runs go on; the next bridge re-attaches) or kill them.
 import { createLogger, type Logger, type MachineRecord, parseInput } from '@rediacc/core';
-import {
-  cancelRequested,
-  createRedis,
-  getMachine,
-  getTeam,
-  recordAlert,
-  registryKeys,
-  waitReady,
-} from '@rediacc/queue';
+import { cancelRequested, createRedis, getMachine, recordAlert, registryKeys, waitReady } from '@rediacc/queue';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
+import { loadMachineKey, type MachineKey } from './machine-keys.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
 import { taskProcessor } from './task-processor.js';
+import { loadTeamKeys } from './team-keys.js';
 import { startTeamLanes } from './team-lanes.js';
 
 export interface Bridge {
@@ -34,10 +28,12 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
   const logger = (options.logger ?? createLogger({ name: 'bridge' })).child({ bridge: config.name });
   const redis = createRedis(config.redisUrl, 'worker');
   const subscriber = createRedis(config.redisUrl, 'worker');
+  let teamKeys: Map<string, string>;
   try {
     await Promise.all([waitReady(redis, config.redisUrl), waitReady(subscriber, config.redisUrl)]);
-    // A bridge for a team that does not exist would wait forever on an empty queue: say so at start.
-    for (const team of config.teams) await getTeam(redis, team);
+    // A bridge for a team that does not exist would wait forever on an empty queue, and one without the team's
+    // vault key would fail every task: say so at start.
+    teamKeys = await loadTeamKeys(redis, config.teams, config);
   } catch (error) {
     redis.disconnect();
     subscriber.disconnect();
@@ -47,7 +43,8 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
   const machine = machineCache(redis, config);
-  const processor = taskProcessor({ config, pool, redis, machine, cleaner, held, logger });
+  const machineKey = machineKeyCache(redis, config, teamKeys);
+  const processor = taskProcessor({ config, pool, redis, machine, machineKey, cleaner, held, logger, teamKeys });
   const lanes = startTeamLanes({
     config,
     processor,
@@ -160,6 +157,20 @@ function machineCache(redis: Redis, config: BridgeConfig) {
     const record = await getMachine(redis, team, name);
     machines.set(key, { record, expires: Date.now() + config.registryTtlMs });
     return record;
+  };
+}
+
+/** Machines' SSH keys, opened from the vault; a changed record (re-added, rotated key) is loaded afresh. */
+function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyMap<string, string>) {
+  const keys = new Map<string, { record: string; key: MachineKey; expires: number }>();
+  return async (machine: MachineRecord): Promise<MachineKey> => {
+    const id = `${machine.team}/${machine.name}`;
+    const record = JSON.stringify(machine);
+    const hit = keys.get(id);
+    if (hit && hit.record === record && hit.expires > Date.now()) return hit.key;
+    const key = await loadMachineKey(redis, machine, teamKeys.get(machine.team));
+    keys.set(id, { record, key, expires: Date.now() + config.registryTtlMs });
+    return key;
   };
 }
 

@@ -5,6 +5,10 @@ import { hostname } from 'node:os';
 import { maxConcurrentSchema, teamNameSchema } from '@rediacc/core';
 import { z } from 'zod';
 
+export const bridgeNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'bridge name must be 1-128 letters, digits, ".", "_" or "-"');
+
 export const bridgeConfigSchema = z
   .object({
     redisUrl: z.string().regex(/^rediss?:\/\//, 'redisUrl must start with redis:// or rediss://'),
@@ -26,10 +30,7 @@ export const bridgeConfigSchema = z
     maxPerMachine: maxConcurrentSchema.optional(),
     /** How long a machine slot lease lives without renewal (a crashed bridge's slots free up after this). */
     machineSlotLeaseMs: z.number().int().min(1_000).max(600_000).default(30_000),
-    name: z
-      .string()
-      .min(1)
-      .default(() => `${hostname()}-${process.pid}`),
+    name: bridgeNameSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_')),
     outputCapBytes: z
       .number()
       .int()
@@ -62,6 +63,10 @@ export const bridgeConfigSchema = z
     shutdownGraceMs: z.number().int().min(0).default(30_000),
     /** At the end of the grace period: hand running tasks back (their runs go on, another bridge re-attaches), or kill them. */
     onShutdown: z.enum(['handback', 'kill']).default('handback'),
+    /** team → vault secret key (base64). Wins over keysDir. Never logged. */
+    teamKeys: z.record(teamNameSchema, z.string().min(1)).optional(),
+    /** Directory of TEAM.key files (`rediacc team create` writes them to $RDC_HOME/keys). */
+    keysDir: z.string().min(1).optional(),
     /** How long registry lookups (machine records) are cached. */
     registryTtlMs: z.number().int().min(0).default(5_000),
   })

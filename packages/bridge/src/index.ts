@@ -1,3 +1,6 @@
 export { type Bridge, startBridge } from './bridge.js';
-export { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
+export { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema, bridgeNameSchema } from './config.js';
 export { fingerprintOf, probeHostKey } from './host-key.js';
+export { type RotateKeyOptions, type RotateKeyResult, rotateMachineKey } from './key-rotation.js';
+export type { ConnectionOptions, SshTarget } from './ssh-connection.js';
+export { readTeamKeyFile } from './team-keys.js';

@@ -40,6 +40,8 @@ export interface CappedOutput {
   truncated: boolean;
   /** Bytes the run wrote in all. */
   bytes: number;
+  /** When truncated: the head and tail kept, and how many bytes were cut between them. */
+  parts?: { head: string; tail: string; cut: number };
 }
 
 const READ_CHUNK = 32 * 1024;
@@ -205,11 +207,8 @@ export class RemoteAgent {
         this.read(handle, size - tailBytes, tailBytes),
       ]);
       const cut = size - head.length - tail.length;
-      return {
-        output: `${head.toString('utf8')}\n[… ${cut} bytes of output truncated …]\n${tail.toString('utf8')}`,
-        truncated: true,
-        bytes: size,
-      };
+      const parts = { head: head.toString('utf8'), tail: tail.toString('utf8'), cut };
+      return { output: joinCut(parts.head, parts.tail, cut), truncated: true, bytes: size, parts };
     } finally {
       this.sftp.close(handle, () => {});
     }
@@ -306,6 +305,11 @@ export class RemoteAgent {
   }
 
   static readonly version = AGENT_VERSION;
+}
+
+/** The kept head and tail of an output with the cut marked. */
+export function joinCut(head: string, tail: string, cut: number): string {
+  return `${head}\n[… ${cut} bytes of output truncated …]\n${tail}`;
 }
 
 /** Splits channel data into lines; until `onLine` is set, lines are kept. */

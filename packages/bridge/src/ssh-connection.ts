@@ -1,6 +1,5 @@
 // One authenticated SSH connection to a machine. Host keys are checked against the pinned fingerprint before
 // authentication; a mismatch refuses to connect.
-import { readFile } from 'node:fs/promises';
 import { RdcError } from '@rediacc/core';
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { fingerprintOf } from './host-key.js';
@@ -12,7 +11,10 @@ export interface SshTarget {
   host: string;
   port: number;
   user: string;
-  keyFile: string;
+  /** The private key, in memory only (opened from the team's vault, or read from a legacy key file). */
+  privateKey: Buffer | string;
+  /** Where the key came from, for messages: "vault entry ssh-key/m1", "key file /path". */
+  keySource: string;
   hostKeyFingerprint: string;
 }
 
@@ -41,7 +43,7 @@ export class SshConnection {
   }
 
   static async open(target: SshTarget, options: ConnectionOptions): Promise<SshConnection> {
-    const privateKey = await readKey(target);
+    const privateKey = target.privateKey;
     const sock = await openSocket(target.host, target.port, options.connectTimeoutMs);
     const client = new Client();
     // ssh2 may emit more than one error (a protocol error after a timeout, a reset after a close); an 'error'
@@ -144,16 +146,6 @@ export class SshConnection {
   }
 }
 
-async function readKey(target: SshTarget): Promise<Buffer> {
-  try {
-    return await readFile(target.keyFile);
-  } catch (error) {
-    throw new RdcError('RDC_KEY_FILE', `cannot read key file ${target.keyFile} of machine ${target.label}`, {
-      cause: error,
-    });
-  }
-}
-
 function connectError(target: SshTarget, error: Error & { level?: string }, mismatch: string | undefined): RdcError {
   const where = `${target.label} (${target.user}@${target.host}:${target.port})`;
   if (mismatch) {
@@ -164,10 +156,10 @@ function connectError(target: SshTarget, error: Error & { level?: string }, mism
   }
   if (error instanceof RdcError) return error;
   if (error.level === 'client-authentication') {
-    return new RdcError('RDC_SSH_AUTH', `${where} refused the key ${target.keyFile}`, { cause: error });
+    return new RdcError('RDC_SSH_AUTH', `${where} refused the key (${target.keySource})`, { cause: error });
   }
   if (/Cannot parse privateKey|Unsupported key format|Encrypted private OpenSSH key/i.test(error.message)) {
-    return new RdcError('RDC_KEY_FILE', `key file ${target.keyFile} of ${target.label}: ${error.message}`, {
+    return new RdcError('RDC_KEY_FILE', `the SSH key of ${target.label} (${target.keySource}): ${error.message}`, {
       cause: error,
     });
   }

@@ -2,6 +2,7 @@
 // bounded number of runs; past that the pool starts another (up to a limit) or makes the caller wait.
 // A machine that cannot be reached fails fast for a short while instead of making every queued task wait out
 // its own connect timeout, so one dead machine never holds the bridge's slots.
+import { createHash } from 'node:crypto';
 import { isRdcError, type RdcError } from '@rediacc/core';
 import { RemoteAgent } from './remote-agent.js';
 import { type ConnectionOptions, SshConnection, type SshTarget } from './ssh-connection.js';
@@ -115,11 +116,10 @@ export class SshPool {
 
   constructor(private readonly options: PoolOptions) {}
 
-  /** A pool for the target; a changed address, user, key or fingerprint gets a fresh pool. */
+  /** A pool for the target; a changed address, user, key (rotated) or fingerprint (re-pinned) gets a fresh pool. */
   machine(target: SshTarget): MachinePool {
-    const key = [target.label, target.user, target.host, target.port, target.keyFile, target.hostKeyFingerprint].join(
-      '|',
-    );
+    const keyId = createHash('sha256').update(target.privateKey).digest('base64');
+    const key = [target.label, target.user, target.host, target.port, keyId, target.hostKeyFingerprint].join('|');
     let pool = this.machines.get(key);
     if (!pool) {
       if (this.closed) throw new Error('SSH pool is closed');

@@ -16,19 +16,25 @@ import { appendOutput, cancelRequested, streamedOutputEnd } from '@rediacc/queue
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BridgeConfig } from './config.js';
+import type { MachineKey } from './machine-keys.js';
 import type { RunCleaner } from './run-cleaner.js';
 import type { SshPool } from './ssh-pool.js';
 import { runTask } from './task-run.js';
+import { openTaskSecrets } from './task-secrets.js';
 
 export interface ProcessorDeps {
   config: BridgeConfig;
   pool: SshPool;
   redis: Redis;
   machine: (team: string, name: string) => Promise<MachineRecord>;
+  /** The machine's SSH private key, opened from the vault (cached briefly). */
+  machineKey: (machine: MachineRecord) => Promise<MachineKey>;
   cleaner: RunCleaner;
   /** Task ids this bridge holds right now, with their team (for the periodic cancel check). */
   held: Map<string, string>;
   logger: Logger;
+  /** team → vault secret key (base64), checked at start. */
+  teamKeys: ReadonlyMap<string, string>;
 }
 
 const ERROR_TAIL_BYTES = 2_048;
@@ -62,12 +68,16 @@ export function taskProcessor(deps: ProcessorDeps) {
         ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
       } satisfies Progress);
       const machine = await deps.machine(data.team, data.machine);
+      // Opened for every try, a re-attach too: its output must be masked all the same.
+      const secrets = await openTaskSecrets(deps.redis, data, deps.teamKeys.get(data.team));
+      const key = await deps.machineKey(machine);
       const pool = deps.pool.machine({
         label: `${machine.team}/${machine.name}`,
         host: machine.host,
         port: machine.port,
         user: machine.user,
-        keyFile: machine.keyFile,
+        privateKey: key.privateKey,
+        keySource: key.source,
         hostKeyFingerprint: machine.hostKeyFingerprint,
       });
       deps.cleaner.hold(taskId, pool);
@@ -78,6 +88,8 @@ export function taskProcessor(deps: ProcessorDeps) {
       const end = await runTask(pool, {
         taskId,
         command: data.command,
+        env: secrets.env,
+        maskValues: secrets.maskValues,
         timeoutMs: data.timeout === undefined ? undefined : data.timeout * 1000,
         graceSeconds: deps.config.killGraceSeconds,
         outputCapBytes: deps.config.outputCapBytes,
@@ -98,7 +110,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         onReconnect: (reconnect, error) =>
           log.warn({ reconnect, err: error.message }, 'SSH connection lost during the run: reconnecting to re-attach'),
         streamFrom,
-        onOutput: (offset, chunk) => appendOutput(deps.redis, data.team, taskId, offset, chunk),
+        onOutput: (offset, chunk, rawEnd) => appendOutput(deps.redis, data.team, taskId, offset, chunk, rawEnd),
       }).finally(() => signal?.removeEventListener('abort', onAbort));
       await started;
       if (end.kind === 'released') {
@@ -137,7 +149,10 @@ export function taskProcessor(deps: ProcessorDeps) {
       const rdc = isRdcError(error)
         ? error
         : new RdcError('RDC_INTERNAL', String(error), { cause: error, retryable: true });
-      log.warn({ code: rdc.code, err: rdc.message }, 'task try failed');
+      if (rdc.code === 'RDC_HOST_KEY_MISMATCH') {
+        // Someone may be intercepting the connection: loud, and nothing was run. (Audit: see the lead's wiring.)
+        log.error({ code: rdc.code, err: rdc.message }, 'host key mismatch: refusing to run the task');
+      } else log.warn({ code: rdc.code, err: rdc.message }, 'task try failed');
       throw rdc.retryable ? new Error(rdc.toReason()) : new UnrecoverableError(rdc.toReason());
     } finally {
       deps.held.delete(taskId);

@@ -3,9 +3,9 @@
 // end (the run's own report, or probing), kill it on timeout or cancel, and read its output.
 // A lost connection is not a reason to run the command again: reconnect and re-attach.
 import { constants } from 'node:os';
-import { RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
+import { type MaskedPart, OutputMasker, RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
 import type { RunState } from './agent-events.js';
-import { AgentLostError, type RemoteAgent } from './remote-agent.js';
+import { AgentLostError, joinCut, type RemoteAgent } from './remote-agent.js';
 import type { MachinePool } from './ssh-pool.js';
 
 /** Why a run is stopped from the bridge's side (the abort reason BullMQ passes on). */
@@ -14,7 +14,10 @@ export type StopReason = 'cancel' | 'kill' | 'handback' | 'lock-lost';
 export interface TaskRunOptions {
   taskId: string;
   command: string;
+  /** Exported to the command only (they travel on the agent's stdin, never in a command line). */
   env?: Readonly<Record<string, string>>;
+  /** Values replaced by "***" in the stored and the streamed output. */
+  maskValues?: readonly string[];
   timeoutMs?: number | undefined;
   graceSeconds: number;
   outputCapBytes: number;
@@ -37,8 +40,9 @@ export interface TaskRunOptions {
   /**
    * Live output: new bytes of a run that lasts longer than `streamAfterMs`, read every `streamEveryMs`, starting
    * at byte `streamFrom` (where an earlier holder stopped). Awaited: chunks arrive in order, one at a time.
+   * `chunk` is masked; it stands for the raw output from `offset` to `rawEnd`.
    */
-  onOutput?: (offset: number, chunk: Buffer) => Promise<void>;
+  onOutput?: (offset: number, chunk: Buffer, rawEnd: number) => Promise<void>;
   streamFrom?: number;
   streamEveryMs?: number;
 }
@@ -66,7 +70,8 @@ const RECONNECT_DELAY_MS = 500;
 const KILL_SETTLE_MS = 5_000;
 
 export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<TaskRunEnd> {
-  const streamer = new OutputStreamer(o);
+  const masker = new OutputMasker(o.maskValues ?? []);
+  const streamer = new OutputStreamer(o, masker);
   let startedAt = o.resume?.startedAt;
   let announced = false;
   /** A start was sent: if its reply was lost with the connection, the run may exist anyway. */
@@ -142,7 +147,13 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
       const output = await agent.readOutput(o.taskId, o.outputCapBytes);
       const result: RunResult = {
         ending: endingOf(end, stop, o.timeoutMs, ownChild),
-        output: output.output,
+        output: output.parts
+          ? joinCut(
+              masker.maskEdge(output.parts.head, 'end'),
+              masker.maskEdge(output.parts.tail, 'start'),
+              output.parts.cut,
+            )
+          : masker.maskText(output.output),
         truncated: output.truncated,
         startedAt: since,
         finishedAt: Date.now(),
@@ -258,12 +269,19 @@ async function waitForEnd(
 
 /** Streams a run's new output while it runs (when someone asked for live output), and once more at its end. */
 class OutputStreamer {
+  /** Raw bytes read so far. */
   private offset: number;
+  /** Raw bytes whose (masked) output was emitted; the masker holds the rest back. */
+  private emitted: number;
   private streamed = false;
   private reading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly o: TaskRunOptions) {
+  constructor(
+    private readonly o: TaskRunOptions,
+    private readonly masker: OutputMasker,
+  ) {
     this.offset = o.streamFrom ?? 0;
+    this.emitted = this.offset;
     this.streamed = this.offset > 0;
   }
 
@@ -291,7 +309,16 @@ class OutputStreamer {
 
   /** After the end: the rest of the output, if any of it was streamed (short runs never stream). */
   async flush(agent: RemoteAgent): Promise<void> {
-    if (this.streamed) await this.pull(agent);
+    if (!this.streamed) return;
+    await this.pull(agent);
+    await this.emit(this.masker.end());
+  }
+
+  private async emit(part: MaskedPart): Promise<void> {
+    if (part.raw === 0 || !this.o.onOutput) return;
+    const from = this.emitted;
+    this.emitted += part.raw;
+    await this.o.onOutput(from, part.data, this.emitted);
   }
 
   private async pull(agent: RemoteAgent): Promise<void> {
@@ -303,8 +330,8 @@ class OutputStreamer {
       const chunk = await agent.readFrom(this.o.taskId, this.offset, STREAM_READ_BYTES);
       if (chunk.length === 0) return;
       this.streamed = true;
-      await onOutput(this.offset, chunk);
       this.offset += chunk.length;
+      await this.emit(this.masker.push(chunk));
       if (chunk.length < STREAM_READ_BYTES) return;
     }
   }

@@ -1,6 +1,9 @@
 // Parsers for flag values: a bad value fails at parse time with a one-line message naming the flag
 // and what it accepts (commander turns InvalidArgumentError into exit code 2).
+
+import { teamNameSchema } from '@rediacc/core';
 import { InvalidArgumentError } from 'commander';
+import type { z } from 'zod';
 
 export function integer(min: number, max: number) {
   return (value: string): number => {
@@ -54,8 +57,25 @@ export function jsonObject(value: string): Record<string, unknown> {
 }
 
 export function teamList(value: string): string[] {
+  const parse = schemaFlag(teamNameSchema);
   return value
     .split(',')
     .map((t) => t.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map(parse);
+}
+
+/** A flag value parsed by a zod schema: its first issue becomes the one-line message (exit 2, flag named). */
+export function schemaFlag<S extends z.ZodType>(schema: S) {
+  return (value: unknown): z.output<S> => {
+    const result = schema.safeParse(value);
+    if (!result.success) throw new InvalidArgumentError(result.error.issues[0]?.message ?? 'invalid value');
+    return result.data;
+  };
+}
+
+/** A repeatable flag parsed by a zod schema: values collect into an array. */
+export function repeatable<S extends z.ZodType>(schema: S) {
+  const parse = schemaFlag(schema);
+  return (value: string, previous: z.output<S>[] | undefined): z.output<S>[] => [...(previous ?? []), parse(value)];
 }

@@ -6,6 +6,7 @@ import { registerMachine } from './commands/machine.js';
 import { registerTask } from './commands/task.js';
 import { registerTeam } from './commands/team.js';
 import { registerUp } from './commands/up.js';
+import { registerVault } from './commands/vault.js';
 
 export function buildProgram(): Command {
   const program = new Command('rediacc')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTask(program);
   registerCancel(program);
   registerBridge(program);
+  registerVault(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

@@ -22,9 +22,21 @@ export const ERROR_CODES = {
     fix: 'Check that Redis runs and REDIS_URL points at it (`rediacc up` starts a local one).',
   },
   RDC_KEY_FILE: { exit: 1, fix: 'Check the key file path and that it is a readable private key (mode 0600).' },
+  RDC_TEAM_KEY: {
+    exit: 1,
+    fix: "Copy the key file `rediacc team create` wrote (~/.rediacc/keys/TEAM.key) to the bridge host's ~/.rediacc/keys, or point `bridge start --keys-dir` at it.",
+  },
+  RDC_VAULT_UNKNOWN: {
+    exit: 1,
+    fix: 'Store it with `rediacc vault set --team TEAM NAME`, or check the name with `rediacc vault list --team TEAM`.',
+  },
+  RDC_KEY_ROTATION: {
+    exit: 1,
+    fix: 'The old key still works and the vault is unchanged; fix what the message names (authorized_keys file, login with the new key) and run `rediacc machine rotate-key` again.',
+  },
   RDC_HOST_KEY_MISMATCH: {
     exit: 1,
-    fix: 'If the machine was reinstalled on purpose, re-pin its key with `rediacc machine add --accept-new-host-key`; otherwise investigate: someone may be intercepting the connection.',
+    fix: 'If the machine was reinstalled on purpose, re-pin its key with `rediacc machine trust NAME`; otherwise investigate: someone may be intercepting the connection.',
   },
   RDC_HOST_KEY_UNKNOWN: {
     exit: 2,

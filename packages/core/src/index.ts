@@ -15,6 +15,7 @@ export {
 } from './lifecycle.js';
 export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
 export { machineNameSchema, NAME_PATTERN, nameSchema, teamNameSchema } from './names.js';
+export { MASK, type MaskedPart, MIN_MASKED_BYTES, OutputMasker } from './output-masker.js';
 export {
   CAPPED_EXPONENTIAL,
   CRITICAL_MAX_PRIORITY,
@@ -29,6 +30,8 @@ export {
   type TaskJobOptions,
 } from './priority.js';
 export {
+  authorizedKeysFileSchema,
+  DEFAULT_AUTHORIZED_KEYS_FILE,
   FINGERPRINT_PATTERN,
   hostKeyFingerprintSchema,
   MAX_CONCURRENT_LIMIT,
@@ -42,6 +45,7 @@ export {
   type TeamRecord,
   teamRecordSchema,
 } from './registry-records.js';
+export { checkPrivateKey, MAX_PRIVATE_KEY_BYTES, type PrivateKeyInfo } from './ssh-private-key.js';
 export {
   FINISHED_TASK_RETENTION,
   JOB_DATA_VERSION,
@@ -57,6 +61,7 @@ export {
 } from './task-record.js';
 export {
   backoffSchema,
+  commandSchema,
   failureActionSchema,
   MAX_COMMAND_BYTES,
   MAX_VAULT_DATA_BYTES,
@@ -64,8 +69,28 @@ export {
   type Priority,
   type TaskSpec,
   type TaskSpecInput,
+  taskIdSchema,
   taskSpecSchema,
+  vaultDataSchema,
 } from './task-spec.js';
 export { type JobSnapshot, type TaskView, toTaskView } from './task-view.js';
 export { formatIssues, parseInput } from './validation.js';
-export { generateTeamKeyPair, open, seal, type TeamKeyPair } from './vault.js';
+export { generateTeamKeyPair, open, publicKeyOf, seal, type TeamKeyPair } from './vault.js';
+export {
+  MAX_SECRET_BYTES,
+  MAX_TASK_SECRETS,
+  SECRET_NAME_PATTERN,
+  type SecretRef,
+  SSH_KEY_PREFIX,
+  secretNameSchema,
+  secretRefSchema,
+  secretRefsSchema,
+  secretValueSchema,
+  sshKeyEntry,
+  type VaultEntryInfo,
+  type VaultKind,
+  type VaultRecord,
+  vaultEntryNameSchema,
+  vaultKindSchema,
+  vaultRecordSchema,
+} from './vault-records.js';

@@ -19,6 +19,8 @@ export const REDACT_PATHS = [
   '*.password',
   'env',
   '*.env',
+  'teamKeys',
+  '*.teamKeys',
 ];
 
 export interface LoggerOptions {

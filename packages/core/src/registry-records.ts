@@ -27,36 +27,71 @@ export const teamRecordSchema = z.object({
 });
 export type TeamRecord = z.infer<typeof teamRecordSchema>;
 
+/** Where the machine's sshd reads the login user's authorized keys (for key rotation): absolute, or relative to home. */
+export const authorizedKeysFileSchema = z
+  .string()
+  .min(1)
+  .max(4_096)
+  .regex(/^[A-Za-z0-9._/~-]+$/, 'authorized keys file must be a path of letters, digits, ".", "_", "-", "/" or "~"');
+
+export const DEFAULT_AUTHORIZED_KEYS_FILE = '.ssh/authorized_keys';
+
+const machineFields = {
+  name: machineNameSchema,
+  team: teamNameSchema,
+  host: z
+    .string()
+    .min(1, 'host must not be empty')
+    .max(255)
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'host must be a host name or IP address (letters, digits, ".", ":", "-")'),
+  port: z.number().int().min(1, 'port must be 1-65535').max(65_535, 'port must be 1-65535').default(22),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, 'user must be a Unix user name (for example root or deploy)')
+    .default('root'),
+  hostKeyFingerprint: hostKeyFingerprintSchema,
+  /** Tasks this machine runs at once across the whole fleet; overrides the bridges' --max-per-machine. */
+  maxConcurrent: maxConcurrentSchema.optional(),
+  /** The login user's authorized_keys on the machine, which `machine rotate-key` edits (default .ssh/authorized_keys). */
+  authorizedKeysFile: authorizedKeysFileSchema.optional(),
+};
+
+/**
+ * What `machines.add` takes. The SSH private key comes as a file path on the caller's host (`keyFile`, read there)
+ * or as its content (`privateKey`); either way it is sealed into the team's vault (ssh-key/NAME), never stored
+ * in the clear.
+ */
 export const machineInputSchema = z
   .object({
-    name: machineNameSchema,
-    team: teamNameSchema,
-    host: z
-      .string()
-      .min(1, 'host must not be empty')
-      .max(255)
-      .regex(/^[A-Za-z0-9.:_-]+$/, 'host must be a host name or IP address (letters, digits, ".", ":", "-")'),
-    port: z.number().int().min(1, 'port must be 1-65535').max(65_535, 'port must be 1-65535').default(22),
-    user: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, 'user must be a Unix user name (for example root or deploy)')
-      .default('root'),
-    /** Absolute path of the private key file the bridges use for this machine. */
-    keyFile: z.string().min(1, 'key file path must not be empty'),
-    hostKeyFingerprint: hostKeyFingerprintSchema,
-    /** Tasks this machine runs at once across the whole fleet; overrides the bridges' --max-per-machine. */
-    maxConcurrent: maxConcurrentSchema.optional(),
+    ...machineFields,
+    keyFile: z.string().min(1, 'key file path must not be empty').optional(),
+    privateKey: z.string().min(1, 'private key must not be empty').optional(),
   })
-  .strict();
+  .strict()
+  .refine((m) => (m.keyFile === undefined) !== (m.privateKey === undefined), {
+    message: 'give the SSH private key as exactly one of keyFile (a path) or privateKey (its content)',
+    path: ['keyFile'],
+  });
 export type MachineInput = z.input<typeof machineInputSchema>;
 
-export const machineRecordSchema = machineInputSchema.extend({ addedAt: z.number() });
+export const machineRecordSchema = z.object({
+  ...machineFields,
+  addedAt: z.number(),
+  /** SHA256 fingerprint of the public half of the machine's SSH key (in the vault as ssh-key/NAME). */
+  keyFingerprint: z.string().optional(),
+  /** Records from before the vault: bridges read the key from this path on their own host. */
+  keyFile: z.string().min(1).optional(),
+});
 export type MachineRecord = z.infer<typeof machineRecordSchema>;
 
-/** A change to a registered machine; `maxConcurrent: null` removes the machine's own limit. */
+/**
+ * A change to a registered machine: `maxConcurrent: null` removes the machine's own limit; `hostKeyFingerprint`
+ * re-pins its host key (`machine trust`).
+ */
 export const machinePatchSchema = z
   .object({
     maxConcurrent: maxConcurrentSchema.nullable().optional(),
+    hostKeyFingerprint: hostKeyFingerprintSchema.optional(),
   })
   .strict();
 export type MachinePatch = z.input<typeof machinePatchSchema>;

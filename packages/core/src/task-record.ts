@@ -27,6 +27,8 @@ export const jobDataSchema = z.object({
   vault: z.string().optional(),
   /** The shape of vaultData (keys and value types), safe to show. */
   vaultShape: z.unknown().optional(),
+  /** Vault secrets the command gets as environment variables: names only, never values. */
+  secrets: z.array(z.object({ env: z.string(), name: z.string() })).optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 

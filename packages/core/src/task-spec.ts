@@ -2,6 +2,7 @@
 // parses through it, so defaults and limits live here and nowhere else.
 import { z } from 'zod';
 import { machineNameSchema, teamNameSchema } from './names.js';
+import { secretRefsSchema } from './vault-records.js';
 
 /** Commands above this size are refused: they belong in a script on the machine, not in a queue entry. */
 export const MAX_COMMAND_BYTES = 64 * 1024;
@@ -14,7 +15,7 @@ export type Priority = (typeof PRIORITIES)[number];
 export const backoffSchema = z.enum(['fixed', 'exponential']);
 export const failureActionSchema = z.enum(['none', 'alert']);
 
-const commandSchema = z
+export const commandSchema = z
   .string({ error: 'command must be a string' })
   .refine((c) => c.trim().length > 0, 'command must not be empty')
   .refine(
@@ -22,6 +23,10 @@ const commandSchema = z
     `command must be at most ${MAX_COMMAND_BYTES} bytes; put longer scripts in a file on the machine`,
   )
   .refine((c) => !c.includes('\0'), 'command must not contain NUL bytes');
+
+export const taskIdSchema = z.uuid({
+  error: 'taskId must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)',
+});
 
 export const vaultDataSchema = z
   .record(z.string(), z.unknown())
@@ -66,7 +71,12 @@ export const taskSpecSchema = z
      */
     runOnce: z.boolean().default(false),
     vaultData: vaultDataSchema.optional(),
-    taskId: z.uuid({ error: 'taskId must be a UUID (for example 3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10)' }).optional(),
+    /**
+     * Vault secrets the command gets as environment variables: "NAME" (variable NAME) or "ENV=NAME". Only the
+     * names travel in the job; the bridge opens the values at run time.
+     */
+    secrets: secretRefsSchema.optional(),
+    taskId: taskIdSchema.optional(),
   })
   .strict();
 

@@ -70,6 +70,7 @@ describe('toTaskView', () => {
       runOnce: false,
       attempts: 0,
       vaultData: { token: 'string', db: { port: 'number' } },
+      secrets: [],
       output: null,
       outputTruncated: false,
       error: null,

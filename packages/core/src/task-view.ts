@@ -47,6 +47,8 @@ export interface TaskView {
   runOnce: boolean;
   attempts: number;
   vaultData: unknown;
+  /** Vault secrets the command gets: "ENV=NAME" (or "NAME" when they are alike); never values. */
+  secrets: string[];
   output: string | null;
   outputTruncated: boolean;
   error: string | null;
@@ -96,6 +98,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     runOnce: d?.runOnce ?? false,
     attempts: job.attemptsStarted,
     vaultData: d?.vaultShape ?? null,
+    secrets: (d?.secrets ?? []).map((s) => (s.env === s.name ? s.name : `${s.env}=${s.name}`)),
     output: run?.output ?? null,
     outputTruncated: run?.truncated ?? false,
     error: showError && reason ? reason.message : null,

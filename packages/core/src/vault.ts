@@ -13,6 +13,12 @@ export function generateTeamKeyPair(): TeamKeyPair {
   return { publicKey: b64(pair.publicKey), secretKey: b64(pair.secretKey) };
 }
 
+/** The public half of a team's secret key: what the registry holds, to check a bridge's key file against. */
+export function publicKeyOf(secretKeyB64: string): string {
+  const secretKey = fromB64(secretKeyB64.trim(), nacl.box.secretKeyLength, 'team secret key');
+  return b64(nacl.box.keyPair.fromSecretKey(secretKey).publicKey);
+}
+
 export function seal(plaintext: string, publicKeyB64: string): string {
   const recipient = fromB64(publicKeyB64, nacl.box.publicKeyLength, 'team public key');
   const ephemeral = nacl.box.keyPair();

@@ -7,6 +7,7 @@ import { RegistryCache } from './machine-cache.js';
 import { Machines, Teams } from './registry-api.js';
 import { TaskWaiter } from './task-waiter.js';
 import { Tasks } from './tasks.js';
+import { Vault } from './vault-api.js';
 
 export interface ClientOptions {
   /** A Redis URL (default: REDIS_URL or redis://127.0.0.1:6379) or an ioredis connection the caller owns. */
@@ -17,6 +18,8 @@ export interface RediaccClient {
   tasks: Tasks;
   teams: Teams;
   machines: Machines;
+  /** A team's secrets, sealed to its public key on this side: `vault.set(team, 'API_TOKEN', value)`. */
+  vault: Vault;
   /** The underlying connection, for health checks. */
   redis: Redis;
   close(): Promise<void>;
@@ -33,6 +36,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
     tasks: withRedisErrors(new Tasks(redis, queues, new RegistryCache(redis), waiter), url),
     teams: withRedisErrors(new Teams(redis), url),
     machines: withRedisErrors(new Machines(redis), url),
+    vault: withRedisErrors(new Vault(redis), url),
     redis,
     close() {
       closing ??= (async () => {

@@ -6,6 +6,7 @@ export type {
   TaskStatus,
   TaskView,
   TeamRecord,
+  VaultEntryInfo,
 } from '@rediacc/core';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
@@ -18,3 +19,4 @@ export {
   type QueueCounts,
   Tasks,
 } from './tasks.js';
+export { Vault } from './vault-api.js';

@@ -5,13 +5,13 @@ import {
   JOB_DATA_VERSION,
   type JobData,
   jobOptionsFor,
-  RdcError,
   seal,
   shapeOf,
   type TaskSpec,
   type TeamRecord,
 } from '@rediacc/core';
 import type { JobsOptions } from 'bullmq';
+import { teamPublicKey } from './vault-api.js';
 
 export interface TaskEntry {
   name: string;
@@ -35,15 +35,10 @@ export function taskEntry(spec: TaskSpec, taskId: string, team: TeamRecord): Tas
   if (spec.timeout !== undefined) data.timeout = spec.timeout;
   if (spec.runOnce) data.runOnce = true;
   if (spec.vaultData !== undefined) {
-    if (!team.publicKey) {
-      throw new RdcError(
-        'RDC_TEAM_UNKNOWN',
-        `team "${team.name}" has no vault key, so vaultData cannot be sealed; recreate the team with \`rediacc team create\``,
-      );
-    }
-    data.vault = seal(JSON.stringify(spec.vaultData), team.publicKey);
+    data.vault = seal(JSON.stringify(spec.vaultData), teamPublicKey(team));
     data.vaultShape = shapeOf(spec.vaultData);
   }
+  if (spec.secrets !== undefined && spec.secrets.length > 0) data.secrets = spec.secrets;
   return {
     name: spec.machine,
     data,
@@ -73,6 +68,7 @@ export function sameTask(stored: unknown, entry: TaskEntry): boolean {
     s.failureAction === d.failureAction &&
     s.timeout === d.timeout &&
     (s.runOnce ?? false) === (d.runOnce ?? false) &&
-    JSON.stringify(s.vaultShape) === JSON.stringify(d.vaultShape)
+    JSON.stringify(s.vaultShape) === JSON.stringify(d.vaultShape) &&
+    JSON.stringify(s.secrets ?? []) === JSON.stringify(d.secrets ?? [])
   );
 }

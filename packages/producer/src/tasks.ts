@@ -24,6 +24,7 @@ import {
   listTeamTasks,
   listTombstones,
   locateTask,
+  missingVaultEntries,
   readTeamTask,
   readTombstone,
   type TaskLocation,
@@ -239,6 +240,20 @@ export class Tasks {
   private async entryFor(spec: TaskSpec): Promise<TaskEntry> {
     await this.registry.machine(spec.team, spec.machine);
     const team = await this.registry.team(spec.team);
+    if (spec.secrets && spec.secrets.length > 0) {
+      // Checked by name only: the producer cannot (and need not) open a value.
+      const missing = await missingVaultEntries(
+        this.redis,
+        spec.team,
+        spec.secrets.map((s) => s.name),
+      );
+      if (missing.length > 0) {
+        throw new RdcError(
+          'RDC_VAULT_UNKNOWN',
+          `team "${spec.team}" has no vault secret ${missing.map((n) => JSON.stringify(n)).join(', ')}`,
+        );
+      }
+    }
     return taskEntry(spec, spec.taskId ?? randomUUID(), team);
   }
 

@@ -40,6 +40,7 @@ export {
   listMachines,
   listTeams,
   removeMachine,
+  replaceMachineKey,
   updateMachine,
 } from './registry.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';
@@ -53,3 +54,10 @@ export {
   type TaskCounts,
   type TaskLocation,
 } from './team-tasks.js';
+export {
+  deleteVaultEntry,
+  getVaultEntries,
+  listVaultEntries,
+  missingVaultEntries,
+  putVaultEntry,
+} from './vault.js';

@@ -27,6 +27,8 @@ export const registryKeys = {
   teams: `${KEY_ROOT}:teams`,
   /** hash: machine name → MachineRecord JSON, per team */
   machines: (team: string) => `${teamPrefix(team)}:machines`,
+  /** hash: vault entry name → VaultRecord JSON (values sealed to the team's public key; see vault-records) */
+  vault: (team: string) => `${teamPrefix(team)}:vault`,
   /** stream: alerts of tasks that failed for good with failureAction "alert" */
   alerts: (team: string) => `${teamPrefix(team)}:alerts`,
   /** hash: taskId → tombstone JSON of a task cancelled before it ran (BullMQ keeps no record of removed jobs) */

@@ -17,14 +17,30 @@ export interface OutputChunk {
   /** Byte offset of `data` in the run's output. */
   offset: number;
   data: Buffer;
+  /** Where in the raw output this chunk ends, when masking made it shorter or longer. */
+  rawEnd?: number;
 }
 
-export async function appendOutput(redis: Redis, team: string, taskId: string, offset: number, data: Buffer) {
+/**
+ * Appends `data`, which starts at byte `offset` of the run's raw output. Masked output (secrets replaced) is not
+ * as long as the raw bytes it stands for: `rawEnd` then says where in the raw output it ends, so a bridge that
+ * re-attaches reads on from there.
+ */
+export async function appendOutput(
+  redis: Redis,
+  team: string,
+  taskId: string,
+  offset: number,
+  data: Buffer,
+  rawEnd = offset + data.length,
+) {
   const key = registryKeys.output(team, taskId);
   const pipeline = redis.multi();
   for (let at = 0; at < data.length; at += OUTPUT_CHUNK_BYTES) {
     const part = data.subarray(at, at + OUTPUT_CHUNK_BYTES);
-    pipeline.xadd(key, 'MAXLEN', '~', OUTPUT_STREAM_CHUNKS, '*', 'o', String(offset + at), 'd', part);
+    const last = at + OUTPUT_CHUNK_BYTES >= data.length;
+    const end = last && rawEnd !== offset + data.length ? ['e', String(rawEnd)] : [];
+    pipeline.xadd(key, 'MAXLEN', '~', OUTPUT_STREAM_CHUNKS, '*', 'o', String(offset + at), 'd', part, ...end);
   }
   await pipeline.expire(key, OUTPUT_STREAM_TTL_SECONDS).exec();
 }
@@ -33,7 +49,7 @@ export async function appendOutput(redis: Redis, team: string, taskId: string, o
 export async function streamedOutputEnd(redis: Redis, team: string, taskId: string): Promise<number> {
   const [last] = await redis.xrevrangeBuffer(registryKeys.output(team, taskId), '+', '-', 'COUNT', 1);
   const chunk = last ? chunkOf(last) : undefined;
-  return chunk ? chunk.offset + chunk.data.length : 0;
+  return chunk ? (chunk.rawEnd ?? chunk.offset + chunk.data.length) : 0;
 }
 
 /**
@@ -59,11 +75,18 @@ export async function readOutputChunks(
 function chunkOf([id, fields]: [Buffer, Buffer[]]): OutputChunk | undefined {
   let offset: number | undefined;
   let data: Buffer | undefined;
+  let rawEnd: number | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]?.toString();
     if (name === 'o') offset = Number(fields[i + 1]?.toString());
     else if (name === 'd') data = fields[i + 1];
+    else if (name === 'e') rawEnd = Number(fields[i + 1]?.toString());
   }
   if (offset === undefined || !Number.isSafeInteger(offset) || !data) return undefined;
-  return { id: id.toString(), offset, data };
+  return {
+    id: id.toString(),
+    offset,
+    data,
+    ...(rawEnd !== undefined && Number.isSafeInteger(rawEnd) && { rawEnd }),
+  };
 }

@@ -1,17 +1,18 @@
 // The registry of teams and machines, kept in Redis next to the queues. Plain functions over a
 // connection; records are validated on the way in and on the way out.
 import {
-  type MachineInput,
   type MachinePatch,
   type MachineRecord,
-  machineInputSchema,
   machinePatchSchema,
   machineRecordSchema,
   parseInput,
   RdcError,
+  sshKeyEntry,
   type TeamRecord,
   teamNameSchema,
   teamRecordSchema,
+  type VaultRecord,
+  vaultRecordSchema,
 } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { registryKeys } from './keys.js';
@@ -38,15 +39,29 @@ export async function getTeam(redis: Redis, name: string): Promise<TeamRecord> {
   return teamRecordSchema.parse(JSON.parse(json));
 }
 
-export async function addMachine(redis: Redis, input: MachineInput): Promise<MachineRecord> {
-  const machine = parseInput(machineInputSchema, input, 'machine');
+// Adds a machine and its sealed SSH key in one step (both keys share the team's hash tag): a machine that exists
+// already keeps its record and its key.
+const ADD_MACHINE = luaScript(`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 1
+`);
+
+/** Registers a machine whose SSH key, sealed to the team key, goes into the team's vault as ssh-key/NAME. */
+export async function addMachine(redis: Redis, record: MachineRecord, key: VaultRecord): Promise<MachineRecord> {
+  const machine = parseInput(machineRecordSchema, record, 'machine');
+  const sealedKey = parseInput(vaultRecordSchema, key, 'machine key');
   await getTeam(redis, machine.team);
-  const record: MachineRecord = { ...machine, addedAt: Date.now() };
-  const created = await redis.hsetnx(registryKeys.machines(machine.team), machine.name, JSON.stringify(record));
+  const created = await runScript(
+    redis,
+    ADD_MACHINE,
+    [registryKeys.machines(machine.team), registryKeys.vault(machine.team)],
+    [machine.name, JSON.stringify(machine), sshKeyEntry(machine.name), JSON.stringify(sealedKey)],
+  );
   if (created === 0) {
     throw new RdcError('RDC_MACHINE_EXISTS', `machine "${machine.name}" already exists in team "${machine.team}"`);
   }
-  return record;
+  return machine;
 }
 
 /** Machines of one team, or of every team. */
@@ -84,7 +99,12 @@ export async function findMachine(redis: Redis, name: string): Promise<MachineRe
 
 /** Removes a machine; its pending tasks fail with RDC_MACHINE_UNKNOWN when a bridge claims them. */
 export async function removeMachine(redis: Redis, team: string, name: string): Promise<boolean> {
-  return (await redis.hdel(registryKeys.machines(team), name)) === 1;
+  const replies = await redis
+    .multi()
+    .hdel(registryKeys.machines(team), name)
+    .hdel(registryKeys.vault(team), sshKeyEntry(name))
+    .exec();
+  return replies?.[0]?.[1] === 1;
 }
 
 // Replaces a hash field only if it still holds what the caller read: read-modify-write without WATCH,
@@ -95,7 +115,7 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `);
 
-/** Changes a registered machine (for now its maxConcurrent; null removes it) and returns the new record. */
+/** Changes a registered machine (its maxConcurrent, null removes it; its pinned host key) and returns the new record. */
 export async function updateMachine(
   redis: Redis,
   team: string,
@@ -108,12 +128,14 @@ export async function updateMachine(
     if (json === null) await getMachine(redis, team, name); // throws the clear unknown-team/machine error
     const current = machineRecordSchema.parse(JSON.parse(json!));
     const { maxConcurrent: _, ...rest } = current;
-    const next: MachineRecord = machineRecordSchema.parse(
+    const limited =
       patch.maxConcurrent === undefined
         ? current
         : patch.maxConcurrent === null
           ? rest
-          : { ...rest, maxConcurrent: patch.maxConcurrent },
+          : { ...rest, maxConcurrent: patch.maxConcurrent };
+    const next: MachineRecord = machineRecordSchema.parse(
+      patch.hostKeyFingerprint === undefined ? limited : { ...limited, hostKeyFingerprint: patch.hostKeyFingerprint },
     );
     const done = await runScript(
       redis,
@@ -124,4 +146,41 @@ export async function updateMachine(
     if (done === 1) return next;
   }
   throw new RdcError('RDC_INTERNAL', `machine "${name}" kept changing while updating it; try again`);
+}
+
+// Key rotation's commit: the new record and the new sealed key, only if the record is still the one rotated from.
+const REPLACE_KEY = luaScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+return 1
+`);
+
+/**
+ * Stores a machine's new SSH key (sealed) and its record in one step, if the record still equals `current`;
+ * returns false when the machine changed (or was removed) meanwhile, and then changes nothing.
+ */
+export async function replaceMachineKey(
+  redis: Redis,
+  current: MachineRecord,
+  next: MachineRecord,
+  key: VaultRecord,
+): Promise<boolean> {
+  const json = await redis.hget(registryKeys.machines(current.team), current.name);
+  if (json === null || JSON.stringify(machineRecordSchema.parse(JSON.parse(json))) !== JSON.stringify(current)) {
+    return false;
+  }
+  const done = await runScript(
+    redis,
+    REPLACE_KEY,
+    [registryKeys.machines(current.team), registryKeys.vault(current.team)],
+    [
+      current.name,
+      json,
+      JSON.stringify(parseInput(machineRecordSchema, next, 'machine')),
+      sshKeyEntry(current.name),
+      JSON.stringify(parseInput(vaultRecordSchema, key, 'machine key')),
+    ],
+  );
+  return done === 1;
 }

@@ -1,10 +1,12 @@
 // rediacc bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]: runs in the
 // foreground until SIGTERM/SIGINT, then stops claiming, lets running tasks finish within --grace, hands the rest
-// back (or kills them) and exits 0.
-import { startBridge } from '@rediacc/bridge';
+// back (or kills them) and exits 0. The teams' vault keys come from --keys-dir (default $RDC_HOME/keys): a missing
+// or wrong key fails here, at start.
+import { join, resolve } from 'node:path';
+import { bridgeNameSchema, startBridge } from '@rediacc/bridge';
 import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT } from '@rediacc/core';
 import type { Command } from 'commander';
-import { integer, oneOf, positiveNumber, teamList } from '../options.js';
+import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
 
 interface BridgeStartOptions {
   team: string[];
@@ -15,6 +17,7 @@ interface BridgeStartOptions {
   grace: number;
   onShutdown: 'handback' | 'kill';
   outputCap: number;
+  keysDir?: string;
 }
 
 export function registerBridge(program: Command): void {
@@ -31,7 +34,7 @@ export function registerBridge(program: Command): void {
       'tasks one machine runs at once across the fleet (default: no limit; `machine set --max-concurrent` overrides)',
       integer(1, MAX_CONCURRENT_LIMIT),
     )
-    .option('--name <name>', 'bridge name in logs and task records (default: host-pid)')
+    .option('--name <name>', 'bridge name in logs and task records (default: host-pid)', schemaFlag(bridgeNameSchema))
     .option('--grace <seconds>', 'on SIGTERM, how long running tasks may go on', positiveNumber, 30)
     .option(
       '--on-shutdown <policy>',
@@ -45,6 +48,7 @@ export function registerBridge(program: Command): void {
       integer(1_024, 64 * 1024 * 1024),
       1024 * 1024,
     )
+    .option('--keys-dir <dir>', "directory of the teams' vault keys, TEAM.key (default: $RDC_HOME/keys)")
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
@@ -57,6 +61,7 @@ export function registerBridge(program: Command): void {
           shutdownGraceMs: Math.round(options.grace * 1000),
           onShutdown: options.onShutdown,
           outputCapBytes: options.outputCap,
+          keysDir: resolve(options.keysDir ?? join(config.home, 'keys')),
           ...(options.maxPerMachine !== undefined && { maxPerMachine: options.maxPerMachine }),
           ...(options.name && { name: options.name }),
         },

@@ -1,8 +1,9 @@
 // rediacc cancel queue ID [ID…] --confirm. Without --confirm it lists what it would cancel and exits 2,
 // so a mistyped id never cancels anything by surprise.
-import { RdcError } from '@rediacc/core';
+import { RdcError, taskIdSchema } from '@rediacc/core';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
+import { repeatable } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
 
 export function registerCancel(program: Command): void {
@@ -10,7 +11,7 @@ export function registerCancel(program: Command): void {
     .command('cancel')
     .description('cancel things (cancel queue ID…)')
     .command('queue')
-    .argument('<taskIds...>', 'task ids printed by create task')
+    .argument('<taskIds...>', 'task ids printed by create task', repeatable(taskIdSchema))
     .option('--confirm', 'really cancel (without it, only show what would be cancelled)')
     .option('--json', 'machine-readable output (an array of per-task results)')
     .description('cancel tasks: PENDING ones never run, running ones are killed on their machine')

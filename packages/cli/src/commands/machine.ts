@@ -1,10 +1,19 @@
-// rediacc machine add NAME … | machine set NAME --max-concurrent N|none | machine list
-import { resolve } from 'node:path';
-import { probeHostKey } from '@rediacc/bridge';
-import { MAX_CONCURRENT_LIMIT, RdcError } from '@rediacc/core';
+// rediacc machine add NAME … | machine set NAME --max-concurrent N|none | machine list | machine remove NAME
+// | machine trust NAME (re-pin the host key) | machine rotate-key NAME | --all --team T
+import { join, resolve } from 'node:path';
+import { probeHostKey, type RotateKeyResult, readTeamKeyFile, rotateMachineKey } from '@rediacc/bridge';
+import {
+  authorizedKeysFileSchema,
+  hostKeyFingerprintSchema,
+  MAX_CONCURRENT_LIMIT,
+  machineInputSchema,
+  machineNameSchema,
+  RdcError,
+  teamNameSchema,
+} from '@rediacc/core';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
-import { integer, integerOrNone } from '../options.js';
+import { integer, integerOrNone, schemaFlag } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
 
 interface AddOptions extends OutputOptions {
@@ -16,6 +25,7 @@ interface AddOptions extends OutputOptions {
   hostKeyFingerprint?: string;
   acceptNewHostKey?: boolean;
   maxConcurrent?: number;
+  authorizedKeysFile?: string;
 }
 
 interface SetOptions extends OutputOptions {
@@ -27,18 +37,30 @@ export function registerMachine(program: Command): void {
   const machine = program.command('machine').description('manage the machines tasks run on');
   machine
     .command('add')
-    .argument('<name>', 'machine name, for example prod-01')
-    .requiredOption('--team <team>', 'team the machine belongs to')
-    .requiredOption('--host <host>', 'host name or IP address')
+    .argument('<name>', 'machine name, for example prod-01', schemaFlag(machineNameSchema))
+    .requiredOption('--team <team>', 'team the machine belongs to', schemaFlag(teamNameSchema))
+    .requiredOption('--host <host>', 'host name or IP address', schemaFlag(machineInputSchema.shape.host))
     .option('--port <port>', 'SSH port', integer(1, 65_535), 22)
-    .option('--user <user>', 'SSH user', 'root')
-    .requiredOption('--key-file <path>', 'private key file the bridges log in with')
-    .option('--host-key-fingerprint <fp>', 'pinned host key, SHA256:… as `ssh-keygen -lf` prints it')
+    .option('--user <user>', 'SSH user', schemaFlag(machineInputSchema.shape.user.unwrap()), 'root')
+    .requiredOption(
+      '--key-file <path>',
+      "private key the bridges log in with: read now and sealed into the team's vault (ssh-key/NAME)",
+    )
+    .option(
+      '--host-key-fingerprint <fp>',
+      'pinned host key, SHA256:… as `ssh-keygen -lf` prints it',
+      schemaFlag(hostKeyFingerprintSchema),
+    )
     .option('--accept-new-host-key', 'read the host key now and pin it (like OpenSSH accept-new)')
     .option(
       '--max-concurrent <n>',
       'tasks it runs at once across the fleet (overrides bridges’ --max-per-machine)',
       integer(1, MAX_CONCURRENT_LIMIT),
+    )
+    .option(
+      '--authorized-keys-file <path>',
+      "the user's authorized_keys on the machine, for `machine rotate-key` (default .ssh/authorized_keys)",
+      schemaFlag(authorizedKeysFileSchema),
     )
     .option('--json', 'machine-readable output')
     .description('register a machine, pinning its SSH host key')
@@ -57,6 +79,7 @@ export function registerMachine(program: Command): void {
           keyFile: resolve(options.keyFile),
           hostKeyFingerprint: fingerprint,
           ...(options.maxConcurrent !== undefined && { maxConcurrent: options.maxConcurrent }),
+          ...(options.authorizedKeysFile !== undefined && { authorizedKeysFile: options.authorizedKeysFile }),
         });
         if (options.json) printJson(record);
         else process.stdout.write(`machine ${record.name} added to team ${record.team} (host key ${fingerprint})\n`);
@@ -64,8 +87,12 @@ export function registerMachine(program: Command): void {
     );
   machine
     .command('set')
-    .argument('<name>', 'machine name')
-    .option('--team <team>', 'team of the machine (may be omitted when the machine name is unique)')
+    .argument('<name>', 'machine name', schemaFlag(machineNameSchema))
+    .option(
+      '--team <team>',
+      'team of the machine (may be omitted when the machine name is unique)',
+      schemaFlag(teamNameSchema),
+    )
     .requiredOption(
       '--max-concurrent <n|none>',
       'tasks it runs at once across the fleet; none removes its own limit (bridges’ --max-per-machine applies)',
@@ -86,7 +113,7 @@ export function registerMachine(program: Command): void {
     );
   machine
     .command('list')
-    .option('--team <team>', 'only this team')
+    .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
     .description('list machines')
     .action((options: OutputOptions & { team?: string }) =>
@@ -103,6 +130,95 @@ export function registerMachine(program: Command): void {
             'maxConcurrent',
             'hostKeyFingerprint',
           ]);
+      }),
+    );
+  machine
+    .command('remove')
+    .argument('<name>', 'machine name', schemaFlag(machineNameSchema))
+    .requiredOption('--team <team>', 'team of the machine', schemaFlag(teamNameSchema))
+    .option('--json', 'machine-readable output')
+    .description('unregister a machine and delete its SSH key from the vault')
+    .action((name: string, options: OutputOptions & { team: string }) =>
+      withClient(async (client) => {
+        const removed = await client.machines.remove(options.team, name);
+        if (!removed)
+          throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${options.team}"`);
+        if (options.json) printJson({ name, team: options.team, removed });
+        else process.stdout.write(`machine ${name} removed from team ${options.team}\n`);
+      }),
+    );
+  machine
+    .command('trust')
+    .argument('<name>', 'machine name', schemaFlag(machineNameSchema))
+    .option(
+      '--team <team>',
+      'team of the machine (may be omitted when the machine name is unique)',
+      schemaFlag(teamNameSchema),
+    )
+    .option(
+      '--host-key-fingerprint <fp>',
+      'the new host key, SHA256:… (default: the key the machine presents now)',
+      schemaFlag(hostKeyFingerprintSchema),
+    )
+    .option('--json', 'machine-readable output')
+    .description("re-pin a machine's SSH host key after a deliberate change (reinstall, new host key)")
+    .action((name: string, options: OutputOptions & { team?: string; hostKeyFingerprint?: string }) =>
+      withClient(async (client) => {
+        const current = await client.machines.get(name, options.team);
+        const fingerprint = options.hostKeyFingerprint ?? (await probeHostKey(current.host, current.port));
+        const record = await client.machines.trust(name, fingerprint, current.team);
+        if (options.json) printJson({ ...record, previousHostKeyFingerprint: current.hostKeyFingerprint });
+        else
+          process.stdout.write(
+            `machine ${record.name} of team ${record.team}: host key ${current.hostKeyFingerprint === fingerprint ? 'unchanged' : `re-pinned from ${current.hostKeyFingerprint}`} to ${fingerprint}\n`,
+          );
+      }),
+    );
+  machine
+    .command('rotate-key')
+    .argument('[name]', 'machine name (or --all --team T)', schemaFlag(machineNameSchema))
+    .option(
+      '--team <team>',
+      'team of the machine (may be omitted when the machine name is unique)',
+      schemaFlag(teamNameSchema),
+    )
+    .option('--all', 'rotate the keys of every machine of --team')
+    .option('--keys-dir <dir>', "directory of the teams' vault keys, TEAM.key (default: $RDC_HOME/keys)")
+    .option('--json', 'machine-readable output')
+    .description(
+      "replace a machine's SSH key: install a new ed25519 key, verify a login with it, store it in the vault, remove the old one (a failure keeps the old key)",
+    )
+    .action((name: string | undefined, options: OutputOptions & { team?: string; all?: boolean; keysDir?: string }) =>
+      withClient(async (client, config) => {
+        if (options.all ? name !== undefined || options.team === undefined : name === undefined) {
+          throw new RdcError('RDC_INVALID_INPUT', 'rotate-key takes a machine NAME, or --all with --team TEAM');
+        }
+        const machines = options.all
+          ? await client.machines.list(options.team)
+          : [await client.machines.get(name ?? '', options.team)];
+        const keysDir = resolve(options.keysDir ?? join(config.home, 'keys'));
+        const results: (RotateKeyResult | { team: string; machine: string; error: string; code: string })[] = [];
+        let failure: RdcError | undefined;
+        for (const m of machines) {
+          const teamKey = await readTeamKeyFile(join(keysDir, `${m.team}.key`), m.team);
+          try {
+            const result = await rotateMachineKey({ redis: client.redis, team: m.team, machine: m.name, teamKey });
+            results.push(result);
+            if (!options.json) {
+              process.stdout.write(
+                `machine ${m.name} of team ${m.team}: key rotated, ${result.oldKeyFingerprint} -> ${result.newKeyFingerprint}\n`,
+              );
+              if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
+            }
+          } catch (error) {
+            if (!(error instanceof RdcError) || machines.length === 1) throw error;
+            failure ??= error;
+            results.push({ team: m.team, machine: m.name, code: error.code, error: error.message });
+            if (!options.json) process.stderr.write(`machine ${m.name}: error ${error.code}: ${error.message}\n`);
+          }
+        }
+        if (options.json) printJson(results);
+        if (failure) throw failure;
       }),
     );
 }

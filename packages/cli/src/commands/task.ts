@@ -1,9 +1,20 @@
 // rediacc create task … | list queue | inspect queue ID
-import { TASK_STATUSES, type TaskSpecInput, type TaskView } from '@rediacc/core';
+import {
+  commandSchema,
+  machineNameSchema,
+  type SecretRef,
+  secretRefSchema,
+  TASK_STATUSES,
+  type TaskSpecInput,
+  type TaskView,
+  taskIdSchema,
+  teamNameSchema,
+  vaultDataSchema,
+} from '@rediacc/core';
 import type { RediaccClient } from '@rediacc/producer';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
-import { integer, jsonObject, oneOf, positiveNumber } from '../options.js';
+import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
 
 interface CreateOptions extends OutputOptions {
@@ -20,6 +31,7 @@ interface CreateOptions extends OutputOptions {
   runOnce?: boolean;
   failureAction?: 'none' | 'alert';
   vaultData?: Record<string, unknown>;
+  secret?: SecretRef[];
   wait?: boolean;
 }
 
@@ -29,11 +41,19 @@ export function registerTask(program: Command): void {
     .description('create things (create task …)')
     .command('task')
     .description('queue a command to run on a machine; prints the task id')
-    .requiredOption('--machine <name>', 'machine to run on, for example prod-01')
-    .requiredOption('--command <command>', 'shell command, for example "systemctl restart app"')
-    .option('--team <team>', 'team of the machine (may be omitted when the machine name is unique)')
+    .requiredOption('--machine <name>', 'machine to run on, for example prod-01', schemaFlag(machineNameSchema))
+    .requiredOption(
+      '--command <command>',
+      'shell command, for example "systemctl restart app"',
+      schemaFlag(commandSchema),
+    )
+    .option(
+      '--team <team>',
+      'team of the machine (may be omitted when the machine name is unique)',
+      schemaFlag(teamNameSchema),
+    )
     .option('--priority <1-5>', '1 critical … 5 whenever', integer(1, 5), 3)
-    .option('--task-id <uuid>', 'your own task id, for idempotent create')
+    .option('--task-id <uuid>', 'your own task id, for idempotent create', schemaFlag(taskIdSchema))
     .option('--max-retries <n>', 'retries after the first try', integer(0, 100))
     .option('--retry-delay <seconds>', 'wait between tries', positiveNumber)
     .option(
@@ -45,7 +65,16 @@ export function registerTask(program: Command): void {
     .option('--timeout <seconds>', 'kill the command after this long', positiveNumber)
     .option('--run-once', 'never run the command twice: fail if a bridge dies and the machine lost the run')
     .option('--failure-action <action>', 'none or alert', oneOf(['none', 'alert'] as const))
-    .option('--vault-data <json>', 'task configuration, sealed to the team key', jsonObject)
+    .option(
+      '--vault-data <json>',
+      'task configuration, sealed to the team key; the command gets it as JSON in $RDC_VAULT_DATA',
+      (value: string) => schemaFlag(vaultDataSchema)(jsonObject(value)),
+    )
+    .option(
+      '--secret <NAME|ENV=NAME>',
+      'vault secret the command gets as environment variable NAME (or ENV); repeatable',
+      repeatable(secretRefSchema),
+    )
     .option('--wait', 'wait for the task, print its output, exit with its exit code')
     .option('--json', 'machine-readable output')
     .action((options: CreateOptions) =>
@@ -65,6 +94,7 @@ export function registerTask(program: Command): void {
           ...(options.runOnce && { runOnce: true }),
           ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
           ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
+          ...(options.secret !== undefined && { secrets: options.secret }),
         };
         const created = await client.tasks.create(spec);
         if (!options.wait) {
@@ -89,7 +119,7 @@ export function registerTask(program: Command): void {
     .command('queue')
     .description('list tasks: running first, then pending by priority, then finished newest first')
     .option('--status <status>', TASK_STATUSES.join('|'), oneOf(TASK_STATUSES))
-    .option('--team <team>', 'only this team')
+    .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
     .option('--limit <n>', 'at most this many', integer(1, 10_000), 50)
     .option('--json', 'machine-readable output (an array of tasks)')
     .action((options: OutputOptions & { status?: (typeof TASK_STATUSES)[number]; team?: string; limit: number }) =>
@@ -113,7 +143,7 @@ export function registerTask(program: Command): void {
     .command('inspect')
     .description('show one thing (inspect queue ID)')
     .command('queue')
-    .argument('<taskId>', 'task id printed by create task')
+    .argument('<taskId>', 'task id printed by create task', schemaFlag(taskIdSchema))
     .option('--follow', "print the output as it arrives until the task ends; exit with the command's exit code")
     .option('--json', 'machine-readable output (with --follow: one JSON event per line)')
     .description("show a task's status, output and error")

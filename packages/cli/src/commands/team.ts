@@ -1,6 +1,8 @@
 // rediacc team create NAME | team list
+import { teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
+import { schemaFlag } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
 import { writeTeamKey } from '../team-keys.js';
 
@@ -8,7 +10,7 @@ export function registerTeam(program: Command): void {
   const team = program.command('team').description('manage teams (one queue and one vault per team)');
   team
     .command('create')
-    .argument('<name>', 'team name: letters, digits, ".", "_" or "-"')
+    .argument('<name>', 'team name: letters, digits, ".", "_" or "-"', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
     .description("create a team and write its vault key to $RDC_HOME/keys/NAME.key for the team's bridges")
     .action((name: string, options: OutputOptions) =>

@@ -65,7 +65,14 @@ export function registerUp(program: Command): void {
         });
 
         const bridge = await startBridge(
-          { redisUrl, teams: [TEAM], batchSize: 2, criticalSlots: 1, name: 'up-bridge' },
+          {
+            redisUrl,
+            teams: [TEAM],
+            batchSize: 2,
+            criticalSlots: 1,
+            name: 'up-bridge',
+            keysDir: join(config.home, 'keys'),
+          },
           { logger: createLogger({ name: 'bridge', level: 'warn' }) },
         );
         stops.push(() => bridge.close());
