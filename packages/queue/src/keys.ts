@@ -41,7 +41,14 @@ export const registryKeys = {
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
   /** zset: holder (taskId) → lease expiry (ms), the fleet-wide running slots of one machine */
   machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
+  /** stream, capped: the team's audit log (append-only for every role but admin) */
+  audit: (team: string) => `${teamPrefix(team)}:audit`,
 };
+
+/** The team a key belongs to (`rdc:{team}:…`), or undefined for a key outside every team. */
+export function teamOfKey(key: string): string | undefined {
+  return /^rdc:\{([A-Za-z0-9._-]{1,64})\}:/.exec(key)?.[1];
+}
 
 /** Key of one task's job hash in a lane (BullMQ layout `prefix:queue:id`). */
 export function taskKey(team: string, lane: Lane, taskId: string): string {
