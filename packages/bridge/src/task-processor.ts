@@ -2,6 +2,8 @@
 // re-attach to the run an earlier holder left there), record PROCESSING once it runs, and end COMPLETED (exit 0),
 // FAILED (exit code, timeout: retried while retries remain) or CANCELLED. On shutdown the run is handed back.
 import {
+  type AuditAction,
+  type AuditOutcome,
   isRdcError,
   type JobData,
   jobDataSchema,
@@ -20,6 +22,15 @@ import type { RunCleaner } from './run-cleaner.js';
 import type { SshPool } from './ssh-pool.js';
 import { runTask } from './task-run.js';
 
+/** Appends a lifecycle transition of a task to its team's audit log. */
+export type AuditFn = (
+  team: string,
+  action: AuditAction,
+  taskId: string,
+  outcome: AuditOutcome,
+  detail: Record<string, string | number | boolean | null>,
+) => void;
+
 export interface ProcessorDeps {
   config: BridgeConfig;
   pool: SshPool;
@@ -29,6 +40,8 @@ export interface ProcessorDeps {
   /** Task ids this bridge holds right now, with their team (for the periodic cancel check). */
   held: Map<string, string>;
   logger: Logger;
+  /** Appends a lifecycle transition to the audit log, batched: never a round trip of its own. */
+  audit: AuditFn;
 }
 
 const ERROR_TAIL_BYTES = 2_048;
@@ -61,6 +74,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         attempt,
         ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
       } satisfies Progress);
+      deps.audit(data.team, 'task.assigned', taskId, 'ok', { attempt: attempt + 1 });
       const machine = await deps.machine(data.team, data.machine);
       const pool = deps.pool.machine({
         label: `${machine.team}/${machine.name}`,
@@ -93,6 +107,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         onStart: (startedAt, attached) => {
           if (attached) log.info('re-attached to the run on the machine');
           started = job.updateProgress({ phase: 'PROCESSING', bridge, attempt, startedAt } satisfies Progress);
+          deps.audit(data.team, 'task.processing', taskId, 'ok', { attempt: attempt + 1, reattached: attached });
         },
         onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
         streamFrom,

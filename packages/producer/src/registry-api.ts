@@ -11,12 +11,14 @@ import {
   createTeam,
   findMachine,
   getMachine,
+  getTeam,
   listMachines,
   listTeams,
   removeMachine,
   updateMachine,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
+import type { AuditTrail } from './audit-trail.js';
 
 export interface CreatedTeam {
   team: TeamRecord;
@@ -25,28 +27,54 @@ export interface CreatedTeam {
 }
 
 export class Teams {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly audit: AuditTrail,
+  ) {}
 
   async create(name: string): Promise<CreatedTeam> {
     const keys = generateTeamKeyPair();
     const team = await createTeam(this.redis, name, keys.publicKey);
+    await this.audit.record([{ team: team.name, action: 'team.create', target: team.name, outcome: 'ok' }]);
     return { team, secretKey: keys.secretKey };
   }
 
   list(): Promise<TeamRecord[]> {
     return listTeams(this.redis);
   }
+
+  /** One team; RDC_TEAM_UNKNOWN when there is none of that name. */
+  get(name: string): Promise<TeamRecord> {
+    return getTeam(this.redis, name);
+  }
 }
 
 export class Machines {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly audit: AuditTrail,
+  ) {}
 
-  add(input: MachineInput): Promise<MachineRecord> {
-    return addMachine(this.redis, input);
+  async add(input: MachineInput): Promise<MachineRecord> {
+    const target = { team: String(input?.team), action: 'machine.add', target: String(input?.name) } as const;
+    const record = await addMachine(this.redis, input).catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    await this.audit.record([
+      { ...target, outcome: 'ok', detail: { host: record.host, port: record.port, user: record.user } },
+    ]);
+    return record;
   }
 
-  remove(team: string, name: string): Promise<boolean> {
-    return removeMachine(this.redis, team, name);
+  async remove(team: string, name: string): Promise<boolean> {
+    const target = { team, action: 'machine.remove', target: name } as const;
+    const removed = await removeMachine(this.redis, team, name).catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    await this.audit.record([{ ...target, outcome: 'ok', detail: { removed } }]);
+    return removed;
   }
 
   list(team?: string): Promise<MachineRecord[]> {
@@ -59,7 +87,13 @@ export class Machines {
    */
   async set(name: string, patch: MachinePatch, team?: string): Promise<MachineRecord> {
     const owner = team ?? (await findMachine(this.redis, name)).team;
-    return updateMachine(this.redis, owner, name, patch);
+    const target = { team: owner, action: 'machine.set', target: name } as const;
+    const record = await updateMachine(this.redis, owner, name, patch).catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    await this.audit.record([{ ...target, outcome: 'ok', detail: { maxConcurrent: record.maxConcurrent ?? null } }]);
+    return record;
   }
 
   /** A machine by name, in `team` or (when omitted) the one team that has it. */
