@@ -1,0 +1,234 @@
+// The audit log: who did what to which task, machine or user, appended by the SDK, the bridge and acl apply to
+// the team's capped stream, read back through the core schema, and cut only in ways auditIntegrity detects.
+import { startBridge } from '@rediacc/bridge';
+import { type AuditEntry, createLogger, RdcError, type Role } from '@rediacc/core';
+import { createClient, type RediaccClient } from '@rediacc/producer';
+import {
+  type AclUser,
+  AUDIT_KEPT,
+  appendAudit,
+  applyAcl,
+  auditIntegrity,
+  followAudit,
+  readAudit,
+  registryKeys,
+} from '@rediacc/queue';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTeamWithMachine, type TestMachine, useHarness } from '../harness/index.js';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const h = useHarness();
+
+let redisUrl: string;
+let admin: RediaccClient;
+let raw: Redis;
+let machine: TestMachine;
+let users: AclUser[];
+const opened: { close(): Promise<void> }[] = [];
+
+function urlOf(team: string, role: Role): string {
+  return users.find((u) => u.team === team && u.role === role)!.url;
+}
+
+function clientAs(team: string, role: Role, actor?: string): RediaccClient {
+  const client = createClient({ redis: urlOf(team, role), ...(actor && { actor }) });
+  opened.push(client);
+  return client;
+}
+
+/** The entries of `team` about `target`, as [actor, action, outcome] plus the detail. */
+async function historyOf(team: string, target: string): Promise<AuditEntry[]> {
+  return (await readAudit(raw, team)).entries.filter((e) => e.target === target);
+}
+
+async function settled(team: string, target: string, last: string): Promise<AuditEntry[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const entries = await historyOf(team, target);
+    if (entries.some((e) => e.action === last) || Date.now() > deadline) return entries;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  const server = await h.redis();
+  redisUrl = server.url;
+  machine = await h.machine();
+  admin = createClient({ redis: redisUrl });
+  raw = new Redis(redisUrl);
+  await addTeamWithMachine(admin, 'A', machine);
+  await addTeamWithMachine(admin, 'B', machine);
+  ({ users } = await applyAcl(admin.redis, { teams: ['A', 'B'], baseUrl: redisUrl }));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(opened.map((o) => o.close()));
+  await admin.close();
+  await raw.quit();
+});
+
+describe('audit log', () => {
+  it("records a task's life: its create by the operator, then each transition by the bridge, in order", async () => {
+    const operator = clientAs('A', 'operator');
+    const bridge = await startBridge(
+      { redisUrl: urlOf('A', 'bridge'), teams: ['A'], batchSize: 2, name: 'bridge-7' },
+      { logger },
+    );
+    try {
+      const ok = await operator.tasks.create({ team: 'A', machine: 'm1', command: 'echo ok', priority: 2 });
+      const bad = await operator.tasks.create({
+        team: 'A',
+        machine: 'm1',
+        command: 'exit 3',
+        priority: 3,
+        maxRetries: 1,
+        retryDelay: 0,
+      });
+      await operator.tasks.wait(ok.taskId, { timeoutMs: 20_000 });
+      await operator.tasks.wait(bad.taskId, { timeoutMs: 20_000 });
+
+      const life = await settled('A', ok.taskId, 'task.completed');
+      expect(life.map((e) => [e.actor, e.action, e.outcome])).toEqual([
+        ['rdc-A-operator', 'task.create', 'ok'],
+        ['rdc-A-bridge', 'task.assigned', 'ok'],
+        ['rdc-A-bridge', 'task.processing', 'ok'],
+        ['rdc-A-bridge', 'task.completed', 'ok'],
+      ]);
+      expect(life[0]!.detail).toMatchObject({ machine: 'm1', priority: 2, created: true });
+      for (const e of life.slice(1)) expect(e.detail).toMatchObject({ bridge: 'bridge-7', attempt: 1 });
+      expect(life.every((e) => e.team === 'A' && !Number.isNaN(Date.parse(e.at)))).toBe(true);
+
+      const failed = await settled('A', bad.taskId, 'task.failed');
+      expect(failed.map((e) => `${e.action}#${e.detail?.attempt ?? '-'}`)).toEqual([
+        'task.create#-',
+        'task.assigned#1',
+        'task.processing#1',
+        'task.retry#1',
+        'task.assigned#2',
+        'task.processing#2',
+        'task.failed#2',
+      ]);
+      expect(failed.at(-1)).toMatchObject({ outcome: 'failed', detail: { code: 'RDC_COMMAND_FAILED' } });
+
+      const long = await operator.tasks.create({ team: 'A', machine: 'm1', command: 'sleep 30', priority: 3 });
+      for (let i = 0; i < 200 && (await operator.tasks.inspect(long.taskId)).status !== 'PROCESSING'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await operator.tasks.cancel([long.taskId]);
+      const cancelled = await settled('A', long.taskId, 'task.cancelled');
+      expect(cancelled.map((e) => [e.actor, e.action])).toEqual(
+        expect.arrayContaining([
+          ['rdc-A-operator', 'task.cancel'],
+          ['rdc-A-bridge', 'task.cancelled'],
+        ]),
+      );
+      expect(cancelled.find((e) => e.action === 'task.cancel')?.detail).toMatchObject({ result: 'cancelled' });
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('names the configured actor instead of the Redis user, and refuses an actor that is not a plain name', async () => {
+    const alice = clientAs('A', 'operator', 'alice@ops');
+    const { taskId } = await alice.tasks.create({ team: 'A', machine: 'm1', command: 'true', priority: 5 });
+    expect((await historyOf('A', taskId)).map((e) => e.actor)).toEqual(['alice@ops']);
+    expect(() => createClient({ redis: redisUrl, actor: 'alice\nforged' })).toThrow(RdcError);
+  });
+
+  it('records registry changes and acl apply in the team’s log, naming the admin', async () => {
+    await admin.teams.create('C');
+    await admin.machines.add({
+      name: 'c1',
+      team: 'C',
+      host: machine.host,
+      port: machine.port,
+      user: machine.user,
+      keyFile: machine.privateKeyPath,
+      hostKeyFingerprint: machine.hostKeyFingerprint,
+    });
+    await admin.machines.set('c1', { maxConcurrent: 2 }, 'C');
+    await admin.machines.remove('C', 'c1');
+    await applyAcl(admin.redis, { teams: ['C'], baseUrl: redisUrl });
+    const entries = (await readAudit(raw, 'C')).entries;
+    expect(entries.map((e) => [e.actor, e.action, e.target])).toEqual([
+      ['default', 'team.create', 'C'],
+      ['default', 'machine.add', 'c1'],
+      ['default', 'machine.set', 'c1'],
+      ['default', 'machine.remove', 'c1'],
+      ['default', 'acl.apply', 'rdc-C-admin'],
+      ['default', 'acl.apply', 'rdc-C-operator'],
+      ['default', 'acl.apply', 'rdc-C-viewer'],
+      ['default', 'acl.apply', 'rdc-C-bridge'],
+    ]);
+    expect(entries[2]!.detail).toEqual({ maxConcurrent: 2 });
+    expect(entries[4]!.detail).toEqual({ role: 'admin', newPassword: true });
+  });
+
+  it('keeps team logs apart: a team user may read its own log only', async () => {
+    const viewer = new Redis(urlOf('B', 'viewer'));
+    try {
+      expect((await readAudit(viewer, 'B')).entries.length).toBeGreaterThan(0);
+      await expect(readAudit(viewer, 'A')).rejects.toThrow(/NOPERM/);
+    } finally {
+      await viewer.quit();
+    }
+  });
+
+  it('appendAudit validates entries, reads back by time, and followAudit sees new ones', async () => {
+    await expect(
+      appendAudit(raw, { actor: 'x', team: 'B', action: 'vault.explode' as 'vault.set', target: 'k', outcome: 'ok' }),
+    ).rejects.toThrow(/action must be one of/);
+    const [seconds] = await raw.time();
+    const since = Number(seconds) * 1000;
+    const id = await appendAudit(raw, {
+      actor: 'vault-ops',
+      team: 'B',
+      action: 'vault.set',
+      target: 'db-password',
+      outcome: 'ok',
+      detail: { version: 3 },
+    });
+    const recent = await readAudit(raw, 'B', { sinceMs: since });
+    expect(recent.entries.map((e) => e.id)).toContain(id);
+    expect((await readAudit(raw, 'B', { sinceMs: since + 3_600_000 })).entries).toEqual([]);
+
+    const reader = raw.duplicate();
+    try {
+      const following = followAudit(reader, new Map([['B', id]]), 5_000);
+      await new Promise((r) => setTimeout(r, 50));
+      await appendAudit(raw, { actor: 'vault-ops', team: 'B', action: 'key.rotate', target: 'B', outcome: 'ok' });
+      const [batch] = await following;
+      expect(batch?.team).toBe('B');
+      expect(batch?.page.entries.map((e) => e.action)).toEqual(['key.rotate']);
+    } finally {
+      reader.disconnect();
+    }
+  });
+
+  it('lets an appender cut the log only through XADD’s own trim, which auditIntegrity then reports', async () => {
+    const key = registryKeys.audit('A');
+    expect(await auditIntegrity(raw, 'A')).toMatchObject({ missing: 0, deletedById: false });
+    const operator = new Redis(urlOf('A', 'operator'));
+    try {
+      await expect(operator.xtrim(key, 'MAXLEN', 0)).rejects.toThrow(/NOPERM/);
+      // The residual risk, shown: MAXLEN on XADD is a trim no ACL rule can forbid.
+      await operator.xadd(key, 'MAXLEN', 0, '*', 'forged', '1');
+    } finally {
+      await operator.quit();
+    }
+    const cut = await auditIntegrity(raw, 'A');
+    expect(cut.length).toBe(0);
+    expect(cut.missing).toBe(Math.min(cut.added, AUDIT_KEPT));
+    expect(cut.missing).toBeGreaterThan(5);
+
+    const teamAdmin = new Redis(urlOf('B', 'admin'));
+    try {
+      const [first] = await teamAdmin.xrange(registryKeys.audit('B'), '-', '+', 'COUNT', 1);
+      await teamAdmin.xdel(registryKeys.audit('B'), first![0]);
+    } finally {
+      await teamAdmin.quit();
+    }
+    expect(await auditIntegrity(raw, 'B')).toMatchObject({ deletedById: true, missing: 1 });
+  });
+});
