@@ -1,6 +1,26 @@
 // Parsers for flag values: a bad value fails at parse time with a one-line message naming the flag
 // and what it accepts (commander turns InvalidArgumentError into exit code 2).
 import { InvalidArgumentError } from 'commander';
+import type { z } from 'zod';
+
+/** A flag parsed by a zod schema: the first issue's message becomes commander's one-line error (exit 2). */
+export function fromSchema<S extends z.ZodType>(schema: S) {
+  return (value: string): z.output<S> => {
+    const result = schema.safeParse(value);
+    if (!result.success) throw new InvalidArgumentError(result.error.issues[0]?.message ?? 'invalid value');
+    return result.data;
+  };
+}
+
+/** A comma-separated list, each item parsed by `schema`. */
+export function listOf<S extends z.ZodType>(schema: S) {
+  const one = fromSchema(schema);
+  return (value: string): z.output<S>[] => {
+    const items = teamList(value);
+    if (items.length === 0) throw new InvalidArgumentError('must name at least one');
+    return items.map(one);
+  };
+}
 
 export function integer(min: number, max: number) {
   return (value: string): number => {

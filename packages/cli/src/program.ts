@@ -1,5 +1,7 @@
 // The rediacc command tree. Commands throw; only bin.ts decides exit codes.
 import { Command } from 'commander';
+import { registerAcl } from './commands/acl.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerMachine } from './commands/machine.js';
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerTask(program);
   registerCancel(program);
   registerBridge(program);
+  registerAcl(program);
+  registerAudit(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

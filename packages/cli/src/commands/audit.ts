@@ -1,0 +1,155 @@
+// rediacc audit [--team T] [--since 1h] [--limit N] [--follow] [--json] | audit export [--team T] [--since 30d]
+// Reads the teams' audit streams (every team the caller may read unless --team says), merged oldest first.
+import { type AuditEntry, durationSchema, teamNameSchema } from '@rediacc/core';
+import type { RediaccClient } from '@rediacc/producer';
+import { accessDenied, auditIntegrity, followAudit, readAudit, readableTeams, whoAmI } from '@rediacc/queue';
+import type { Command } from 'commander';
+import { withClient } from '../context.js';
+import { fromSchema, integer } from '../options.js';
+import { type OutputOptions, printJson, printTable } from '../output.js';
+
+interface AuditOptions extends OutputOptions {
+  team?: string;
+  since?: number;
+  limit: number;
+  follow?: boolean;
+}
+
+type Redis = RediaccClient['redis'];
+
+const FOLLOW_BLOCK_MS = 5_000;
+
+export function registerAudit(program: Command): void {
+  const audit = program
+    .command('audit')
+    .description('show the audit log: who did what, to which task, machine or user, and how it ended')
+    .option('--team <team>', 'only this team (default: every team you may read)', fromSchema(teamNameSchema))
+    .option('--since <duration>', 'only entries this recent, for example 15m, 1h, 30d', fromSchema(durationSchema))
+    .option('--limit <n>', 'at most the newest N entries (before --follow)', integer(1, 1_000_000), 1_000)
+    .option('--follow', 'keep printing new entries as they are appended, until Ctrl-C')
+    .option('--json', 'machine-readable output (an array of entries; with --follow one entry per line)')
+    .action((options: AuditOptions) =>
+      withClient(async (client) => {
+        const teams = await teamsToRead(client, options.team);
+        const entries = (await readAll(client.redis, teams, options.since)).slice(-options.limit);
+        await warnIfCut(client.redis, teams);
+        if (options.follow) {
+          for (const entry of entries) printEntry(entry, options.json === true);
+          await follow(client.redis, teams, entries, options.json === true);
+        } else if (options.json) printJson(entries);
+        else printTable(entries.map(row), ['at', 'team', 'actor', 'action', 'target', 'outcome', 'detail']);
+      }),
+    );
+  audit
+    .command('export')
+    .description('write the audit log as JSON lines (one entry per line) for compliance archives')
+    .option('--team <team>', 'only this team (default: every team you may read)', fromSchema(teamNameSchema))
+    .option('--since <duration>', 'only entries this recent, for example 30d', fromSchema(durationSchema))
+    .action((options: Pick<AuditOptions, 'team' | 'since'>) =>
+      withClient(async (client) => {
+        const teams = await teamsToRead(client, options.team);
+        const entries = await readAll(client.redis, teams, options.since);
+        await warnIfCut(client.redis, teams);
+        for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
+      }),
+    );
+}
+
+async function teamsToRead(client: RediaccClient, team: string | undefined): Promise<string[]> {
+  if (team) return [(await client.teams.get(team)).name];
+  return readableTeams(
+    client.redis,
+    (await client.teams.list()).map((t) => t.name),
+  );
+}
+
+/** Every entry of `teams` since `sinceMs` ago on the server's clock, merged oldest first. */
+async function readAll(redis: Redis, teams: readonly string[], sinceMs: number | undefined): Promise<AuditEntry[]> {
+  let from: number | undefined;
+  if (sinceMs !== undefined) {
+    const [seconds, micros] = await redis.time();
+    from = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - sinceMs;
+  }
+  const pages = await Promise.all(
+    teams.map((team) =>
+      readAudit(redis, team, from === undefined ? {} : { sinceMs: from }).catch(async (error: unknown) => {
+        throw accessDenied(error, { user: await whoAmI(redis), action: 'read the audit log', team });
+      }),
+    ),
+  );
+  const skipped = pages.reduce((n, p) => n + p.skipped, 0);
+  if (skipped > 0) process.stderr.write(`warning: ${skipped} stream entries are not audit entries and were skipped\n`);
+  return pages.flatMap((p) => p.entries).sort(byId);
+}
+
+function byId(a: AuditEntry, b: AuditEntry): number {
+  const [am = 0, as = 0] = a.id.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.id.split('-').map(Number);
+  return am - bm || as - bs;
+}
+
+/** Tells the reader when a log lost entries its cap would have kept (an XDEL, or an XADD/XTRIM that cut it). */
+async function warnIfCut(redis: Redis, teams: readonly string[]): Promise<void> {
+  for (const team of teams) {
+    const check = await auditIntegrity(redis, team);
+    if (check.missing > 0 || check.deletedById) {
+      process.stderr.write(
+        `warning: the audit log of team ${team} holds ${check.length} of ${check.added} entries ever appended: ${check.missing > 0 ? `${check.missing} that the cap would keep are gone` : 'entries were deleted by id'} (trimmed or deleted by hand)\n`,
+      );
+    }
+  }
+}
+
+async function follow(redis: Redis, teams: readonly string[], shown: AuditEntry[], json: boolean): Promise<void> {
+  const reader = redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  reader.on('error', () => {});
+  const after = new Map(teams.map((t) => [t, '$']));
+  for (const entry of shown) after.set(entry.team, entry.id);
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    reader.disconnect();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopped) {
+      const batches = await followAudit(reader, after, FOLLOW_BLOCK_MS).catch((error: unknown) => {
+        if (stopped) return [];
+        throw error;
+      });
+      for (const { team, page } of batches) {
+        after.set(team, page.lastId);
+        for (const entry of page.entries) printEntry(entry, json);
+      }
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    reader.disconnect();
+  }
+}
+
+function printEntry(entry: AuditEntry, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify(entry)}\n`);
+  else {
+    const r = row(entry);
+    process.stdout.write(`${[r.at, r.team, r.actor, r.action, r.target, r.outcome, r.detail].join('  ')}\n`);
+  }
+}
+
+function row(entry: AuditEntry): Record<string, string> {
+  return {
+    at: entry.at,
+    team: entry.team,
+    actor: entry.actor,
+    action: entry.action,
+    target: entry.target,
+    outcome: entry.outcome,
+    detail: entry.detail
+      ? Object.entries(entry.detail)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '',
+  };
+}
