@@ -127,6 +127,22 @@ describe('acl apply', () => {
     expect(await admin.redis.call('ACL', 'WHOAMI')).toBe('default');
   });
 
+  it('grants no channel beyond the team’s, even on a server whose acl-pubsub-default is allchannels', async () => {
+    await raw.config('SET', 'acl-pubsub-default', 'allchannels');
+    try {
+      await applyAcl(admin.redis, { teams: ['B'], baseUrl: redisUrl });
+      await applyAcl(admin.redis, { teams: ['B'], baseUrl: redisUrl, newPasswords: true });
+      const lines = ((await raw.call('ACL', 'LIST')) as string[]).filter((l) => l.startsWith('user rdc-B-'));
+      expect(lines).toHaveLength(4);
+      for (const line of lines) expect(line, line).not.toContain('&*');
+    } finally {
+      await raw.config('SET', 'acl-pubsub-default', 'resetchannels');
+      ({ users } = await applyAcl(admin.redis, { teams: ['B'], baseUrl: redisUrl, newPasswords: true }).then((r) => ({
+        users: users.map((u) => r.users.find((n) => n.user === u.user && n.newPassword) ?? u),
+      })));
+    }
+  });
+
   it('is refused to a team user, as RDC_ACCESS_DENIED naming the user', async () => {
     const error = await denied(applyAcl(connectionAs('A', 'admin'), { teams: ['A'], baseUrl: redisUrl }));
     expect(error.message).toContain('user rdc-A-admin (admin of team A) may not change Redis ACL users');

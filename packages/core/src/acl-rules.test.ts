@@ -177,6 +177,12 @@ describe('aclRules', () => {
     expect(root.commands).toEqual(expect.arrayContaining(['xtrim', 'del', 'hset']));
   });
 
+  it.each(ROLES)('%s: every selector resets its channels (a new selector starts from acl-pubsub-default)', (role) => {
+    const selectors = aclRules('A', role).filter((r) => r.startsWith('('));
+    for (const s of selectors) expect(s).toMatch(/^\(resetchannels /);
+    expect(parts(aclRules('A', role)).selectors.every((s) => s.channels.length === 0)).toBe(true);
+  });
+
   it('refuses a team name that would put glob characters in a pattern', () => {
     for (const team of ['*', 'a*', 'a?', '[a]', 'a}b', 'a b', '']) expect(() => aclRules(team, 'viewer')).toThrow();
   });

@@ -140,13 +140,15 @@ function allow(commands: readonly string[]): string[] {
   return commands.map((c) => `+${c}`);
 }
 
+/** A selector: no channels unless given (a new selector gets acl-pubsub-default, which may be allchannels). */
 function selector(rules: readonly string[]): string {
-  return `(${rules.join(' ')})`;
+  return `(resetchannels ${rules.join(' ')})`;
 }
 
 /**
  * The ACL SETUSER rules of `role` in `team`, without the user's on/off state and passwords. Applying them after
- * `resetkeys resetchannels -@all clearselectors` gives the user exactly these permissions.
+ * `resetkeys resetchannels -@all clearselectors` gives the user exactly these permissions. `resetchannels` is
+ * always explicit: `reset` and new selectors start from acl-pubsub-default, which a server may set to allchannels.
  */
 export function aclRules(team: string, role: Role): string[] {
   if (!NAME_PATTERN.test(team)) throw new Error(`aclRules: invalid team name ${JSON.stringify(team)}`);

@@ -64,7 +64,7 @@ export async function applyAcl(
       const password = issue ? randomBytes(32).toString('hex') : undefined;
       // `reset` drops passwords too; without a new password only permissions are replaced.
       const head = password
-        ? ['reset', 'on', `>${password}`]
+        ? ['reset', 'resetchannels', 'on', `>${password}`]
         : ['resetkeys', 'resetchannels', '-@all', 'clearselectors', 'on'];
       await redis.call('ACL', 'SETUSER', plan.user, ...head, ...plan.rules);
       users.push({
