@@ -133,7 +133,7 @@ describe('rediacc acl', () => {
     const viewer = entries.find((e) => e.user === 'rdc-Ops-viewer')!;
     expect(viewer.applied).toBe(true);
     expect(viewer.rules).toContain('%R~rdc:{Ops}:*');
-    expect(viewer.rules).toContain('(~rdc:{Ops}:audit resetchannels -@all +xadd)');
+    expect(viewer.rules).toContain('(~rdc:{Ops}:audit:rdc-Ops-viewer resetchannels -@all +xadd)');
     expect(show.stdout).not.toMatch(/#[0-9a-f]{64}/);
     const text = await rediacc(['acl', 'show', '--team', 'Ops']);
     expect(text.stdout).toContain('rdc-Ops-bridge (bridge of team Ops)');

@@ -222,7 +222,7 @@ describe('viewer', () => {
     const cancel = await denied(viewer.tasks.cancel([task.taskId]));
     expect(cancel.message).toMatch(/^user rdc-A-viewer \(viewer of team A\) may not cancel tasks in team A/);
     expect((await admin.tasks.inspect(task.taskId)).status).toBe('PENDING');
-    const audit = await raw.xrevrange(registryKeys.audit('A'), '+', '-', 'COUNT', 5);
+    const audit = await raw.xrevrange(registryKeys.auditStream('A', 'rdc-A-viewer'), '+', '-', 'COUNT', 5);
     expect(audit.map(([, f]) => f.join(' '))).toEqual(
       expect.arrayContaining([expect.stringMatching(/actor rdc-A-viewer .*action task.create .*outcome denied/)]),
     );
@@ -284,27 +284,35 @@ describe('bridge', () => {
 
 describe('audit stream permissions', () => {
   it.each(['operator', 'viewer', 'bridge'] as Role[])(
-    '%s appends to its team’s audit stream but cannot delete, trim or rename it',
+    '%s appends to its own audit stream only, and cannot delete, trim or rename any',
     async (role) => {
       const conn = connectionAs('A', role);
-      const key = registryKeys.audit('A');
-      expect(await conn.xadd(key, '*', 'actor', `rdc-A-${role}`, 'probe', '1')).toMatch(/^\d+-\d+$/);
-      const id = (await raw.xrevrange(key, '+', '-', 'COUNT', 1))[0]![0];
-      await expect(conn.del(key)).rejects.toThrow(/NOPERM/);
-      await expect(conn.xdel(key, id)).rejects.toThrow(/NOPERM/);
-      await expect(conn.xtrim(key, 'MAXLEN', 0)).rejects.toThrow(/NOPERM/);
-      await expect(conn.unlink(key)).rejects.toThrow(/NOPERM/);
-      await expect(conn.rename(key, `${teamPrefix('A')}:tasks:gone`)).rejects.toThrow(/NOPERM/);
-      await expect(conn.eval("return redis.call('DEL', KEYS[1])", 1, key)).rejects.toThrow(/can't run|NOPERM/);
-      await expect(conn.xadd(registryKeys.audit('B'), '*', 'a', '1')).rejects.toThrow(/NOPERM/);
-      expect(await raw.xlen(key)).toBeGreaterThan(0);
+      const own = registryKeys.auditStream('A', `rdc-A-${role}`);
+      const other = registryKeys.auditStream('A', role === 'bridge' ? 'rdc-A-operator' : 'rdc-A-bridge');
+      await raw.xadd(other, '*', 'actor', 'someone-else');
+      expect(await conn.xadd(own, '*', 'actor', `rdc-A-${role}`, 'probe', '1')).toMatch(/^\d+-\d+$/);
+      expect(await conn.sadd(registryKeys.auditWriters('A'), `rdc-A-${role}`)).toBeGreaterThanOrEqual(0);
+      await expect(conn.xadd(other, '*', 'actor', 'forged')).rejects.toThrow(/NOPERM/);
+      await expect(conn.xadd(other, 'MAXLEN', 0, '*', 'a', '1')).rejects.toThrow(/NOPERM/);
+      await expect(conn.srem(registryKeys.auditWriters('A'), 'rdc-A-bridge')).rejects.toThrow(/NOPERM/);
+      for (const key of [own, other]) {
+        const id = (await raw.xrevrange(key, '+', '-', 'COUNT', 1))[0]![0];
+        await expect(conn.del(key)).rejects.toThrow(/NOPERM/);
+        await expect(conn.xdel(key, id)).rejects.toThrow(/NOPERM/);
+        await expect(conn.xtrim(key, 'MAXLEN', 0)).rejects.toThrow(/NOPERM/);
+        await expect(conn.unlink(key)).rejects.toThrow(/NOPERM/);
+        await expect(conn.rename(key, `${teamPrefix('A')}:tasks:gone`)).rejects.toThrow(/NOPERM/);
+        await expect(conn.eval("return redis.call('DEL', KEYS[1])", 1, key)).rejects.toThrow(/can't run|NOPERM/);
+        expect(await raw.xlen(key)).toBeGreaterThan(0);
+      }
+      await expect(conn.xadd(registryKeys.auditStream('B', `rdc-A-${role}`), '*', 'a', '1')).rejects.toThrow(/NOPERM/);
     },
   );
 
-  it('the team admin may trim it', async () => {
+  it('the team admin may trim its team’s streams, and still not touch the teams registry', async () => {
     const conn = connectionAs('A', 'admin');
-    await conn.xadd(registryKeys.audit('A'), '*', 'a', '1');
-    expect(await conn.xtrim(registryKeys.audit('A'), 'MAXLEN', 1_000_000)).toBe(0);
+    const key = registryKeys.auditStream('A', 'rdc-A-bridge');
+    expect(await conn.xtrim(key, 'MAXLEN', 1_000_000)).toBe(0);
     await expect(conn.hset(registryKeys.teams, 'evil', '{}')).rejects.toThrow(/NOPERM/);
   });
 });

@@ -6,6 +6,8 @@ import { createClient, type RediaccClient } from '@rediacc/producer';
 import {
   type AclUser,
   AUDIT_KEPT,
+  type AuditCursors,
+  addAuditCursors,
   appendAudit,
   applyAcl,
   auditIntegrity,
@@ -168,8 +170,14 @@ describe('audit log', () => {
   it('keeps team logs apart: a team user may read its own log only', async () => {
     const viewer = new Redis(urlOf('B', 'viewer'));
     try {
-      expect((await readAudit(viewer, 'B')).entries.length).toBeGreaterThan(0);
+      // The exported append works for any role: the vault code's entries land in the caller's own stream.
+      await appendAudit(viewer, { actor: 'bob', team: 'B', action: 'vault.delete', target: 'k1', outcome: 'denied' });
+      const entries = (await readAudit(viewer, 'B')).entries;
+      expect(entries.at(-1)).toMatchObject({ user: 'rdc-B-viewer', actor: 'bob', action: 'vault.delete' });
       await expect(readAudit(viewer, 'A')).rejects.toThrow(/NOPERM/);
+      await expect(
+        appendAudit(viewer, { actor: 'bob', team: 'A', action: 'vault.set', target: 'k1', outcome: 'ok' }),
+      ).rejects.toThrow(/NOPERM/);
     } finally {
       await viewer.quit();
     }
@@ -179,8 +187,8 @@ describe('audit log', () => {
     await expect(
       appendAudit(raw, { actor: 'x', team: 'B', action: 'vault.explode' as 'vault.set', target: 'k', outcome: 'ok' }),
     ).rejects.toThrow(/action must be one of/);
-    const [seconds] = await raw.time();
-    const since = Number(seconds) * 1000;
+    const [seconds, micros] = await raw.time();
+    const since = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const id = await appendAudit(raw, {
       actor: 'vault-ops',
       team: 'B',
@@ -195,40 +203,55 @@ describe('audit log', () => {
 
     const reader = raw.duplicate();
     try {
-      const following = followAudit(reader, new Map([['B', id]]), 5_000);
+      const cursors: AuditCursors = new Map();
+      await addAuditCursors(reader, ['B'], cursors, `${since}-0`);
+      const mine = cursors.get(registryKeys.auditStream('B', 'default'))!;
+      mine.lastId = id;
+      const following = followAudit(reader, cursors, 5_000);
       await new Promise((r) => setTimeout(r, 50));
       await appendAudit(raw, { actor: 'vault-ops', team: 'B', action: 'key.rotate', target: 'B', outcome: 'ok' });
-      const [batch] = await following;
-      expect(batch?.team).toBe('B');
-      expect(batch?.page.entries.map((e) => e.action)).toEqual(['key.rotate']);
+      const page = await following;
+      expect(page.entries.map((e) => [e.user, e.actor, e.action])).toEqual([['default', 'vault-ops', 'key.rotate']]);
+      expect(mine.lastId).toBe(page.entries[0]!.id);
     } finally {
       reader.disconnect();
     }
   });
 
-  it('lets an appender cut the log only through XADD’s own trim, which auditIntegrity then reports', async () => {
-    const key = registryKeys.audit('A');
-    expect(await auditIntegrity(raw, 'A')).toMatchObject({ missing: 0, deletedById: false });
+  it('lets an appender cut only its own stream, through XADD’s own trim, and auditIntegrity names whose', async () => {
+    const mine = registryKeys.auditStream('A', 'rdc-A-operator');
+    const bridges = registryKeys.auditStream('A', 'rdc-A-bridge');
+    const bridgeEntries = await raw.xlen(bridges);
+    expect(bridgeEntries).toBeGreaterThan(5);
+    expect((await auditIntegrity(raw, 'A')).filter((c) => c.missing > 0 || c.deleted)).toEqual([]);
     const operator = new Redis(urlOf('A', 'operator'));
     try {
-      await expect(operator.xtrim(key, 'MAXLEN', 0)).rejects.toThrow(/NOPERM/);
-      // The residual risk, shown: MAXLEN on XADD is a trim no ACL rule can forbid.
-      await operator.xadd(key, 'MAXLEN', 0, '*', 'forged', '1');
+      await expect(operator.xtrim(mine, 'MAXLEN', 0)).rejects.toThrow(/NOPERM/);
+      await expect(operator.xadd(bridges, 'MAXLEN', 0, '*', 'forged', '1')).rejects.toThrow(/NOPERM/);
+      // The residual risk, shown: MAXLEN on XADD is a trim no ACL rule can forbid, on the writer's own stream.
+      await operator.xadd(mine, 'MAXLEN', 0, '*', 'forged', '1');
     } finally {
       await operator.quit();
     }
-    const cut = await auditIntegrity(raw, 'A');
-    expect(cut.length).toBe(0);
-    expect(cut.missing).toBe(Math.min(cut.added, AUDIT_KEPT));
-    expect(cut.missing).toBeGreaterThan(5);
+    expect(await raw.xlen(bridges)).toBe(bridgeEntries);
+    const cut = (await auditIntegrity(raw, 'A')).filter((c) => c.missing > 0 || c.deleted);
+    expect(cut).toEqual([expect.objectContaining({ user: 'rdc-A-operator', length: 0, deleted: false })]);
+    expect(cut[0]!.missing).toBe(Math.min(cut[0]!.added, AUDIT_KEPT));
+    expect(cut[0]!.missing).toBeGreaterThan(3);
 
     const teamAdmin = new Redis(urlOf('B', 'admin'));
     try {
-      const [first] = await teamAdmin.xrange(registryKeys.audit('B'), '-', '+', 'COUNT', 1);
-      await teamAdmin.xdel(registryKeys.audit('B'), first![0]);
+      const key = registryKeys.auditStream('B', 'default');
+      const [first] = await teamAdmin.xrange(key, '-', '+', 'COUNT', 1);
+      await teamAdmin.xdel(key, first![0]);
+      await teamAdmin.del(registryKeys.auditStream('B', 'rdc-B-viewer'));
     } finally {
       await teamAdmin.quit();
     }
-    expect(await auditIntegrity(raw, 'B')).toMatchObject({ deletedById: true, missing: 1 });
+    const deleted = (await auditIntegrity(raw, 'B')).filter((c) => c.missing > 0 || c.deleted);
+    expect(deleted.map((c) => [c.user, c.deleted])).toEqual([
+      ['default', true],
+      ['rdc-B-viewer', true],
+    ]);
   });
 });

@@ -72,7 +72,12 @@ describe('aclRules', () => {
         const { root, selectors } = parts(aclRules(a, role));
         for (const group of [root, ...selectors]) {
           for (const pattern of [...group.keys, ...group.channels.map((c) => `~${c.slice(1)}`)]) {
-            for (const key of [`rdc:{${b}}:tasks:1`, `rdc:{${b}}:audit`, `rdc:{${b}}:cancel`, `rdc:{${b}}:machines`]) {
+            for (const key of [
+              `rdc:{${b}}:tasks:1`,
+              `rdc:{${b}}:audit:rdc-${a}-${role}`,
+              `rdc:{${b}}:cancel`,
+              `rdc:{${b}}:machines`,
+            ]) {
               expect(globMatches(pattern, key), `${pattern} matches ${key}`).toBe(false);
             }
           }
@@ -130,20 +135,32 @@ describe('aclRules', () => {
     expect(root.commands).not.toContain('hset');
     expect(root.commands).not.toContain('evalsha');
     expect(root.channels).toEqual([]);
-    expect(selectors.map((s) => s.commands.sort())).toEqual([['eval', 'eval_ro', 'evalsha', 'evalsha_ro'], ['xadd']]);
+    expect(selectors.map((s) => s.commands.sort())).toEqual([
+      ['eval', 'eval_ro', 'evalsha', 'evalsha_ro'],
+      ['xadd'],
+      ['sadd'],
+    ]);
   });
 
   it.each(['operator', 'viewer', 'bridge'] as Role[])(
-    '%s: may append to the audit stream but no group that writes it holds a command other than XADD',
+    '%s: appends to its own audit stream only, and no group that writes an audit key holds another write command',
     (role) => {
       const { root, selectors } = parts(aclRules('A', role));
+      const own = `rdc:{A}:audit:rdc-A-${role}`;
+      const others = ['admin', 'operator', 'viewer', 'bridge']
+        .filter((r) => r !== role)
+        .map((r) => `rdc:{A}:audit:rdc-A-${r}`);
       for (const group of [root, ...selectors]) {
-        const writesAudit = group.keys.some((k) => writable(k) && globMatches(k, 'rdc:{A}:audit'));
+        const writes = (key: string) => group.keys.some((k) => writable(k) && globMatches(k, key));
         // Scripts are checked command by command against the user again, so EVAL adds no write of its own.
-        const writeCommands = group.commands.filter((c) => !/^eval/.test(c) && c !== 'xadd');
-        if (writesAudit) expect(writeCommands).toEqual([]);
+        const writeCommands = group.commands.filter((c) => !/^eval/.test(c));
+        if (writes(own)) expect(writeCommands.filter((c) => c !== 'xadd')).toEqual([]);
+        if (writes('rdc:{A}:audit-writers')) expect(writeCommands.filter((c) => c !== 'sadd')).toEqual([]);
+        for (const other of [...others, 'rdc:{A}:audit:default', 'rdc:{A}:audit:rdc-admin']) {
+          if (writes(other)) expect(writeCommands, `${role} writes ${other}`).toEqual([]);
+        }
       }
-      expect(selectors.some((s) => s.commands.join() === 'xadd' && s.keys.join() === '~rdc:{A}:audit')).toBe(true);
+      expect(selectors.some((s) => s.commands.join() === 'xadd' && s.keys.join() === `~${own}`)).toBe(true);
     },
   );
 
@@ -165,7 +182,7 @@ describe('aclRules', () => {
     expect(root.commands).toEqual(expect.arrayContaining(['bzpopmin', 'subscribe', 'evalsha']));
     expect(root.commands).not.toContain('publish');
     const canWrite = (key: string) => root.keys.some((k) => writable(k) && globMatches(k, key));
-    for (const key of ['rdc:{A}:machines', 'rdc:{A}:cancelled', 'rdc:{A}:cancel:t1', 'rdc:{A}:audit']) {
+    for (const key of ['rdc:{A}:machines', 'rdc:{A}:cancelled', 'rdc:{A}:cancel:t1', 'rdc:{A}:audit:rdc-A-bridge']) {
       expect(canWrite(key), key).toBe(false);
     }
     expect(canWrite('rdc:{A}:output:t1')).toBe(true);

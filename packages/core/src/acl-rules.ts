@@ -9,8 +9,10 @@
 //     scripts (getState, getCounts, getRanges). The viewer gets EVAL/EVALSHA in a selector with `~` on its team;
 //     commands inside a script are checked against the user again, and the viewer's only write command is XADD
 //     (on the audit stream, in another selector), so a script cannot write anything else either.
-//   - Permissions of one selector do not add up with another's: the audit stream is writable only through a
+//   - Permissions of one selector do not add up with another's: a user's audit stream is writable only through a
 //     selector that grants XADD alone, so operators, viewers and bridges can append but not DEL/XDEL/XTRIM it.
+//     Each user may append to its own stream only (`rdc:{TEAM}:audit:USER`), so the stream proves who wrote an
+//     entry, and XADD's MAXLEN argument (a trim no ACL can forbid) can cut nobody's entries but the user's own.
 import { z } from 'zod';
 import { NAME_PATTERN } from './names.js';
 
@@ -155,8 +157,9 @@ export function aclRules(team: string, role: Role): string[] {
   const p = `rdc:{${team}}`;
   const readAll = `%R~${p}:*`;
   const readTeams = `%R~${TEAMS_KEY}`;
-  // Append-only audit: XADD and nothing else may write it (see the module comment for the MAXLEN caveat).
-  const appendAudit = selector([`~${p}:audit`, '+xadd']);
+  // Append-only audit: XADD to the user's own stream, SADD to the index of writers, nothing else.
+  const user = aclUserName(team, role);
+  const appendAudit = [selector([`~${p}:audit:${user}`, '+xadd']), selector([`~${p}:audit-writers`, '+sadd'])];
   const queues = [`~${p}:tasks:*`, `~${p}:critical:*`];
   switch (role) {
     case 'admin':
@@ -176,7 +179,7 @@ export function aclRules(team: string, role: Role): string[] {
         readTeams,
         `&${p}:cancel`,
         ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, 'publish']),
-        appendAudit,
+        ...appendAudit,
       ];
     case 'viewer':
       return [
@@ -184,7 +187,7 @@ export function aclRules(team: string, role: Role): string[] {
         readTeams,
         ...allow([...CONNECTION, ...READ]),
         selector([`~${p}:*`, ...allow(SCRIPTS)]),
-        appendAudit,
+        ...appendAudit,
       ];
     case 'bridge':
       return [
@@ -196,7 +199,7 @@ export function aclRules(team: string, role: Role): string[] {
         readTeams,
         `&${p}:cancel`,
         ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, ...CONSUME]),
-        appendAudit,
+        ...appendAudit,
       ];
   }
 }

@@ -47,7 +47,7 @@ describe('auditInputSchema', () => {
 
 describe('auditEntrySchema', () => {
   it('adds the stream id and the time', () => {
-    const entry = { ...valid, id: '1700000000000-0', at: '2023-11-14T22:13:20.000Z' };
+    const entry = { ...valid, user: 'rdc-A-operator', id: '1700000000000-0', at: '2023-11-14T22:13:20.000Z' };
     expect(auditEntrySchema.parse(entry)).toEqual(entry);
     expect(auditEntrySchema.safeParse({ ...entry, id: 'x' }).success).toBe(false);
   });

@@ -53,7 +53,12 @@ export const auditInputSchema = z
 export type AuditInput = z.input<typeof auditInputSchema>;
 
 export const auditEntrySchema = auditInputSchema.extend({
-  /** Stream entry id, to read on from (`--follow`). */
+  /**
+   * The Redis user whose stream holds the entry. Under rediacc's ACLs a team user can append to its own stream
+   * only, so unlike `actor` (which the writer states) this is proven by Redis.
+   */
+  user: z.string().min(1),
+  /** Stream entry id within the user's stream, to read on from (`--follow`). */
   id: z.string().regex(/^\d+-\d+$/),
   /** ISO 8601, from the entry id. */
   at: z.string(),

@@ -1,7 +1,7 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
 import type { AuditInput } from '@rediacc/core';
-import { accessDenied, isAccessRefusal, queueAudit, resolveActor, whoAmI } from '@rediacc/queue';
+import { accessDenied, auditWriter, isAccessRefusal, queueAudit, resolveActor, whoAmI } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export type AuditRecord = Omit<AuditInput, 'actor'>;
@@ -24,8 +24,9 @@ export class AuditTrail {
   async record(records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
     const actor = await this.actorName();
+    const writer = await auditWriter(this.redis);
     const pipeline = this.redis.pipeline();
-    for (const record of records) queueAudit(pipeline, { ...record, actor });
+    for (const record of records) queueAudit(pipeline, writer, { ...record, actor });
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error)?.[0];
     if (failed) {

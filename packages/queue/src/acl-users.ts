@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { aclRules, aclUserName, FLEET_ADMIN_USER, fleetAdminRules, ROLES, type Role } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { accessDenied, whoAmI } from './access.js';
-import { queueAudit, resolveActor } from './audit-log.js';
+import { auditWriter, queueAudit, resolveActor } from './audit-log.js';
 
 /** `team` is "*" for the fleet admin. */
 export interface AclUser {
@@ -79,9 +79,10 @@ export async function applyAcl(
     throw accessDenied(error, { user: me, action: 'change Redis ACL users (acl apply needs an admin REDIS_URL)' });
   }
   const actor = await resolveActor(redis, options.actor);
+  const writer = await auditWriter(redis);
   const audit = redis.pipeline();
   for (const user of users.filter((u) => u.team !== '*')) {
-    queueAudit(audit, {
+    queueAudit(audit, writer, {
       actor,
       team: user.team,
       action: 'acl.apply',

@@ -15,11 +15,19 @@ const entry = (target: string): AuditInput => ({
 function fakeRedis(fail?: Error) {
   const sent: string[][] = [];
   const redis = {
+    async call(...args: string[]) {
+      if (args.join(' ') !== 'ACL WHOAMI') throw new Error(`unexpected ${args.join(' ')}`);
+      return 'rdc-A-bridge';
+    },
     pipeline() {
       const batch: string[] = [];
       const p = {
         xadd(key: string, ...args: unknown[]) {
           batch.push(`${key} ${args.join(' ')}`);
+          return p;
+        },
+        sadd(key: string, member: string) {
+          batch.push(`${key} SADD ${member}`);
           return p;
         },
         async exec() {
@@ -41,9 +49,13 @@ describe('AuditWriter', () => {
     expect(sent).toEqual([]);
     await new Promise((r) => setTimeout(r, 30));
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.map((c) => c.split(' ')[0])).toEqual(['rdc:{A}:audit', 'rdc:{A}:audit', 'rdc:{A}:audit']);
-    expect(sent[0]![0]).toMatch(/^rdc:\{A\}:audit MAXLEN ~ 100000 \* actor b team A action task.assigned target t1/);
-    expect(sent[0]!.map((c) => / target (\S+) /.exec(c)?.[1])).toEqual(['t1', 't2', 't3']);
+    const xadds = sent[0]!.filter((c) => !c.includes(' SADD '));
+    expect(xadds.map((c) => c.split(' ')[0])).toEqual(Array(3).fill('rdc:{A}:audit:rdc-A-bridge'));
+    expect(xadds[0]).toMatch(
+      /^rdc:\{A\}:audit:rdc-A-bridge MAXLEN ~ 100000 \* actor b team A action task.assigned target t1/,
+    );
+    expect(xadds.map((c) => / target (\S+) /.exec(c)?.[1])).toEqual(['t1', 't2', 't3']);
+    expect(sent[0]).toContain('rdc:{A}:audit-writers SADD rdc-A-bridge');
   });
 
   it('reports an invalid entry at once and sends the valid ones; close sends what is left', async () => {
@@ -54,7 +66,7 @@ describe('AuditWriter', () => {
     writer.append(entry('t1'));
     expect(errors).toEqual([expect.stringMatching(/^invalid audit entry: action: action must be one of/)]);
     await writer.close();
-    expect(sent.flat()).toHaveLength(1);
+    expect(sent.flat().filter((c) => !c.includes(' SADD '))).toHaveLength(1);
     await writer.close();
     expect(sent).toHaveLength(1);
   });

@@ -3,7 +3,7 @@
 // few milliseconds on the connection the bridge already uses; close() sends what is left.
 import { type AuditInput, auditInputSchema, formatIssues } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { queueAudit } from './audit-log.js';
+import { auditWriter, queueAudit } from './audit-log.js';
 
 export class AuditWriter {
   private pending: AuditInput[] = [];
@@ -40,8 +40,9 @@ export class AuditWriter {
 
   private async send(entries: AuditInput[]): Promise<void> {
     try {
+      const writer = await auditWriter(this.redis);
       const pipeline = this.redis.pipeline();
-      for (const entry of entries) queueAudit(pipeline, entry);
+      for (const entry of entries) queueAudit(pipeline, writer, entry);
       const replies = (await pipeline.exec()) ?? [];
       const failed = replies.find(([error]) => error)?.[0];
       if (failed) this.onError(failed, entries);

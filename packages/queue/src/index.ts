@@ -10,10 +10,15 @@ export { type AclApplyResult, type AclShowEntry, type AclUser, applyAcl, showAcl
 export { ALERTS_KEPT, type Alert, readAlerts, recordAlert } from './alerts.js';
 export {
   AUDIT_KEPT,
+  type AuditCursors,
   type AuditIntegrity,
   type AuditPage,
+  addAuditCursors,
   appendAudit,
   auditIntegrity,
+  auditWriter,
+  auditWritersOf,
+  compareEntries,
   followAudit,
   queueAudit,
   readAudit,

@@ -37,7 +37,8 @@ describe('teamOfKey', () => {
       registryKeys.output('A.b-1', 't'),
       registryKeys.cancelChannel('A.b-1'),
       registryKeys.machineSlots('A.b-1', 'm'),
-      registryKeys.audit('A.b-1'),
+      registryKeys.auditStream('A.b-1', 'rdc-A.b-1-viewer'),
+      registryKeys.auditWriters('A.b-1'),
       taskKey('A.b-1', 'normal', 't'),
     ];
     for (const key of keys) expect(teamOfKey(key), key).toBe('A.b-1');

@@ -2,7 +2,18 @@
 // Reads the teams' audit streams (every team the caller may read unless --team says), merged oldest first.
 import { type AuditEntry, durationSchema, teamNameSchema } from '@rediacc/core';
 import type { RediaccClient } from '@rediacc/producer';
-import { accessDenied, auditIntegrity, followAudit, readAudit, readableTeams, whoAmI } from '@rediacc/queue';
+import {
+  type AuditCursors,
+  accessDenied,
+  addAuditCursors,
+  auditIntegrity,
+  compareEntries,
+  followAudit,
+  readAudit,
+  readableTeams,
+  registryKeys,
+  whoAmI,
+} from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { fromSchema, integer } from '../options.js';
@@ -31,11 +42,12 @@ export function registerAudit(program: Command): void {
     .action((options: AuditOptions) =>
       withClient(async (client) => {
         const teams = await teamsToRead(client, options.team);
-        const entries = (await readAll(client.redis, teams, options.since)).slice(-options.limit);
+        const now = await serverNow(client.redis);
+        const entries = (await readAll(client.redis, teams, options.since, now)).slice(-options.limit);
         await warnIfCut(client.redis, teams);
         if (options.follow) {
           for (const entry of entries) printEntry(entry, options.json === true);
-          await follow(client.redis, teams, entries, options.json === true);
+          await follow(client.redis, teams, entries, now, options.json === true);
         } else if (options.json) printJson(entries);
         else printTable(entries.map(row), ['at', 'team', 'actor', 'action', 'target', 'outcome', 'detail']);
       }),
@@ -48,7 +60,7 @@ export function registerAudit(program: Command): void {
     .action((options: Pick<AuditOptions, 'team' | 'since'>) =>
       withClient(async (client) => {
         const teams = await teamsToRead(client, options.team);
-        const entries = await readAll(client.redis, teams, options.since);
+        const entries = await readAll(client.redis, teams, options.since, await serverNow(client.redis));
         await warnIfCut(client.redis, teams);
         for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
       }),
@@ -63,48 +75,61 @@ async function teamsToRead(client: RediaccClient, team: string | undefined): Pro
   );
 }
 
-/** Every entry of `teams` since `sinceMs` ago on the server's clock, merged oldest first. */
-async function readAll(redis: Redis, teams: readonly string[], sinceMs: number | undefined): Promise<AuditEntry[]> {
-  let from: number | undefined;
-  if (sinceMs !== undefined) {
-    const [seconds, micros] = await redis.time();
-    from = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - sinceMs;
-  }
+/** Now on the Redis server's clock, in ms: entry times are the server's, so `--since` is measured on it too. */
+async function serverNow(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** Every entry of `teams` since `sinceMs` before `now`, all writers merged, oldest first. */
+async function readAll(
+  redis: Redis,
+  teams: readonly string[],
+  sinceMs: number | undefined,
+  now: number,
+): Promise<AuditEntry[]> {
+  const options = sinceMs === undefined ? {} : { sinceMs: now - sinceMs };
   const pages = await Promise.all(
     teams.map((team) =>
-      readAudit(redis, team, from === undefined ? {} : { sinceMs: from }).catch(async (error: unknown) => {
+      readAudit(redis, team, options).catch(async (error: unknown) => {
         throw accessDenied(error, { user: await whoAmI(redis), action: 'read the audit log', team });
       }),
     ),
   );
   const skipped = pages.reduce((n, p) => n + p.skipped, 0);
   if (skipped > 0) process.stderr.write(`warning: ${skipped} stream entries are not audit entries and were skipped\n`);
-  return pages.flatMap((p) => p.entries).sort(byId);
+  return pages.flatMap((p) => p.entries).sort(compareEntries);
 }
 
-function byId(a: AuditEntry, b: AuditEntry): number {
-  const [am = 0, as = 0] = a.id.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.id.split('-').map(Number);
-  return am - bm || as - bs;
-}
-
-/** Tells the reader when a log lost entries its cap would have kept (an XDEL, or an XADD/XTRIM that cut it). */
+/** Tells the reader when a writer's stream lost entries its cap would have kept (XDEL, DEL, or an XADD/XTRIM cut). */
 async function warnIfCut(redis: Redis, teams: readonly string[]): Promise<void> {
   for (const team of teams) {
-    const check = await auditIntegrity(redis, team);
-    if (check.missing > 0 || check.deletedById) {
+    for (const check of await auditIntegrity(redis, team)) {
+      if (check.missing === 0 && !check.deleted) continue;
+      const lost = check.missing > 0 ? `${check.missing} entries the cap would keep are gone` : 'entries were deleted';
       process.stderr.write(
-        `warning: the audit log of team ${team} holds ${check.length} of ${check.added} entries ever appended: ${check.missing > 0 ? `${check.missing} that the cap would keep are gone` : 'entries were deleted by id'} (trimmed or deleted by hand)\n`,
+        `warning: the audit stream of ${check.user} in team ${team} holds ${check.length} of ${check.added} entries ever appended: ${lost} (trimmed or deleted outside the cap)\n`,
       );
     }
   }
 }
 
-async function follow(redis: Redis, teams: readonly string[], shown: AuditEntry[], json: boolean): Promise<void> {
+/** Prints what is appended from now on; `shown` entries (already printed) are not printed again. */
+async function follow(
+  redis: Redis,
+  teams: readonly string[],
+  shown: AuditEntry[],
+  since: number,
+  json: boolean,
+): Promise<void> {
   const reader = redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
   reader.on('error', () => {});
-  const after = new Map(teams.map((t) => [t, '$']));
-  for (const entry of shown) after.set(entry.team, entry.id);
+  const cursors: AuditCursors = new Map();
+  await addAuditCursors(reader, teams, cursors, `${since}-0`);
+  for (const entry of shown) {
+    const cursor = cursors.get(registryKeys.auditStream(entry.team, entry.user));
+    if (cursor) cursor.lastId = entry.id;
+  }
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -114,14 +139,13 @@ async function follow(redis: Redis, teams: readonly string[], shown: AuditEntry[
   process.once('SIGTERM', stop);
   try {
     while (!stopped) {
-      const batches = await followAudit(reader, after, FOLLOW_BLOCK_MS).catch((error: unknown) => {
-        if (stopped) return [];
+      const page = await followAudit(reader, cursors, FOLLOW_BLOCK_MS).catch((error: unknown) => {
+        if (stopped) return { entries: [], skipped: 0 };
         throw error;
       });
-      for (const { team, page } of batches) {
-        after.set(team, page.lastId);
-        for (const entry of page.entries) printEntry(entry, json);
-      }
+      for (const entry of page.entries) printEntry(entry, json);
+      // Writers that appeared meanwhile (a new bridge user, an admin's first change) are followed from `since`.
+      if (!stopped) await addAuditCursors(reader, teams, cursors, `${since}-0`);
     }
   } finally {
     process.off('SIGINT', stop);
@@ -142,7 +166,8 @@ function row(entry: AuditEntry): Record<string, string> {
   return {
     at: entry.at,
     team: entry.team,
-    actor: entry.actor,
+    // The actor the writer named, and the Redis user whose stream holds it when that differs (RDC_ACTOR).
+    actor: entry.actor === entry.user ? entry.actor : `${entry.actor} (as ${entry.user})`,
     action: entry.action,
     target: entry.target,
     outcome: entry.outcome,
