@@ -14,9 +14,12 @@ export class AuditTrail {
     private readonly configured: string | undefined,
   ) {}
 
-  /** Who the entries name; resolved once per client. */
+  /** Who the entries name; resolved once per client (once Redis answered). */
   actorName(): Promise<string> {
-    this.actor ??= resolveActor(this.redis, this.configured);
+    this.actor ??= resolveActor(this.redis, this.configured).then((actor) => {
+      if (actor === 'unknown') this.actor = undefined; // Redis did not say (yet): ask again next time
+      return actor;
+    });
     return this.actor;
   }
 

@@ -23,11 +23,17 @@ const PAGE = 1_000;
 
 const writers = new WeakMap<Redis, Promise<string>>();
 
-/** The Redis user this connection appends as (ACL WHOAMI, once per connection); "unknown" when Redis won't say. */
+/**
+ * The Redis user this connection appends as (ACL WHOAMI, remembered per connection once Redis answered);
+ * "unknown" when Redis won't say, asked again next time (the failure may have been a passing disconnect).
+ */
 export function auditWriter(redis: Redis): Promise<string> {
   let writer = writers.get(redis);
   if (!writer) {
-    writer = whoAmI(redis).then((user) => user ?? 'unknown');
+    writer = whoAmI(redis).then((user) => {
+      if (user === undefined) writers.delete(redis);
+      return user ?? 'unknown';
+    });
     writers.set(redis, writer);
   }
   return writer;
