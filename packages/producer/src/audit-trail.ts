@@ -29,7 +29,11 @@ export class AuditTrail {
     const actor = await this.actorName();
     const writer = await auditWriter(this.redis);
     const pipeline = this.redis.pipeline();
-    for (const record of records) queueAudit(pipeline, writer, { ...record, actor });
+    queueAudit(
+      pipeline,
+      writer,
+      records.map((record) => ({ ...record, actor })),
+    );
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error)?.[0];
     if (failed) {

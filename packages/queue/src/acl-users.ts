@@ -81,16 +81,20 @@ export async function applyAcl(
   const actor = await resolveActor(redis, options.actor);
   const writer = await auditWriter(redis);
   const audit = redis.pipeline();
-  for (const user of users.filter((u) => u.team !== '*')) {
-    queueAudit(audit, writer, {
-      actor,
-      team: user.team,
-      action: 'acl.apply',
-      target: user.user,
-      outcome: 'ok',
-      detail: { role: user.role, newPassword: user.newPassword },
-    });
-  }
+  queueAudit(
+    audit,
+    writer,
+    users
+      .filter((u) => u.team !== '*')
+      .map((user) => ({
+        actor,
+        team: user.team,
+        action: 'acl.apply' as const,
+        target: user.user,
+        outcome: 'ok' as const,
+        detail: { role: user.role, newPassword: user.newPassword },
+      })),
+  );
   await audit.exec();
   const saved = await redis.call('ACL', 'SAVE').then(
     () => true,

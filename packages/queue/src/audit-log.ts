@@ -56,14 +56,22 @@ function fieldsOf(entry: AuditInput): string[] {
 }
 
 /**
- * Adds the append of `input` to a pipeline or transaction the caller sends anyway (no round trip of its own):
- * XADD to `writer`'s stream, and SADD of `writer` to the team's writers.
+ * Adds the appends of `inputs` to a pipeline or transaction the caller sends anyway (no round trip of its own):
+ * an XADD to `writer`'s stream per entry, and one SADD of `writer` to each team's writers.
  */
-export function queueAudit(commands: ChainableCommander, writer: string, input: AuditInput): ChainableCommander {
-  const entry = parseInput(auditInputSchema, input, 'audit entry');
-  return commands
-    .xadd(registryKeys.auditStream(entry.team, writer), 'MAXLEN', '~', AUDIT_KEPT, '*', ...fieldsOf(entry))
-    .sadd(registryKeys.auditWriters(entry.team), writer);
+export function queueAudit(
+  commands: ChainableCommander,
+  writer: string,
+  inputs: AuditInput | readonly AuditInput[],
+): ChainableCommander {
+  const entries = (Array.isArray(inputs) ? inputs : [inputs]).map((input) =>
+    parseInput(auditInputSchema, input, 'audit entry'),
+  );
+  for (const entry of entries) {
+    commands.xadd(registryKeys.auditStream(entry.team, writer), 'MAXLEN', '~', AUDIT_KEPT, '*', ...fieldsOf(entry));
+  }
+  for (const team of new Set(entries.map((e) => e.team))) commands.sadd(registryKeys.auditWriters(team), writer);
+  return commands;
 }
 
 /**

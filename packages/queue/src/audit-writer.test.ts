@@ -55,7 +55,7 @@ describe('AuditWriter', () => {
       /^rdc:\{A\}:audit:rdc-A-bridge MAXLEN ~ 100000 \* actor b team A action task.assigned target t1/,
     );
     expect(xadds.map((c) => / target (\S+) /.exec(c)?.[1])).toEqual(['t1', 't2', 't3']);
-    expect(sent[0]).toContain('rdc:{A}:audit-writers SADD rdc-A-bridge');
+    expect(sent[0]!.filter((c) => c.includes(' SADD '))).toEqual(['rdc:{A}:audit-writers SADD rdc-A-bridge']);
   });
 
   it('reports an invalid entry at once and sends the valid ones; close sends what is left', async () => {

@@ -42,7 +42,7 @@ export class AuditWriter {
     try {
       const writer = await auditWriter(this.redis);
       const pipeline = this.redis.pipeline();
-      for (const entry of entries) queueAudit(pipeline, writer, entry);
+      queueAudit(pipeline, writer, entries);
       const replies = (await pipeline.exec()) ?? [];
       const failed = replies.find(([error]) => error)?.[0];
       if (failed) this.onError(failed, entries);

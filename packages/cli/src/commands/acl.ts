@@ -48,6 +48,9 @@ export function registerAcl(program: Command): void {
             ['team', 'role', 'user', 'url'],
           );
         const notes: string[] = [];
+        if (result.users.some((u) => u.newPassword)) {
+          notes.push('The URLs above carry passwords: store them as secrets (Redis keeps only their hashes).');
+        }
         const kept = result.users.filter((u) => !u.newPassword && u.user !== result.appliedBy).length;
         if (kept > 0) {
           notes.push(
