@@ -2,7 +2,7 @@
 // mode 0600 in a 0700 directory. Never in Redis, and written once: an existing key file is never replaced
 // (it may be the only copy of the key that opens a team's sealed data).
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RdcError } from '@rediacc/core';
 
@@ -18,6 +18,22 @@ export async function assertNoTeamKey(home: string, team: string): Promise<void>
     () => false,
   );
   if (exists) throw new RdcError('RDC_KEY_FILE_EXISTS', `a vault key for team "${team}" already exists at ${path}`);
+}
+
+/**
+ * For `rediacc up` only, whose demo team is re-created when Redis lost it: moves an existing key file of `team`
+ * aside (TEAM.key.replaced-<ms>) instead of overwriting it, and returns where it went (undefined: there was none).
+ */
+export async function setAsideTeamKey(home: string, team: string): Promise<string | undefined> {
+  const path = teamKeyPath(home, team);
+  const aside = `${path}.replaced-${Date.now()}`;
+  try {
+    await rename(path, aside);
+    return aside;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 export async function writeTeamKey(home: string, team: string, secretKey: string): Promise<string> {
