@@ -25,6 +25,8 @@ export interface AclApplyResult {
   saved: boolean;
   /** The user this connection runs as (left able to log in with the URL it was given). */
   appliedBy: string | undefined;
+  /** Why the acl.apply audit entries could not be appended, if they could not. */
+  auditError?: string;
 }
 
 interface Planned {
@@ -95,12 +97,13 @@ export async function applyAcl(
         detail: { role: user.role, newPassword: user.newPassword },
       })),
   );
-  await audit.exec();
+  // The users are changed already: a failed audit append is reported, not thrown (the new passwords would be lost).
+  const auditError = ((await audit.exec()) ?? []).find(([error]) => error)?.[0]?.message;
   const saved = await redis.call('ACL', 'SAVE').then(
     () => true,
     () => false,
   );
-  return { users, saved, appliedBy: me };
+  return { users, saved, appliedBy: me, ...(auditError !== undefined && { auditError }) };
 }
 
 export interface AclShowEntry {

@@ -68,6 +68,9 @@ export function registerAcl(program: Command): void {
           );
         }
         for (const note of notes) process.stderr.write(`note: ${note}\n`);
+        if (result.auditError) {
+          process.stderr.write(`warning: the ACL changes are not in the audit log: ${result.auditError}\n`);
+        }
       }),
     );
   acl
