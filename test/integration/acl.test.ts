@@ -259,6 +259,42 @@ describe('bridge', () => {
     expect(await refusalsOf('rdc-A-operator')).toEqual([]);
   });
 
+  it('needs nothing more for machine-slot limits, puts back, stall checks and retries', async () => {
+    await refusalsOf('rdc-A-bridge');
+    const operator = clientAs('A', 'operator');
+    const bridge = await startBridge(
+      {
+        redisUrl: urlOf('A', 'bridge'),
+        teams: ['A'],
+        batchSize: 3,
+        maxPerMachine: 1,
+        stalledIntervalMs: 500,
+        lockDurationMs: 1_000,
+      },
+      { logger },
+    );
+    try {
+      const created = await operator.tasks.createMany(
+        [1, 2, 3].map((i) => ({ team: 'A', machine: 'm1', command: `sleep 0.4; echo ${i}`, priority: 3 })),
+      );
+      const retried = await operator.tasks.create({
+        team: 'A',
+        machine: 'm1',
+        command: 'exit 2',
+        priority: 4,
+        maxRetries: 1,
+        retryDelay: 0.2,
+      });
+      for (const { taskId } of created) {
+        expect((await operator.tasks.wait(taskId, { timeoutMs: 30_000 })).status).toBe('COMPLETED');
+      }
+      expect((await operator.tasks.wait(retried.taskId, { timeoutMs: 30_000 })).attempts).toBe(2);
+    } finally {
+      await bridge.close();
+    }
+    expect(await refusalsOf('rdc-A-bridge')).toEqual([]);
+  });
+
   it("cannot consume team B's queue: startBridge refuses, and a raw worker never gets B's job", async () => {
     const error = await denied(startBridge({ redisUrl: urlOf('A', 'bridge'), teams: ['B'], batchSize: 1 }, { logger }));
     expect(error.message).toMatch(/^user rdc-A-bridge \(bridge of team A\) may not serve this team .* in team B/);
