@@ -20,13 +20,11 @@ import {
   accessDenied,
   countTeamTasks,
   countTombstones,
-  describeUser,
   findJob,
   isAccessRefusal,
   listTeams,
   listTeamTasks,
   listTombstones,
-  locateTask,
   readableTeams,
   readTeamTask,
   readTombstone,
@@ -43,6 +41,7 @@ import type { RegistryCache } from './machine-cache.js';
 import { type CancelOptions, type CancelResult, cancelOptionsSchema, cancelTask } from './task-cancel.js';
 import { sameTask, type TaskEntry, taskEntry } from './task-factory.js';
 import { parseTaskId } from './task-id.js';
+import { locateReadable } from './task-locate.js';
 import type { TaskWaiter } from './task-waiter.js';
 import { type TaskEvent, watchTask } from './task-watch.js';
 
@@ -318,22 +317,8 @@ export class Tasks {
     });
   }
 
-  /**
-   * Which team and lane hold `taskId`, among the teams this user may read: EXISTS per team and lane, in parallel.
-   * Not found while some teams could not be searched: RDC_ACCESS_DENIED, since the task may be in one of them.
-   */
-  private async locateOrDeny(taskId: string, verb: 'read' | 'cancel'): Promise<TaskLocation | undefined> {
-    const teams = (await listTeams(this.redis)).map((t) => t.name);
-    const readable = await readableTeams(this.redis, teams);
-    const where = await locateTask(this.redis, readable, taskId);
-    const hidden = teams.filter((t) => !readable.includes(t));
-    if (where || hidden.length === 0) return where;
-    const user = describeUser(await whoAmI(this.redis));
-    const searched = readable.length > 0 ? `team ${readable.join(', ')}` : 'no team';
-    throw new RdcError(
-      'RDC_ACCESS_DENIED',
-      `${user} may not ${verb} task ${taskId}: it is not in ${searched}, and this user may not read team ${hidden.join(', ')}, where it may be`,
-    );
+  private locateOrDeny(taskId: string, verb: 'read' | 'cancel'): Promise<TaskLocation | undefined> {
+    return locateReadable(this.redis, taskId, verb);
   }
 
   /**
