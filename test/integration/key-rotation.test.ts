@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type Bridge, rotateMachineKey, startBridge } from '@rediacc/bridge';
 import { createLogger, open } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { registryKeys } from '@rediacc/queue';
+import { readAudit, registryKeys } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,10 @@ describe('machine key rotation', () => {
     const { taskId } = await client.tasks.create({ team: 'R', machine: 'broken', command: 'echo still' });
     expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
     await client.machines.remove('R', 'broken');
+    const rotations = (await readAudit(redis, 'R')).entries.filter((e) => e.action === 'key.rotate');
+    expect(rotations.map((e) => [e.target, e.outcome, e.detail?.code])).toEqual([
+      ['broken', 'failed', 'RDC_KEY_ROTATION'],
+    ]);
   });
 
   it('installs and verifies a new key, stores it in the vault, and removes the old one', async () => {
@@ -121,6 +125,10 @@ describe('machine key rotation', () => {
     const done = await client.tasks.wait(taskId, WAIT);
     expect(done.status, done.error ?? '').toBe('COMPLETED');
     expect(JSON.stringify(await redis.hgetall(registryKeys.vault('R')))).not.toContain(newKey.split('\n')[1]);
+    const rotated = (await readAudit(redis, 'R')).entries.filter((e) => e.action === 'key.rotate' && e.target === 'm1');
+    expect(rotated.map((e) => [e.outcome, e.detail?.newKeyFingerprint])).toEqual([['ok', result.newKeyFingerprint]]);
+    // The log names fingerprints, never key material.
+    expect(JSON.stringify(rotated)).not.toContain(newKey.split('\n')[1]);
   });
 
   it('rotates again from the rotated key, and refuses a wrong team key without touching anything', async () => {

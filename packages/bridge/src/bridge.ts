@@ -1,8 +1,20 @@
 // A bridge: per team, one BullMQ worker per lane queue (team-lanes.ts), remote agents pooled per machine, a
 // subscription to the teams' cancel broadcasts, and an orderly close: stop claiming, let running tasks finish
 // within the grace period, then hand the rest back (their runs go on; the next bridge re-attaches) or kill them.
-import { createLogger, type Logger, type MachineRecord, parseInput } from '@rediacc/core';
-import { cancelRequested, createRedis, getMachine, recordAlert, registryKeys, waitReady } from '@rediacc/queue';
+import { createLogger, type Logger, type MachineRecord, parseInput, parseReason } from '@rediacc/core';
+import {
+  AuditWriter,
+  accessDenied,
+  cancelRequested,
+  createRedis,
+  getMachine,
+  recordAlert,
+  registryKeys,
+  resolveActor,
+  teamPrefix,
+  waitReady,
+  whoAmI,
+} from '@rediacc/queue';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.js';
@@ -10,7 +22,7 @@ import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from '.
 import { loadMachineKey, type MachineKey } from './machine-keys.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
-import { taskProcessor } from './task-processor.js';
+import { type AuditFn, taskProcessor } from './task-processor.js';
 import { loadTeamKeys } from './team-keys.js';
 import { startTeamLanes } from './team-lanes.js';
 
@@ -23,7 +35,10 @@ export interface Bridge {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-export async function startBridge(input: BridgeConfigInput, options: { logger?: Logger } = {}): Promise<Bridge> {
+export async function startBridge(
+  input: BridgeConfigInput,
+  options: { logger?: Logger /** Audit log actor (default: the Redis ACL user). */; actor?: string } = {},
+): Promise<Bridge> {
   const config = parseInput(bridgeConfigSchema, input, 'bridge configuration');
   const logger = (options.logger ?? createLogger({ name: 'bridge' })).child({ bridge: config.name });
   const redis = createRedis(config.redisUrl, 'worker');
@@ -34,6 +49,7 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
     // A bridge for a team that does not exist would wait forever on an empty queue, and one without the team's
     // vault key would fail every task: say so at start.
     teamKeys = await loadTeamKeys(redis, config.teams, config);
+    for (const team of config.teams) await assertCanConsume(redis, team);
   } catch (error) {
     redis.disconnect();
     subscriber.disconnect();
@@ -44,7 +60,24 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
   const held = new Map<string, string>();
   const machine = machineCache(redis, config);
   const machineKey = machineKeyCache(redis, config, teamKeys);
-  const processor = taskProcessor({ config, pool, redis, machine, machineKey, cleaner, held, logger, teamKeys });
+  const actor = await resolveActor(redis, options.actor);
+  const writer = new AuditWriter(redis, (error, entries) =>
+    logger.error({ err: error.message, entries: entries.length }, 'could not append to the audit log'),
+  );
+  const audit: AuditFn = (team, action, taskId, outcome, detail) =>
+    writer.append({ actor, team, action, target: taskId, outcome, detail: { bridge: config.name, ...detail } });
+  const processor = taskProcessor({
+    config,
+    pool,
+    redis,
+    machine,
+    machineKey,
+    cleaner,
+    held,
+    logger,
+    teamKeys,
+    audit,
+  });
   const lanes = startTeamLanes({
     config,
     processor,
@@ -62,8 +95,14 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
   const workers = new Map<string, Worker[]>();
   for (const { team, worker } of lanes.workers) {
     worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
-    worker.on('completed', (job) => cleaner.stored(String(job.id)));
-    worker.on('failed', (job, error) => alertIfFinal(redis, logger, team, job, error));
+    worker.on('completed', (job) => {
+      cleaner.stored(String(job.id));
+      audit(team, 'task.completed', String(job.id), 'ok', { attempt: job.attemptsMade });
+    });
+    worker.on('failed', (job, error) => {
+      alertIfFinal(redis, logger, team, job, error);
+      if (job) auditFailure(audit, team, job, error);
+    });
     // Another bridge may take the task over now: stop following the run (it goes on), never kill it.
     worker.on('lockRenewalFailed', (ids) => {
       for (const id of ids) worker.cancelJob(id, 'lock-lost');
@@ -101,6 +140,7 @@ export async function startBridge(input: BridgeConfigInput, options: { logger?: 
         await lanes.close();
         clearTimeout(deadline);
         stopWatching();
+        await writer.close();
         cleaner.flush();
         pool.close();
         await Promise.all([redis, subscriber].map((r) => r.quit().catch(() => r.disconnect())));
@@ -146,6 +186,30 @@ async function watchCancels(
     }
   }, config.cancelCheckMs);
   return () => clearInterval(timer);
+}
+
+/** FAILED for good, CANCELLED, or a failed try that will be retried. */
+function auditFailure(audit: AuditFn, team: string, job: Job, error: Error): void {
+  const { code } = parseReason(error.message);
+  const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+  const action = code === 'RDC_CANCELLED' ? 'task.cancelled' : final ? 'task.failed' : 'task.retry';
+  audit(team, action, String(job.id), code === 'RDC_CANCELLED' ? 'ok' : 'failed', {
+    attempt: job.attemptsMade,
+    code: code ?? null,
+  });
+}
+
+/**
+ * A bridge whose Redis user may not consume a team's queue would only log refusals forever: probe once, with a
+ * write that changes nothing (ZREM of a member no key holds) on a key of the team's queues.
+ */
+async function assertCanConsume(redis: Redis, team: string): Promise<void> {
+  try {
+    await redis.zrem(`${teamPrefix(team)}:tasks:rdc-access-probe`, 'probe');
+    await redis.zrem(`${teamPrefix(team)}:critical:rdc-access-probe`, 'probe');
+  } catch (error) {
+    throw accessDenied(error, { user: await whoAmI(redis), action: 'serve this team (consume its queue)', team });
+  }
 }
 
 function machineCache(redis: Redis, config: BridgeConfig) {

@@ -6,8 +6,8 @@
 //   5. remove the old key's line from authorized_keys.
 // Any failure before 4 removes the half-installed new key again and leaves the old key and the vault as they were.
 import { createHash } from 'node:crypto';
-import { type MachineRecord, publicKeyOf, RdcError, seal } from '@rediacc/core';
-import { getMachine, getTeam, replaceMachineKey } from '@rediacc/queue';
+import { isRdcError, type MachineRecord, publicKeyOf, RdcError, seal } from '@rediacc/core';
+import { appendAudit, getMachine, getTeam, isAccessRefusal, replaceMachineKey, resolveActor } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { loadMachineKey } from './machine-keys.js';
@@ -19,6 +19,8 @@ export interface RotateKeyOptions {
   machine: string;
   /** The team's vault secret key (base64): opens the current key, checked against the team's public key. */
   teamKey: string;
+  /** Who the audit log names (default: RDC_ACTOR, else the Redis ACL user). */
+  actor?: string | undefined;
   connection?: Partial<ConnectionOptions>;
   /**
    * Step 3: resolves when `target` (the machine with the new key) lets us in, throws otherwise. Default: a fresh
@@ -42,7 +44,28 @@ const { utils } = ssh2;
 
 const DEFAULTS: ConnectionOptions = { connectTimeoutMs: 10_000, keepaliveIntervalMs: 0, keepaliveCountMax: 3 };
 
+/** Rotates the key (below) and records the outcome, success or failure, in the team's audit log. */
 export async function rotateMachineKey(options: RotateKeyOptions): Promise<RotateKeyResult> {
+  const entry = { team: options.team, action: 'key.rotate', target: options.machine } as const;
+  const record = async (outcome: 'ok' | 'failed' | 'denied', detail: Record<string, string | boolean | null>) =>
+    appendAudit(options.redis, { ...entry, actor: await resolveActor(options.redis, options.actor), outcome, detail });
+  let result: RotateKeyResult;
+  try {
+    result = await rotate(options);
+  } catch (error) {
+    const outcome = isAccessRefusal(error) ? 'denied' : 'failed';
+    await record(outcome, { code: isRdcError(error) ? error.code : null }).catch(() => {});
+    throw error;
+  }
+  await record('ok', {
+    oldKeyFingerprint: result.oldKeyFingerprint,
+    newKeyFingerprint: result.newKeyFingerprint,
+    oldKeyRemoved: result.oldKeyRemoved,
+  });
+  return result;
+}
+
+async function rotate(options: RotateKeyOptions): Promise<RotateKeyResult> {
   const { redis, team, teamKey } = options;
   const connect = { ...DEFAULTS, ...options.connection };
   const record = await getMachine(redis, team, options.machine);

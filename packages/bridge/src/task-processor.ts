@@ -2,6 +2,8 @@
 // re-attach to the run an earlier holder left there), record PROCESSING once it runs, and end COMPLETED (exit 0),
 // FAILED (exit code, timeout: retried while retries remain) or CANCELLED. On shutdown the run is handed back.
 import {
+  type AuditAction,
+  type AuditOutcome,
   isRdcError,
   type JobData,
   jobDataSchema,
@@ -22,6 +24,15 @@ import type { SshPool } from './ssh-pool.js';
 import { runTask } from './task-run.js';
 import { openTaskSecrets } from './task-secrets.js';
 
+/** Appends a lifecycle transition of a task to its team's audit log. */
+export type AuditFn = (
+  team: string,
+  action: AuditAction,
+  taskId: string,
+  outcome: AuditOutcome,
+  detail: Record<string, string | number | boolean | null>,
+) => void;
+
 export interface ProcessorDeps {
   config: BridgeConfig;
   pool: SshPool;
@@ -35,6 +46,8 @@ export interface ProcessorDeps {
   logger: Logger;
   /** team → vault secret key (base64), checked at start. */
   teamKeys: ReadonlyMap<string, string>;
+  /** Appends a lifecycle transition to the audit log, batched: never a round trip of its own. */
+  audit: AuditFn;
 }
 
 const ERROR_TAIL_BYTES = 2_048;
@@ -67,6 +80,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         attempt,
         ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
       } satisfies Progress);
+      deps.audit(data.team, 'task.assigned', taskId, 'ok', { attempt: attempt + 1 });
       const machine = await deps.machine(data.team, data.machine);
       // Opened for every try, a re-attach too: its output must be masked all the same.
       const secrets = await openTaskSecrets(deps.redis, data, deps.teamKeys.get(data.team));
@@ -105,6 +119,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         onStart: (startedAt, attached) => {
           if (attached) log.info('re-attached to the run on the machine');
           started = job.updateProgress({ phase: 'PROCESSING', bridge, attempt, startedAt } satisfies Progress);
+          deps.audit(data.team, 'task.processing', taskId, 'ok', { attempt: attempt + 1, reattached: attached });
         },
         onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
         onReconnect: (reconnect, error) =>

@@ -56,14 +56,20 @@ export function jsonObject(value: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function teamList(value: string): string[] {
-  const parse = schemaFlag(teamNameSchema);
-  return value
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean)
-    .map(parse);
+/** A comma-separated list, each item parsed by `schema`; at least one. */
+export function listOf<S extends z.ZodType>(schema: S) {
+  const one = schemaFlag(schema);
+  return (value: string): z.output<S>[] => {
+    const items = value
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (items.length === 0) throw new InvalidArgumentError('must name at least one');
+    return items.map(one);
+  };
 }
+
+export const teamList = listOf(teamNameSchema);
 
 /** A flag value parsed by a zod schema: its first issue becomes the one-line message (exit 2, flag named). */
 export function schemaFlag<S extends z.ZodType>(schema: S) {

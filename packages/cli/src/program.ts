@@ -1,5 +1,7 @@
 // The rediacc command tree. Commands throw; only bin.ts decides exit codes.
 import { Command } from 'commander';
+import { registerAcl } from './commands/acl.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerMachine } from './commands/machine.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerCancel(program);
   registerBridge(program);
   registerVault(program);
+  registerAcl(program);
+  registerAudit(program);
   for (const command of allCommands(program)) command.exitOverride();
   return program;
 }

@@ -64,4 +64,18 @@ describe('loadConfig', () => {
     expect(error.message).toContain('REDIS_URL: ');
     expect(error.message).toContain('RDC_LOG_LEVEL: ');
   });
+
+  it('takes the audit actor from RDC_ACTOR, and none when it is unset', () => {
+    expect(loadConfig({ RDC_ACTOR: 'alice@ops' }).actor).toBe('alice@ops');
+    expect('actor' in loadConfig({})).toBe(false);
+  });
+
+  it.each(['alice smith', 'a'.repeat(129), 'bob\nforged', 'é'])(
+    'refuses RDC_ACTOR %j, naming the variable',
+    (actor) => {
+      const error = configError({ RDC_ACTOR: actor });
+      expect(error.code).toBe('RDC_CONFIG_INVALID');
+      expect(error.message).toMatch(/^RDC_ACTOR: actor must be/);
+    },
+  );
 });

@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { actorSchema } from './audit-entry.js';
 import { RdcError } from './errors.js';
 import { formatIssues } from './validation.js';
 
@@ -14,6 +15,7 @@ const envSchema = z.object({
     .default(DEFAULT_REDIS_URL),
   RDC_HOME: z.string().min(1).optional(),
   RDC_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RDC_ACTOR: actorSchema.optional(),
 });
 
 export interface RdcConfig {
@@ -21,6 +23,8 @@ export interface RdcConfig {
   /** Local state: key files, `rediacc up` stack. */
   home: string;
   logLevel: z.infer<typeof envSchema>['RDC_LOG_LEVEL'];
+  /** Who the audit log names for this process's actions; default: the Redis ACL user (ACL WHOAMI). */
+  actor?: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): RdcConfig {
@@ -28,11 +32,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     REDIS_URL: env.REDIS_URL || undefined,
     RDC_HOME: env.RDC_HOME || undefined,
     RDC_LOG_LEVEL: env.RDC_LOG_LEVEL || undefined,
+    RDC_ACTOR: env.RDC_ACTOR || undefined,
   });
   if (!parsed.success) throw new RdcError('RDC_CONFIG_INVALID', formatIssues(parsed.error.issues));
   return {
     redisUrl: parsed.data.REDIS_URL,
     home: parsed.data.RDC_HOME ?? join(homedir(), '.rediacc'),
     logLevel: parsed.data.RDC_LOG_LEVEL,
+    ...(parsed.data.RDC_ACTOR !== undefined && { actor: parsed.data.RDC_ACTOR }),
   };
 }

@@ -21,6 +21,14 @@ export const ERROR_CODES = {
     exit: 1,
     fix: 'Check that Redis runs and REDIS_URL points at it (`rediacc up` starts a local one).',
   },
+  RDC_KEY_FILE_EXISTS: {
+    exit: 1,
+    fix: 'Vault keys are never overwritten: move the old key file away if it belongs to a team that no longer exists, or pick another team name.',
+  },
+  RDC_ACCESS_DENIED: {
+    exit: 1,
+    fix: 'Use a REDIS_URL whose user has this role in this team (`rediacc acl apply` prints one per team and role), or ask an admin to grant it.',
+  },
   RDC_KEY_FILE: { exit: 1, fix: 'Check the key file path and that it is a readable private key (mode 0600).' },
   RDC_TEAM_KEY: {
     exit: 1,

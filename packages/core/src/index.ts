@@ -1,4 +1,26 @@
+export {
+  aclRules,
+  aclUserName,
+  FLEET_ADMIN_USER,
+  fleetAdminRules,
+  parseAclUserName,
+  ROLES,
+  type Role,
+  roleSchema,
+} from './acl-rules.js';
+export {
+  AUDIT_ACTIONS,
+  AUDIT_OUTCOMES,
+  type AuditAction,
+  type AuditEntry,
+  type AuditInput,
+  type AuditOutcome,
+  actorSchema,
+  auditEntrySchema,
+  auditInputSchema,
+} from './audit-entry.js';
 export { DEFAULT_REDIS_URL, loadConfig, type RdcConfig } from './config.js';
+export { durationSchema, parseDuration } from './duration.js';
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './error-codes.js';
 export { isRdcError, parseReason, RdcError } from './errors.js';
 export {

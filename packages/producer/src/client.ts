@@ -1,8 +1,9 @@
 // createClient: the SDK's entry point. Owns its Redis connection (unless given one) and every queue
 // it opens; close() releases them all and may be called twice.
-import { loadConfig } from '@rediacc/core';
-import { asRedisError, createRedis, TeamQueues } from '@rediacc/queue';
+import { actorSchema, loadConfig, parseInput } from '@rediacc/core';
+import { accessDenied, asRedisError, createRedis, isAccessRefusal, TeamQueues, whoAmI } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
+import { AuditTrail } from './audit-trail.js';
 import { RegistryCache } from './machine-cache.js';
 import { Machines, Teams } from './registry-api.js';
 import { TaskWaiter } from './task-waiter.js';
@@ -12,6 +13,8 @@ import { Vault } from './vault-api.js';
 export interface ClientOptions {
   /** A Redis URL (default: REDIS_URL or redis://127.0.0.1:6379) or an ioredis connection the caller owns. */
   redis?: string | Redis;
+  /** Who the audit log names for this client's operations (default: RDC_ACTOR, else the Redis ACL user). */
+  actor?: string;
 }
 
 export interface RediaccClient {
@@ -25,18 +28,37 @@ export interface RediaccClient {
   close(): Promise<void>;
 }
 
+/** What each SDK method does, in the words an access-denied error uses ("may not create tasks in team B"). */
+const ACTIONS: Record<string, string> = {
+  'tasks.create': 'create tasks',
+  'tasks.createMany': 'create tasks',
+  'tasks.cancel': 'cancel tasks',
+  'teams.create': 'create teams',
+  'machines.add': 'add machines',
+  'machines.remove': 'remove machines',
+  'machines.set': 'change machines',
+  'machines.trust': 'change machines',
+  'vault.set': 'store secrets',
+  'vault.delete': 'delete secrets',
+};
+
 export function createClient(options: ClientOptions = {}): RediaccClient {
   const url = typeof options.redis === 'string' ? options.redis : loadConfig().redisUrl;
+  const configuredActor = options.actor ?? (process.env.RDC_ACTOR || undefined);
+  const actor = configuredActor === undefined ? undefined : parseInput(actorSchema, configuredActor, 'actor');
   const owned = typeof options.redis !== 'object';
   const redis = typeof options.redis === 'object' ? options.redis : createRedis(url, 'producer');
   const queues = new TeamQueues(redis);
   const waiter = new TaskWaiter(redis);
+  const audit = new AuditTrail(redis, actor);
+  const registry = new RegistryCache(redis);
   let closing: Promise<void> | undefined;
+  const errors = { url, redis };
   return {
-    tasks: withRedisErrors(new Tasks(redis, queues, new RegistryCache(redis), waiter), url),
-    teams: withRedisErrors(new Teams(redis), url),
-    machines: withRedisErrors(new Machines(redis), url),
-    vault: withRedisErrors(new Vault(redis), url),
+    tasks: withRedisErrors(new Tasks(redis, queues, registry, waiter, audit), 'tasks', errors),
+    teams: withRedisErrors(new Teams(redis, audit), 'teams', errors),
+    machines: withRedisErrors(new Machines(redis, audit), 'machines', errors),
+    vault: withRedisErrors(new Vault(redis, audit), 'vault', errors),
     redis,
     close() {
       closing ??= (async () => {
@@ -48,20 +70,45 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
   };
 }
 
-/** Every async method of `target` reports an unreachable Redis as RDC_REDIS_UNAVAILABLE, naming the URL. */
-function withRedisErrors<T extends object>(target: T, url: string): T {
+/**
+ * Every async method of `target` reports an unreachable Redis as RDC_REDIS_UNAVAILABLE (naming the URL) and an
+ * ACL refusal as RDC_ACCESS_DENIED (naming the user, its team and role, and what it tried).
+ */
+function withRedisErrors<T extends object>(target: T, service: string, context: { url: string; redis: Redis }): T {
+  const mapError = async (error: unknown, method: string): Promise<unknown> => {
+    const mapped = asRedisError(error, context.url);
+    if (!isAccessRefusal(mapped)) return mapped;
+    const action = ACTIONS[`${service}.${method}`] ?? `read ${service}`;
+    return accessDenied(mapped, { user: await whoAmI(context.redis), action });
+  };
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
       if (typeof value !== 'function') return value;
+      const method = String(prop);
       return (...args: unknown[]) => {
         const result = value.apply(obj, args);
-        return result instanceof Promise
-          ? result.catch((error: unknown) => {
-              throw asRedisError(error, url);
-            })
-          : result;
+        if (result instanceof Promise) {
+          return result.catch(async (error: unknown) => {
+            throw await mapError(error, method);
+          });
+        }
+        if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
+          return mapIterator(result as AsyncGenerator<unknown, void, undefined>, (error) => mapError(error, method));
+        }
+        return result;
       };
     },
   });
+}
+
+async function* mapIterator<T>(
+  source: AsyncGenerator<T, void, undefined>,
+  mapError: (error: unknown) => Promise<unknown>,
+): AsyncGenerator<T, void, undefined> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw await mapError(error);
+  }
 }

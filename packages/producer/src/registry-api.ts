@@ -26,6 +26,7 @@ import {
   updateMachine,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
+import type { AuditTrail } from './audit-trail.js';
 import { teamPublicKey } from './vault-api.js';
 
 export interface CreatedTeam {
@@ -35,21 +36,33 @@ export interface CreatedTeam {
 }
 
 export class Teams {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly audit: AuditTrail,
+  ) {}
 
   async create(name: string): Promise<CreatedTeam> {
     const keys = generateTeamKeyPair();
     const team = await createTeam(this.redis, name, keys.publicKey);
+    await this.audit.record([{ team: team.name, action: 'team.create', target: team.name, outcome: 'ok' }]);
     return { team, secretKey: keys.secretKey };
   }
 
   list(): Promise<TeamRecord[]> {
     return listTeams(this.redis);
   }
+
+  /** One team; RDC_TEAM_UNKNOWN when there is none of that name. */
+  get(name: string): Promise<TeamRecord> {
+    return getTeam(this.redis, name);
+  }
 }
 
 export class Machines {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly audit: AuditTrail,
+  ) {}
 
   /**
    * Registers a machine. Its SSH private key (`keyFile`: a path on this host, read now; or `privateKey`: the key
@@ -57,23 +70,48 @@ export class Machines {
    * open it in memory, and the record keeps only the key's fingerprint.
    */
   async add(input: MachineInput): Promise<MachineRecord> {
+    const target = { team: String(input?.team), action: 'machine.add', target: String(input?.name) } as const;
     const { keyFile, privateKey, ...fields } = parseInput(machineInputSchema, input, 'machine');
     const keyText = privateKey ?? (await readKeyFile(keyFile ?? ''));
     const info = checkPrivateKey(keyText, keyFile === undefined ? 'privateKey' : `key file ${keyFile}`);
-    const team = await getTeam(this.redis, fields.team);
     const now = Date.now();
-    return addMachine(
-      this.redis,
-      { ...fields, addedAt: now, ...(info.fingerprint && { keyFingerprint: info.fingerprint }) },
-      { kind: 'ssh-key', sealed: seal(keyText, teamPublicKey(team)), updatedAt: now },
-    );
+    const record = await (async () => {
+      const team = await getTeam(this.redis, fields.team);
+      return addMachine(
+        this.redis,
+        { ...fields, addedAt: now, ...(info.fingerprint && { keyFingerprint: info.fingerprint }) },
+        { kind: 'ssh-key', sealed: seal(keyText, teamPublicKey(team)), updatedAt: now },
+      );
+    })().catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    await this.audit.record([
+      {
+        ...target,
+        outcome: 'ok',
+        detail: {
+          host: record.host,
+          port: record.port,
+          user: record.user,
+          keyFingerprint: record.keyFingerprint ?? null,
+        },
+      },
+    ]);
+    return record;
   }
 
   /** Removes a machine and its SSH key from the vault. */
   async remove(team: string, name: string): Promise<boolean> {
     parseInput(teamNameSchema, team, 'team name');
     parseInput(machineNameSchema, name, 'machine name');
-    return removeMachine(this.redis, team, name);
+    const target = { team, action: 'machine.remove', target: name } as const;
+    const removed = await removeMachine(this.redis, team, name).catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    await this.audit.record([{ ...target, outcome: 'ok', detail: { removed } }]);
+    return removed;
   }
 
   list(team?: string): Promise<MachineRecord[]> {
@@ -87,7 +125,13 @@ export class Machines {
   async set(name: string, patch: MachinePatch, team?: string): Promise<MachineRecord> {
     validName(name, team);
     const owner = team ?? (await findMachine(this.redis, name)).team;
-    return updateMachine(this.redis, owner, name, patch);
+    const target = { team: owner, action: 'machine.set', target: name } as const;
+    const record = await updateMachine(this.redis, owner, name, patch).catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    await this.audit.record([{ ...target, outcome: 'ok', detail: { maxConcurrent: record.maxConcurrent ?? null } }]);
+    return record;
   }
 
   /**
@@ -97,7 +141,18 @@ export class Machines {
   async trust(name: string, hostKeyFingerprint: string, team?: string): Promise<MachineRecord> {
     validName(name, team);
     const owner = team ?? (await findMachine(this.redis, name)).team;
-    return updateMachine(this.redis, owner, name, { hostKeyFingerprint });
+    const target = { team: owner, action: 'machine.trust', target: name } as const;
+    const before = await getMachine(this.redis, owner, name);
+    const record = await updateMachine(this.redis, owner, name, { hostKeyFingerprint }).catch(
+      async (error: unknown) => {
+        await this.audit.refused(error, target);
+        throw error;
+      },
+    );
+    await this.audit.record([
+      { ...target, outcome: 'ok', detail: { from: before.hostKeyFingerprint, to: record.hostKeyFingerprint } },
+    ]);
+    return record;
   }
 
   /** A machine by name, in `team` or (when omitted) the one team that has it. */

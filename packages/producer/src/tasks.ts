@@ -17,27 +17,32 @@ import {
   teamNameSchema,
 } from '@rediacc/core';
 import {
+  accessDenied,
   countTeamTasks,
   countTombstones,
   findJob,
+  isAccessRefusal,
   listTeams,
   listTeamTasks,
   listTombstones,
-  locateTask,
   missingVaultEntries,
+  readableTeams,
   readTeamTask,
   readTombstone,
   type TaskLocation,
   type TeamQueues,
   taskKey,
+  whoAmI,
 } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { AuditRecord, AuditTrail } from './audit-trail.js';
 import type { RegistryCache } from './machine-cache.js';
 import { type CancelOptions, type CancelResult, cancelOptionsSchema, cancelTask } from './task-cancel.js';
 import { sameTask, type TaskEntry, taskEntry } from './task-factory.js';
 import { parseTaskId } from './task-id.js';
+import { locateReadable } from './task-locate.js';
 import type { TaskWaiter } from './task-waiter.js';
 import { type TaskEvent, watchTask } from './task-watch.js';
 
@@ -74,11 +79,23 @@ export class Tasks {
     private readonly queues: TeamQueues,
     private readonly registry: RegistryCache,
     private readonly waiter: TaskWaiter,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Enqueues one task. Unknown team or machine: throws and enqueues nothing. */
   async create(input: TaskSpecInput): Promise<CreatedTask> {
     const spec = parseInput(taskSpecSchema, input, 'task spec');
+    try {
+      const result = await this.createOne(spec);
+      await this.audit.record([createRecord(result)]);
+      return result;
+    } catch (error) {
+      await this.audit.refused(error, { team: spec.team, action: 'task.create', target: spec.taskId ?? spec.machine });
+      throw await this.denied(error, 'create tasks', spec.team);
+    }
+  }
+
+  private async createOne(spec: TaskSpec): Promise<CreatedTask> {
     const entry = await this.entryFor(spec);
     if (spec.taskId) {
       // Look in every lane: the same id under another priority is another task (a conflict).
@@ -104,6 +121,20 @@ export class Tasks {
       }
       return result.data;
     });
+    try {
+      const results = await this.createAll(specs);
+      await this.audit.record(results.map(createRecord));
+      return results;
+    } catch (error) {
+      const teams = [...new Set(specs.map((spec) => spec.team))];
+      for (const team of teams) {
+        await this.audit.refused(error, { team, action: 'task.create', target: `createMany of ${specs.length}` });
+      }
+      throw error;
+    }
+  }
+
+  private async createAll(specs: TaskSpec[]): Promise<CreatedTask[]> {
     const entries = await Promise.all(specs.map((spec) => this.entryFor(spec)));
     const ids = new Set<string>();
     for (const entry of entries) {
@@ -139,7 +170,7 @@ export class Tasks {
 
   async inspect(taskId: string): Promise<TaskView> {
     const id = parseTaskId(taskId);
-    const where = await this.locate(id);
+    const where = await this.locateOrDeny(id, 'read');
     const view = where ? await this.view(where, id) : undefined;
     if (!view) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
     return view;
@@ -154,11 +185,13 @@ export class Tasks {
     if (!Array.isArray(taskIds)) throw new RdcError('RDC_INVALID_INPUT', 'cancel takes an array of task ids');
     const ids = taskIds.map(parseTaskId);
     const { waitMs } = parseInput(cancelOptionsSchema, options, 'cancel options');
+    // Locate every id first: an id this user may not look for stops the whole call before anything is cancelled.
+    const locations = await Promise.all(ids.map((taskId) => this.locateOrDeny(taskId, 'cancel')));
     return Promise.all(
-      ids.map(async (taskId) => {
-        const where = await this.locate(taskId);
+      ids.map(async (taskId, i) => {
+        const where = locations[i];
         if (!where) return { taskId, outcome: 'unknown', status: null } satisfies CancelResult;
-        return cancelTask(
+        const result = await cancelTask(
           {
             redis: this.redis,
             queue: where.lane ? this.queues.get(where.team, where.lane) : undefined,
@@ -168,9 +201,27 @@ export class Tasks {
           where.team,
           taskId,
           waitMs,
-        );
+        ).catch(async (error: unknown) => {
+          await this.audit.refused(error, { team: where.team, action: 'task.cancel', target: taskId });
+          throw await this.denied(error, 'cancel tasks', where.team);
+        });
+        await this.audit.record([
+          {
+            team: where.team,
+            action: 'task.cancel',
+            target: taskId,
+            outcome: result.outcome === 'cancelled' || result.outcome === 'requested' ? 'ok' : 'failed',
+            detail: { result: result.outcome, status: result.status },
+          },
+        ]);
+        return result;
       }),
     );
+  }
+
+  /** An ACL refusal as RDC_ACCESS_DENIED naming the team the call was about; other errors unchanged. */
+  private async denied(error: unknown, action: string, team: string): Promise<unknown> {
+    return isAccessRefusal(error) ? accessDenied(error, { user: await whoAmI(this.redis), action, team }) : error;
   }
 
   private async finished(where: TaskLocation, taskId: string): Promise<TaskView | undefined> {
@@ -189,7 +240,13 @@ export class Tasks {
   /** Tasks across teams (or one), optionally filtered by status: running first, then pending by priority, then finished newest first. */
   async list(input: ListOptions = {}): Promise<TaskView[]> {
     const options = parseInput(listOptionsSchema, input, 'list options');
-    const teams = options.team ? [options.team] : (await listTeams(this.redis)).map((t) => t.name);
+    // Without a team: every team this user may read (an operator of one team lists that team).
+    const teams = options.team
+      ? [options.team]
+      : await readableTeams(
+          this.redis,
+          (await listTeams(this.redis)).map((t) => t.name),
+        );
     const withTombstones = options.status === undefined || options.status === 'CANCELLED';
     const perTeam = await Promise.all(
       teams.flatMap((team) => [
@@ -203,7 +260,7 @@ export class Tasks {
   /** Resolves with the task once it is COMPLETED, FAILED or CANCELLED. */
   async wait(taskId: string, options: { timeoutMs?: number } = {}): Promise<TaskView> {
     const id = parseTaskId(taskId);
-    const where = await this.locate(id);
+    const where = await this.locateOrDeny(id, 'read');
     if (!where) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
     return this.waiter.wait(where, id, options.timeoutMs, () => this.finished(where, id));
   }
@@ -220,7 +277,7 @@ export class Tasks {
     }
     const tasks = this;
     return (async function* () {
-      const where = await tasks.locate(id);
+      const where = await tasks.locateOrDeny(id, 'read');
       if (!where) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
       yield* watchTask({ redis: tasks.redis, team: where.team, taskId: id, view: () => tasks.view(where, id), pollMs });
     })();
@@ -275,10 +332,8 @@ export class Tasks {
     });
   }
 
-  /** Which team and lane hold `taskId`: EXISTS per team and lane, in parallel. */
-  private async locate(taskId: string): Promise<TaskLocation | undefined> {
-    const teams = (await listTeams(this.redis)).map((t) => t.name);
-    return locateTask(this.redis, teams, taskId);
+  private locateOrDeny(taskId: string, verb: 'read' | 'cancel'): Promise<TaskLocation | undefined> {
+    return locateReadable(this.redis, taskId, verb);
   }
 
   /**
@@ -308,6 +363,16 @@ export interface QueueCounts {
   /** Cancelled before running (tasks cancelled while running count as failed in BullMQ). */
   cancelled: number;
   pendingByPriority: Record<1 | 2 | 3 | 4 | 5, number>;
+}
+
+function createRecord(task: CreatedTask): AuditRecord {
+  return {
+    team: task.team,
+    action: 'task.create',
+    target: task.taskId,
+    outcome: 'ok',
+    detail: { machine: task.machine, priority: task.priority, created: task.created },
+  };
 }
 
 function twinConflict(entry: TaskEntry): RdcError {

@@ -13,22 +13,34 @@ import {
 } from '@rediacc/core';
 import { deleteVaultEntry, getTeam, listVaultEntries, putVaultEntry } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
+import type { AuditTrail } from './audit-trail.js';
 
 export class Vault {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly audit: AuditTrail,
+  ) {}
 
   /** Stores (or replaces) secret `name` of `team`: a command gets it with `secrets: ['NAME']`. */
   async set(team: string, name: string, value: string): Promise<VaultEntryInfo> {
     parseInput(teamNameSchema, team, 'team name');
     parseInput(secretNameSchema, name, 'secret name');
     parseInput(secretValueSchema, value, `value of secret ${name}`);
-    const record = await getTeam(this.redis, team);
+    const target = { team, action: 'vault.set', target: name } as const;
     const updatedAt = Date.now();
-    await putVaultEntry(this.redis, team, name, {
-      kind: 'secret',
-      sealed: seal(value, teamPublicKey(record)),
-      updatedAt,
+    await (async () => {
+      const record = await getTeam(this.redis, team);
+      await putVaultEntry(this.redis, team, name, {
+        kind: 'secret',
+        sealed: seal(value, teamPublicKey(record)),
+        updatedAt,
+      });
+    })().catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
     });
+    // The entry names the secret, never its value (nor its length).
+    await this.audit.record([{ ...target, outcome: 'ok' }]);
     return { name, kind: 'secret', updatedAt };
   }
 
@@ -49,9 +61,13 @@ export class Vault {
         `vault entry "${name}" is a machine's SSH key: it goes with \`rediacc machine remove\`, not vault delete`,
       );
     }
-    if (!(await deleteVaultEntry(this.redis, team, name))) {
-      throw new RdcError('RDC_VAULT_UNKNOWN', `team "${team}" has no vault entry "${name}"`);
-    }
+    const target = { team, action: 'vault.delete', target: name } as const;
+    const deleted = await deleteVaultEntry(this.redis, team, name).catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    if (!deleted) throw new RdcError('RDC_VAULT_UNKNOWN', `team "${team}" has no vault entry "${name}"`);
+    await this.audit.record([{ ...target, outcome: 'ok' }]);
   }
 }
 

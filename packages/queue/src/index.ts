@@ -1,4 +1,30 @@
+export {
+  accessDenied,
+  describeUser,
+  isAccessRefusal,
+  readableTeams,
+  refusedCommand,
+  whoAmI,
+} from './access.js';
+export { type AclApplyResult, type AclShowEntry, type AclUser, applyAcl, showAcl } from './acl-users.js';
 export { ALERTS_KEPT, type Alert, readAlerts, recordAlert } from './alerts.js';
+export {
+  AUDIT_KEPT,
+  type AuditCursors,
+  type AuditIntegrity,
+  type AuditPage,
+  addAuditCursors,
+  appendAudit,
+  auditIntegrity,
+  auditWriter,
+  auditWritersOf,
+  compareEntries,
+  followAudit,
+  queueAudit,
+  readAudit,
+  resolveActor,
+} from './audit-log.js';
+export { AuditWriter } from './audit-writer.js';
 export { CANCEL_REQUEST_TTL_SECONDS, cancelRequested, requestCancel } from './cancel-requests.js';
 export {
   CANCELLED_REASON,
@@ -11,7 +37,7 @@ export {
   trimTombstones,
 } from './cancellations.js';
 export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
-export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamPrefix } from './keys.js';
+export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamOfKey, teamPrefix } from './keys.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,

@@ -1,6 +1,6 @@
 import { PRIORITIES } from '@rediacc/core';
 import { describe, expect, it } from 'vitest';
-import { LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamPrefix } from './keys.js';
+import { LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamOfKey, teamPrefix } from './keys.js';
 import { renewIntervalMs } from './machine-slots.js';
 
 describe('queue naming', () => {
@@ -24,6 +24,32 @@ describe('queue naming', () => {
     expect(taskKey('Ops', 'normal', 'id-1')).toBe('rdc:{Ops}:tasks:id-1');
     expect(registryKeys.machineSlots('Ops', 'web-01')).toBe('rdc:{Ops}:machine-slots:web-01');
   });
+});
+
+describe('teamOfKey', () => {
+  it('finds the team of every per-team key, which the ACL patterns rdc:{TEAM}:* rely on', () => {
+    const keys = [
+      registryKeys.machines('A.b-1'),
+      registryKeys.alerts('A.b-1'),
+      registryKeys.cancelled('A.b-1'),
+      registryKeys.cancelledOrder('A.b-1'),
+      registryKeys.cancelRequest('A.b-1', 't'),
+      registryKeys.output('A.b-1', 't'),
+      registryKeys.cancelChannel('A.b-1'),
+      registryKeys.machineSlots('A.b-1', 'm'),
+      registryKeys.auditStream('A.b-1', 'rdc-A.b-1-viewer'),
+      registryKeys.auditWriters('A.b-1'),
+      taskKey('A.b-1', 'normal', 't'),
+    ];
+    for (const key of keys) expect(teamOfKey(key), key).toBe('A.b-1');
+  });
+
+  it.each(['rdc:teams', 'bull:x', 'rdc:{}:x', 'rdc:{a b}:x', 'rdc:{A}', 'x:rdc:{A}:y'])(
+    'finds no team in %j',
+    (key) => {
+      expect(teamOfKey(key)).toBeUndefined();
+    },
+  );
 });
 
 describe('renewIntervalMs', () => {

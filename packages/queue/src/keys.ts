@@ -43,7 +43,19 @@ export const registryKeys = {
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
   /** zset: holder (taskId) → lease expiry (ms), the fleet-wide running slots of one machine */
   machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
+  /**
+   * stream, capped: the audit entries one Redis user appended for a team. One stream per user, so an ACL can let
+   * each user append to its own stream only: the stream names who wrote it, and nobody can cut another's entries.
+   */
+  auditStream: (team: string, user: string) => `${teamPrefix(team)}:audit:${user}`,
+  /** set: the users that have an audit stream in the team (append-only for every role but admin) */
+  auditWriters: (team: string) => `${teamPrefix(team)}:audit-writers`,
 };
+
+/** The team a key belongs to (`rdc:{team}:…`), or undefined for a key outside every team. */
+export function teamOfKey(key: string): string | undefined {
+  return /^rdc:\{([A-Za-z0-9._-]{1,64})\}:/.exec(key)?.[1];
+}
 
 /** Key of one task's job hash in a lane (BullMQ layout `prefix:queue:id`). */
 export function taskKey(team: string, lane: Lane, taskId: string): string {

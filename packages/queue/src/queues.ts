@@ -5,7 +5,9 @@ import type { Redis } from 'ioredis';
 import { LANE_QUEUES, teamPrefix } from './keys.js';
 
 export function openTeamQueue(connection: Redis, team: string, lane: Lane): Queue {
-  const queue = new Queue(LANE_QUEUES[lane], { connection, prefix: teamPrefix(team) });
+  // skipMetasUpdate: opening a queue would HSET its meta hash, which a read-only (viewer) user may not, and every
+  // refusal lands in ACL LOG. BullMQ's add scripts set the one meta field they need (the events cap) themselves.
+  const queue = new Queue(LANE_QUEUES[lane], { connection, prefix: teamPrefix(team), skipMetasUpdate: true });
   queue.on('error', () => {});
   return queue;
 }

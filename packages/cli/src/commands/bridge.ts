@@ -65,7 +65,7 @@ export function registerBridge(program: Command): void {
           ...(options.maxPerMachine !== undefined && { maxPerMachine: options.maxPerMachine }),
           ...(options.name && { name: options.name }),
         },
-        { logger },
+        { logger, ...(config.actor !== undefined && { actor: config.actor }) },
       );
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

@@ -1,10 +1,10 @@
 // rediacc team create NAME | team list
-import { teamNameSchema } from '@rediacc/core';
+import { RdcError, teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { schemaFlag } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
-import { writeTeamKey } from '../team-keys.js';
+import { assertNoTeamKey, writeTeamKey } from '../team-keys.js';
 
 export function registerTeam(program: Command): void {
   const team = program.command('team').description('manage teams (one queue and one vault per team)');
@@ -15,6 +15,11 @@ export function registerTeam(program: Command): void {
     .description("create a team and write its vault key to $RDC_HOME/keys/NAME.key for the team's bridges")
     .action((name: string, options: OutputOptions) =>
       withClient(async (client, config) => {
+        // An existing team is RDC_TEAM_EXISTS even though its key file is there too; only then the key-file check.
+        if ((await client.teams.list()).some((t) => t.name === name)) {
+          throw new RdcError('RDC_TEAM_EXISTS', `team "${name}" already exists`);
+        }
+        await assertNoTeamKey(config.home, name);
         const { team: record, secretKey } = await client.teams.create(name);
         const keyFile = await writeTeamKey(config.home, record.name, secretKey);
         if (options.json) printJson({ ...record, keyFile });

@@ -9,7 +9,7 @@ import { createLogger, DEFAULT_REDIS_URL, isTerminal, loadConfig, RdcError, type
 import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
 import { createClient } from '@rediacc/producer';
 import type { Command } from 'commander';
-import { writeTeamKey } from '../team-keys.js';
+import { setAsideTeamKey, writeTeamKey } from '../team-keys.js';
 
 const TEAM = 'demo';
 const MACHINE = 'demo-01';
@@ -50,6 +50,9 @@ export function registerUp(program: Command): void {
         stops.push(() => client.close());
         if (!(await client.teams.list()).some((t) => t.name === TEAM)) {
           const { secretKey } = await client.teams.create(TEAM);
+          // Redis lost the team but its old key file is still here: keep it, never overwrite a vault key.
+          const aside = await setAsideTeamKey(config.home, TEAM);
+          if (aside) out(`team     ${TEAM} re-created; its previous vault key was kept as ${aside}`);
           await writeTeamKey(config.home, TEAM, secretKey);
         }
         // The demo sshd gets a new port each run: re-register the machine.

@@ -1,0 +1,102 @@
+// rediacc acl apply [--team T,…] [--new-passwords] | acl show [--team T,…]: Redis ACL users per team and role.
+import { teamNameSchema } from '@rediacc/core';
+import type { RediaccClient } from '@rediacc/producer';
+import { applyAcl, showAcl } from '@rediacc/queue';
+import type { Command } from 'commander';
+import { withClient } from '../context.js';
+import { listOf } from '../options.js';
+import { type OutputOptions, printJson, printTable } from '../output.js';
+
+interface AclOptions extends OutputOptions {
+  team?: string[];
+  newPasswords?: boolean;
+}
+
+export function registerAcl(program: Command): void {
+  const acl = program.command('acl').description('Redis ACL users per team and role (admin, operator, viewer, bridge)');
+  acl
+    .command('apply')
+    .option('--team <teams>', 'only these teams, comma-separated (default: every team)', listOf(teamNameSchema))
+    .option('--new-passwords', 'issue new passwords to users that exist (their old URLs stop working)')
+    .option('--json', 'machine-readable output (an array of {team, role, user, url})')
+    .description(
+      'create or update the ACL users of each team and role and print their REDIS_URLs; existing users keep their passwords',
+    )
+    .action((options: AclOptions) =>
+      withClient(async (client, config) => {
+        const teams = await teamsOf(client, options.team);
+        const result = await applyAcl(client.redis, {
+          teams,
+          baseUrl: config.redisUrl,
+          newPasswords: options.newPasswords === true,
+          ...(config.actor !== undefined && { actor: config.actor }),
+        });
+        const rows = result.users.map(({ team, role, user, url, newPassword }) => ({
+          team,
+          role,
+          user,
+          url,
+          newPassword,
+        }));
+        if (options.json) printJson(rows);
+        else
+          printTable(
+            rows.map((r) => ({
+              ...r,
+              url: r.newPassword || r.user === result.appliedBy ? r.url : `${r.url} (password unchanged)`,
+            })),
+            ['team', 'role', 'user', 'url'],
+          );
+        const notes: string[] = [];
+        if (result.users.some((u) => u.newPassword)) {
+          notes.push('The URLs above carry passwords: store them as secrets (Redis keeps only their hashes).');
+        }
+        const kept = result.users.filter((u) => !u.newPassword && u.user !== result.appliedBy).length;
+        if (kept > 0) {
+          notes.push(
+            `${kept} existing user(s) kept their passwords (connected bridges keep working); --new-passwords issues new ones.`,
+          );
+        }
+        if (!result.saved) {
+          notes.push(
+            'These ACL users live in memory only (the server has no aclfile): set `aclfile` in redis.conf and run ACL SAVE, or run CONFIG REWRITE, or run acl apply again after a restart.',
+          );
+        }
+        if (result.appliedBy === 'default') {
+          notes.push(
+            'The default user still has full access. To lock it down, switch REDIS_URL to the rdc-admin URL above, then run: redis-cli -u "$REDIS_URL" ACL SETUSER default off',
+          );
+        }
+        for (const note of notes) process.stderr.write(`note: ${note}\n`);
+        if (result.auditError) {
+          process.stderr.write(`warning: the ACL changes are not in the audit log: ${result.auditError}\n`);
+        }
+      }),
+    );
+  acl
+    .command('show')
+    .option('--team <teams>', 'only these teams, comma-separated (default: every team)', listOf(teamNameSchema))
+    .option('--json', 'machine-readable output (an array of {team, role, user, applied, rules})')
+    .description('print the ACL rules of every team and role: as the server holds them, or as acl apply would set them')
+    .action((options: AclOptions) =>
+      withClient(async (client) => {
+        const entries = await showAcl(client.redis, await teamsOf(client, options.team));
+        if (options.json) printJson(entries);
+        else
+          for (const e of entries) {
+            process.stdout.write(
+              `${e.user} (${e.role} of ${e.team === '*' ? 'every team' : `team ${e.team}`})${e.applied ? '' : ' [not applied yet]'}\n  ${e.rules}\n`,
+            );
+          }
+      }),
+    );
+}
+
+/** The named teams (each must exist), or every team. */
+async function teamsOf(client: RediaccClient, named: string[] | undefined): Promise<string[]> {
+  const all = (await client.teams.list()).map((t) => t.name);
+  if (!named) return all;
+  const unknown = named.filter((t) => !all.includes(t));
+  if (unknown.length > 0) await client.teams.get(unknown[0]!);
+  return named;
+}

@@ -1,0 +1,56 @@
+// The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
+// (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
+import type { AuditInput } from '@rediacc/core';
+import { accessDenied, auditWriter, isAccessRefusal, queueAudit, resolveActor, whoAmI } from '@rediacc/queue';
+import type { Redis } from 'ioredis';
+
+export type AuditRecord = Omit<AuditInput, 'actor'>;
+
+export class AuditTrail {
+  private actor: Promise<string> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly configured: string | undefined,
+  ) {}
+
+  /** Who the entries name; resolved once per client (once Redis answered). */
+  actorName(): Promise<string> {
+    this.actor ??= resolveActor(this.redis, this.configured).then((actor) => {
+      if (actor === 'unknown') this.actor = undefined; // Redis did not say (yet): ask again next time
+      return actor;
+    });
+    return this.actor;
+  }
+
+  /** Appends the records (one round trip); a refused append is RDC_ACCESS_DENIED, not a silent gap. */
+  async record(records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const actor = await this.actorName();
+    const writer = await auditWriter(this.redis);
+    const pipeline = this.redis.pipeline();
+    queueAudit(
+      pipeline,
+      writer,
+      records.map((record) => ({ ...record, actor })),
+    );
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error)?.[0];
+    if (failed) {
+      throw accessDenied(failed, {
+        user: await whoAmI(this.redis),
+        action: 'append to the audit log',
+        team: records[0]?.team,
+      });
+    }
+  }
+
+  /**
+   * Records an operation Redis refused, where the user may still append (its own team's log). Never throws:
+   * the refusal itself is what the caller reports.
+   */
+  async refused(error: unknown, record: Omit<AuditRecord, 'outcome'>): Promise<void> {
+    if (!isAccessRefusal(error)) return;
+    await this.record([{ ...record, outcome: 'denied' }]).catch(() => {});
+  }
+}

@@ -1,0 +1,246 @@
+// The audit log of a team: one capped stream per Redis user that appends, `rdc:{team}:audit:USER`, plus a set of
+// those users, `rdc:{team}:audit-writers`. Both sit under the team's prefix, so its ACL patterns cover them and on
+// Redis Cluster they live on the team's shard. rediacc's ACLs let each team user XADD to its own stream and SADD to
+// the set, nothing else: the stream an entry is in proves which user wrote it, and XADD's MAXLEN/MINID argument (a
+// trim no ACL rule can forbid) can cut only the writer's own entries, which auditIntegrity then reports.
+// An entry's time is its stream id: the Redis server's clock, never earlier than the writer's previous entry.
+import {
+  type AuditEntry,
+  type AuditInput,
+  actorSchema,
+  auditEntrySchema,
+  auditInputSchema,
+  parseInput,
+} from '@rediacc/core';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { whoAmI } from './access.js';
+import { registryKeys } from './keys.js';
+
+/** Entries kept per user stream (about: MAXLEN ~ trims whole stream nodes, never below this). */
+export const AUDIT_KEPT = 100_000;
+
+const PAGE = 1_000;
+
+const writers = new WeakMap<Redis, Promise<string>>();
+
+/**
+ * The Redis user this connection appends as (ACL WHOAMI, remembered per connection once Redis answered);
+ * "unknown" when Redis won't say, asked again next time (the failure may have been a passing disconnect).
+ */
+export function auditWriter(redis: Redis): Promise<string> {
+  let writer = writers.get(redis);
+  if (!writer) {
+    writer = whoAmI(redis).then((user) => {
+      if (user === undefined) writers.delete(redis);
+      return user ?? 'unknown';
+    });
+    writers.set(redis, writer);
+  }
+  return writer;
+}
+
+/**
+ * Who the audit log names as actor: the configured identity when there is one (RDC_ACTOR), else the Redis user.
+ */
+export async function resolveActor(redis: Redis, configured?: string): Promise<string> {
+  if (configured !== undefined) return parseInput(actorSchema, configured, 'actor');
+  const parsed = actorSchema.safeParse(await auditWriter(redis));
+  return parsed.success ? parsed.data : 'unknown';
+}
+
+function fieldsOf(entry: AuditInput): string[] {
+  const fields = ['actor', entry.actor, 'team', entry.team, 'action', entry.action, 'target', entry.target];
+  fields.push('outcome', entry.outcome);
+  if (entry.detail && Object.keys(entry.detail).length > 0) fields.push('detail', JSON.stringify(entry.detail));
+  return fields;
+}
+
+/**
+ * Adds the appends of `inputs` to a pipeline or transaction the caller sends anyway (no round trip of its own):
+ * an XADD to `writer`'s stream per entry, and one SADD of `writer` to each team's writers.
+ */
+export function queueAudit(
+  commands: ChainableCommander,
+  writer: string,
+  inputs: AuditInput | readonly AuditInput[],
+): ChainableCommander {
+  const entries = (Array.isArray(inputs) ? inputs : [inputs]).map((input) =>
+    parseInput(auditInputSchema, input, 'audit entry'),
+  );
+  for (const entry of entries) {
+    commands.xadd(registryKeys.auditStream(entry.team, writer), 'MAXLEN', '~', AUDIT_KEPT, '*', ...fieldsOf(entry));
+  }
+  for (const team of new Set(entries.map((e) => e.team))) commands.sadd(registryKeys.auditWriters(team), writer);
+  return commands;
+}
+
+/**
+ * Appends one entry to its team's audit log, in the stream of the connection's Redis user; resolves with the
+ * entry's stream id. For callers outside the task path (vault set/delete, key rotation).
+ */
+export async function appendAudit(redis: Redis, input: AuditInput): Promise<string> {
+  const writer = await auditWriter(redis);
+  const replies = (await queueAudit(redis.pipeline(), writer, input).exec()) ?? [];
+  const failed = replies.find(([error]) => error)?.[0];
+  if (failed) throw failed;
+  return String(replies[0]?.[1]);
+}
+
+/** Where reading stopped in each stream: stream key → last id read. */
+export type AuditCursors = Map<string, { team: string; user: string; lastId: string }>;
+
+export interface AuditPage {
+  /** Oldest first (by server time, then writer). */
+  entries: AuditEntry[];
+  /** Stream entries that are not valid audit entries (written by something else): counted, not shown. */
+  skipped: number;
+}
+
+/** The users that have an audit stream in `team`. */
+export async function auditWritersOf(redis: Redis, team: string): Promise<string[]> {
+  return (await redis.smembers(registryKeys.auditWriters(team))).sort();
+}
+
+/** Entries of `team` from `sinceMs` (server time) on, every writer's stream merged, oldest first. */
+export async function readAudit(redis: Redis, team: string, options: { sinceMs?: number } = {}): Promise<AuditPage> {
+  const out: AuditPage = { entries: [], skipped: 0 };
+  for (const user of await auditWritersOf(redis, team)) {
+    const key = registryKeys.auditStream(team, user);
+    let start = options.sinceMs ? `${options.sinceMs}-0` : '-';
+    for (;;) {
+      const raw = await redis.xrange(key, start, '+', 'COUNT', PAGE);
+      collect(out, user, raw);
+      if (raw.length < PAGE) break;
+      start = `(${raw[raw.length - 1]![0]}`;
+    }
+  }
+  out.entries.sort(compareEntries);
+  return out;
+}
+
+/**
+ * Adds to `cursors` the streams of `teams` it does not follow yet (writers that appeared since), starting at
+ * `fromId` (for example `${Date.now()}-0`); streams already followed keep their position.
+ */
+export async function addAuditCursors(
+  redis: Redis,
+  teams: readonly string[],
+  cursors: AuditCursors,
+  fromId: string,
+): Promise<void> {
+  for (const team of teams) {
+    for (const user of await auditWritersOf(redis, team)) {
+      const key = registryKeys.auditStream(team, user);
+      if (!cursors.has(key)) cursors.set(key, { team, user, lastId: fromId });
+    }
+  }
+}
+
+/**
+ * Waits up to `blockMs` for entries after the cursors (XREAD BLOCK; use a connection of its own) and moves the
+ * cursors past what it returns.
+ */
+export async function followAudit(redis: Redis, cursors: AuditCursors, blockMs: number): Promise<AuditPage> {
+  const out: AuditPage = { entries: [], skipped: 0 };
+  if (cursors.size === 0) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(blockMs, 1_000)));
+    return out;
+  }
+  const keys = [...cursors.keys()];
+  const reply = await redis.xread(
+    'COUNT',
+    PAGE,
+    'BLOCK',
+    blockMs,
+    'STREAMS',
+    ...keys,
+    ...keys.map((k) => cursors.get(k)!.lastId),
+  );
+  for (const [key, raw] of reply ?? []) {
+    const cursor = cursors.get(key);
+    if (!cursor) continue;
+    collect(out, cursor.user, raw);
+    const last = raw[raw.length - 1];
+    if (last) cursor.lastId = last[0];
+  }
+  out.entries.sort(compareEntries);
+  return out;
+}
+
+/** Server time, then stream sequence, then writer: entries of different writers in one millisecond keep some order. */
+export function compareEntries(a: AuditEntry, b: AuditEntry): number {
+  const [am = 0, as = 0] = a.id.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.id.split('-').map(Number);
+  return am - bm || as - bs || a.user.localeCompare(b.user);
+}
+
+function collect(page: AuditPage, user: string, raw: [id: string, fields: string[]][]): void {
+  for (const [id, fields] of raw) {
+    const entry = entryOf(user, id, fields);
+    if (entry) page.entries.push(entry);
+    else page.skipped++;
+  }
+}
+
+function entryOf(user: string, id: string, fields: string[]): AuditEntry | undefined {
+  const f: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1];
+  if (typeof f.detail === 'string') {
+    try {
+      f.detail = JSON.parse(f.detail);
+    } catch {
+      return undefined;
+    }
+  }
+  const ms = Number(id.split('-')[0]);
+  const parsed = auditEntrySchema.safeParse({ ...f, user, id, at: new Date(ms).toISOString() });
+  return parsed.success ? parsed.data : undefined;
+}
+
+export interface AuditIntegrity {
+  team: string;
+  /** Whose stream: the Redis user that appended it (and, under rediacc's ACLs, the only team user that could cut it). */
+  user: string;
+  /** Entries in the stream now. */
+  length: number;
+  /** Entries ever appended (Redis keeps the count even when entries are trimmed). */
+  added: number;
+  /** Entries that are gone although the cap would have kept them: removed with XDEL, or an XADD/XTRIM trim. */
+  missing: number;
+  /** Whether entries were deleted by id (XDEL), or the whole stream although the writers set still names it. */
+  deleted: boolean;
+}
+
+/**
+ * Checks, per writer's stream, that it lost nothing but what the cap drops: approximate trimming never leaves
+ * fewer than AUDIT_KEPT entries, so fewer than min(added, AUDIT_KEPT) means someone cut it; a writer whose stream
+ * is gone had it deleted (only an admin can). Cannot see a cut refilled with as many new entries, nor a writer
+ * removed from the set along with its stream (admin only again): an export kept elsewhere (`audit export`) can.
+ */
+export async function auditIntegrity(redis: Redis, team: string): Promise<AuditIntegrity[]> {
+  const out: AuditIntegrity[] = [];
+  for (const user of await auditWritersOf(redis, team)) {
+    let info: unknown[];
+    try {
+      info = (await redis.call('XINFO', 'STREAM', registryKeys.auditStream(team, user))) as unknown[];
+    } catch (error) {
+      if (error instanceof Error && /no such key/i.test(error.message)) {
+        out.push({ team, user, length: 0, added: 0, missing: 0, deleted: true });
+        continue;
+      }
+      throw error;
+    }
+    const field = (name: string) => info[info.indexOf(name) + 1];
+    const length = Number(field('length'));
+    const added = Number(field('entries-added'));
+    out.push({
+      team,
+      user,
+      length,
+      added,
+      missing: Math.max(0, Math.min(added, AUDIT_KEPT) - length),
+      deleted: String(field('max-deleted-entry-id')) !== '0-0',
+    });
+  }
+  return out;
+}
