@@ -236,6 +236,25 @@ describe('viewer', () => {
     );
     await expect(conn.get(`${teamPrefix('B')}:tasks:id`)).rejects.toThrow(/NOPERM/);
   });
+
+  it('only the team admin changes the vault; operators and bridges use secrets by name', async () => {
+    const before = await raw.hgetall(registryKeys.vault('A'));
+    for (const role of ['operator', 'viewer', 'bridge'] as const) {
+      const user = clientAs('A', role);
+      const set = await denied(user.vault.set('A', 'API_TOKEN', 'not-stored'));
+      expect(set.message).toMatch(new RegExp(`^user rdc-A-${role} \\(${role} of team A\\) may not store secrets`));
+    }
+    const admins = clientAs('A', 'admin');
+    await admins.vault.set('A', 'API_TOKEN', 'stored-by-admin');
+    const operator = clientAs('A', 'operator');
+    expect((await operator.vault.list('A')).map((e) => e.name)).toContain('API_TOKEN');
+    await denied(operator.vault.delete('A', 'API_TOKEN'));
+    const task = await operator.tasks.create({ team: 'A', machine: 'm1', command: 'true', secrets: ['API_TOKEN'] });
+    expect(task.taskId).toBeTruthy();
+    await operator.tasks.cancel([task.taskId]);
+    await admins.vault.delete('A', 'API_TOKEN');
+    expect(await raw.hgetall(registryKeys.vault('A'))).toEqual(before);
+  });
 });
 
 describe('bridge', () => {
