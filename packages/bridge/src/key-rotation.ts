@@ -48,7 +48,12 @@ const DEFAULTS: ConnectionOptions = { connectTimeoutMs: 10_000, keepaliveInterva
 export async function rotateMachineKey(options: RotateKeyOptions): Promise<RotateKeyResult> {
   const entry = { team: options.team, action: 'key.rotate', target: options.machine } as const;
   const record = async (outcome: 'ok' | 'failed' | 'denied', detail: Record<string, string | boolean | null>) =>
-    appendAudit(options.redis, { ...entry, actor: await resolveActor(options.redis, options.actor), outcome, detail });
+    appendAudit(options.redis, {
+      ...entry,
+      actor: await resolveActor(options.redis, options.actor ?? (process.env.RDC_ACTOR || undefined)),
+      outcome,
+      detail,
+    });
   let result: RotateKeyResult;
   try {
     result = await rotate(options);
