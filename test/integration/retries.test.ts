@@ -226,7 +226,8 @@ describe('failures that never retry', () => {
       const ok = await client.tasks.create({ team: 'strict', machine: 'good', command: 'echo still-serving' });
       expect((await client.tasks.wait(ok.taskId, { timeoutMs: 20_000 })).output).toContain('still-serving');
 
-      // A machine removed after its task was created: nothing to retry against.
+      // A machine removed after its task was created (no bridge running meanwhile): nothing to retry against.
+      await bridge.close();
       const orphan = await client.tasks.create({
         team: 'strict',
         machine: 'good',
@@ -234,7 +235,6 @@ describe('failures that never retry', () => {
         maxRetries: 3,
         priority: 5,
       });
-      await bridge.close();
       await client.machines.remove('strict', 'good');
       const again = await startBridge({ teamKeys, redisUrl: redis.url, teams: ['strict'], batchSize: 2 }, { logger });
       const lost = await client.tasks.wait(orphan.taskId, { timeoutMs: 20_000 }).finally(() => again.close());
