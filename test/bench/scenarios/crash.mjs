@@ -1,0 +1,6 @@
+export const id = 'crash';
+export const title = 'crash';
+export const describe = '';
+export async function run() {
+  return [];
+}

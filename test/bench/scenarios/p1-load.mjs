@@ -1,0 +1,6 @@
+export const id = 'p1-load';
+export const title = 'p1-load';
+export const describe = '';
+export async function run() {
+  return [];
+}
