@@ -54,7 +54,7 @@ const QUICK = {
   rssTasks: 100,
   cpuTasks: 200,
   crashTrials: 2,
-  crashDefaultTrials: 1,
+  crashDefaultTrials: 0,
 };
 
 const ROOT = new URL('../..', import.meta.url).pathname;
