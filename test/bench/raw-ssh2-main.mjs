@@ -27,3 +27,4 @@ if (args.mode === 'hold') {
 process.stdout.write('done\n');
 pool.close();
 lines.close();
+process.exit(0);

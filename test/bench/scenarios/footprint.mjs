@@ -113,7 +113,7 @@ async function rawProcess(fleet, args) {
     }
   };
   await line('ready');
-  return { pid: child.pid, line, go: () => child.stdin.write('go\n'), kill: () => child.kill('SIGKILL') };
+  return { pid: child.pid, line, go: () => child.stdin.end('go\n'), kill: () => child.kill('SIGKILL') };
 }
 
 async function bridgeProcessFootprint(fleet, sizes, log) {
