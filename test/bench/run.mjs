@@ -5,7 +5,7 @@
 // --quick: tiny sizes, results to a temporary directory (never the committed files); exits non-zero only when a
 // scenario crashed, never on a timing.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from './fleet.mjs';
@@ -142,8 +142,15 @@ async function main() {
   }
   const runtimeS = (Date.now() - started) / 1000;
   printTable(rows);
-  await writeJson(jsonPath, rows);
-  await writeMarkdown(mdPath, { rows, env: environment(peers), scenarios: chosen, quick: args.quick, runtimeS });
+  // A partial rerun (--only) replaces its scenarios' rows in the existing results and keeps the others.
+  let all = rows;
+  if (args.only && existsSync(jsonPath)) {
+    const kept = JSON.parse(readFileSync(jsonPath, 'utf8')).filter((r) => !args.only.includes(r.scenario));
+    all = SCENARIOS.flatMap((s) => [...kept, ...rows].filter((r) => r.scenario === s.id));
+  }
+  await writeJson(jsonPath, all);
+  const env = { ...environment(peers), ...(args.only ? { rerun: `only ${args.only.join(', ')} at this date` } : {}) };
+  await writeMarkdown(mdPath, { rows: all, env, scenarios: SCENARIOS, quick: args.quick, runtimeS });
   log(`wrote ${jsonPath} and ${mdPath} (${runtimeS.toFixed(0)} s)`);
   if (crashed > 0) {
     console.error(`bench: ${crashed} scenario(s) crashed`);

@@ -61,11 +61,13 @@ async function redisMemory(fleet, sizes, reps, log) {
       },
     };
     const out = { ours: [], raw: [] };
+    const anatomy = {};
     for (let r = 0; r < reps; r++) {
       for (const k of r % 2 === 0 ? ['ours', 'raw'] : ['raw', 'ours']) {
         const before = await usedMemory(connection);
         await methods[k]();
         out[k].push((await usedMemory(connection)) - before);
+        if (r === 0) anatomy[k] = await jobAnatomy(connection, k === 'raw' ? raw : ours[0]);
         for (const q of [raw, ...ours]) await q.obliterate({ force: true });
       }
       log(
@@ -79,6 +81,7 @@ async function redisMemory(fleet, sizes, reps, log) {
       baseline: out.raw.map((b) => b / n),
       baselineName: 'raw BullMQ job, UUID id',
       target: { ratio: Number((1 / 1.3).toFixed(3)) },
+      note: `one job hash (MEMORY USAGE): ours ${anatomy.ours.usage} B (data ${anatomy.ours.data} B, opts ${anatomy.ours.opts} B), raw ${anatomy.raw.usage} B (data ${anatomy.raw.data} B, opts ${anatomy.raw.opts} B); the rest is the prioritized zset entry and its id`,
     });
   } finally {
     await raw.close();
@@ -87,6 +90,14 @@ async function redisMemory(fleet, sizes, reps, log) {
     await client.close();
     await server.stop();
   }
+}
+
+/** Sizes of one pending job of `queue`: its hash (MEMORY USAGE) and the data and opts JSON it holds. */
+async function jobAnatomy(connection, queue) {
+  const [id] = await connection.zrange(queue.toKey('prioritized'), 0, 0);
+  const key = queue.toKey(id);
+  const [data, opts] = await connection.hmget(key, 'data', 'opts');
+  return { usage: await connection.memory('USAGE', key), data: data?.length ?? 0, opts: opts?.length ?? 0 };
 }
 
 /** A raw ssh2 process (raw-ssh2-main.mjs): resolves once "ready"; go() and line() drive it. */
