@@ -4,10 +4,10 @@
 // after a warm-up, several times), prints a table and writes BENCHMARKS.md and test/bench/results/latest.json.
 // --quick: tiny sizes, results to a temporary directory (never the committed files); exits non-zero only when a
 // scenario crashed, never on a timing.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startFleet } from './fleet.mjs';
 import { preparePeers } from './peers.mjs';
 import { crashRow, printTable, writeJson, writeMarkdown } from './report.mjs';
@@ -60,15 +60,16 @@ const QUICK = {
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 function parseArgs(argv) {
-  const args = { quick: false, only: null, reps: null, out: null };
+  const args = { quick: false, only: null, reps: null, out: null, report: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--only') args.only = argv[++i].split(',');
     else if (a === '--reps') args.reps = Number(argv[++i]);
     else if (a === '--out') args.out = argv[++i];
+    else if (a === '--report') args.report = true;
     else {
-      console.error(`bench: unknown argument ${a} (use --quick, --only a,b, --reps N, --out DIR)`);
+      console.error(`bench: unknown argument ${a} (use --quick, --only a,b, --reps N, --out DIR, --report)`);
       process.exit(2);
     }
   }
@@ -76,12 +77,10 @@ function parseArgs(argv) {
 }
 
 function version(cmd, args, pick = (s) => s.split('\n')[0].trim()) {
-  try {
-    return pick(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-  } catch (error) {
-    const text = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
-    return text ? pick(text) : 'not installed';
-  }
+  // Some tools print their version on stderr (ssh -V), some on stdout.
+  const result = spawnSync(cmd, args, { encoding: 'utf8' });
+  const text = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  return result.error || !text ? 'not installed' : pick(text);
 }
 
 function pkgVersion(name) {
@@ -111,6 +110,21 @@ async function main() {
   const outDir = args.out ?? (args.quick ? join(tmpdir(), 'rediacc-bench-quick') : null);
   const jsonPath = outDir ? join(outDir, 'latest.json') : join(ROOT, 'test/bench/results/latest.json');
   const mdPath = outDir ? join(outDir, 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md');
+  const envPath = join(dirname(jsonPath), 'env.json');
+  if (args.report) {
+    // Rewrites BENCHMARKS.md from the stored results (after editing findings.md), without running anything.
+    const stored = JSON.parse(readFileSync(envPath, 'utf8'));
+    const rows = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    await writeMarkdown(mdPath, {
+      rows,
+      env: stored.env,
+      scenarios: SCENARIOS,
+      quick: stored.quick,
+      runtimeS: stored.runtimeS,
+    });
+    console.log(`wrote ${mdPath} from ${jsonPath}`);
+    return;
+  }
   const started = Date.now();
   const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
   const chosen = SCENARIOS.filter((s) => !args.only || args.only.includes(s.id));
@@ -150,6 +164,7 @@ async function main() {
   }
   await writeJson(jsonPath, all);
   const env = { ...environment(peers), ...(args.only ? { rerun: `only ${args.only.join(', ')} at this date` } : {}) };
+  await writeJson(envPath, { env, quick: args.quick, runtimeS });
   await writeMarkdown(mdPath, { rows: all, env, scenarios: SCENARIOS, quick: args.quick, runtimeS });
   log(`wrote ${jsonPath} and ${mdPath} (${runtimeS.toFixed(0)} s)`);
   if (crashed > 0) {
