@@ -140,8 +140,8 @@ export async function writeMarkdown(path, { rows, env, scenarios, quick, runtime
         `| ${r.metric}${r.baselineName ? ` (vs ${r.baselineName})` : ''} | ${cell(r.ours, r.spread?.ours)}${r.ours === null ? '' : unit} | ${base} | ${r.ratio === null ? '–' : `${r.ratio}×`} | ${r.target ?? '–'} | ${r.crashed ? 'CRASHED' : metText(r.met)} |`,
       );
     }
-    const notes = mine.filter((r) => r.note);
-    if (notes.length) out.push('', ...notes.map((r) => `- *${r.metric}*: ${r.note}`));
+    const notes = [...new Set(mine.filter((r) => r.note).map((r) => `- *${r.metric}*: ${r.note}`))];
+    if (notes.length) out.push('', ...notes);
     out.push('');
   }
   try {
