@@ -103,6 +103,13 @@ function environment(peers) {
   };
 }
 
+/** BENCHMARKS.md inside the repository is checked by `biome check .` like any file: write it formatted. */
+function formatMarkdown(path) {
+  if (!path.startsWith(ROOT)) return;
+  const result = spawnSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', path], { encoding: 'utf8' });
+  if (result.status !== 0) console.error(`bench: biome format ${path} failed: ${result.stderr || result.stdout}`);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const sizes = args.quick ? QUICK : FULL;
@@ -122,6 +129,7 @@ async function main() {
       quick: stored.quick,
       runtimeS: stored.runtimeS,
     });
+    formatMarkdown(mdPath);
     console.log(`wrote ${mdPath} from ${jsonPath}`);
     return;
   }
@@ -166,6 +174,7 @@ async function main() {
   const env = { ...environment(peers), ...(args.only ? { rerun: `only ${args.only.join(', ')} at this date` } : {}) };
   await writeJson(envPath, { env, quick: args.quick, runtimeS });
   await writeMarkdown(mdPath, { rows: all, env, scenarios: SCENARIOS, quick: args.quick, runtimeS });
+  formatMarkdown(mdPath);
   log(`wrote ${jsonPath} and ${mdPath} (${runtimeS.toFixed(0)} s)`);
   if (crashed > 0) {
     console.error(`bench: ${crashed} scenario(s) crashed`);
