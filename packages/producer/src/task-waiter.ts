@@ -9,6 +9,7 @@ const POLL_MS = 1_000;
 
 export class TaskWaiter {
   private readonly events = new Map<string, Promise<QueueEvents>>();
+  private readonly connections: Redis[] = [];
 
   constructor(private readonly redis: Redis) {}
 
@@ -70,6 +71,10 @@ export class TaskWaiter {
     const all = [...this.events.values()];
     this.events.clear();
     await Promise.allSettled(all.map(async (p) => (await p).close()));
+    // QueueEvents duplicates a client it is given and leaves the given one open: ours to quit, or the process
+    // never exits (and reconnects forever once Redis is gone).
+    const connections = this.connections.splice(0);
+    await Promise.allSettled(connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
   private eventsFor(team: string, lane: Lane): Promise<QueueEvents> {
@@ -78,6 +83,7 @@ export class TaskWaiter {
     if (!events) {
       const connection = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
       connection.on('error', () => {});
+      this.connections.push(connection);
       const qe = new QueueEvents(LANE_QUEUES[lane], { connection, prefix: teamPrefix(team), autorun: true });
       qe.on('error', () => {});
       qe.setMaxListeners(0); // one listener pair per waiting task

@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [-- --only enqueue,one-machine] [-- --reps N]
+// Starts its own redis-server and ten sshd machines, runs each scenario (ours and its baseline interleaved,
+// after a warm-up, several times), prints a table and writes BENCHMARKS.md and test/bench/results/latest.json.
+// --quick: tiny sizes, results to a temporary directory (never the committed files); exits non-zero only when a
+// scenario crashed, never on a timing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startFleet } from './fleet.mjs';
+import { preparePeers } from './peers.mjs';
+import { crashRow, printTable, writeJson, writeMarkdown } from './report.mjs';
+import * as backlog from './scenarios/backlog.mjs';
+import * as crash from './scenarios/crash.mjs';
+import * as enqueue from './scenarios/enqueue.mjs';
+import * as footprint from './scenarios/footprint.mjs';
+import * as latency from './scenarios/latency.mjs';
+import * as oneMachine from './scenarios/one-machine.mjs';
+import * as p1Load from './scenarios/p1-load.mjs';
+import * as tenMachines from './scenarios/ten-machines.mjs';
+
+const SCENARIOS = [enqueue, oneMachine, tenMachines, latency, p1Load, backlog, footprint, crash];
+
+const FULL = {
+  enqueue: 20_000,
+  oneMachine: 2_000,
+  tenMachines: 500,
+  ansibleCommands: 100,
+  ansibleReps: 1,
+  latencySamples: 200,
+  p1Backlog: 50_000,
+  p1Samples: 50,
+  backlog: 1_000_000,
+  backlogBase: 1_000,
+  footprintTasks: 20_000,
+  rssTasks: 100,
+  cpuTasks: 2_000,
+  crashTrials: 10,
+  crashDefaultTrials: 10,
+};
+const QUICK = {
+  enqueue: 500,
+  oneMachine: 200,
+  tenMachines: 30,
+  ansibleCommands: 10,
+  ansibleReps: 1,
+  latencySamples: 20,
+  p1Backlog: 1_000,
+  p1Samples: 10,
+  backlog: 10_000,
+  backlogBase: 1_000,
+  footprintTasks: 2_000,
+  rssTasks: 100,
+  cpuTasks: 200,
+  crashTrials: 2,
+  crashDefaultTrials: 0,
+};
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+function parseArgs(argv) {
+  const args = { quick: false, only: null, reps: null, out: null, report: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--only') args.only = argv[++i].split(',');
+    else if (a === '--reps') args.reps = Number(argv[++i]);
+    else if (a === '--out') args.out = argv[++i];
+    else if (a === '--report') args.report = true;
+    else {
+      console.error(`bench: unknown argument ${a} (use --quick, --only a,b, --reps N, --out DIR, --report)`);
+      process.exit(2);
+    }
+  }
+  return args;
+}
+
+function version(cmd, args, pick = (s) => s.split('\n')[0].trim()) {
+  // Some tools print their version on stderr (ssh -V), some on stdout.
+  const result = spawnSync(cmd, args, { encoding: 'utf8' });
+  const text = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  return result.error || !text ? 'not installed' : pick(text);
+}
+
+function pkgVersion(name) {
+  return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+function environment(peers) {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    redis: version('redis-server', ['--version']),
+    openssh: version('ssh', ['-V']),
+    bullmq: pkgVersion('bullmq'),
+    ssh2: pkgVersion('ssh2'),
+    ansible: peers.ansible ? version('ansible', ['--version']) : 'skipped',
+    pssh: peers.pssh ? `parallel-ssh ${version('parallel-ssh', ['--version'])}` : 'skipped',
+    cores: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) / 1024 / 1024)} GiB`,
+    kernel: version('uname', ['-sr']),
+  };
+}
+
+/** BENCHMARKS.md inside the repository is checked by `biome check .` like any file: write it formatted. */
+function formatMarkdown(path) {
+  if (!path.startsWith(ROOT)) return;
+  const result = spawnSync(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', path], { encoding: 'utf8' });
+  if (result.status !== 0) console.error(`bench: biome format ${path} failed: ${result.stderr || result.stdout}`);
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const sizes = args.quick ? QUICK : FULL;
+  const reps = args.reps ?? (args.quick ? 1 : 3);
+  const outDir = args.out ?? (args.quick ? join(tmpdir(), 'rediacc-bench-quick') : null);
+  const jsonPath = outDir ? join(outDir, 'latest.json') : join(ROOT, 'test/bench/results/latest.json');
+  const mdPath = outDir ? join(outDir, 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md');
+  const envPath = join(dirname(jsonPath), 'env.json');
+  if (args.report) {
+    // Rewrites BENCHMARKS.md from the stored results (after editing findings.md), without running anything.
+    const stored = JSON.parse(readFileSync(envPath, 'utf8'));
+    const rows = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    await writeMarkdown(mdPath, {
+      rows,
+      env: stored.env,
+      scenarios: SCENARIOS,
+      quick: stored.quick,
+      runtimeS: stored.runtimeS,
+    });
+    formatMarkdown(mdPath);
+    console.log(`wrote ${mdPath} from ${jsonPath}`);
+    return;
+  }
+  const started = Date.now();
+  const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+  const chosen = SCENARIOS.filter((s) => !args.only || args.only.includes(s.id));
+  log(`bench ${args.quick ? 'quick' : 'full'}: ${chosen.map((s) => s.id).join(', ')}; ${reps} rep(s)`);
+  const fleet = await startFleet({ machines: 10 });
+  const rows = [];
+  let crashed = 0;
+  let peers = { ansible: false, pssh: false };
+  try {
+    peers = await preparePeers(fleet, { quick: args.quick, log });
+    log(`fleet up: redis ${fleet.redis.url}, machines ${fleet.machines.map((m) => `${m.host}:${m.port}`).join(' ')}`);
+    for (const scenario of chosen) {
+      log(`— ${scenario.title}`);
+      const t0 = Date.now();
+      try {
+        const got = await scenario.run({ fleet, sizes, reps, log, peers, quick: args.quick });
+        rows.push(...got);
+        printTable(got);
+      } catch (error) {
+        crashed++;
+        console.error(`bench: scenario ${scenario.id} crashed:`, error);
+        rows.push(crashRow(scenario.id, error));
+      }
+      log(`${scenario.id} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    await peers.close?.();
+    await fleet.close();
+  }
+  const runtimeS = (Date.now() - started) / 1000;
+  printTable(rows);
+  // A partial rerun (--only) replaces its scenarios' rows in the existing results and keeps the others.
+  let all = rows;
+  if (args.only && existsSync(jsonPath)) {
+    const kept = JSON.parse(readFileSync(jsonPath, 'utf8')).filter((r) => !args.only.includes(r.scenario));
+    all = SCENARIOS.flatMap((s) => [...kept, ...rows].filter((r) => r.scenario === s.id));
+  }
+  await writeJson(jsonPath, all);
+  const env = { ...environment(peers), ...(args.only ? { rerun: `only ${args.only.join(', ')} at this date` } : {}) };
+  await writeJson(envPath, { env, quick: args.quick, runtimeS });
+  await writeMarkdown(mdPath, { rows: all, env, scenarios: SCENARIOS, quick: args.quick, runtimeS });
+  formatMarkdown(mdPath);
+  log(`wrote ${jsonPath} and ${mdPath} (${runtimeS.toFixed(0)} s)`);
+  if (crashed > 0) {
+    console.error(`bench: ${crashed} scenario(s) crashed`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

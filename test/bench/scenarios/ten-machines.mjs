@@ -1,0 +1,178 @@
+// 3. Ten machines: commands spread over the ten machines, 10-way parallel, through us (createMany → COMPLETED,
+// one bridge) vs the tools ops teams use: xargs -P10 ssh (fresh connections, and with ControlMaster connections
+// opened beforehand), parallel-ssh -p 10, ansible -m command / -m raw -f 10, and raw ssh2 pooled. Then the cold
+// fan-out: one command on all ten machines from a bridge with no connection open yet, vs the same peers cold.
+import { Redis } from 'ioredis';
+import { addTeam, inProcessBridge } from '../fleet.mjs';
+import { ansible, openMasters, pssh, xargsSsh } from '../peers.mjs';
+import { rawPool, runAll } from '../raw-ssh2.mjs';
+import { row } from '../report.mjs';
+import { nowMs } from '../stats.mjs';
+import { teamQueues, throughputOnce } from './one-machine.mjs';
+
+export const id = 'ten-machines';
+export const title = '3. Ten machines';
+export const describe =
+  "N commands spread round-robin over the ten machines, 10 in parallel, commands per second. Ours: `createMany` → all COMPLETED through one bridge (`--batch-size 10`). Peers: (a) `xargs -P10 ssh HOST CMD` (a fresh OpenSSH connection per command), (b) the same through ControlMaster connections opened beforehand, (c) `parallel-ssh -p 10` over a host file listing each command's machine, (d) `ansible all -m command -f 10` and `-m raw` over an inventory with one alias per command (Ansible's default ControlPersist applies), (e) raw ssh2 `exec` on one pooled connection per machine. Ansible runs fewer commands per rep (slow); its rate is per command all the same. Cold fan-out: one command on all ten machines, wall ms from create to the last COMPLETED, from a freshly started bridge with no connection open, vs each peer starting cold (raw ssh2 includes its connects).";
+
+const TEAM = 'ten';
+const COMMANDS = ['true', 'sleep 0.05'];
+
+export async function run({ fleet, sizes, reps, log, peers }) {
+  const n = sizes.tenMachines;
+  const names = fleet.machines.map((m) => m.name);
+  await addTeam(fleet, TEAM);
+  const connection = new Redis(fleet.redis.url, { maxRetriesPerRequest: null });
+  const queues = teamQueues(connection, TEAM);
+  let bridge = await inProcessBridge(fleet, { teams: [TEAM], batchSize: 10, name: 'bench-ten' });
+  const pool = await rawPool(fleet.machines, { perMachine: 1 });
+  const spread = (k, cmd) => Array.from({ length: k }, (_, i) => [i % names.length, cmd]);
+  const specsOf = (list) => list.map(([i, command]) => ({ team: TEAM, machine: names[i], command }));
+  const byName = (list) => list.map(([i, cmd]) => [names[i], cmd]);
+  const rows = [];
+  try {
+    await openMasters(peers, fleet);
+    // Warm-up: bridge connections and agents, raw pool, masters.
+    await throughputOnce(fleet.client, queues, specsOf(spread(50, 'true')));
+    await runAll(pool, spread(50, 'true'), 10);
+    for (const cmd of COMMANDS) {
+      const list = spread(n, cmd);
+      const ansibleList = spread(Math.min(n, sizes.ansibleCommands), cmd);
+      const hosts = byName(ansibleList).map(([h]) => h);
+      const methods = {
+        ours: async () => n / ((await throughputOnce(fleet.client, queues, specsOf(list))) / 1000),
+        raw: async () => n / ((await runAll(pool, list, 10)) / 1000),
+        xargs: async () => n / ((await xargsSsh(peers, byName(list))) / 1000),
+        controlMaster: async () => n / ((await xargsSsh(peers, byName(list), { controlMaster: true })) / 1000),
+        ...(peers.pssh
+          ? {
+              pssh: async () =>
+                n /
+                ((await pssh(
+                  peers,
+                  byName(list).map(([h]) => h),
+                  cmd,
+                )) /
+                  1000),
+            }
+          : {}),
+        ...(peers.ansible
+          ? {
+              ansibleCommand: async () => hosts.length / ((await ansible(peers, fleet, hosts, 'command', cmd)) / 1000),
+              ansibleRaw: async () => hosts.length / ((await ansible(peers, fleet, hosts, 'raw', cmd)) / 1000),
+            }
+          : {}),
+      };
+      const out = Object.fromEntries(Object.keys(methods).map((k) => [k, []]));
+      const keys = Object.keys(methods);
+      for (let r = 0; r < reps; r++) {
+        const order = r % 2 === 0 ? keys : [...keys].reverse();
+        for (const k of order) {
+          if (k.startsWith('ansible') && r >= sizes.ansibleReps) continue;
+          out[k].push(await methods[k]());
+        }
+        log(`ten machines '${cmd}' rep ${r + 1}: ${keys.map((k) => `${k} ${out[k].at(-1).toFixed(0)}/s`).join(', ')}`);
+      }
+      const vs = (key, name, target) =>
+        out[key]
+          ? rows.push(
+              row(id, `${n} × ${cmd}`, {
+                unit: 'cmds/s',
+                better: 'higher',
+                ours: out.ours,
+                baseline: out[key],
+                baselineName: name,
+                target,
+                ...(key.startsWith('ansible') && hosts.length !== n
+                  ? {
+                      note: `Ansible ran ${hosts.length} commands, ${sizes.ansibleReps} rep(s) (slow); its rate is per command`,
+                    }
+                  : {}),
+              }),
+            )
+          : rows.push(skipped(`${n} × ${cmd}`, name));
+      vs('xargs', 'xargs -P10 ssh (fresh)', null);
+      vs('controlMaster', 'xargs -P10 ssh ControlMaster', { ratio: 1.5 });
+      vs('pssh', 'parallel-ssh -p 10', { ratio: 10 });
+      vs('ansibleCommand', 'ansible -m command -f 10', { ratio: 25 });
+      vs('ansibleRaw', 'ansible -m raw -f 10', null);
+      vs('raw', 'raw ssh2 pooled', { ratio: 0.8 });
+    }
+
+    // Cold fan-out: a new bridge per rep, so no connection or agent is open when the tasks arrive.
+    await bridge.close({ graceMs: 0 });
+    bridge = undefined;
+    const fan = Array.from({ length: names.length }, (_, i) => [i, 'true']);
+    const cold = {
+      ours: async () => {
+        const fresh = await inProcessBridge(fleet, { teams: [TEAM], batchSize: 10, name: `bench-cold-${nowMs()}` });
+        try {
+          return await throughputOnce(fleet.client, queues, specsOf(fan));
+        } finally {
+          await fresh.close({ graceMs: 0 });
+        }
+      },
+      raw: async () => {
+        const start = nowMs();
+        const p = await rawPool(fleet.machines, { perMachine: 1 });
+        await runAll(p, fan, 10);
+        const ms = nowMs() - start;
+        p.close();
+        return ms;
+      },
+      xargs: () => xargsSsh(peers, byName(fan)),
+      ...(peers.pssh ? { pssh: () => pssh(peers, names, 'true') } : {}),
+      ...(peers.ansible
+        ? {
+            ansibleCommand: () => ansible(peers, fleet, names, 'command', 'true'),
+            ansibleRaw: () => ansible(peers, fleet, names, 'raw', 'true'),
+          }
+        : {}),
+    };
+    const out = Object.fromEntries(Object.keys(cold).map((k) => [k, []]));
+    const keys = Object.keys(cold);
+    for (let r = 0; r < reps; r++) {
+      for (const k of r % 2 === 0 ? keys : [...keys].reverse()) out[k].push(await cold[k]());
+
+      log(`cold fan-out rep ${r + 1}: ${keys.map((k) => `${k} ${out[k].at(-1).toFixed(0)} ms`).join(', ')}`);
+    }
+    const fanVs = (key, name) =>
+      rows.push(
+        out[key]
+          ? row(id, 'cold fan-out: true on all 10', {
+              unit: 'ms',
+              better: 'lower',
+              ours: out.ours,
+              baseline: out[key],
+              baselineName: name,
+            })
+          : skipped('cold fan-out: true on all 10', name),
+      );
+    fanVs('xargs', 'xargs -P10 ssh (fresh)');
+    fanVs('pssh', 'parallel-ssh -p 10');
+    fanVs('ansibleCommand', 'ansible -m command -f 10');
+    fanVs('ansibleRaw', 'ansible -m raw -f 10');
+    fanVs('raw', 'raw ssh2 (connect + exec)');
+    return rows;
+  } finally {
+    pool.close();
+    await bridge?.close({ graceMs: 0 });
+    for (const q of queues) await q.close();
+    await connection.quit();
+  }
+}
+
+function skipped(metric, baselineName) {
+  return {
+    scenario: id,
+    metric,
+    unit: null,
+    ours: null,
+    baseline: null,
+    baselineName,
+    ratio: null,
+    target: null,
+    met: null,
+    note: 'peer not installed (not root): skipped',
+  };
+}
