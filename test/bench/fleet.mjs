@@ -103,10 +103,14 @@ export function inProcessBridge(fleet, config) {
 export async function bridgeProcess(fleet, config) {
   const logPath = join(fleet.dir, `bridge-${config.name}.log`);
   const fd = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [BRIDGE_MAIN, JSON.stringify({ redisUrl: fleet.redis.url, keysDir: fleet.keysDir, ...config })], {
-    stdio: ['ignore', 'pipe', fd],
-    env: { ...process.env, RDC_LOG_LEVEL: 'info' },
-  });
+  const child = spawn(
+    process.execPath,
+    [BRIDGE_MAIN, JSON.stringify({ redisUrl: fleet.redis.url, keysDir: fleet.keysDir, ...config })],
+    {
+      stdio: ['ignore', 'pipe', fd],
+      env: { ...process.env, RDC_LOG_LEVEL: 'info' },
+    },
+  );
   closeSync(fd);
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   const kill = async () => {

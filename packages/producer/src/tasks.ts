@@ -86,9 +86,7 @@ export class Tasks {
   async create(input: TaskSpecInput): Promise<CreatedTask> {
     const spec = parseInput(taskSpecSchema, input, 'task spec');
     try {
-      const result = await this.createOne(spec);
-      await this.audit.record([createRecord(result)]);
-      return result;
+      return await this.createOne(spec);
     } catch (error) {
       await this.audit.refused(error, { team: spec.team, action: 'task.create', target: spec.taskId ?? spec.machine });
       throw await this.denied(error, 'create tasks', spec.team);
@@ -97,14 +95,35 @@ export class Tasks {
 
   private async createOne(spec: TaskSpec): Promise<CreatedTask> {
     const entry = await this.entryFor(spec);
+    const queue = this.queues.forPriority(spec.team, spec.priority);
     if (spec.taskId) {
       // Look in every lane: the same id under another priority is another task (a conflict).
       const existing = await findJob(this.queues, spec.team, spec.taskId);
-      if (existing) return this.duplicate(existing.data, entry);
+      const result = existing ? this.duplicate(existing.data, entry) : await this.addChecked(queue, entry);
+      await this.audit.record([createRecord(result)]);
+      return result;
     }
-    const queue = this.queues.forPriority(spec.team, spec.priority);
+    // A new id: the add and its audit entry go out together, so a create waits for one round trip, not two.
+    // Should the add fail once the entry is written, a second entry records that.
+    const result = created(entry, true);
+    const [added, audited] = await Promise.allSettled([
+      queue.add(entry.name, entry.data, entry.opts),
+      this.audit.record([createRecord(result)]),
+    ]);
+    if (added.status === 'rejected') {
+      if (audited.status === 'fulfilled') {
+        await this.audit.record([{ ...createRecord(result), outcome: 'failed' }]).catch(() => {});
+      }
+      throw added.reason;
+    }
+    if (audited.status === 'rejected') throw audited.reason;
+    return result;
+  }
+
+  /** Adds a task with the caller's own id; a twin added meanwhile under another priority is a conflict. */
+  private async addChecked(queue: Queue, entry: TaskEntry): Promise<CreatedTask> {
     await queue.add(entry.name, entry.data, entry.opts);
-    if (spec.taskId && (await this.twinOf([entry]))) {
+    if (await this.twinOf([entry])) {
       await queue.remove(entry.opts.jobId);
       throw twinConflict(entry);
     }
