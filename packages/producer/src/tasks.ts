@@ -141,8 +141,8 @@ export class Tasks {
       return result.data;
     });
     try {
-      const results = await this.createAll(specs);
-      await this.audit.record(results.map(createRecord));
+      const { results, audited } = await this.createAll(specs);
+      if (!audited) await this.audit.record(results.map(createRecord));
       return results;
     } catch (error) {
       const teams = [...new Set(specs.map((spec) => spec.team))];
@@ -153,7 +153,8 @@ export class Tasks {
     }
   }
 
-  private async createAll(specs: TaskSpec[]): Promise<CreatedTask[]> {
+  /** Adds every spec or none; `audited`: the creates' audit entries went out with the adds. */
+  private async createAll(specs: TaskSpec[]): Promise<{ results: CreatedTask[]; audited: boolean }> {
     const entries = await Promise.all(specs.map((spec) => this.entryFor(spec)));
     const ids = new Set<string>();
     for (const entry of entries) {
@@ -168,6 +169,11 @@ export class Tasks {
     await this.settleExisting(withIds, results);
     const fresh = entries.filter((e) => !results.has(e.opts.jobId));
     const added: { queue: Queue; ids: string[] }[] = [];
+    // Only new ids (none of the caller's own): the audit entries go out alongside the adds instead of after
+    // them, one round trip's wait less; if the adds fail, a second set of entries records that.
+    const records = explicitIds.size === 0 ? fresh.map((e) => createRecord(created(e, true))) : undefined;
+    const early = records && this.audit.record(records);
+    early?.catch(() => {}); // awaited below
     try {
       for (const group of groupByQueue(fresh)) {
         const queue = this.queues.forPriority(group.team, group.priority);
@@ -181,10 +187,20 @@ export class Tasks {
     } catch (error) {
       // addBulk is a pipeline, not a transaction: undo what went in so createMany stays all-or-nothing.
       await Promise.allSettled(added.flatMap(({ queue, ids }) => ids.map((id) => queue.remove(id))));
+      if (
+        records &&
+        (await early?.then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        await this.audit.record(records.map((r) => ({ ...r, outcome: 'failed' as const }))).catch(() => {});
+      }
       throw error;
     }
+    await early;
     for (const entry of fresh) results.set(entry.opts.jobId, created(entry, true));
-    return entries.map((e) => results.get(e.opts.jobId)!);
+    return { results: entries.map((e) => results.get(e.opts.jobId)!), audited: early !== undefined };
   }
 
   async inspect(taskId: string): Promise<TaskView> {
