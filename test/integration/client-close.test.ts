@@ -22,10 +22,10 @@ describe('client.close', () => {
       await admin.quit();
     });
     const setup = createClient({ redis: redis.url });
-    await addTeamWithMachine(setup, 'close', machine);
+    const teamKeys = await addTeamWithMachine(setup, 'close', machine);
     await setup.close();
     const worker = await startBridge(
-      { redisUrl: redis.url, teams: ['close'] },
+      { redisUrl: redis.url, teams: ['close'], teamKeys },
       { logger: createLogger({ name: 'test', level: 'silent' }) },
     );
     h.own(() => worker.close({ graceMs: 0 }));
