@@ -3,8 +3,9 @@
 // end (the run's own report, or probing), kill it on timeout or cancel, and read its output.
 // A lost connection is not a reason to run the command again: reconnect and re-attach.
 import { constants } from 'node:os';
-import { type MaskedPart, OutputMasker, RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
+import { OutputMasker, RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
 import type { RunState } from './agent-events.js';
+import { OutputStreamer } from './output-streamer.js';
 import { AgentLostError, joinCut, type RemoteAgent } from './remote-agent.js';
 import type { MachinePool } from './ssh-pool.js';
 
@@ -46,10 +47,6 @@ export interface TaskRunOptions {
   streamFrom?: number;
   streamEveryMs?: number;
 }
-
-const STREAM_AFTER_MS = 500;
-const STREAM_READ_BYTES = 256 * 1024;
-const STREAM_READS_PER_ROUND = 4;
 
 export type TaskRunEnd =
   | {
@@ -265,76 +262,6 @@ async function waitForEnd(
     if (o.signal?.aborted) onAbort();
     schedulePoll(ownChild ? nextPollMs() : 0);
   });
-}
-
-/** Streams a run's new output while it runs (when someone asked for live output), and once more at its end. */
-class OutputStreamer {
-  /** Raw bytes read so far. */
-  private offset: number;
-  /** Raw bytes whose (masked) output was emitted; the masker holds the rest back. */
-  private emitted: number;
-  private streamed = false;
-  private reading: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly o: TaskRunOptions,
-    private readonly masker: OutputMasker,
-  ) {
-    this.offset = o.streamFrom ?? 0;
-    this.emitted = this.offset;
-    this.streamed = this.offset > 0;
-  }
-
-  async during<T>(agent: RemoteAgent, wait: () => Promise<T>): Promise<T> {
-    if (!this.o.onOutput) return wait();
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const tick = () => {
-      this.reading = this.pull(agent).then(
-        () => {
-          if (!stopped) timer = setTimeout(tick, this.o.streamEveryMs ?? STREAM_AFTER_MS);
-        },
-        () => {}, // the wait sees a lost agent itself
-      );
-    };
-    timer = setTimeout(tick, STREAM_AFTER_MS);
-    try {
-      return await wait();
-    } finally {
-      stopped = true;
-      clearTimeout(timer);
-      await this.reading;
-    }
-  }
-
-  /** After the end: the rest of the output, if any of it was streamed (short runs never stream). */
-  async flush(agent: RemoteAgent): Promise<void> {
-    if (!this.streamed) return;
-    await this.pull(agent);
-    await this.emit(this.masker.end());
-  }
-
-  private async emit(part: MaskedPart): Promise<void> {
-    if (part.raw === 0 || !this.o.onOutput) return;
-    const from = this.emitted;
-    this.emitted += part.raw;
-    await this.o.onOutput(from, part.data, this.emitted);
-  }
-
-  private async pull(agent: RemoteAgent): Promise<void> {
-    const onOutput = this.o.onOutput;
-    if (!onOutput) return;
-    // Bounded per round: a command that floods its output must not keep the bridge reading (the result keeps
-    // the head and the tail anyway).
-    for (let round = 0; round < STREAM_READS_PER_ROUND; round++) {
-      const chunk = await agent.readFrom(this.o.taskId, this.offset, STREAM_READ_BYTES);
-      if (chunk.length === 0) return;
-      this.streamed = true;
-      this.offset += chunk.length;
-      await this.emit(this.masker.push(chunk));
-      if (chunk.length < STREAM_READ_BYTES) return;
-    }
-  }
 }
 
 function endingOf(
