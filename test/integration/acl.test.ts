@@ -3,43 +3,24 @@
 // reach into another team, or past the role, is refused with RDC_ACCESS_DENIED naming the user and the team.
 import { startBridge } from '@rediacc/bridge';
 import { aclUserName, createLogger, RdcError, type Role } from '@rediacc/core';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { RediaccClient } from '@rediacc/producer';
 import { type AclUser, applyAcl, registryKeys, teamPrefix } from '@rediacc/queue';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, type TestMachine, useHarness, waitFor } from '../harness/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type AclFleet, aclFleet } from '../harness/acl-fleet.js';
+import { useHarness, waitFor } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
 /** The vault keys of the teams, which every bridge needs. */
 const teamKeys: Record<string, string> = {};
 
+let fleet: AclFleet;
 let redisUrl: string;
 let admin: RediaccClient;
 let raw: Redis;
-let machine: TestMachine;
 let users: AclUser[];
-const opened: { close(): Promise<void> }[] = [];
-
-function urlOf(team: string, role: Role): string {
-  const user = users.find((u) => u.team === team && u.role === role);
-  if (!user) throw new Error(`no user for ${team}/${role}`);
-  return user.url;
-}
-
-function clientAs(team: string, role: Role): RediaccClient {
-  const client = createClient({ redis: urlOf(team, role) });
-  opened.push(client);
-  return client;
-}
-
-function connectionAs(team: string, role: Role): Redis {
-  const redis = new Redis(urlOf(team, role), { maxRetriesPerRequest: null });
-  redis.on('error', () => {});
-  opened.push({ close: () => redis.quit().then(() => {}) });
-  return redis;
-}
 
 async function denied(promise: Promise<unknown>): Promise<RdcError> {
   const error = await promise.then(
@@ -68,21 +49,14 @@ function chunk(flat: unknown[]): [string, unknown][] {
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  redisUrl = server.url;
-  machine = await h.machine();
-  admin = createClient({ redis: redisUrl });
-  raw = new Redis(redisUrl);
-  Object.assign(teamKeys, await addTeamWithMachine(admin, 'A', machine));
-  Object.assign(teamKeys, await addTeamWithMachine(admin, 'B', machine));
-  ({ users } = await applyAcl(admin.redis, { teams: ['A', 'B'], baseUrl: redisUrl }));
+  fleet = await aclFleet(h);
+  ({ redisUrl, admin, raw, users } = fleet);
+  Object.assign(teamKeys, fleet.teamKeys);
 });
 
-afterAll(async () => {
-  await Promise.allSettled(opened.map((o) => o.close()));
-  await admin.close();
-  await raw.quit();
-});
+const urlOf = (team: string, role: Role) => fleet.urlOf(team, role);
+const clientAs = (team: string, role: Role, actor?: string) => fleet.clientAs(team, role, actor);
+const connectionAs = (team: string, role: Role) => fleet.connectionAs(team, role);
 
 describe('acl apply', () => {
   it('creates one user per team and role plus rdc-admin, each with a URL carrying a new password', () => {

@@ -4,7 +4,6 @@ import { startBridge } from '@rediacc/bridge';
 import { type AuditEntry, createLogger, RdcError, type Role } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import {
-  type AclUser,
   AUDIT_KEPT,
   type AuditCursors,
   addAuditCursors,
@@ -16,30 +15,20 @@ import {
   registryKeys,
 } from '@rediacc/queue';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, type TestMachine, useHarness, waitFor } from '../harness/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type AclFleet, aclFleet } from '../harness/acl-fleet.js';
+import { type TestMachine, useHarness, waitFor } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
 /** The vault keys of the teams, which every bridge needs. */
 const teamKeys: Record<string, string> = {};
 
+let fleet: AclFleet;
 let redisUrl: string;
 let admin: RediaccClient;
 let raw: Redis;
 let machine: TestMachine;
-let users: AclUser[];
-const opened: { close(): Promise<void> }[] = [];
-
-function urlOf(team: string, role: Role): string {
-  return users.find((u) => u.team === team && u.role === role)!.url;
-}
-
-function clientAs(team: string, role: Role, actor?: string): RediaccClient {
-  const client = createClient({ redis: urlOf(team, role), ...(actor && { actor }) });
-  opened.push(client);
-  return client;
-}
 
 /** The entries of `team` about `target`, as [actor, action, outcome] plus the detail. */
 async function historyOf(team: string, target: string): Promise<AuditEntry[]> {
@@ -56,21 +45,13 @@ async function settled(team: string, target: string, last: string): Promise<Audi
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  redisUrl = server.url;
-  machine = await h.machine();
-  admin = createClient({ redis: redisUrl });
-  raw = new Redis(redisUrl);
-  Object.assign(teamKeys, await addTeamWithMachine(admin, 'A', machine));
-  Object.assign(teamKeys, await addTeamWithMachine(admin, 'B', machine));
-  ({ users } = await applyAcl(admin.redis, { teams: ['A', 'B'], baseUrl: redisUrl }));
+  fleet = await aclFleet(h);
+  ({ redisUrl, admin, raw, machine } = fleet);
+  Object.assign(teamKeys, fleet.teamKeys);
 });
 
-afterAll(async () => {
-  await Promise.allSettled(opened.map((o) => o.close()));
-  await admin.close();
-  await raw.quit();
-});
+const urlOf = (team: string, role: Role) => fleet.urlOf(team, role);
+const clientAs = (team: string, role: Role, actor?: string) => fleet.clientAs(team, role, actor);
 
 describe('audit log', () => {
   it("records a task's life: its create by the operator, then each transition by the bridge, in order", async () => {
