@@ -3,43 +3,19 @@
 import { spawn } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { auditEntrySchema } from '@rediacc/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, type CliRun, machineAddArgs, runCli } from '../harness/cli-run.js';
 import { type TestMachine, useHarness } from '../harness/index.js';
 
-const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const h = useHarness();
 let env: NodeJS.ProcessEnv;
 let home: string;
 let machine: TestMachine;
 let users: { team: string; role: string; user: string; url: string }[];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rediacc(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`rediacc ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function rediacc(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(args, { env: { ...env, ...extraEnv } });
 }
 
 function as(team: string, role: string): NodeJS.ProcessEnv {
@@ -49,23 +25,7 @@ function as(team: string, role: string): NodeJS.ProcessEnv {
 }
 
 async function addMachine(team: string, name: string): Promise<void> {
-  const add = await rediacc([
-    'machine',
-    'add',
-    name,
-    '--team',
-    team,
-    '--host',
-    machine.host,
-    '--port',
-    String(machine.port),
-    '--user',
-    machine.user,
-    '--key-file',
-    machine.privateKeyPath,
-    '--host-key-fingerprint',
-    machine.hostKeyFingerprint,
-  ]);
+  const add = await rediacc(machineAddArgs(machine, team, name));
   expect(add.code, add.stderr).toBe(0);
 }
 
@@ -247,7 +207,7 @@ describe('rediacc audit', () => {
   });
 
   it('--follow prints entries as they are appended, until interrupted', async () => {
-    const child = spawn(process.execPath, [BIN, 'audit', '--follow', '--json', '--since', '1s', '--team', 'Dev'], {
+    const child = spawn(process.execPath, [CLI_BIN, 'audit', '--follow', '--json', '--since', '1s', '--team', 'Dev'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

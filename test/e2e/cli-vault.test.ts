@@ -4,11 +4,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, type CliRun, runCli } from '../harness/cli-run.js';
 import { type TestMachine, useHarness } from '../harness/index.js';
 
-const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const SENTINEL = 'SENTINEL-cli-secret-77e1c0de';
 const h = useHarness();
 let env: NodeJS.ProcessEnv;
@@ -17,30 +16,14 @@ let machine: TestMachine;
 let printed = '';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rediacc(args: string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end(options.stdin ?? '');
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`rediacc ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, options.timeoutMs ?? 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      printed += stdout + stderr;
-      resolve({ code, stdout, stderr });
-    });
+async function rediacc(args: string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  const run = await runCli(args, {
+    env,
+    stdin: options.stdin ?? '',
+    ...(options.timeoutMs && { timeoutMs: options.timeoutMs }),
   });
+  printed += run.stdout + run.stderr;
+  return run;
 }
 
 function machineArgs(name: string, m: TestMachine, extra: string[] = []): string[] {
@@ -63,7 +46,7 @@ function machineArgs(name: string, m: TestMachine, extra: string[] = []): string
 }
 
 async function withBridge<T>(run: () => Promise<T>): Promise<{ result: T; log: string }> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'bridge', 'start', '--team', 'Sec'], {
+  const child: ChildProcess = spawn(process.execPath, [CLI_BIN, 'bridge', 'start', '--team', 'Sec'], {
     env: { ...env, RDC_LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,40 +1,19 @@
 // The rediacc CLI driven as a user would: spawned processes, parsed --json output, exit codes.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, type CliRun, runCli } from '../harness/cli-run.js';
 import { type TestMachine, useHarness } from '../harness/index.js';
 
-const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const h = useHarness();
 let env: NodeJS.ProcessEnv;
 let machine: TestMachine;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rediacc(args: string[], options: { timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`rediacc ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, options.timeoutMs ?? 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function rediacc(args: string[], options: { timeoutMs?: number } = {}): Promise<CliRun> {
+  return runCli(args, { env, ...options });
 }
 
 function startBridgeProcess(team: string): ChildProcess {
-  return spawn(process.execPath, [BIN, 'bridge', 'start', '--team', team, '--batch-size', '4'], {
+  return spawn(process.execPath, [CLI_BIN, 'bridge', 'start', '--team', team, '--batch-size', '4'], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
