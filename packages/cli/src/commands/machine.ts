@@ -96,7 +96,12 @@ export function registerMachine(program: Command): void {
           ...(options.authorizedKeysFile !== undefined && { authorizedKeysFile: options.authorizedKeysFile }),
         });
         if (options.json) printJson(record);
-        else process.stdout.write(`machine ${record.name} added to team ${record.team} (host key ${fingerprint})\n`);
+        else {
+          const login = options.check ? 'login checked' : 'login not checked (--no-check)';
+          process.stdout.write(
+            `machine ${record.name} added to team ${record.team} (host key ${fingerprint}, ${login})\n`,
+          );
+        }
       }),
     );
   machine
