@@ -100,7 +100,7 @@ describe('machine SSH keys in the vault', () => {
     await writeFile(file, text);
     const before = [await redis.hgetall(registryKeys.machines('K')), await redis.hgetall(registryKeys.vault('K'))];
     await expect(client.machines.add({ ...target(), name: 'bad', keyFile: file })).rejects.toMatchObject({
-      code: 'RDC_INVALID_INPUT',
+      code: 'RDC_KEY_FILE',
     });
     expect([await redis.hgetall(registryKeys.machines('K')), await redis.hgetall(registryKeys.vault('K'))]).toEqual(
       before,

@@ -3,6 +3,7 @@
 // with the error's code and the fix.
 import { isRdcError } from '@rediacc/core';
 import { CommanderError } from 'commander';
+import { hideLongArguments } from './long-arguments.js';
 import { buildProgram } from './program.js';
 
 async function main(): Promise<number> {
@@ -15,7 +16,7 @@ async function main(): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (isRdcError(error)) {
-      process.stderr.write(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
+      process.stderr.write(`error ${error.code}: ${hideLongArguments(error.message)}\n  fix: ${error.fix}\n`);
       return error.exitCode;
     }
     process.stderr.write(

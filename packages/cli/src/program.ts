@@ -9,14 +9,14 @@ import { registerTask } from './commands/task.js';
 import { registerTeam } from './commands/team.js';
 import { registerUp } from './commands/up.js';
 import { registerVault } from './commands/vault.js';
+import { hideLongArguments } from './long-arguments.js';
 
 export function buildProgram(): Command {
   const program = new Command('rediacc')
     .description(
       'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default redis://127.0.0.1:6379).',
     )
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .showHelpAfterError('(run with --help for usage)');
   registerUp(program);
   registerTeam(program);
   registerMachine(program);
@@ -26,7 +26,10 @@ export function buildProgram(): Command {
   registerVault(program);
   registerAcl(program);
   registerAudit(program);
-  for (const command of allCommands(program)) command.exitOverride();
+  for (const command of [program, ...allCommands(program)]) {
+    command.exitOverride();
+    command.configureOutput({ outputError: (message, write) => write(hideLongArguments(message)) });
+  }
   return program;
 }
 

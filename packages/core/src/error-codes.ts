@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   },
   RDC_SSH_CONNECT: { exit: 1, fix: "Check the machine's host, port and that sshd runs there." },
   RDC_SSH_AUTH: { exit: 1, fix: "Check that the machine's authorized_keys holds the public half of its key file." },
+  RDC_SSH_COMMAND: {
+    exit: 1,
+    fix: 'Check the SSH user\'s login shell on the machine (a POSIX sh, not nologin) and that no ForceCommand or command="…" key option replaces commands.',
+  },
   RDC_COMMAND_FAILED: { exit: 1, fix: "Read the task's output and error with `rediacc inspect queue ID`." },
   RDC_TIMEOUT: { exit: 1, fix: 'Raise the task timeout or make the command finish sooner.' },
   RDC_CANCELLED: { exit: 1, fix: 'Create the task again if it should still run.' },

@@ -46,7 +46,7 @@ describe('checkPrivateKey', () => {
     expect(() => checkPrivateKey(opensshKey('aes256-ctr').text, 'key')).toThrow(/passphrase/);
   });
 
-  it('answers any input with a result or an RDC_INVALID_INPUT naming it, never another error', () => {
+  it('answers any input with a result or an RDC_KEY_FILE naming it (as docs/errors.md says), never another error', () => {
     const key = opensshKey().text;
     fc.assert(
       fc.property(
@@ -62,7 +62,7 @@ describe('checkPrivateKey', () => {
             checkPrivateKey(text, 'the key');
           } catch (error) {
             expect(error).toBeInstanceOf(RdcError);
-            expect((error as RdcError).code).toBe('RDC_INVALID_INPUT');
+            expect((error as RdcError).code).toBe('RDC_KEY_FILE');
             expect((error as RdcError).message).toContain('the key');
           }
         },

@@ -17,7 +17,7 @@ const PEM_TYPES = new Set(['RSA PRIVATE KEY', 'EC PRIVATE KEY', 'PRIVATE KEY', '
 
 /** Validates `text` as an unencrypted private key; `what` names it in errors (a file path, "privateKey"). */
 export function checkPrivateKey(text: string, what: string): PrivateKeyInfo {
-  const bad = (why: string) => new RdcError('RDC_INVALID_INPUT', `${what} is not a usable SSH private key: ${why}`);
+  const bad = (why: string) => new RdcError('RDC_KEY_FILE', `${what} is not a usable SSH private key: ${why}`);
   if (Buffer.byteLength(text) > MAX_PRIVATE_KEY_BYTES) throw bad(`larger than ${MAX_PRIVATE_KEY_BYTES} bytes`);
   const match = ARMOUR.exec(text.trim());
   if (!match?.[1] || !match[2]) throw bad('no -----BEGIN … PRIVATE KEY----- block');

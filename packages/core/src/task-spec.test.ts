@@ -113,9 +113,9 @@ describe('taskSpecSchema command', () => {
     expect(issues({ ...base, command: 'a'.repeat(MAX_COMMAND_BYTES) })).toEqual([]);
   });
 
-  it('refuses a command one byte over the limit and says where long scripts belong', () => {
+  it('refuses a command one byte over the limit, naming its size, not its text, and where long scripts belong', () => {
     expect(issues({ ...base, command: 'a'.repeat(MAX_COMMAND_BYTES + 1) })).toEqual([
-      `command: command must be at most ${MAX_COMMAND_BYTES} bytes; put longer scripts in a file on the machine`,
+      `command: command is ${MAX_COMMAND_BYTES + 1} bytes, more than the ${MAX_COMMAND_BYTES} allowed; put longer scripts in a file on the machine`,
     ]);
   });
 
@@ -261,7 +261,7 @@ describe('taskSpecSchema retry, timeout and vault options', () => {
   it('refuses vaultData larger than the limit once serialized', () => {
     const vaultData = { blob: 'x'.repeat(MAX_VAULT_DATA_BYTES) };
     expect(issues({ ...base, vaultData })).toEqual([
-      `vaultData: vaultData must serialize to at most ${MAX_VAULT_DATA_BYTES} bytes`,
+      `vaultData: vaultData is ${MAX_VAULT_DATA_BYTES + 11} bytes as JSON, more than the ${MAX_VAULT_DATA_BYTES} allowed`,
     ]);
   });
 });

@@ -18,10 +18,11 @@ export const failureActionSchema = z.enum(['none', 'alert']);
 export const commandSchema = z
   .string({ error: 'command must be a string' })
   .refine((c) => c.trim().length > 0, 'command must not be empty')
-  .refine(
-    (c) => Buffer.byteLength(c) <= MAX_COMMAND_BYTES,
-    `command must be at most ${MAX_COMMAND_BYTES} bytes; put longer scripts in a file on the machine`,
-  )
+  .refine((c) => Buffer.byteLength(c) <= MAX_COMMAND_BYTES, {
+    // The size, never the text: a rejected command must not fill the terminal or the audit log.
+    error: (issue) =>
+      `command is ${Buffer.byteLength(String(issue.input))} bytes, more than the ${MAX_COMMAND_BYTES} allowed; put longer scripts in a file on the machine`,
+  })
   .refine((c) => !c.includes('\0'), 'command must not contain NUL bytes');
 
 export const taskIdSchema = z.uuid({
@@ -30,10 +31,10 @@ export const taskIdSchema = z.uuid({
 
 export const vaultDataSchema = z
   .record(z.string(), z.unknown())
-  .refine(
-    (v) => Buffer.byteLength(JSON.stringify(v)) <= MAX_VAULT_DATA_BYTES,
-    `vaultData must serialize to at most ${MAX_VAULT_DATA_BYTES} bytes`,
-  );
+  .refine((v) => Buffer.byteLength(JSON.stringify(v)) <= MAX_VAULT_DATA_BYTES, {
+    error: (issue) =>
+      `vaultData is ${Buffer.byteLength(JSON.stringify(issue.input))} bytes as JSON, more than the ${MAX_VAULT_DATA_BYTES} allowed`,
+  });
 
 export const taskSpecSchema = z
   .object({

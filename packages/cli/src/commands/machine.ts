@@ -1,5 +1,5 @@
 // rediacc machine add NAME … | machine set NAME --max-concurrent N|none | machine list | machine remove NAME
-// | machine trust NAME (re-pin the host key) | machine rotate-key NAME | --all --team T
+// | machine trust NAME (re-pin the host key) | machine rotate-key NAME | --all --team T | machine check NAME
 import { join, resolve } from 'node:path';
 import { probeHostKey, type RotateKeyResult, readTeamKeyFile, rotateMachineKey } from '@rediacc/bridge';
 import {
@@ -15,6 +15,7 @@ import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, integerOrNone, schemaFlag } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
+import { checkNewMachine, readMachineKeyFile, registerMachineCheck } from './machine-check.js';
 
 interface AddOptions extends OutputOptions {
   team: string;
@@ -26,6 +27,8 @@ interface AddOptions extends OutputOptions {
   acceptNewHostKey?: boolean;
   maxConcurrent?: number;
   authorizedKeysFile?: string;
+  /** False with --no-check. */
+  check: boolean;
 }
 
 interface SetOptions extends OutputOptions {
@@ -53,6 +56,10 @@ export function registerMachine(program: Command): void {
     )
     .option('--accept-new-host-key', 'read the host key now and pin it (like OpenSSH accept-new)')
     .option(
+      '--no-check',
+      'register without first testing the login (TCP connect, host key, authentication, a trivial command)',
+    )
+    .option(
       '--max-concurrent <n>',
       'tasks it runs at once across the fleet (overrides bridges’ --max-per-machine)',
       integer(1, MAX_CONCURRENT_LIMIT),
@@ -63,26 +70,38 @@ export function registerMachine(program: Command): void {
       schemaFlag(authorizedKeysFileSchema),
     )
     .option('--json', 'machine-readable output')
-    .description('register a machine, pinning its SSH host key')
+    .description(
+      'register a machine, pinning its SSH host key, once a login with its key works (a failed check registers nothing)',
+    )
     .action((name: string, options: AddOptions) =>
       withClient(async (client) => {
         if (!options.hostKeyFingerprint && !options.acceptNewHostKey) {
           throw new RdcError('RDC_HOST_KEY_UNKNOWN', `machine ${name}: say which host key to trust`);
         }
-        const fingerprint = options.hostKeyFingerprint ?? (await probeHostKey(options.host, options.port));
+        const key = await readMachineKeyFile(options.keyFile);
+        const target = { host: options.host, port: options.port, user: options.user };
+        const fingerprint = options.check
+          ? await checkNewMachine(
+              { ...target, label: `${options.team}/${name}`, privateKey: key.text, keySource: key.source },
+              options.hostKeyFingerprint,
+            )
+          : (options.hostKeyFingerprint ?? (await probeHostKey(options.host, options.port)));
         const record = await client.machines.add({
           name,
           team: options.team,
-          host: options.host,
-          port: options.port,
-          user: options.user,
-          keyFile: resolve(options.keyFile),
+          ...target,
+          privateKey: key.text,
           hostKeyFingerprint: fingerprint,
           ...(options.maxConcurrent !== undefined && { maxConcurrent: options.maxConcurrent }),
           ...(options.authorizedKeysFile !== undefined && { authorizedKeysFile: options.authorizedKeysFile }),
         });
         if (options.json) printJson(record);
-        else process.stdout.write(`machine ${record.name} added to team ${record.team} (host key ${fingerprint})\n`);
+        else {
+          const login = options.check ? 'login checked' : 'login not checked (--no-check)';
+          process.stdout.write(
+            `machine ${record.name} added to team ${record.team} (host key ${fingerprint}, ${login})\n`,
+          );
+        }
       }),
     );
   machine
@@ -221,4 +240,5 @@ export function registerMachine(program: Command): void {
         if (failure) throw failure;
       }),
     );
+  registerMachineCheck(machine);
 }
