@@ -25,4 +25,14 @@ async function main(): Promise<number> {
   }
 }
 
-process.exit(await main());
+const code = await main();
+// Writes to a pipe are asynchronous: exiting at once would cut what a slow reader has not taken yet (at 64 KiB).
+// Exit only once stdout and stderr have handed everything to the OS; exit rather than wait for the event loop
+// to empty, so a handle a library forgot to close cannot keep a finished command running.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
+
+/** Resolves once everything written to the stream before this call has left the process (or the stream failed). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

@@ -1,0 +1,107 @@
+// What the rediacc binary writes reaches its reader whole and harmless: every byte of a multi-megabyte output
+// through a slow pipe, control characters from commands and machines escaped on a terminal (--json and pipes
+// exact), and `./rediacc` keeping stdout for the command without rebuilding when nothing changed.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, type CliRun, machineAddArgs, runCli } from '../harness/cli-run.js';
+import { useHarness } from '../harness/index.js';
+
+const h = useHarness();
+let env: NodeJS.ProcessEnv;
+let bridge: ChildProcess;
+
+// 98,304 lines of 32 bytes: 3 MiB, ending in a newline so `create task --wait` adds nothing.
+const LINE = '0123456789abcdefghijklmnopqrstu\n';
+const BIG_OUTPUT = LINE.repeat(98_304);
+const BIG_COMMAND = `yes ${LINE.trimEnd()} | head -c ${BIG_OUTPUT.length}`;
+const bigTaskId = randomUUID();
+
+// Raw ESC in the command itself (shown by list and inspect) and in what it prints (SGR, OSC 52, BEL, SOH).
+const HOSTILE_COMMAND = `: "\x1b[2J"; printf 'a\\033[31mred\\033]52;c;aGk=\\007b\\001\\n'`;
+const hostileTaskId = randomUUID();
+
+function createArgs(taskId: string, command: string, ...more: string[]): string[] {
+  return ['create', 'task', '--machine', 'web-01', '--task-id', taskId, '--command', command, ...more];
+}
+
+function rediacc(args: string[]): Promise<CliRun> {
+  return runCli(args, { env, timeoutMs: 60_000 });
+}
+
+/** Runs the CLI with its stdout piped to a reader that reads nothing for a second, then everything. */
+function rediaccToSlowReader(args: string[]): Promise<CliRun> {
+  const script = 'set -o pipefail; "$@" | { sleep 1; cat; }';
+  return spawnCollect('bash', ['-c', script, 'bash', process.execPath, CLI_BIN, ...args]);
+}
+
+function spawnCollect(cmd: string, args: string[], cwd?: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out; stderr: ${stderr}`));
+    }, 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  const redis = await h.redis();
+  const machine = await h.machine();
+  env = { ...process.env, REDIS_URL: redis.url, RDC_HOME: await h.tempDir('rdc-home-'), RDC_LOG_LEVEL: 'warn' };
+  expect((await rediacc(['team', 'create', 'Ops'])).code).toBe(0);
+  const add = await rediacc(machineAddArgs(machine, 'Ops', 'web-01'));
+  expect(add.code, add.stderr).toBe(0);
+  // The default output cap (1 MiB) would cut the 3 MiB output: keep all of it.
+  bridge = spawn(process.execPath, [CLI_BIN, 'bridge', 'start', '--team', 'Ops', '--output-cap', String(16 << 20)], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const hostile = await rediacc(createArgs(hostileTaskId, HOSTILE_COMMAND, '--wait'));
+  expect(hostile.code, hostile.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  if (bridge && bridge.exitCode === null) {
+    const exited = new Promise((resolve) => bridge.once('exit', resolve));
+    bridge.kill('SIGTERM');
+    await exited;
+  }
+});
+
+describe('output through a pipe to a slow reader arrives whole', () => {
+  it('create task --wait passes on all 3 MiB of the output', async () => {
+    const run = await rediaccToSlowReader(createArgs(bigTaskId, BIG_COMMAND, '--wait'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.length).toBe(BIG_OUTPUT.length);
+    expect(run.stdout === BIG_OUTPUT).toBe(true);
+  });
+
+  it('inspect queue --json and list queue --json print JSON that parses, output and all', async () => {
+    const inspect = await rediaccToSlowReader(['inspect', 'queue', bigTaskId, '--json']);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(inspect.stdout.length).toBeGreaterThan(3 << 20);
+    const view = JSON.parse(inspect.stdout);
+    expect(view.outputTruncated).toBe(false);
+    expect(view.output === BIG_OUTPUT).toBe(true);
+
+    const list = await rediaccToSlowReader(['list', 'queue', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    const listed = JSON.parse(list.stdout).find((t: { taskId: string }) => t.taskId === bigTaskId);
+    expect(listed.output === BIG_OUTPUT).toBe(true);
+  });
+
+  it('inspect queue prints the whole output for people too', async () => {
+    const run = await rediaccToSlowReader(['inspect', 'queue', bigTaskId]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.endsWith(`output:\n${BIG_OUTPUT}`)).toBe(true);
+  });
+});
