@@ -19,6 +19,7 @@ const bigTaskId = randomUUID();
 
 // Raw ESC in the command itself (shown by list and inspect) and in what it prints (SGR, OSC 52, BEL, SOH).
 const HOSTILE_COMMAND = `: "\x1b[2J"; printf 'a\\033[31mred\\033]52;c;aGk=\\007b\\001\\n'`;
+const HOSTILE_OUTPUT = 'a\x1b[31mred\x1b]52;c;aGk=\x07b\x01\n';
 const hostileTaskId = randomUUID();
 
 function createArgs(taskId: string, command: string, ...more: string[]): string[] {
@@ -33,6 +34,19 @@ function rediacc(args: string[]): Promise<CliRun> {
 function rediaccToSlowReader(args: string[]): Promise<CliRun> {
   const script = 'set -o pipefail; "$@" | { sleep 1; cat; }';
   return spawnCollect('bash', ['-c', script, 'bash', process.execPath, CLI_BIN, ...args]);
+}
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`): stdout and stderr are one TTY, read back as text. */
+function rediaccOnTerminal(args: string[]): Promise<CliRun> {
+  const line = [process.execPath, CLI_BIN, ...args].map(shellQuote).join(' ');
+  return spawnCollect('script', ['-qec', line, '/dev/null']).then((run) => ({
+    ...run,
+    stdout: run.stdout.replace(/\r\n/g, '\n'),
+  }));
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function spawnCollect(cmd: string, args: string[], cwd?: string): Promise<CliRun> {
@@ -103,5 +117,66 @@ describe('output through a pipe to a slow reader arrives whole', () => {
     const run = await rediaccToSlowReader(['inspect', 'queue', bigTaskId]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.endsWith(`output:\n${BIG_OUTPUT}`)).toBe(true);
+  });
+});
+
+describe('control characters from commands and machines', () => {
+  const visible = 'a\\x1b[31mred\\x1b]52;c;aGk=\\x07b\\x01';
+
+  function expectNoControls(text: string): void {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  }
+
+  it('inspect queue shows them escaped on a terminal', async () => {
+    const run = await rediaccOnTerminal(['inspect', 'queue', hostileTaskId]);
+    expect(run.code, run.stderr).toBe(0);
+    expectNoControls(run.stdout);
+    expect(run.stdout).toContain(`output:\n${visible}\n`);
+    expect(run.stdout).toContain(': "\\x1b[2J"');
+  });
+
+  it('list queue shows the command escaped on a terminal', async () => {
+    const run = await rediaccOnTerminal(['list', 'queue', '--team', 'Ops']);
+    expect(run.code, run.stderr).toBe(0);
+    expectNoControls(run.stdout);
+    expect(run.stdout).toContain(': "\\x1b[2J"');
+  });
+
+  it('create task --wait and inspect --follow show output and errors escaped on a terminal', async () => {
+    const wait = await rediaccOnTerminal(createArgs(randomUUID(), HOSTILE_COMMAND, '--wait'));
+    expect(wait.code).toBe(0);
+    expectNoControls(wait.stdout);
+    expect(wait.stdout).toContain(`${visible}\n`);
+
+    const follow = await rediaccOnTerminal(['inspect', 'queue', hostileTaskId, '--follow']);
+    expect(follow.code).toBe(0);
+    expectNoControls(follow.stdout);
+    expect(follow.stdout).toContain(`${visible}\n`);
+
+    const failed = await rediaccOnTerminal(createArgs(randomUUID(), `${HOSTILE_COMMAND}; exit 3`, '--wait'));
+    expect(failed.code).toBe(3);
+    expectNoControls(failed.stdout);
+    expect(failed.stdout).toContain('FAILED: exit code 3: a\\x1b[31mred');
+  });
+
+  it('an error message quoting a bad argument shows it escaped on a terminal', async () => {
+    const run = await rediaccOnTerminal(['inspect', 'queue', '\x1b[2Jx']);
+    expect(run.code).toBe(2);
+    expectNoControls(run.stdout);
+    expect(run.stdout).toContain("'\\x1b[2Jx' is invalid");
+  });
+
+  it('--json on a terminal and human output into a pipe stay exact', async () => {
+    const json = await rediaccOnTerminal(['inspect', 'queue', hostileTaskId, '--json']);
+    expect(json.code).toBe(0);
+    expectNoControls(json.stdout);
+    const view = JSON.parse(json.stdout);
+    expect(view.output).toBe(HOSTILE_OUTPUT);
+    expect(view.command).toBe(HOSTILE_COMMAND);
+
+    const piped = await rediacc(createArgs(randomUUID(), HOSTILE_COMMAND, '--wait'));
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(HOSTILE_OUTPUT);
   });
 });

@@ -3,6 +3,7 @@
 // with the error's code and the fix.
 import { isRdcError } from '@rediacc/core';
 import { CommanderError } from 'commander';
+import { printNote } from './output.js';
 import { buildProgram } from './program.js';
 
 async function main(): Promise<number> {
@@ -15,12 +16,11 @@ async function main(): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (isRdcError(error)) {
-      process.stderr.write(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
+      // The message may quote a machine's output (a failed command's tail): escaped on a terminal like the rest.
+      printNote(`error ${error.code}: ${error.message}\n  fix: ${error.fix}`);
       return error.exitCode;
     }
-    process.stderr.write(
-      `error RDC_INTERNAL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    printNote(`error RDC_INTERNAL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
 }

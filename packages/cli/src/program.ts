@@ -9,6 +9,8 @@ import { registerTask } from './commands/task.js';
 import { registerTeam } from './commands/team.js';
 import { registerUp } from './commands/up.js';
 import { registerVault } from './commands/vault.js';
+import { printText } from './output.js';
+import { writeText } from './terminal-text.js';
 
 export function buildProgram(): Command {
   const program = new Command('rediacc')
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
       'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default redis://127.0.0.1:6379).',
     )
     .showHelpAfterError('(run with --help for usage)')
+    // Commander's messages quote the bad argument as typed: escaped on a terminal like all text for people.
+    .configureOutput({ writeOut: printText, writeErr: (text) => writeText(process.stderr, text) })
     .exitOverride();
   registerUp(program);
   registerTeam(program);
