@@ -3,11 +3,15 @@
 // exact), and `./rediacc` keeping stdout for the command without rebuilding when nothing changed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, type CliRun, machineAddArgs, runCli } from '../harness/cli-run.js';
 import { useHarness } from '../harness/index.js';
 
 const h = useHarness();
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let env: NodeJS.ProcessEnv;
 let bridge: ChildProcess;
 
@@ -178,5 +182,27 @@ describe('control characters from commands and machines', () => {
     const piped = await rediacc(createArgs(randomUUID(), HOSTILE_COMMAND, '--wait'));
     expect(piped.code).toBe(0);
     expect(piped.stdout).toBe(HOSTILE_OUTPUT);
+  });
+});
+
+describe('./rediacc, the entry point of the README', () => {
+  const entry = join(ROOT, 'rediacc');
+
+  it('builds when sources may have changed, with the build on stderr and stdout only for the command', async () => {
+    // Without setup's stamp, nothing says the build is current: setup builds (turbo replays its cache).
+    rmSync(join(ROOT, 'node_modules', '.cache', 'rediacc-build-stamp'), { force: true });
+    const run = await spawnCollect(entry, ['team', 'list', '--json'], ROOT);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('setup: building');
+    expect(JSON.parse(run.stdout).map((t: { name: string }) => t.name)).toEqual(['Ops']);
+  });
+
+  it('runs the command without building when nothing changed', async () => {
+    const builtAt = statSync(CLI_BIN).mtimeMs;
+    const run = await spawnCollect(entry, ['team', 'list', '--json'], ROOT);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).map((t: { name: string }) => t.name)).toEqual(['Ops']);
+    expect(run.stderr).toBe('');
+    expect(statSync(CLI_BIN).mtimeMs).toBe(builtAt);
   });
 });
