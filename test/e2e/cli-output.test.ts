@@ -117,6 +117,22 @@ describe('output through a pipe to a slow reader arrives whole', () => {
     expect(listed.output === BIG_OUTPUT).toBe(true);
   });
 
+  it('a reader that stops early ends the command quietly', async () => {
+    const script = 'set -o pipefail; "$@" | head -c 100 >/dev/null';
+    const run = await spawnCollect('bash', [
+      '-c',
+      script,
+      'bash',
+      process.execPath,
+      CLI_BIN,
+      'inspect',
+      'queue',
+      bigTaskId,
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+
   it('inspect queue prints the whole output for people too', async () => {
     const run = await rediaccToSlowReader(['inspect', 'queue', bigTaskId]);
     expect(run.code, run.stderr).toBe(0);

@@ -6,6 +6,14 @@ import { CommanderError } from 'commander';
 import { printNote } from './output.js';
 import { buildProgram } from './program.js';
 
+// A reader that stops early (`rediacc list queue | head`) closes the pipe: what is left has nowhere to go, which
+// is no failure of the command. It ends as it would have, without printing a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 async function main(): Promise<number> {
   try {
     await buildProgram().parseAsync(process.argv);
