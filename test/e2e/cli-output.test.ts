@@ -156,11 +156,14 @@ describe('control characters from commands and machines', () => {
     expect(run.stdout).toContain(': "\\x1b[2J"');
   });
 
-  it('list queue shows the command escaped on a terminal', async () => {
+  it('list queue shows the command escaped on a terminal, columns aligned', async () => {
     const run = await rediaccOnTerminal(['list', 'queue', '--team', 'Ops']);
     expect(run.code, run.stderr).toBe(0);
     expectNoControls(run.stdout);
     expect(run.stdout).toContain(': "\\x1b[2J"');
+    // Columns measured on what is shown: createdAt lines up under its header.
+    const [header, ...rows] = run.stdout.trimEnd().split('\n');
+    for (const row of rows) expect(row.slice(header!.indexOf('createdAt'))).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   it('create task --wait and inspect --follow show output and errors escaped on a terminal', async () => {

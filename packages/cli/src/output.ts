@@ -1,7 +1,7 @@
 // How commands print: `--json` for machines, a plain table or line for people. Only stdout carries results;
 // notes, warnings and progress go to stderr. Every write goes through here: text for people is escaped when it
 // goes to a terminal (terminal-text.ts), JSON never carries a raw control character.
-import { jsonText, writeText } from './terminal-text.js';
+import { escapeControls, jsonText, writeText } from './terminal-text.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -48,6 +48,7 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '-';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const oneLine = text.replace(/\s+/g, ' ');
+  // Escaped before measuring, so the columns line up on a terminal (escaping again when writing changes nothing).
+  const oneLine = (process.stdout.isTTY ? escapeControls(text) : text).replace(/\s+/g, ' ');
   return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
 }

@@ -55,6 +55,15 @@ describe('escapeControls', () => {
     );
   });
 
+  it('property: escaping escaped text changes nothing', () => {
+    fc.assert(
+      fc.property(hostile, (text) => {
+        const once = escapeControls(text);
+        expect(escapeControls(once)).toBe(once);
+      }),
+    );
+  });
+
   it('property: escaping chunk by chunk equals escaping the whole (followed output arrives in chunks)', () => {
     fc.assert(
       fc.property(hostile, fc.nat(), (text, at) => {
