@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable: npm dependencies, a build of the workspaces when sources changed, the
 // `rediacc` bin link, and (with --system) redis-server and sshd, installed with apt-get when running as root.
-// Node built-ins only: it runs before node_modules exists.
+// Node built-ins only: it runs before node_modules exists. It runs before every `./rediacc` command, so it never
+// writes to stdout (the command's output follows on it) and, when nothing changed, starts no other process.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +14,8 @@ const args = new Set(process.argv.slice(2));
 const say = (line) => process.stderr.write(`setup: ${line}\n`);
 
 function run(cmd, cmdArgs) {
-  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The child's stdout goes to our stderr: stdout belongs to the command `./rediacc` runs next.
+  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: ['ignore', process.stderr.fd, 'inherit'] });
   if (result.status !== 0) {
     say(`\`${cmd} ${cmdArgs.join(' ')}\` failed (exit ${result.status})`);
     process.exit(1);
@@ -58,9 +61,22 @@ if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
-if (args.has('--build') && stale()) {
-  say('building');
-  run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
+const stamp = join(root, 'node_modules', '.cache', 'rediacc-build-stamp');
+if (args.has('--build')) {
+  const sources = sourcesHash();
+  const why = !existsSync(stamp)
+    ? 'no build by setup yet'
+    : readFileSync(stamp, 'utf8') !== sources
+      ? 'sources changed since the last build'
+      : builtOutputsExist()
+        ? undefined
+        : 'built files are missing';
+  if (why) {
+    say(`building (${why})`);
+    run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
+    mkdirSync(dirname(stamp), { recursive: true });
+    writeFileSync(stamp, sources);
+  }
 }
 
 // npm links workspace bins only when their target exists at install time: link after the build.
@@ -74,22 +90,50 @@ if (existsSync(target)) {
   }
 }
 
-/** Whether any package's sources are newer than its build. */
-function stale() {
-  const packages = join(root, 'packages');
-  return readdirSync(packages).some((name) => {
-    const dist = join(packages, name, 'dist', 'index.js');
-    if (!existsSync(dist)) return true;
-    const built = statSync(dist).mtimeMs;
-    return newest(join(packages, name, 'src')) > built;
+/**
+ * A hash of everything the build reads (turbo.json's inputs of each package, the shared tsconfig and the lock
+ * file), by content: a checkout or a touch that changes nothing costs no build, and any edit is seen. Modification
+ * times are no guide here: turbo restores outputs from its cache with fresh ones, and tsc leaves unchanged outputs.
+ */
+function sourcesHash() {
+  const hash = createHash('sha256');
+  const add = (path) => {
+    if (!existsSync(path)) return;
+    hash.update(`${path.slice(root.length)}\0`);
+    hash.update(readFileSync(path));
+    hash.update('\0');
+  };
+  add(join(root, 'tsconfig.base.json'));
+  add(join(root, 'package-lock.json'));
+  for (const dir of packageDirs()) {
+    add(join(dir, 'package.json'));
+    add(join(dir, 'tsconfig.json'));
+    for (const file of filesUnder(join(dir, 'src'))) add(file);
+  }
+  return hash.digest('hex');
+}
+
+/** Whether each package's entry points are built (a deleted dist is rebuilt even when no source changed). */
+function builtOutputsExist() {
+  return packageDirs().every((dir) => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const bins = typeof manifest.bin === 'string' ? [manifest.bin] : Object.values(manifest.bin ?? {});
+    const entries = existsSync(join(dir, 'src', 'index.ts')) ? [...bins, 'dist/index.js'] : bins;
+    return entries.every((entry) => existsSync(join(dir, entry)));
   });
 }
 
-function newest(dir) {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
+function packageDirs() {
+  const packages = join(root, 'packages');
+  return readdirSync(packages, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(packages, entry.name, 'package.json')))
+    .map((entry) => join(packages, entry.name))
+    .sort();
+}
+
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]));
 }

@@ -10,6 +10,8 @@ import { registerTeam } from './commands/team.js';
 import { registerUp } from './commands/up.js';
 import { registerVault } from './commands/vault.js';
 import { hideLongArguments } from './long-arguments.js';
+import { printText } from './output.js';
+import { writeText } from './terminal-text.js';
 
 export function buildProgram(): Command {
   const program = new Command('rediacc')
@@ -28,7 +30,13 @@ export function buildProgram(): Command {
   registerAudit(program);
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride();
-    command.configureOutput({ outputError: (message, write) => write(hideLongArguments(message)) });
+    // Commander's messages quote the bad argument as typed: a long one is named by its size, and all of it is
+    // escaped on a terminal like every text for people.
+    command.configureOutput({
+      writeOut: printText,
+      writeErr: (text) => writeText(process.stderr, text),
+      outputError: (message, write) => write(hideLongArguments(message)),
+    });
   }
   return program;
 }

@@ -5,7 +5,7 @@ import { applyAcl, showAcl } from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { listOf } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import { type OutputOptions, printJson, printLine, printNote, printTable } from '../output.js';
 
 interface AclOptions extends OutputOptions {
   team?: string[];
@@ -67,9 +67,9 @@ export function registerAcl(program: Command): void {
             'The default user still has full access. To lock it down, switch REDIS_URL to the rdc-admin URL above, then run: redis-cli -u "$REDIS_URL" ACL SETUSER default off',
           );
         }
-        for (const note of notes) process.stderr.write(`note: ${note}\n`);
+        for (const note of notes) printNote(`note: ${note}`);
         if (result.auditError) {
-          process.stderr.write(`warning: the ACL changes are not in the audit log: ${result.auditError}\n`);
+          printNote(`warning: the ACL changes are not in the audit log: ${result.auditError}`);
         }
       }),
     );
@@ -84,8 +84,8 @@ export function registerAcl(program: Command): void {
         if (options.json) printJson(entries);
         else
           for (const e of entries) {
-            process.stdout.write(
-              `${e.user} (${e.role} of ${e.team === '*' ? 'every team' : `team ${e.team}`})${e.applied ? '' : ' [not applied yet]'}\n  ${e.rules}\n`,
+            printLine(
+              `${e.user} (${e.role} of ${e.team === '*' ? 'every team' : `team ${e.team}`})${e.applied ? '' : ' [not applied yet]'}\n  ${e.rules}`,
             );
           }
       }),

@@ -17,7 +17,7 @@ import {
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import { type OutputOptions, printJson, printJsonLine, printLine, printNote, printTable } from '../output.js';
 
 interface AuditOptions extends OutputOptions {
   team?: string;
@@ -62,7 +62,7 @@ export function registerAudit(program: Command): void {
         const teams = await teamsToRead(client, options.team);
         const entries = await readAll(client.redis, teams, options.since, await serverNow(client.redis));
         await warnIfCut(client.redis, teams);
-        for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
+        for (const entry of entries) printJsonLine(entry);
       }),
     );
 }
@@ -97,7 +97,7 @@ async function readAll(
     ),
   );
   const skipped = pages.reduce((n, p) => n + p.skipped, 0);
-  if (skipped > 0) process.stderr.write(`warning: ${skipped} stream entries are not audit entries and were skipped\n`);
+  if (skipped > 0) printNote(`warning: ${skipped} stream entries are not audit entries and were skipped`);
   return pages.flatMap((p) => p.entries).sort(compareEntries);
 }
 
@@ -107,8 +107,8 @@ async function warnIfCut(redis: Redis, teams: readonly string[]): Promise<void> 
     for (const check of await auditIntegrity(redis, team)) {
       if (check.missing === 0 && !check.deleted) continue;
       const lost = check.missing > 0 ? `${check.missing} entries the cap would keep are gone` : 'entries were deleted';
-      process.stderr.write(
-        `warning: the audit stream of ${check.user} in team ${team} holds ${check.length} of ${check.added} entries ever appended: ${lost} (trimmed or deleted outside the cap)\n`,
+      printNote(
+        `warning: the audit stream of ${check.user} in team ${team} holds ${check.length} of ${check.added} entries ever appended: ${lost} (trimmed or deleted outside the cap)`,
       );
     }
   }
@@ -155,10 +155,10 @@ async function follow(
 }
 
 function printEntry(entry: AuditEntry, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify(entry)}\n`);
+  if (json) printJsonLine(entry);
   else {
     const r = row(entry);
-    process.stdout.write(`${[r.at, r.team, r.actor, r.action, r.target, r.outcome, r.detail].join('  ')}\n`);
+    printLine([r.at, r.team, r.actor, r.action, r.target, r.outcome, r.detail].join('  '));
   }
 }
 

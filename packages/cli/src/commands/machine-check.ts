@@ -13,7 +13,7 @@ import { checkPrivateKey, machineNameSchema, RdcError, teamNameSchema } from '@r
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson } from '../output.js';
+import { type OutputOptions, printJson, printLine } from '../output.js';
 
 export interface KeyFileContents {
   text: string;
@@ -98,8 +98,8 @@ export function registerMachineCheck(machine: Command): void {
           return;
         }
         if (!result.ok) throw new RdcError(result.code, `${result.message}. Fix: ${result.fix}.`);
-        process.stdout.write(
-          `machine ${record.name} of team ${record.team}: login ok (connect, host key ${result.hostKeyFingerprint}, auth, command) in ${result.durationMs} ms\n`,
+        printLine(
+          `machine ${record.name} of team ${record.team}: login ok (connect, host key ${result.hostKeyFingerprint}, auth, command) in ${result.durationMs} ms`,
         );
       }),
     );

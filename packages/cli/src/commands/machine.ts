@@ -14,7 +14,7 @@ import {
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, integerOrNone, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import { type OutputOptions, printJson, printLine, printNote, printTable } from '../output.js';
 import { checkNewMachine, readMachineKeyFile, registerMachineCheck } from './machine-check.js';
 
 interface AddOptions extends OutputOptions {
@@ -98,9 +98,7 @@ export function registerMachine(program: Command): void {
         if (options.json) printJson(record);
         else {
           const login = options.check ? 'login checked' : 'login not checked (--no-check)';
-          process.stdout.write(
-            `machine ${record.name} added to team ${record.team} (host key ${fingerprint}, ${login})\n`,
-          );
+          printLine(`machine ${record.name} added to team ${record.team} (host key ${fingerprint}, ${login})`);
         }
       }),
     );
@@ -125,8 +123,8 @@ export function registerMachine(program: Command): void {
         const record = await client.machines.set(name, { maxConcurrent }, options.team);
         if (options.json) printJson(record);
         else
-          process.stdout.write(
-            `machine ${record.name} of team ${record.team}: max concurrent ${record.maxConcurrent ?? 'none (bridge default)'}\n`,
+          printLine(
+            `machine ${record.name} of team ${record.team}: max concurrent ${record.maxConcurrent ?? 'none (bridge default)'}`,
           );
       }),
     );
@@ -163,7 +161,7 @@ export function registerMachine(program: Command): void {
         if (!removed)
           throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${options.team}"`);
         if (options.json) printJson({ name, team: options.team, removed });
-        else process.stdout.write(`machine ${name} removed from team ${options.team}\n`);
+        else printLine(`machine ${name} removed from team ${options.team}`);
       }),
     );
   machine
@@ -188,8 +186,8 @@ export function registerMachine(program: Command): void {
         const record = await client.machines.trust(name, fingerprint, current.team);
         if (options.json) printJson({ ...record, previousHostKeyFingerprint: current.hostKeyFingerprint });
         else
-          process.stdout.write(
-            `machine ${record.name} of team ${record.team}: host key ${current.hostKeyFingerprint === fingerprint ? 'unchanged' : `re-pinned from ${current.hostKeyFingerprint}`} to ${fingerprint}\n`,
+          printLine(
+            `machine ${record.name} of team ${record.team}: host key ${current.hostKeyFingerprint === fingerprint ? 'unchanged' : `re-pinned from ${current.hostKeyFingerprint}`} to ${fingerprint}`,
           );
       }),
     );
@@ -224,16 +222,16 @@ export function registerMachine(program: Command): void {
             const result = await rotateMachineKey({ redis: client.redis, team: m.team, machine: m.name, teamKey });
             results.push(result);
             if (!options.json) {
-              process.stdout.write(
-                `machine ${m.name} of team ${m.team}: key rotated, ${result.oldKeyFingerprint} -> ${result.newKeyFingerprint}\n`,
+              printLine(
+                `machine ${m.name} of team ${m.team}: key rotated, ${result.oldKeyFingerprint} -> ${result.newKeyFingerprint}`,
               );
-              if (result.warning) process.stderr.write(`warning: ${result.warning}\n`);
+              if (result.warning) printNote(`warning: ${result.warning}`);
             }
           } catch (error) {
             if (!(error instanceof RdcError) || machines.length === 1) throw error;
             failure ??= error;
             results.push({ team: m.team, machine: m.name, code: error.code, error: error.message });
-            if (!options.json) process.stderr.write(`machine ${m.name}: error ${error.code}: ${error.message}\n`);
+            if (!options.json) printNote(`machine ${m.name}: error ${error.code}: ${error.message}`);
           }
         }
         if (options.json) printJson(results);

@@ -15,7 +15,15 @@ import type { RediaccClient } from '@rediacc/producer';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import {
+  type OutputOptions,
+  printJson,
+  printJsonLine,
+  printLine,
+  printNote,
+  printTable,
+  printText,
+} from '../output.js';
 
 interface CreateOptions extends OutputOptions {
   team?: string;
@@ -99,15 +107,14 @@ export function registerTask(program: Command): void {
         const created = await client.tasks.create(spec);
         if (!options.wait) {
           if (options.json) printJson(created);
-          else process.stdout.write(`${created.taskId}\n`);
+          else printLine(created.taskId);
           return;
         }
         const view = await client.tasks.wait(created.taskId);
         if (options.json) printJson(view);
         else {
-          if (view.output) process.stdout.write(view.output.endsWith('\n') ? view.output : `${view.output}\n`);
-          if (view.status !== 'COMPLETED')
-            process.stderr.write(`task ${view.taskId} ${view.status}: ${view.error ?? ''}\n`);
+          if (view.output) printText(view.output.endsWith('\n') ? view.output : `${view.output}\n`);
+          if (view.status !== 'COMPLETED') printNote(`task ${view.taskId} ${view.status}: ${view.error ?? ''}`);
         }
         process.exitCode = exitCodeOf(view);
       }),
@@ -165,15 +172,13 @@ async function follow(client: RediaccClient, taskId: string, json: boolean): Pro
   let last: TaskView | undefined;
   for await (const event of client.tasks.watch(taskId)) {
     if (json) {
-      process.stdout.write(
-        `${JSON.stringify(event.type === 'status' ? { type: 'status', task: event.task } : event)}\n`,
-      );
+      printJsonLine(event.type === 'status' ? { type: 'status', task: event.task } : event);
     } else if (event.type === 'output') {
-      process.stdout.write(event.data);
+      printText(event.data);
     } else {
       const where = event.task.bridge ? ` on ${event.task.bridge}` : '';
       const why = event.task.error ? `: ${event.task.error}` : '';
-      process.stderr.write(`[task ${event.task.taskId} ${event.status}${where}${why}]\n`);
+      printNote(`[task ${event.task.taskId} ${event.status}${where}${why}]`);
     }
     if (event.type === 'status') last = event.task;
   }
@@ -189,9 +194,9 @@ function exitCodeOf(view: TaskView | undefined): number {
 function printView(view: TaskView): void {
   const { output, ...fields } = view;
   for (const [key, value] of Object.entries(fields)) {
-    process.stdout.write(
-      `${`${key}:`.padEnd(16)}${value === null ? '-' : typeof value === 'object' ? JSON.stringify(value) : value}\n`,
+    printLine(
+      `${`${key}:`.padEnd(16)}${value === null ? '-' : typeof value === 'object' ? JSON.stringify(value) : value}`,
     );
   }
-  process.stdout.write(`output:\n${output ?? ''}${output?.endsWith('\n') ? '' : '\n'}`);
+  printText(`output:\n${output ?? ''}${output?.endsWith('\n') ? '' : '\n'}`);
 }

@@ -3,7 +3,7 @@ import { RdcError, teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import { type OutputOptions, printJson, printLine, printTable } from '../output.js';
 import { assertNoTeamKey, writeTeamKey } from '../team-keys.js';
 
 export function registerTeam(program: Command): void {
@@ -23,7 +23,7 @@ export function registerTeam(program: Command): void {
         const { team: record, secretKey } = await client.teams.create(name);
         const keyFile = await writeTeamKey(config.home, record.name, secretKey);
         if (options.json) printJson({ ...record, keyFile });
-        else process.stdout.write(`team ${record.name} created; vault key written to ${keyFile}\n`);
+        else printLine(`team ${record.name} created; vault key written to ${keyFile}`);
       }),
     );
   team

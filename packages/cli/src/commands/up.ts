@@ -9,6 +9,7 @@ import { createLogger, DEFAULT_REDIS_URL, isTerminal, loadConfig, RdcError, type
 import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
 import { createClient } from '@rediacc/producer';
 import type { Command } from 'commander';
+import { printLine } from '../output.js';
 import { setAsideTeamKey, writeTeamKey } from '../team-keys.js';
 
 const TEAM = 'demo';
@@ -30,7 +31,7 @@ export function registerUp(program: Command): void {
       const config = loadConfig();
       const home = join(config.home, 'up');
       await mkdir(home, { recursive: true, mode: 0o700 });
-      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const out = printLine;
       const stops: (() => Promise<void>)[] = [];
       try {
         const redisUrl = process.env.REDIS_URL ? config.redisUrl : (await localRedis(home, stops)).url;

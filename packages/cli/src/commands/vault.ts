@@ -6,7 +6,7 @@ import { MAX_SECRET_BYTES, RdcError, secretNameSchema, teamNameSchema, vaultEntr
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import { type OutputOptions, printJson, printLine, printTable } from '../output.js';
 
 interface SetOptions extends OutputOptions {
   team: string;
@@ -29,7 +29,7 @@ export function registerVault(program: Command): void {
         const value = await readValue(options);
         const entry = await client.vault.set(options.team, name, value);
         if (options.json) printJson({ team: options.team, ...entry });
-        else process.stdout.write(`secret ${name} stored in the vault of team ${options.team}\n`);
+        else printLine(`secret ${name} stored in the vault of team ${options.team}`);
       }),
     );
   vault
@@ -55,7 +55,7 @@ export function registerVault(program: Command): void {
       withClient(async (client) => {
         await client.vault.delete(options.team, name);
         if (options.json) printJson({ team: options.team, name, deleted: true });
-        else process.stdout.write(`secret ${name} deleted from the vault of team ${options.team}\n`);
+        else printLine(`secret ${name} deleted from the vault of team ${options.team}`);
       }),
     );
 }
