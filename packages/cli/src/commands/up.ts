@@ -9,6 +9,7 @@ import { createLogger, DEFAULT_REDIS_URL, isTerminal, loadConfig, RdcError, type
 import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
 import { createClient } from '@rediacc/producer';
 import type { Command } from 'commander';
+import { integer } from '../options.js';
 import { setAsideTeamKey, writeTeamKey } from '../team-keys.js';
 
 const TEAM = 'demo';
@@ -26,14 +27,19 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start a local stack (redis-server, a bridge, a demo machine) and show tasks flowing')
     .option('--exit', 'stop the stack once the demo tasks are done instead of running until Ctrl-C')
-    .action(async (options: { exit?: boolean }) => {
+    .option(
+      '--port <port>',
+      'port of the local redis-server (default 6379, or a free one when 6379 is taken)',
+      integer(1, 65_535),
+    )
+    .action(async (options: { exit?: boolean; port?: number }) => {
       const config = loadConfig();
       const home = join(config.home, 'up');
       await mkdir(home, { recursive: true, mode: 0o700 });
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const stops: (() => Promise<void>)[] = [];
       try {
-        const redisUrl = process.env.REDIS_URL ? config.redisUrl : (await localRedis(home, stops)).url;
+        const redisUrl = process.env.REDIS_URL ? config.redisUrl : (await localRedis(home, options.port, stops)).url;
         out(
           `redis    ${redisUrl}${process.env.REDIS_URL ? ' (from REDIS_URL)' : ` (local redis-server, data in ${join(home, 'redis')})`}`,
         );
@@ -107,8 +113,17 @@ export function registerUp(program: Command): void {
     });
 }
 
-async function localRedis(home: string, stops: (() => Promise<void>)[]): Promise<RedisServer> {
+async function localRedis(
+  home: string,
+  port: number | undefined,
+  stops: (() => Promise<void>)[],
+): Promise<RedisServer> {
   const dir = join(home, 'redis');
+  if (port !== undefined) {
+    const redis = await startRedisServer({ dir, port, appendOnly: true });
+    stops.push(() => redis.stop());
+    return redis;
+  }
   // Prefer the default port so other commands work without REDIS_URL; fall back to a free one.
   let redis: RedisServer;
   try {
