@@ -13,7 +13,7 @@ import { registerVault } from './commands/vault.js';
 export function buildProgram(): Command {
   const program = new Command('rediacc')
     .description(
-      'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default redis://127.0.0.1:6379).',
+      'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default: the stack `rediacc up` runs, else redis://127.0.0.1:6379).',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
