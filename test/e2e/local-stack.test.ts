@@ -157,7 +157,7 @@ describe('a second rediacc up on the same RDC_HOME', () => {
     expect(JSON.parse(list.stdout)).toHaveLength(5);
   });
 
-  it('takes over a stack whose up died, but refuses while its redis-server still runs on the data directory', async () => {
+  it('takes over a stack whose up died, but refuses while its redis-server or sshd still runs on its data directory', async () => {
     const home = await h.tempDir('up-home');
     const first = await startUp(home);
     const redisPid = Number.parseInt(await readFile(join(home, 'up', 'redis', 'redis.pid'), 'utf8'), 10);
@@ -178,6 +178,12 @@ describe('a second rediacc up on the same RDC_HOME', () => {
 
     process.kill(redisPid, 'SIGKILL');
     await waitFor('the orphan redis-server to die', () => !isAlive(redisPid) || undefined);
+    const sshdRefused = await rediacc(['up', '--exit', '--port', String(await freePort())], { RDC_HOME: home });
+    expect(sshdRefused.code).not.toBe(0);
+    expect(sshdRefused.stderr).toContain(`sshd (pid ${sshdPid}) still runs on the data directory`);
+
+    process.kill(sshdPid, 'SIGTERM');
+    await waitFor('the orphan sshd to die', () => !isAlive(sshdPid) || undefined);
     const again = await rediacc(['up', '--exit', '--port', String(await freePort())], { RDC_HOME: home });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.match(/COMPLETED/g)).toHaveLength(5);

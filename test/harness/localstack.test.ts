@@ -6,7 +6,7 @@ import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hostKeyFingerprint, type RedisServer } from '@rediacc/localstack';
+import { hostKeyFingerprint, type RedisServer, startSshd } from '@rediacc/localstack';
 import { describe, expect, it } from 'vitest';
 import { Harness, type TestMachine, useHarness, waitFor } from '../harness/index.js';
 
@@ -220,6 +220,14 @@ describe('sshd', () => {
     expect(machine.sshd.port).toBe(machine.port);
     expect(await readFile(machine.sshd.hostPublicKeyPath, 'utf8')).toBe(hostKey);
     expect(await sshEcho(machine, 'again')).toBe('again');
+  });
+
+  it('refuses a data directory another live sshd runs on', async () => {
+    const machine = await h.machine();
+    await expect(startSshd({ dir: machine.sshd.dir, authorizedKeys: [machine.publicKey] })).rejects.toThrow(
+      `sshd (pid ${machine.sshd.pid}) still runs on the data directory ${machine.sshd.dir}`,
+    );
+    expect(await sshEcho(machine, 'untouched')).toBe('untouched');
   });
 
   it('stop leaves no sshd process', async () => {
