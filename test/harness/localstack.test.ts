@@ -2,20 +2,33 @@
 // across kill -9, sshd lets the real OpenSSH client in with the generated key and pins the host key
 // OpenSSH reports, signals freeze and resume servers, and closing leaves nothing running.
 import { execFile } from 'node:child_process';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hostKeyFingerprint } from '@rediacc/localstack';
+import { hostKeyFingerprint, type RedisServer, startSshd } from '@rediacc/localstack';
 import { describe, expect, it } from 'vitest';
-import { Harness, type TestMachine, useHarness } from '../harness/index.js';
+import { Harness, type TestMachine, useHarness, waitFor } from '../harness/index.js';
 
 const run = promisify(execFile);
 const h = useHarness();
 
-/** Sends one RESP command over a raw socket and returns the first reply line(s) until `lines` are read. */
-function redisCommand(port: number, args: string[], lines = 1): Promise<string[]> {
-  const payload = `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+function resp(args: string[]): string {
+  return `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+}
+
+/**
+ * Sends one RESP command over a raw socket (after AUTH with the server's password, whose +OK is dropped) and
+ * returns the first reply line(s) until `lines` are read.
+ */
+async function redisCommand(redis: RedisServer, args: string[], lines = 1): Promise<string[]> {
+  if (redis.password === undefined) return rawCommand(redis.port, resp(args), lines);
+  const [ok, ...reply] = await rawCommand(redis.port, resp(['AUTH', redis.password]) + resp(args), lines + 1);
+  expect(ok).toBe('+OK');
+  return reply;
+}
+
+function rawCommand(port: number, payload: string, lines: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port }, () => socket.write(payload));
     let buffer = '';
@@ -90,16 +103,46 @@ function isAlive(pid: number): boolean {
 }
 
 describe('redis-server', () => {
-  it('answers PING on its port', async () => {
+  it('answers PING on its port to a client that gives the password in its URL', async () => {
     const redis = await h.redis();
+    expect(redis.password).toMatch(/^[\w-]{32}$/);
+    expect(redis.url).toBe(`redis://:${redis.password}@127.0.0.1:${redis.port}`);
+    expect(await redisCommand(redis, ['PING'])).toEqual(['+PONG']);
+  });
+
+  it('refuses a client without the password, and keeps the password out of argv and the log', async () => {
+    const redis = await h.redis();
+    expect(await rawCommand(redis.port, resp(['PING']), 1)).toEqual([expect.stringMatching(/^-NOAUTH/)]);
+    expect(await readFile(`/proc/${redis.pid}/cmdline`, 'utf8')).not.toContain(redis.password);
+    // The log's start line quotes argv, which names the config file instead of the password.
+    const log = await readFile(join(redis.dir, 'redis.log'), 'utf8');
+    expect(log).toContain(join(redis.dir, 'redis.conf'));
+    expect(log).not.toContain(redis.password);
+    expect((await stat(join(redis.dir, 'redis.conf'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('runs without a password only when told to', async () => {
+    const redis = await h.redis({ password: false });
     expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
-    expect(await redisCommand(redis.port, ['PING'])).toEqual(['+PONG']);
+    expect(await redisCommand(redis, ['PING'])).toEqual(['+PONG']);
+  });
+
+  it('refuses a data directory another live redis-server runs on, and takes over one a dead server left', async () => {
+    const first = await h.redis({ appendOnly: true });
+    await expect(h.redis({ dir: first.dir })).rejects.toThrow(
+      new RegExp(`redis-server \\(pid ${first.pid}\\) still runs on the data directory`),
+    );
+    const pid = first.pid!;
+    first.kill('SIGKILL');
+    await waitFor('redis-server to die', () => !isAlive(pid) || undefined);
+    const second = await h.redis({ dir: first.dir });
+    expect(await redisCommand(second, ['PING'])).toEqual(['+PONG']);
   });
 
   it('keeps AOF data and its port when restarted after kill -9', async () => {
     const redis = await h.redis({ appendOnly: true, appendFsync: 'always' });
     const firstPid = redis.pid!;
-    expect(await redisCommand(redis.port, ['SET', 'survivor', 'still-here'])).toEqual(['+OK']);
+    expect(await redisCommand(redis, ['SET', 'survivor', 'still-here'])).toEqual(['+OK']);
 
     redis.kill('SIGKILL');
     await redis.restart();
@@ -107,7 +150,7 @@ describe('redis-server', () => {
     expect(redis.pid).toBeDefined();
     expect(redis.pid).not.toBe(firstPid);
     expect(isAlive(firstPid)).toBe(false);
-    expect(await redisCommand(redis.port, ['GET', 'survivor'], 2)).toEqual(['$10', 'still-here']);
+    expect(await redisCommand(redis, ['GET', 'survivor'], 2)).toEqual(['$10', 'still-here']);
   });
 
   it('stop leaves no process, twice in a row, and restart brings it back', async () => {
@@ -118,7 +161,7 @@ describe('redis-server', () => {
     expect(redis.pid).toBeUndefined();
     expect(isAlive(pid)).toBe(false);
     await redis.restart();
-    expect(await redisCommand(redis.port, ['PING'])).toEqual(['+PONG']);
+    expect(await redisCommand(redis, ['PING'])).toEqual(['+PONG']);
   });
 
   it('refuses a fixed port that is taken, quoting the reason from its log', async () => {
@@ -177,6 +220,14 @@ describe('sshd', () => {
     expect(machine.sshd.port).toBe(machine.port);
     expect(await readFile(machine.sshd.hostPublicKeyPath, 'utf8')).toBe(hostKey);
     expect(await sshEcho(machine, 'again')).toBe('again');
+  });
+
+  it('refuses a data directory another live sshd runs on', async () => {
+    const machine = await h.machine();
+    await expect(startSshd({ dir: machine.sshd.dir, authorizedKeys: [machine.publicKey] })).rejects.toThrow(
+      `sshd (pid ${machine.sshd.pid}) still runs on the data directory ${machine.sshd.dir}`,
+    );
+    expect(await sshEcho(machine, 'untouched')).toBe('untouched');
   });
 
   it('stop leaves no sshd process', async () => {

@@ -16,7 +16,7 @@ import { writeText } from './terminal-text.js';
 export function buildProgram(): Command {
   const program = new Command('rediacc')
     .description(
-      'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default redis://127.0.0.1:6379).',
+      'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default: the stack `rediacc up` runs, else redis://127.0.0.1:6379).',
     )
     .showHelpAfterError('(run with --help for usage)');
   registerUp(program);

@@ -1,6 +1,7 @@
-import { homedir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REDIS_URL, loadConfig } from './config.js';
 import { RdcError } from './errors.js';
 
@@ -18,6 +19,7 @@ describe('loadConfig', () => {
   it('defaults to Redis on 127.0.0.1:6379, ~/.rediacc and level info', () => {
     expect(loadConfig({})).toEqual({
       redisUrl: 'redis://127.0.0.1:6379',
+      redisUrlSource: 'default',
       home: join(homedir(), '.rediacc'),
       logLevel: 'info',
     });
@@ -35,7 +37,12 @@ describe('loadConfig', () => {
         RDC_HOME: '/srv/rediacc',
         RDC_LOG_LEVEL: 'debug',
       }),
-    ).toEqual({ redisUrl: 'rediss://user:pw@redis.internal:6380/2', home: '/srv/rediacc', logLevel: 'debug' });
+    ).toEqual({
+      redisUrl: 'rediss://user:pw@redis.internal:6380/2',
+      redisUrlSource: 'REDIS_URL',
+      home: '/srv/rediacc',
+      logLevel: 'debug',
+    });
   });
 
   it('ignores unrelated variables', () => {
@@ -78,4 +85,39 @@ describe('loadConfig', () => {
       expect(error.message).toMatch(/^RDC_ACTOR: actor must be/);
     },
   );
+});
+
+describe('loadConfig with a running `rediacc up` stack', () => {
+  let home: string;
+  const stackUrl = 'redis://:generated-pw@127.0.0.1:6390';
+  const writeStack = (content: unknown) => {
+    mkdirSync(join(home, 'up'), { recursive: true });
+    writeFileSync(join(home, 'up', 'stack.json'), JSON.stringify(content));
+  };
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'rdc-config-'));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it("takes the stack's URL when REDIS_URL is unset", () => {
+    writeStack({ pid: process.pid, url: stackUrl });
+    expect(loadConfig({ RDC_HOME: home })).toMatchObject({ redisUrl: stackUrl, redisUrlSource: 'local stack' });
+  });
+
+  it('lets REDIS_URL win over the stack', () => {
+    writeStack({ pid: process.pid, url: stackUrl });
+    expect(loadConfig({ RDC_HOME: home, REDIS_URL: 'redis://other:6379' })).toMatchObject({
+      redisUrl: 'redis://other:6379',
+      redisUrlSource: 'REDIS_URL',
+    });
+  });
+
+  it.each([
+    ['whose up process is gone', { pid: 4_194_305, url: stackUrl }],
+    ['that is still starting (no URL yet)', { pid: process.pid }],
+    ['that is not a stack file', { url: stackUrl }],
+  ])('falls back to the default for a stack file %s', (_, content) => {
+    writeStack(content);
+    expect(loadConfig({ RDC_HOME: home })).toMatchObject({ redisUrl: DEFAULT_REDIS_URL, redisUrlSource: 'default' });
+  });
 });

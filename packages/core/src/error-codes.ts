@@ -19,7 +19,15 @@ export const ERROR_CODES = {
   },
   RDC_REDIS_UNAVAILABLE: {
     exit: 1,
-    fix: 'Check that Redis runs and REDIS_URL points at it (`rediacc up` starts a local one).',
+    fix: 'Check that redis-server runs at the host and port named and that REDIS_URL is right (`rediacc up` starts a local one).',
+  },
+  RDC_REDIS_AUTH: {
+    exit: 1,
+    fix: "Use the REDIS_URL with the server's password, or the URL of an ACL user from `rediacc acl apply`; for the stack `rediacc up` started, unset REDIS_URL: commands read its URL from ~/.rediacc/up/stack.json.",
+  },
+  RDC_STACK_IN_USE: {
+    exit: 1,
+    fix: 'Stop the process named in the message (`kill PID`) and run `rediacc up` again, or start this stack with another RDC_HOME.',
   },
   RDC_KEY_FILE_EXISTS: {
     exit: 1,

@@ -35,6 +35,13 @@ export {
   type TaskStatus,
   taskStatus,
 } from './lifecycle.js';
+export {
+  isProcessAlive,
+  type LocalStack,
+  localStackPath,
+  localStackSchema,
+  readLocalStack,
+} from './local-stack-file.js';
 export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
 export { machineNameSchema, NAME_PATTERN, nameSchema, teamNameSchema } from './names.js';
 export { MASK, type MaskedPart, MIN_MASKED_BYTES, OutputMasker } from './output-masker.js';

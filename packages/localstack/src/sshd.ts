@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { RdcError } from '@rediacc/core';
 import { findProgram, SSHD } from './binaries.js';
+import { assertDirFree } from './data-dir-lock.js';
 import { startOnFreePort } from './free-port.js';
 import { hostKeyFingerprint, loadOrGenerateKeyPair } from './keys.js';
 import { ManagedChild, type ManagedProcess, readPidFile } from './managed-process.js';
@@ -54,12 +55,14 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
   if (process.getuid?.() === 0) await mkdir(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
 
   return withWorkDir(options.dir, 'rediacc-sshd-', async (dir) => {
+    const pidPath = join(dir, 'sshd.pid');
+    // A second sshd would rewrite the first one's config and authorized_keys under it, and its pid file.
+    await assertDirFree(dir, pidPath, 'sshd');
     const hostKey = await loadOrGenerateKeyPair(dir, 'ssh_host_ed25519_key');
     const authorizedKeysPath = join(dir, 'authorized_keys');
     await writeFile(authorizedKeysPath, authorizedKeys, { mode: 0o600 });
     await chmod(authorizedKeysPath, 0o600);
     const configPath = join(dir, 'sshd_config');
-    const pidPath = join(dir, 'sshd.pid');
 
     const { port, server } = await startOnFreePort(host, options.port, async (port) => {
       const config = sshdConfig({

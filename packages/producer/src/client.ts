@@ -1,7 +1,15 @@
 // createClient: the SDK's entry point. Owns its Redis connection (unless given one) and every queue
 // it opens; close() releases them all and may be called twice.
 import { actorSchema, loadConfig, parseInput } from '@rediacc/core';
-import { accessDenied, asRedisError, createRedis, isAccessRefusal, TeamQueues, whoAmI } from '@rediacc/queue';
+import {
+  accessDenied,
+  asRedisError,
+  createRedis,
+  isAccessRefusal,
+  lastConnectionError,
+  TeamQueues,
+  whoAmI,
+} from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { AuditTrail } from './audit-trail.js';
 import { RegistryCache } from './machine-cache.js';
@@ -71,12 +79,13 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
 }
 
 /**
- * Every async method of `target` reports an unreachable Redis as RDC_REDIS_UNAVAILABLE (naming the URL) and an
- * ACL refusal as RDC_ACCESS_DENIED (naming the user, its team and role, and what it tried).
+ * Every async method of `target` reports an unreachable Redis as RDC_REDIS_UNAVAILABLE (naming host and port), a
+ * refused login as RDC_REDIS_AUTH, and an ACL refusal as RDC_ACCESS_DENIED (naming the user, its team and role,
+ * and what it tried).
  */
 function withRedisErrors<T extends object>(target: T, service: string, context: { url: string; redis: Redis }): T {
   const mapError = async (error: unknown, method: string): Promise<unknown> => {
-    const mapped = asRedisError(error, context.url);
+    const mapped = asRedisError(error, context.url, lastConnectionError(context.redis));
     if (!isAccessRefusal(mapped)) return mapped;
     const action = ACTIONS[`${service}.${method}`] ?? `read ${service}`;
     return accessDenied(mapped, { user: await whoAmI(context.redis), action });

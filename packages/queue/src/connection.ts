@@ -1,9 +1,14 @@
 // Redis connections. Producers fail fast when Redis is away (no offline queue, a bounded retry),
-// workers wait forever (BullMQ requires maxRetriesPerRequest: null for blocking commands).
+// workers wait forever (BullMQ requires maxRetriesPerRequest: null for blocking commands). A password the
+// server does not expect fails the connection: ioredis would only warn and carry on unauthenticated.
 import { RdcError } from '@rediacc/core';
 import { Redis, type RedisOptions } from 'ioredis';
+import { asRedisError, isPasswordNotNeeded, passwordNotNeeded, redisAddress } from './connection-errors.js';
 
 export type ConnectionRole = 'producer' | 'worker';
+
+/** The last error each connection reported: why its commands failed ("max retries" alone says nothing). */
+const lastErrors = new WeakMap<Redis, Error>();
 
 export function createRedis(url: string, role: ConnectionRole, extra: RedisOptions = {}): Redis {
   const options: RedisOptions =
@@ -18,26 +23,60 @@ export function createRedis(url: string, role: ConnectionRole, extra: RedisOptio
           ...extra,
         };
   const redis = new Redis(url, options);
+  refuseUnneededPassword(redis, url);
   // Errors surface on commands; an unhandled 'error' event would crash the process.
-  redis.on('error', () => {});
+  redis.on('error', (error: Error) => lastErrors.set(redis, error));
   return redis;
 }
 
-/** Resolves once the connection is ready, or fails with RDC_REDIS_UNAVAILABLE naming the URL (without password). */
+/** The last error `redis` reported about its connection, if any. */
+export function lastConnectionError(redis: Redis): Error | undefined {
+  return lastErrors.get(redis);
+}
+
+/**
+ * ioredis authenticates each new connection itself and, when the server has no password, prints a warning and
+ * goes on. Its AUTH reply is turned into RDC_REDIS_AUTH instead, which ioredis treats as fatal: queued commands
+ * fail with it. (The only hook is the instance's `auth`, which ioredis calls with a callback.)
+ */
+function refuseUnneededPassword(redis: Redis, url: string): void {
+  const auth = redis.auth.bind(redis) as (...args: unknown[]) => Promise<unknown>;
+  const wrapped = (...args: unknown[]): Promise<unknown> => {
+    const callback = args.at(-1);
+    if (typeof callback !== 'function') return auth(...args);
+    return auth(...args.slice(0, -1), (error: Error | null, result: unknown) =>
+      callback(error && isPasswordNotNeeded(error) ? passwordNotNeeded(url) : error, result),
+    );
+  };
+  Object.defineProperty(redis, 'auth', { value: wrapped, configurable: true, writable: true });
+}
+
+/**
+ * Resolves once the connection is ready, or fails with RDC_REDIS_UNAVAILABLE naming host and port (after
+ * `timeoutMs`), or with RDC_REDIS_AUTH as soon as Redis refuses the login.
+ */
 export async function waitReady(redis: Redis, url: string, timeoutMs = 5_000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     let lastError: Error | undefined;
+    const fail = (error: unknown) => {
+      cleanup();
+      reject(error);
+    };
     const onError = (err: Error) => {
       lastError = err;
+      const mapped = asRedisError(err, url);
+      if (mapped instanceof RdcError && mapped.code === 'RDC_REDIS_AUTH') fail(mapped);
     };
     const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new RdcError(
-          'RDC_REDIS_UNAVAILABLE',
-          `cannot reach Redis at ${safeUrl(url)}${lastError ? ` (${lastError.message})` : ''}`,
-        ),
+      const mapped = lastError && asRedisError(lastError, url);
+      fail(
+        mapped instanceof RdcError
+          ? mapped
+          : new RdcError(
+              'RDC_REDIS_UNAVAILABLE',
+              `cannot reach Redis at ${redisAddress(url)} (no answer within ${timeoutMs} ms): check that redis-server runs there and that the Redis URL is right`,
+            ),
       );
     }, timeoutMs);
     const onReady = () => {
@@ -52,31 +91,4 @@ export async function waitReady(redis: Redis, url: string, timeoutMs = 5_000): P
     redis.on('ready', onReady);
     redis.on('error', onError);
   });
-}
-
-/** The URL with any password masked, for messages and logs. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
-}
-
-/** Maps a low-level connection failure to a clear error; passes other errors through. */
-export function asRedisError(error: unknown, url: string): unknown {
-  if (error instanceof RdcError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (
-    /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|Connection is closed|max retries per request|Stream isn't writeable/i.test(
-      message,
-    )
-  ) {
-    return new RdcError('RDC_REDIS_UNAVAILABLE', `cannot reach Redis at ${safeUrl(url)} (${message})`, {
-      cause: error,
-    });
-  }
-  return error;
 }

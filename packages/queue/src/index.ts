@@ -36,7 +36,8 @@ export {
   readTombstone,
   trimTombstones,
 } from './cancellations.js';
-export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
+export { type ConnectionRole, createRedis, lastConnectionError, waitReady } from './connection.js';
+export { asRedisError, redisAddress, safeUrl } from './connection-errors.js';
 export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamOfKey, teamPrefix } from './keys.js';
 export {
   acquireMachineSlot,

@@ -1,15 +1,20 @@
 // rediacc up: the embedded default for a new user. Starts a local redis-server (or uses REDIS_URL), a demo
 // machine (an sshd on loopback with generated keys) and a bridge, shows tasks of each priority flowing to
-// COMPLETED, then keeps the stack running until Ctrl-C and says how to point other commands at it.
+// COMPLETED, then keeps the stack running until Ctrl-C. The stack is the user's own: its Redis has a generated
+// password, kept with its URL in RDC_HOME/up/stack.json (0600), where the user's other commands find it. One stack
+// per RDC_HOME: a second `up` attaches to the running one.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
-import { createLogger, DEFAULT_REDIS_URL, isTerminal, loadConfig, RdcError, type TaskView } from '@rediacc/core';
+import { createLogger, isTerminal, loadConfig, localStackPath, RdcError, type TaskView } from '@rediacc/core';
 import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
 import { createClient } from '@rediacc/producer';
+import { redisAddress } from '@rediacc/queue';
 import type { Command } from 'commander';
+import { integer } from '../options.js';
 import { printLine } from '../output.js';
+import { claimStack } from '../stack-lock.js';
 import { setAsideTeamKey, writeTeamKey } from '../team-keys.js';
 
 const TEAM = 'demo';
@@ -27,16 +32,31 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start a local stack (redis-server, a bridge, a demo machine) and show tasks flowing')
     .option('--exit', 'stop the stack once the demo tasks are done instead of running until Ctrl-C')
-    .action(async (options: { exit?: boolean }) => {
+    .option(
+      '--port <port>',
+      'port of the local redis-server (default 6379, or a free one when 6379 is taken)',
+      integer(1, 65_535),
+    )
+    .action(async (options: { exit?: boolean; port?: number }) => {
       const config = loadConfig();
       const home = join(config.home, 'up');
       await mkdir(home, { recursive: true, mode: 0o700 });
+      await chmod(home, 0o700);
       const out = printLine;
-      const stops: (() => Promise<void>)[] = [];
-      try {
-        const redisUrl = process.env.REDIS_URL ? config.redisUrl : (await localRedis(home, stops)).url;
+      const claim = await claimStack(config.home);
+      if (claim.kind === 'running') {
         out(
-          `redis    ${redisUrl}${process.env.REDIS_URL ? ' (from REDIS_URL)' : ` (local redis-server, data in ${join(home, 'redis')})`}`,
+          `A local stack is already running here (rediacc up, pid ${claim.stack.pid}): redis at ${redisAddress(claim.stack.url ?? '')}.\nOther commands find it by themselves; stop it with Ctrl-C in its terminal (or kill ${claim.stack.pid}).`,
+        );
+        return;
+      }
+      const stops: (() => Promise<void>)[] = [() => claim.lock.release()];
+      try {
+        const fromEnv = config.redisUrlSource === 'REDIS_URL';
+        const redisUrl = fromEnv ? config.redisUrl : (await localRedis(home, options.port, stops)).url;
+        await claim.lock.publish(redisUrl);
+        out(
+          `redis    ${redisAddress(redisUrl)}${fromEnv ? ' (from REDIS_URL)' : ` (local redis-server with a generated password; data in ${join(home, 'redis')})`}`,
         );
 
         const keyPath = join(home, 'keys', 'demo-client');
@@ -91,9 +111,15 @@ export function registerUp(program: Command): void {
           out,
         );
 
-        const env = redisUrl === DEFAULT_REDIS_URL ? '' : `export REDIS_URL=${redisUrl}\n  `;
         out(
-          `\nThe stack is up. In another terminal:\n  ${env}npx rediacc list queue\n  npx rediacc create task --machine ${MACHINE} --priority 1 --command "uptime" --wait\n  npx rediacc inspect queue ${created[0]?.taskId}`,
+          [
+            `\nThe stack is up. In another terminal (no REDIS_URL needed: commands read the stack's URL, password`,
+            `included, from ${localStackPath(config.home)}, which only you can read):`,
+            '  npx rediacc list queue',
+            `  npx rediacc create task --machine ${MACHINE} --priority 1 --command "uptime" --wait`,
+            `  npx rediacc inspect queue ${created[0]?.taskId}`,
+            `To let another user in on purpose, give them a REDIS_URL: \`rediacc acl apply --team ${TEAM}\` prints one per role.`,
+          ].join('\n'),
         );
         if (options.exit) return;
         out('\nPress Ctrl-C to stop.');
@@ -108,8 +134,17 @@ export function registerUp(program: Command): void {
     });
 }
 
-async function localRedis(home: string, stops: (() => Promise<void>)[]): Promise<RedisServer> {
+async function localRedis(
+  home: string,
+  port: number | undefined,
+  stops: (() => Promise<void>)[],
+): Promise<RedisServer> {
   const dir = join(home, 'redis');
+  if (port !== undefined) {
+    const redis = await startRedisServer({ dir, port, appendOnly: true });
+    stops.push(() => redis.stop());
+    return redis;
+  }
   // Prefer the default port so other commands work without REDIS_URL; fall back to a free one.
   let redis: RedisServer;
   try {
