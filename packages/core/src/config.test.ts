@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_REDIS_URL, loadConfig } from './config.js';
 import { RdcError } from './errors.js';
 
@@ -17,12 +17,21 @@ function configError(env: Record<string, string | undefined>): RdcError {
 
 describe('loadConfig', () => {
   it('defaults to Redis on 127.0.0.1:6379, ~/.rediacc and level info', () => {
-    expect(loadConfig({})).toEqual({
-      redisUrl: 'redis://127.0.0.1:6379',
-      redisUrlSource: 'default',
-      home: join(homedir(), '.rediacc'),
-      logLevel: 'info',
-    });
+    // A home of its own: a real `rediacc up` running for this machine's user must not change the defaults seen here.
+    const home = mkdtempSync(join(tmpdir(), 'rdc-config-home-'));
+    vi.stubEnv('HOME', home);
+    try {
+      expect(homedir()).toBe(home);
+      expect(loadConfig({})).toEqual({
+        redisUrl: 'redis://127.0.0.1:6379',
+        redisUrlSource: 'default',
+        home: join(homedir(), '.rediacc'),
+        logLevel: 'info',
+      });
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(home, { recursive: true, force: true });
+    }
     expect(DEFAULT_REDIS_URL).toBe('redis://127.0.0.1:6379');
   });
 
