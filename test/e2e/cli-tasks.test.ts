@@ -74,6 +74,38 @@ describe('list queue', () => {
   });
 });
 
+describe('machines resolved within the teams a user may read', () => {
+  it('an operator creates a task and lists machines without --team, as README shows', async () => {
+    const create = await rediacc(
+      ['create', 'task', '--machine', 'web-01', '--command', 'true', '--json'],
+      as('Ops', 'operator'),
+    );
+    expect(create.code, create.stderr).toBe(0);
+    expect(JSON.parse(create.stdout)).toMatchObject({ team: 'Ops', machine: 'web-01' });
+    const list = await rediacc(['machine', 'list', '--json'], as('Ops', 'operator'));
+    expect(list.code, list.stderr).toBe(0);
+    expect(new Set(JSON.parse(list.stdout).map((m: { team: string }) => m.team))).toEqual(new Set(['Ops']));
+  });
+
+  it('says when a name is not visible to the user, and when it is ambiguous', async () => {
+    const hidden = await rediacc(['create', 'task', '--machine', 'dev-01', '--command', 'true'], as('Ops', 'operator'));
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toMatch(
+      /RDC_MACHINE_UNKNOWN: machine "dev-01" is not registered in team Ops.*may not read team Dev/,
+    );
+    // Within Ops alone, shared-01 is one machine.
+    const own = await rediacc(
+      ['create', 'task', '--machine', 'shared-01', '--command', 'true', '--json'],
+      as('Ops', 'operator'),
+    );
+    expect(own.code, own.stderr).toBe(0);
+    const both = await rediacc(['create', 'task', '--machine', 'shared-01', '--command', 'true']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('RDC_MACHINE_AMBIGUOUS: machine "shared-01" exists in teams Dev, Ops');
+    expect(both.stderr).toContain('--team');
+  });
+});
+
 describe('inspect queue: retries read unambiguously', () => {
   it('after 3 attempts of --max-retries 2, shows attempts 3, retries used 2 and retryCount (retries left) 0', async () => {
     const { taskId } = JSON.parse(
