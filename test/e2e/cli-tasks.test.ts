@@ -106,6 +106,26 @@ describe('machines resolved within the teams a user may read', () => {
   });
 });
 
+describe('audit of denied operations', () => {
+  it("records a viewer's refused create once, as denied, with what was asked; never as ok", async () => {
+    const create = await rediacc(
+      ['create', 'task', '--team', 'Ops', '--machine', 'web-01', '--command', 'id', '--priority', '2'],
+      as('Ops', 'viewer'),
+    );
+    expect(create.code).toBe(1);
+    expect(create.stderr).toContain('RDC_ACCESS_DENIED');
+    const entries = JSON.parse(await ok(['audit', '--team', 'Ops', '--json'])) as {
+      actor: string;
+      action: string;
+      outcome: string;
+      detail?: Record<string, unknown>;
+    }[];
+    const viewer = entries.filter((e) => e.actor === 'rdc-Ops-viewer' && e.action === 'task.create');
+    expect(viewer).toHaveLength(1);
+    expect(viewer[0]).toMatchObject({ outcome: 'denied', detail: { machine: 'web-01', priority: 2 } });
+  });
+});
+
 describe('inspect queue: retries read unambiguously', () => {
   it('after 3 attempts of --max-retries 2, shows attempts 3, retries used 2 and retryCount (retries left) 0', async () => {
     const { taskId } = JSON.parse(

@@ -88,7 +88,12 @@ export class Tasks {
     try {
       return await this.createOne(spec);
     } catch (error) {
-      await this.audit.refused(error, { team: spec.team, action: 'task.create', target: spec.taskId ?? spec.machine });
+      await this.audit.refused(error, {
+        team: spec.team,
+        action: 'task.create',
+        target: spec.taskId ?? spec.machine,
+        detail: { machine: spec.machine, priority: spec.priority },
+      });
       throw await this.denied(error, 'create tasks', spec.team);
     }
   }
@@ -103,9 +108,16 @@ export class Tasks {
       await this.audit.record([createRecord(result)]);
       return result;
     }
+    const result = created(entry, true);
+    if (!(await this.audit.writesAhead(spec.team))) {
+      // This user may append to the log but perhaps not add (a viewer): the entry waits for the add's answer, so
+      // a refused create is recorded once, as denied (by create()), never as created.
+      await queue.add(entry.name, entry.data, entry.opts);
+      await this.audit.record([createRecord(result)]);
+      return result;
+    }
     // A new id: the add and its audit entry go out together, so a create waits for one round trip, not two.
     // Should the add fail once the entry is written, a second entry records that.
-    const result = created(entry, true);
     const [added, audited] = await Promise.allSettled([
       queue.add(entry.name, entry.data, entry.opts),
       this.audit.record([createRecord(result)]),
@@ -147,7 +159,13 @@ export class Tasks {
     } catch (error) {
       const teams = [...new Set(specs.map((spec) => spec.team))];
       for (const team of teams) {
-        await this.audit.refused(error, { team, action: 'task.create', target: `createMany of ${specs.length}` });
+        const asked = specs.filter((spec) => spec.team === team).map((spec) => spec.machine);
+        await this.audit.refused(error, {
+          team,
+          action: 'task.create',
+          target: `createMany of ${specs.length}`,
+          detail: { machines: [...new Set(asked)].join(', ') },
+        });
       }
       throw error;
     }
@@ -171,7 +189,10 @@ export class Tasks {
     const added: { queue: Queue; ids: string[] }[] = [];
     // Only new ids (none of the caller's own): the audit entries go out alongside the adds instead of after
     // them, one round trip's wait less; if the adds fail, a second set of entries records that.
-    const records = explicitIds.size === 0 ? fresh.map((e) => createRecord(created(e, true))) : undefined;
+    const ahead = (
+      await Promise.all([...new Set(specs.map((s) => s.team))].map((t) => this.audit.writesAhead(t)))
+    ).every(Boolean);
+    const records = explicitIds.size === 0 && ahead ? fresh.map((e) => createRecord(created(e, true))) : undefined;
     const early = records && this.audit.record(records);
     early?.catch(() => {}); // awaited below
     try {
