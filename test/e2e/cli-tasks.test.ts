@@ -126,6 +126,54 @@ describe('audit of denied operations', () => {
   });
 });
 
+describe('create task --wait', () => {
+  it('says, after a few seconds, that no live bridge serves the team, and stops at --wait-timeout with 124', async () => {
+    const run = await rediacc(
+      ['create', 'task', '--team', 'Dev', '--machine', 'dev-01', '--command', 'true', '--wait', '--wait-timeout', '6'],
+      {},
+      20_000,
+    );
+    expect(run.code).toBe(124);
+    expect(run.stdout).toBe('');
+    const taskId = /^task ([0-9a-f-]{36})/m.exec(run.stderr)?.[1];
+    expect(taskId, run.stderr).toBeDefined();
+    expect(run.stderr).toContain('no live bridge serves team Dev');
+    expect(run.stderr).toContain('rediacc bridge start --team Dev');
+    expect(JSON.parse(await ok(['inspect', 'queue', taskId ?? '', '--json']))).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('keeps stdout one JSON document with --json, and says nothing of bridges when one serves the team', async () => {
+    const timedOut = await rediacc(
+      [
+        'create',
+        'task',
+        '--team',
+        'Dev',
+        '--machine',
+        'dev-01',
+        '--command',
+        'true',
+        '--wait',
+        '--wait-timeout',
+        '1',
+        '--json',
+      ],
+      {},
+      20_000,
+    );
+    expect(timedOut.code).toBe(124);
+    expect(JSON.parse(timedOut.stdout)).toMatchObject({ status: 'PENDING', team: 'Dev' });
+    const served = await rediacc(
+      ['create', 'task', '--team', 'Ops', '--machine', 'web-01', '--command', 'sleep 4; echo done', '--wait'],
+      {},
+      20_000,
+    );
+    expect(served.code, served.stderr).toBe(0);
+    expect(served.stdout).toBe('done\n');
+    expect(served.stderr).not.toContain('no live bridge');
+  });
+});
+
 describe('inspect queue: retries read unambiguously', () => {
   it('after 3 attempts of --max-retries 2, shows attempts 3, retries used 2 and retryCount (retries left) 0', async () => {
     const { taskId } = JSON.parse(

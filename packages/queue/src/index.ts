@@ -25,6 +25,13 @@ export {
   resolveActor,
 } from './audit-log.js';
 export { AuditWriter } from './audit-writer.js';
+export {
+  type BridgeHeartbeat,
+  bridgeHeartbeatSchema,
+  clearHeartbeat,
+  liveBridges,
+  writeHeartbeat,
+} from './bridge-heartbeats.js';
 export { CANCEL_REQUEST_TTL_SECONDS, cancelRequested, requestCancel } from './cancel-requests.js';
 export {
   CANCELLED_REASON,

@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
 import { type OutputOptions, printJson, printTable } from '../output.js';
+import { exitCodeOf, waitForTask } from './task-wait.js';
 
 interface CreateOptions extends OutputOptions {
   team?: string;
@@ -33,6 +34,7 @@ interface CreateOptions extends OutputOptions {
   vaultData?: Record<string, unknown>;
   secret?: SecretRef[];
   wait?: boolean;
+  waitTimeout?: number;
 }
 
 export function registerTask(program: Command): void {
@@ -75,7 +77,15 @@ export function registerTask(program: Command): void {
       'vault secret the command gets as environment variable NAME (or ENV); repeatable',
       repeatable(secretRefSchema),
     )
-    .option('--wait', 'wait for the task, print its output, exit with its exit code')
+    .option(
+      '--wait',
+      'wait for the task, print its output, exit with its exit code (the task id goes to stderr first; says so when no live bridge serves the team)',
+    )
+    .option(
+      '--wait-timeout <seconds>',
+      'wait (implies --wait) at most this long, then exit 124 and leave the task queued',
+      positiveNumber,
+    )
     .option('--json', 'machine-readable output')
     .action((options: CreateOptions) =>
       withClient(async (client) => {
@@ -97,19 +107,15 @@ export function registerTask(program: Command): void {
           ...(options.secret !== undefined && { secrets: options.secret }),
         };
         const created = await client.tasks.create(spec);
-        if (!options.wait) {
+        if (!options.wait && options.waitTimeout === undefined) {
           if (options.json) printJson(created);
           else process.stdout.write(`${created.taskId}\n`);
           return;
         }
-        const view = await client.tasks.wait(created.taskId);
-        if (options.json) printJson(view);
-        else {
-          if (view.output) process.stdout.write(view.output.endsWith('\n') ? view.output : `${view.output}\n`);
-          if (view.status !== 'COMPLETED')
-            process.stderr.write(`task ${view.taskId} ${view.status}: ${view.error ?? ''}\n`);
-        }
-        process.exitCode = exitCodeOf(view);
+        process.exitCode = await waitForTask(client, created, {
+          json: options.json === true,
+          waitTimeout: options.waitTimeout,
+        });
       }),
     );
 
@@ -178,12 +184,6 @@ async function follow(client: RediaccClient, taskId: string, json: boolean): Pro
     if (event.type === 'status') last = event.task;
   }
   return exitCodeOf(last);
-}
-
-/** COMPLETED: 0; a failed command: its exit code; anything else that ended: 1. */
-function exitCodeOf(view: TaskView | undefined): number {
-  if (view?.status === 'COMPLETED') return 0;
-  return (view?.exitCode ?? 1) || 1;
 }
 
 function printView(view: TaskView): void {
