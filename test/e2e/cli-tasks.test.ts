@@ -65,7 +65,40 @@ afterAll(async () => {
   }
 });
 
-describe('list queue', () => {
+describe('list queue: one order, with or without --limit', () => {
+  it('lists newest first by creation, keeps the newest finished tasks under --limit, and pages with --before', async () => {
+    // Older pending tasks (Dev has no bridge), then newer tasks that finish.
+    for (let i = 0; i < 3; i++)
+      await ok(['create', 'task', '--team', 'Dev', '--machine', 'dev-01', '--command', 'true']);
+    const finished: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const out = await ok(['create', 'task', '--team', 'Ops', '--machine', 'web-01', '--command', 'true', '--wait']);
+      expect(out).toBe('');
+    }
+    for (const t of await listJson(['--team', 'Ops', '--status', 'COMPLETED', '--limit', '2'])) finished.push(t.taskId);
+    const all = await listJson();
+    const created = all.map((t) => Date.parse(t.createdAt));
+    expect(created).toEqual([...created].sort((a, b) => b - a));
+    const top = await listJson(['--limit', '2']);
+    expect(top.map((t) => t.taskId)).toEqual(all.slice(0, 2).map((t) => t.taskId));
+    expect(new Set(top.map((t) => t.taskId))).toEqual(new Set(finished));
+    // The next page starts after the last task shown, whatever state the tasks are in now.
+    const next = await listJson(['--limit', '2', '--before', top[1]!.taskId]);
+    expect(next.map((t) => t.taskId)).toEqual(all.slice(2, 4).map((t) => t.taskId));
+    const oldestFirst = await listJson(['--reverse']);
+    expect(oldestFirst.map((t) => t.taskId)).toEqual(all.map((t) => t.taskId).reverse());
+  });
+
+  it('prints a readable table with status, priority, machine, age and the command, and says the order in --help', async () => {
+    const table = await ok(['list', 'queue', '--limit', '3']);
+    expect(table.split('\n')[0]).toMatch(/^taskId\s+status\s+priority\s+team\s+machine\s+age\s+command$/);
+    expect(table.split('\n')[1]).toMatch(/\s\d+[smhd]\s+true$/);
+    const help = await ok(['list', 'queue', '--help']);
+    expect(help).toContain('newest first');
+    expect(help).toContain('--sort <key>');
+    expect(help).toContain('--before <taskId|time>');
+  });
+
   it('refuses an unknown team with RDC_TEAM_UNKNOWN instead of an empty list', async () => {
     const run = await rediacc(['list', 'queue', '--team', 'NoSuchTeam']);
     expect(run.code).toBe(1);

@@ -76,6 +76,7 @@ export {
   replaceMachineKey,
   updateMachine,
 } from './registry.js';
+export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';
 export {
   countTeamTasks,

@@ -11,12 +11,23 @@ import {
   teamNameSchema,
   vaultDataSchema,
 } from '@rediacc/core';
-import type { RediaccClient } from '@rediacc/producer';
+import { LIST_SORTS, type RediaccClient } from '@rediacc/producer';
+import { newestFirst } from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import { type OutputOptions, printJson } from '../output.js';
+import { printTaskTable } from './task-table.js';
 import { exitCodeOf, waitForTask } from './task-wait.js';
+
+interface ListCliOptions extends OutputOptions {
+  status?: (typeof TASK_STATUSES)[number];
+  team?: string;
+  limit: number;
+  before?: string;
+  sort?: (typeof LIST_SORTS)[number];
+  reverse?: boolean;
+}
 
 interface CreateOptions extends OutputOptions {
   team?: string;
@@ -123,25 +134,39 @@ export function registerTask(program: Command): void {
     .command('list')
     .description('list things (list queue …)')
     .command('queue')
-    .description('list tasks: running first, then pending by priority, then finished newest first')
+    .description(
+      'list tasks, newest first by creation time (every state: running, pending and finished alike); --limit takes ' +
+        'the newest N, --before pages back from a task or time, --sort and --reverse order the page',
+    )
     .option('--status <status>', TASK_STATUSES.join('|'), oneOf(TASK_STATUSES))
     .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
-    .option('--limit <n>', 'at most this many', integer(1, 10_000), 50)
+    .option('--limit <n>', 'the newest n tasks', integer(1, 10_000), 50)
+    .option(
+      '--before <taskId|time>',
+      'only tasks created before this task (the last one of the previous page) or time (ISO 8601 or ms): stable pages',
+    )
+    .option('--sort <key>', 'created (newest first) or priority (1 first, newest first within one)', oneOf(LIST_SORTS))
+    .option('--reverse', 'the same tasks the other way round (oldest first)')
     .option('--json', 'machine-readable output (an array of tasks)')
-    .action((options: OutputOptions & { status?: (typeof TASK_STATUSES)[number]; team?: string; limit: number }) =>
+    .action((options: ListCliOptions) =>
       withClient(async (client) => {
-        const tasks = await client.tasks.list({ status: options.status, team: options.team, limit: options.limit });
-        if (options.json) printJson(tasks);
-        else
-          printTable(tasks as unknown as Record<string, unknown>[], [
-            'taskId',
-            'status',
-            'priority',
-            'team',
-            'machine',
-            'command',
-            'createdAt',
-          ]);
+        const tasks = await client.tasks.list({
+          status: options.status,
+          team: options.team,
+          limit: options.limit,
+          ...(options.before !== undefined && { before: options.before }),
+          ...(options.sort !== undefined && { sort: options.sort }),
+          reverse: options.reverse === true,
+        });
+        if (options.json) {
+          printJson(tasks);
+          return;
+        }
+        printTaskTable(tasks);
+        const oldest = [...tasks].sort(newestFirst).at(-1);
+        if (oldest && tasks.length === options.limit) {
+          process.stderr.write(`(more: rediacc list queue --before ${oldest.taskId} --limit ${options.limit})\n`);
+        }
       }),
     );
 
