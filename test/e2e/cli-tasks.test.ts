@@ -157,6 +157,27 @@ describe('audit of denied operations', () => {
     expect(viewer).toHaveLength(1);
     expect(viewer[0]).toMatchObject({ outcome: 'denied', detail: { machine: 'web-01', priority: 2 } });
   });
+
+  it("records a viewer's refused cancel and machine change once each, as denied", async () => {
+    const { taskId } = JSON.parse(
+      await ok(['create', 'task', '--team', 'Dev', '--machine', 'dev-01', '--command', 'true', '--json']),
+    );
+    const cancel = await rediacc(['cancel', 'queue', taskId, '--confirm'], as('Dev', 'viewer'));
+    expect(cancel.code).toBe(1);
+    const set = await rediacc(['machine', 'set', 'dev-01', '--max-concurrent', '2'], as('Dev', 'viewer'));
+    expect(set.code).toBe(1);
+    const entries = JSON.parse(await ok(['audit', '--team', 'Dev', '--json'])) as {
+      actor: string;
+      action: string;
+      target: string;
+      outcome: string;
+    }[];
+    const viewer = entries.filter((e) => e.actor === 'rdc-Dev-viewer');
+    expect(viewer.map((e) => `${e.action} ${e.target} ${e.outcome}`).sort()).toEqual(
+      [`machine.set dev-01 denied`, `task.cancel ${taskId} denied`].sort(),
+    );
+    expect(JSON.parse(await ok(['inspect', 'queue', taskId, '--json']))).toMatchObject({ status: 'PENDING' });
+  });
 });
 
 describe('create task --wait', () => {
