@@ -194,6 +194,9 @@ describe('create task --wait', () => {
     expect(run.stderr).toContain('no live bridge serves team Dev');
     expect(run.stderr).toContain('rediacc bridge start --team Dev');
     expect(JSON.parse(await ok(['inspect', 'queue', taskId ?? '', '--json']))).toMatchObject({ status: 'PENDING' });
+    const follow = await rediacc(['inspect', 'queue', taskId ?? '', '--follow', '--wait-timeout', '1'], {}, 20_000);
+    expect(follow.code).toBe(124);
+    expect(follow.stderr).toContain(`stopped following task ${taskId} after --wait-timeout 1s; it goes on (PENDING)`);
   });
 
   it('keeps stdout one JSON document with --json, and says nothing of bridges when one serves the team', async () => {

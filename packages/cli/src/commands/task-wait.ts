@@ -61,6 +61,57 @@ async function noticeIfNoBridge(client: RediaccClient, task: CreatedTask): Promi
   );
 }
 
+/**
+ * `inspect queue --follow`: prints a task's output as it arrives and its status changes (to stderr); returns the
+ * exit code to use, WAIT_TIMEOUT_EXIT when `waitTimeout` ran out first (the task goes on).
+ */
+export async function followTask(client: RediaccClient, taskId: string, options: WaitOptions): Promise<number> {
+  let last: TaskView | undefined;
+  const events = client.tasks.watch(taskId);
+  const deadline = options.waitTimeout === undefined ? undefined : Date.now() + options.waitTimeout * 1000;
+  for (;;) {
+    const next = events.next();
+    const result = deadline === undefined ? await next : await beforeDeadline(next, deadline);
+    if (result === undefined) {
+      // Out of time while the watch reads: end it once that read settles, so its connection closes.
+      next.then(() => events.return(undefined)).catch(() => {});
+      process.stderr.write(
+        `stopped following task ${taskId} after --wait-timeout ${options.waitTimeout}s; it goes on ` +
+          `(${last?.status ?? 'status unknown'})\n`,
+      );
+      return WAIT_TIMEOUT_EXIT;
+    }
+    if (result.done) break;
+    const event = result.value;
+    if (options.json) {
+      process.stdout.write(
+        `${JSON.stringify(event.type === 'status' ? { type: 'status', task: event.task } : event)}\n`,
+      );
+    } else if (event.type === 'output') {
+      process.stdout.write(event.data);
+    } else {
+      const where = event.task.bridge ? ` on ${event.task.bridge}` : '';
+      const why = event.task.error ? `: ${event.task.error}` : '';
+      process.stderr.write(`[task ${event.task.taskId} ${event.status}${where}${why}]\n`);
+    }
+    if (event.type === 'status') last = event.task;
+  }
+  return exitCodeOf(last);
+}
+
+/** `promise`'s value, or undefined once `deadline` (ms since the epoch) passed first. */
+async function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** COMPLETED: 0; a failed command: its exit code; anything else that ended: 1. */
 export function exitCodeOf(view: TaskView | undefined): number {
   if (view?.status === 'COMPLETED') return 0;

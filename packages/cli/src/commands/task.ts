@@ -18,7 +18,7 @@ import { withClient } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
 import { type OutputOptions, printJson } from '../output.js';
 import { printTaskTable } from './task-table.js';
-import { exitCodeOf, waitForTask } from './task-wait.js';
+import { followTask, waitForTask } from './task-wait.js';
 
 interface ListCliOptions extends OutputOptions {
   status?: (typeof TASK_STATUSES)[number];
@@ -176,12 +176,20 @@ export function registerTask(program: Command): void {
     .command('queue')
     .argument('<taskId>', 'task id printed by create task', schemaFlag(taskIdSchema))
     .option('--follow', "print the output as it arrives until the task ends; exit with the command's exit code")
+    .option(
+      '--wait-timeout <seconds>',
+      'with --follow: stop following after this long and exit 124 (the task goes on)',
+      positiveNumber,
+    )
     .option('--json', 'machine-readable output (with --follow: one JSON event per line)')
     .description("show a task's status, output and error")
-    .action((taskId: string, options: OutputOptions & { follow?: boolean }) =>
+    .action((taskId: string, options: OutputOptions & { follow?: boolean; waitTimeout?: number }) =>
       withClient(async (client) => {
         if (options.follow) {
-          process.exitCode = await follow(client, taskId, options.json === true);
+          process.exitCode = await followTask(client, taskId, {
+            json: options.json === true,
+            waitTimeout: options.waitTimeout,
+          });
           return;
         }
         const view = await client.tasks.inspect(taskId);
@@ -189,26 +197,6 @@ export function registerTask(program: Command): void {
         else printView(view);
       }),
     );
-}
-
-/** Prints a task's output as it arrives and its status changes (to stderr); returns the exit code to use. */
-async function follow(client: RediaccClient, taskId: string, json: boolean): Promise<number> {
-  let last: TaskView | undefined;
-  for await (const event of client.tasks.watch(taskId)) {
-    if (json) {
-      process.stdout.write(
-        `${JSON.stringify(event.type === 'status' ? { type: 'status', task: event.task } : event)}\n`,
-      );
-    } else if (event.type === 'output') {
-      process.stdout.write(event.data);
-    } else {
-      const where = event.task.bridge ? ` on ${event.task.bridge}` : '';
-      const why = event.task.error ? `: ${event.task.error}` : '';
-      process.stderr.write(`[task ${event.task.taskId} ${event.status}${where}${why}]\n`);
-    }
-    if (event.type === 'status') last = event.task;
-  }
-  return exitCodeOf(last);
 }
 
 function printView(view: TaskView): void {
