@@ -11,7 +11,7 @@ import {
   teamNameSchema,
   vaultDataSchema,
 } from '@rediacc/core';
-import { LIST_SORTS, type RediaccClient } from '@rediacc/producer';
+import { LIST_SORTS } from '@rediacc/producer';
 import { newestFirst } from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
