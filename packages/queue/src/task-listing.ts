@@ -33,10 +33,15 @@ interface Page {
   done: boolean;
 }
 
-type Source = () => Promise<Page>;
+/** Whether a task (by id and creation time) could still enter the listing: its job is read only then. */
+type Admit = (taskId: string, createdAt: number) => boolean;
+
+type Source = (admit: Admit) => Promise<Page>;
 
 const PRIORITY_BAND = 0x100000000; // BullMQ scores a prioritized job priority * 2^32 + counter
 const LANE_PRIORITIES: Record<Lane, number[]> = { critical: [1, 2], normal: [3, 4, 5] };
+/** Pages double while a source is walked (many tasks of one millisecond settle in few round trips), up to this. */
+const MAX_PAGE = 1000;
 
 /** Up to `limit` tasks of `teams`, newest created first (ties: larger id first), after `before` when given. */
 export async function newestTasks(
@@ -45,16 +50,23 @@ export async function newestTasks(
   teams: readonly string[],
   options: NewestOptions,
 ): Promise<TaskView[]> {
-  const pageSize = Math.min(Math.max(options.limit, 20), 500);
+  // A page of `limit` per source usually settles it; with a status filter, pages hold other statuses too.
+  const pageSize = Math.min(options.status ? Math.max(options.limit, 20) : options.limit, MAX_PAGE);
   const sources = teams.flatMap((team) => sourcesOf(redis, queues, team, options, pageSize));
   const kept: TaskView[] = [];
   const seen = new Set<string>(); // a task that moved state during the listing may be read twice
+  const admit: Admit = (taskId, createdAt) => {
+    if (seen.has(taskId)) return false;
+    if (options.before && !isBefore(createdAt, taskId, options.before)) return false;
+    const last = kept[kept.length - 1];
+    return last === undefined || kept.length < options.limit || newer(createdAt, taskId, last);
+  };
   const keep = (views: TaskView[]) => {
     for (const view of views) {
       if (seen.has(view.taskId)) continue;
       seen.add(view.taskId);
       if (options.status && view.status !== options.status) continue;
-      if (options.before && !isBefore(view, options.before)) continue;
+      if (options.before && !isBefore(createdMs(view), view.taskId, options.before)) continue;
       kept.push(view);
     }
     kept.sort(newestFirst);
@@ -63,12 +75,12 @@ export async function newestTasks(
   const more = (page: Page) =>
     !page.done && (kept.length < options.limit || page.bound >= createdMs(kept[kept.length - 1]!));
   // First pages of every source at once, then each source that may still hold newer tasks, page by page.
-  const first = await Promise.all(sources.map((next) => next()));
+  const first = await Promise.all(sources.map((next) => next(admit)));
   for (const page of first) keep(page.views);
   for (const [i, next] of sources.entries()) {
     let page = first[i]!;
     while (more(page)) {
-      page = await next();
+      page = await next(admit);
       keep(page.views);
     }
   }
@@ -85,11 +97,26 @@ export function newestFirst(a: TaskView, b: TaskView): number {
   return createdMs(b) - createdMs(a) || (a.taskId < b.taskId ? 1 : a.taskId > b.taskId ? -1 : 0);
 }
 
-function isBefore(view: TaskView, cursor: ListCursor): boolean {
-  const ms = createdMs(view);
-  return (
-    ms < cursor.createdAt || (ms === cursor.createdAt && cursor.taskId !== undefined && view.taskId < cursor.taskId)
-  );
+function isBefore(ms: number, taskId: string, cursor: ListCursor): boolean {
+  return ms < cursor.createdAt || (ms === cursor.createdAt && cursor.taskId !== undefined && taskId < cursor.taskId);
+}
+
+/** Whether a task created at `ms` with id `taskId` sorts ahead of `view`. */
+function newer(ms: number, taskId: string, view: TaskView): boolean {
+  const other = createdMs(view);
+  return ms > other || (ms === other && taskId > view.taskId);
+}
+
+/** Page sizes of one source: `first`, then doubling up to MAX_PAGE. */
+function pager(first: number): () => { start: number; size: number } {
+  let start = 0;
+  let size = first;
+  return () => {
+    const page = { start, size };
+    start += size;
+    size = Math.min(size * 2, Math.max(first, MAX_PAGE));
+    return page;
+  };
 }
 
 function sourcesOf(redis: Redis, queues: TeamQueues, team: string, options: NewestOptions, pageSize: number): Source[] {
@@ -108,11 +135,11 @@ function sourcesOf(redis: Redis, queues: TeamQueues, team: string, options: Newe
     if (wants('FAILED', 'CANCELLED')) out.push(zsetSource(redis, queue, 'failed', pageSize, (score) => score));
   }
   if (wants('CANCELLED')) {
-    let start = 0;
+    const next = pager(pageSize);
     out.push(async () => {
-      const page = await tombstonesPage(redis, team, start, pageSize);
-      start += pageSize;
-      return { views: page.views, bound: page.lastCancelledAt ?? 0, done: page.count < pageSize };
+      const { start, size } = next();
+      const page = await tombstonesPage(redis, team, start, size);
+      return { views: page.views, bound: page.lastCancelledAt ?? 0, done: page.count < size };
     });
   }
   return out;
@@ -120,14 +147,14 @@ function sourcesOf(redis: Redis, queues: TeamQueues, team: string, options: Newe
 
 /** A list (active, wait): BullMQ pushes on the left, so the head is the newest arrival. */
 function listSource(redis: Redis, queue: Queue, state: 'active' | 'waiting', pageSize: number): Source {
-  let start = 0;
-  return async () => {
-    const ids = await redis.lrange(queue.toKey(state === 'waiting' ? 'wait' : 'active'), start, start + pageSize - 1);
-    start += pageSize;
-    const views = await viewsOf(queue, ids, state);
+  const next = pager(pageSize);
+  return async (admit) => {
+    const { start, size } = next();
+    const ids = await redis.lrange(queue.toKey(state === 'waiting' ? 'wait' : 'active'), start, start + size - 1);
+    const read = await readJobs(redis, queue, ids, state, admit);
     // Active tasks are few (bridge slots) and their list order is the claim order: read them all.
-    const bound = state === 'active' ? Number.POSITIVE_INFINITY : lastCreated(views);
-    return { views, bound, done: ids.length < pageSize };
+    const bound = state === 'active' ? Number.POSITIVE_INFINITY : read.lastCreated;
+    return { views: read.views, bound, done: ids.length < size };
   };
 }
 
@@ -146,13 +173,14 @@ function prioritySource(
   const key = queue.toKey('prioritized');
   const max = (priority + 1) * PRIORITY_BAND - 1;
   const min = priority * PRIORITY_BAND;
-  let offset: number | undefined = before ? undefined : 0;
-  return async () => {
-    offset ??= await firstOffsetBefore(redis, queue, key, min, max, before!.createdAt);
-    const ids = await redis.zrevrangebyscore(key, max, min, 'LIMIT', offset, pageSize);
-    offset += pageSize;
-    const views = await viewsOf(queue, ids, 'prioritized');
-    return { views, bound: lastCreated(views), done: ids.length < pageSize };
+  const next = pager(pageSize);
+  let skip: number | undefined = before ? undefined : 0;
+  return async (admit) => {
+    skip ??= await firstOffsetBefore(redis, queue, key, min, max, before!.createdAt);
+    const { start, size } = next();
+    const ids = await redis.zrevrangebyscore(key, max, min, 'LIMIT', skip + start, size);
+    const read = await readJobs(redis, queue, ids, 'prioritized', admit);
+    return { views: read.views, bound: read.lastCreated, done: ids.length < size };
   };
 }
 
@@ -186,32 +214,40 @@ function zsetSource(
   pageSize: number,
   timeOf: (score: number) => number,
 ): Source {
-  let start = 0;
-  return async () => {
-    const flat = await redis.zrevrange(queue.toKey(state), start, start + pageSize - 1, 'WITHSCORES');
-    start += pageSize;
+  const next = pager(pageSize);
+  return async (admit) => {
+    const { start, size } = next();
+    const flat = await redis.zrevrange(queue.toKey(state), start, start + size - 1, 'WITHSCORES');
     const ids = flat.filter((_, i) => i % 2 === 0);
     const lastScore = flat.length > 0 ? Number(flat[flat.length - 1]) : 0;
     const delays = new Map(ids.map((id, i) => [id, timeOf(Number(flat[2 * i + 1]))]));
-    const views = await viewsOf(queue, ids, state, state === 'delayed' ? delays : undefined);
-    return { views, bound: timeOf(lastScore), done: ids.length < pageSize };
+    const read = await readJobs(redis, queue, ids, state, admit, state === 'delayed' ? delays : undefined);
+    return { views: read.views, bound: timeOf(lastScore), done: ids.length < size };
   };
 }
 
-async function viewsOf(
+/**
+ * The jobs `ids` as views, in two steps: every job's creation time (one pipelined HGET each, small replies), then
+ * whole jobs only for those `admit` lets in. `lastCreated`: the creation time of the last id (0 if unknown).
+ */
+async function readJobs(
+  redis: Redis,
   queue: Queue,
   ids: string[],
   state: JobState,
+  admit: Admit,
   delayUntil?: Map<string, number>,
-): Promise<TaskView[]> {
-  const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
-  return jobs.flatMap((job: Job | undefined) => {
+): Promise<{ views: TaskView[]; lastCreated: number }> {
+  if (ids.length === 0) return { views: [], lastCreated: 0 };
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hget(queue.toKey(id), 'timestamp');
+  const replies = (await pipeline.exec()) ?? [];
+  const created = replies.map(([error, value]) => (error || value === null ? undefined : Number(value)));
+  const wanted = ids.filter((id, i) => created[i] !== undefined && admit(id, created[i]!));
+  const jobs = await Promise.all(wanted.map((id) => queue.getJob(id)));
+  const views = jobs.flatMap((job: Job | undefined) => {
     const view = job ? toTaskView(snapshotOf(job, state, delayUntil?.get(String(job.id)))) : undefined;
     return view ? [view] : [];
   });
-}
-
-function lastCreated(views: TaskView[]): number {
-  const last = views[views.length - 1];
-  return last ? createdMs(last) : 0;
+  return { views, lastCreated: created[created.length - 1] ?? 0 };
 }
