@@ -250,11 +250,18 @@ describe('bridge', () => {
       );
       const [cancelled] = await operator.tasks.cancel([long.taskId]);
       expect(cancelled).toMatchObject({ outcome: 'cancelled', status: 'CANCELLED' });
+      // The bridge's heartbeat, which the team's operator and viewer read.
+      for (const role of ['operator', 'viewer'] as const) {
+        const live = await clientAs('A', role).bridges.live('A');
+        expect(live.map((b) => b.id)).toEqual([bridge.config.name]);
+      }
     } finally {
       await bridge.close();
     }
+    expect(await operator.bridges.live('A')).toEqual([]);
     expect(await refusalsOf('rdc-A-bridge')).toEqual([]);
     expect(await refusalsOf('rdc-A-operator')).toEqual([]);
+    expect(await refusalsOf('rdc-A-viewer')).toEqual([]);
   });
 
   it('needs nothing more for machine-slot limits, puts back, stall checks and retries', async () => {

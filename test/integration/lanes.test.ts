@@ -176,7 +176,7 @@ describe('reading both lanes', () => {
       pending: 3,
       pendingByPriority: { 1: 1, 2: 1, 3: 0, 4: 0, 5: 1 },
     });
-    const pending = await client.tasks.list({ team, status: 'PENDING' });
+    const pending = await client.tasks.list({ team, status: 'PENDING', sort: 'priority' });
     expect(pending.map((t) => t.taskId)).toEqual([p1!.taskId, p2!.taskId, p5!.taskId]);
     expect((await client.tasks.inspect(p1!.taskId)).priority).toBe(1);
 

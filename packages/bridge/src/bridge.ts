@@ -19,6 +19,7 @@ import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
+import { startHeartbeat } from './heartbeat.js';
 import { loadMachineKey, type MachineKey } from './machine-keys.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
@@ -112,6 +113,7 @@ export async function startBridge(
   }
   await lanes.ready();
   const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
+  const heartbeat = await startHeartbeat(redis, { id: config.name, teams: config.teams }, logger);
   logger.info(
     {
       teams: config.teams,
@@ -129,6 +131,7 @@ export async function startBridge(
       closing ??= (async () => {
         const graceMs = closeOptions.graceMs ?? config.shutdownGraceMs;
         logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
+        await heartbeat.stop();
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');

@@ -186,6 +186,9 @@ describe('aclRules', () => {
       expect(canWrite(key), key).toBe(false);
     }
     expect(canWrite('rdc:{A}:output:t1')).toBe(true);
+    // Its heartbeat, which operators and viewers read (their read-all pattern covers it).
+    expect(canWrite('rdc:{A}:bridges')).toBe(true);
+    expect(canWrite('rdc:{A}:bridge:b-1')).toBe(true);
   });
 
   it('admin: every key of its team, including the audit stream, and still not the teams registry', () => {

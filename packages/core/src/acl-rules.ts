@@ -192,6 +192,8 @@ export function aclRules(team: string, role: Role): string[] {
     case 'bridge':
       return [
         ...queues,
+        `~${p}:bridges`,
+        `~${p}:bridge:*`,
         `~${p}:output:*`,
         `~${p}:machine-slots:*`,
         `~${p}:alerts`,

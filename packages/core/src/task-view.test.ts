@@ -61,6 +61,7 @@ describe('toTaskView', () => {
       command: './deploy.sh',
       priority: 2,
       retryCount: 2,
+      retriesUsed: 0,
       maxRetries: 2,
       retryDelay: 30,
       backoff: 'exponential',
@@ -128,6 +129,7 @@ describe('toTaskView', () => {
     expect(view).toMatchObject({
       status: 'PENDING',
       retryCount: 2,
+      retriesUsed: 0,
       attempts: 1,
       output: 'disk full\n',
       error: 'command exited with code 2',
@@ -171,6 +173,7 @@ describe('toTaskView', () => {
       error: null,
       errorCode: null,
       retryCount: 2,
+      retriesUsed: 0,
       startedAt: new Date(STARTED).toISOString(),
       completedAt: new Date(FINISHED).toISOString(),
     });
@@ -189,6 +192,7 @@ describe('toTaskView', () => {
     expect(view).toMatchObject({
       status: 'FAILED',
       retryCount: 0,
+      retriesUsed: 2,
       attempts: 3,
       output: 'boom',
       exitCode: 3,
@@ -242,6 +246,7 @@ describe('toTaskView', () => {
     expect(view).toMatchObject({
       status: 'CANCELLED',
       retryCount: 0,
+      retriesUsed: 0,
       error: 'cancelled by alice',
       errorCode: 'RDC_CANCELLED',
       completedAt: new Date(FINISHED).toISOString(),
@@ -304,6 +309,7 @@ describe('toTaskView on garbage from Redis', () => {
       command: '?',
       priority: 0,
       retryCount: 0,
+      retriesUsed: 0,
       vaultData: null,
     });
   });

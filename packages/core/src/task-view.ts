@@ -36,7 +36,10 @@ export interface TaskView {
   machine: string;
   command: string;
   priority: number;
+  /** Retries remaining (the docs' meaning); 0 once the task failed for good, even with retries unused. */
   retryCount: number;
+  /** Retries already used: tries started after the first (attempts − 1, at most maxRetries). */
+  retriesUsed: number;
   maxRetries: number;
   retryDelay: number;
   backoff: JobData['backoff'];
@@ -89,6 +92,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     command: d?.command ?? '?',
     priority: d?.priority ?? 0,
     retryCount: retriesRemaining(d?.maxRetries ?? 0, job.attemptsStarted, failed),
+    retriesUsed: Math.min(d?.maxRetries ?? 0, Math.max(0, job.attemptsStarted - 1)),
     maxRetries: d?.maxRetries ?? 0,
     retryDelay: d?.retryDelay ?? 0,
     backoff: d?.backoff ?? 'fixed',

@@ -1,6 +1,6 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
-import type { AuditInput } from '@rediacc/core';
+import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
 import { accessDenied, auditWriter, isAccessRefusal, queueAudit, resolveActor, whoAmI } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
@@ -43,6 +43,18 @@ export class AuditTrail {
         team: records[0]?.team,
       });
     }
+  }
+
+  /**
+   * Whether an operation's entry may go out alongside the operation (one round trip instead of two): only when
+   * this writer may create tasks in `team` (no ACL, the fleet admin, the team's admin or operator). A viewer may
+   * append to its audit stream but not add tasks: an entry written ahead would record a refused create as done.
+   */
+  async writesAhead(team: string): Promise<boolean> {
+    const writer = await auditWriter(this.redis);
+    if (writer === 'default' || writer === FLEET_ADMIN_USER) return true;
+    const parsed = parseAclUserName(writer);
+    return parsed?.team === team && (parsed.role === 'admin' || parsed.role === 'operator');
   }
 
   /**

@@ -12,6 +12,7 @@ import {
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { AuditTrail } from './audit-trail.js';
+import { Bridges } from './bridges-api.js';
 import { RegistryCache } from './machine-cache.js';
 import { Machines, Teams } from './registry-api.js';
 import { TaskWaiter } from './task-waiter.js';
@@ -29,6 +30,8 @@ export interface RediaccClient {
   tasks: Tasks;
   teams: Teams;
   machines: Machines;
+  /** Which bridges serve a team now (from their heartbeats). */
+  bridges: Bridges;
   /** A team's secrets, sealed to its public key on this side: `vault.set(team, 'API_TOKEN', value)`. */
   vault: Vault;
   /** The underlying connection, for health checks. */
@@ -66,6 +69,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
     tasks: withRedisErrors(new Tasks(redis, queues, registry, waiter, audit), 'tasks', errors),
     teams: withRedisErrors(new Teams(redis, audit), 'teams', errors),
     machines: withRedisErrors(new Machines(redis, audit), 'machines', errors),
+    bridges: withRedisErrors(new Bridges(redis), 'bridges', errors),
     vault: withRedisErrors(new Vault(redis, audit), 'vault', errors),
     redis,
     close() {

@@ -8,15 +8,13 @@ export type {
   TeamRecord,
   VaultEntryInfo,
 } from '@rediacc/core';
+export type { BridgeHeartbeat } from '@rediacc/queue';
+export { Bridges } from './bridges-api.js';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';
+export type { CreatedTask } from './task-factory.js';
+export { LIST_SORTS, type ListOptions, listOptionsSchema } from './task-list.js';
 export type { TaskEvent } from './task-watch.js';
-export {
-  type CreatedTask,
-  type ListOptions,
-  listOptionsSchema,
-  type QueueCounts,
-  Tasks,
-} from './tasks.js';
+export { type QueueCounts, Tasks } from './tasks.js';
 export { Vault } from './vault-api.js';

@@ -5,12 +5,15 @@ import {
   JOB_DATA_VERSION,
   type JobData,
   jobOptionsFor,
+  laneOf,
+  RdcError,
   seal,
   shapeOf,
   type TaskSpec,
   type TeamRecord,
 } from '@rediacc/core';
 import type { JobsOptions } from 'bullmq';
+import type { AuditRecord } from './audit-trail.js';
 import { teamPublicKey } from './vault-api.js';
 
 export interface TaskEntry {
@@ -71,4 +74,52 @@ export function sameTask(stored: unknown, entry: TaskEntry): boolean {
     JSON.stringify(s.vaultShape) === JSON.stringify(d.vaultShape) &&
     JSON.stringify(s.secrets ?? []) === JSON.stringify(d.secrets ?? [])
   );
+}
+
+export interface CreatedTask {
+  taskId: string;
+  team: string;
+  machine: string;
+  priority: number;
+  /** false when a task with this taskId already existed (idempotent create). */
+  created: boolean;
+}
+
+export function createRecord(task: CreatedTask): AuditRecord {
+  return {
+    team: task.team,
+    action: 'task.create',
+    target: task.taskId,
+    outcome: 'ok',
+    detail: { machine: task.machine, priority: task.priority, created: task.created },
+  };
+}
+
+export function twinConflict(entry: TaskEntry): RdcError {
+  return new RdcError(
+    'RDC_TASK_ID_CONFLICT',
+    `taskId ${entry.opts.jobId} was created at the same time with another priority; it names one task`,
+  );
+}
+
+export function created(entry: TaskEntry, isNew: boolean): CreatedTask {
+  return {
+    taskId: entry.opts.jobId,
+    team: entry.data.team,
+    machine: entry.data.machine,
+    priority: entry.data.priority,
+    created: isNew,
+  };
+}
+
+/** Entries grouped by the queue they go to (team and lane): one addBulk round trip per group. */
+export function groupByQueue(entries: TaskEntry[]): { team: string; priority: number; entries: TaskEntry[] }[] {
+  const groups = new Map<string, { team: string; priority: number; entries: TaskEntry[] }>();
+  for (const entry of entries) {
+    const key = `${laneOf(entry.data.priority)}/${entry.data.team}`;
+    const group = groups.get(key) ?? { team: entry.data.team, priority: entry.data.priority, entries: [] };
+    group.entries.push(entry);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }

@@ -5,13 +5,10 @@ import {
   formatIssues,
   isTerminal,
   LANES,
-  laneOf,
   parseInput,
   RdcError,
-  TASK_STATUSES,
   type TaskSpec,
   type TaskSpecInput,
-  type TaskStatus,
   type TaskView,
   taskSpecSchema,
   teamNameSchema,
@@ -22,11 +19,7 @@ import {
   countTombstones,
   findJob,
   isAccessRefusal,
-  listTeams,
-  listTeamTasks,
-  listTombstones,
   missingVaultEntries,
-  readableTeams,
   readTeamTask,
   readTombstone,
   type TaskLocation,
@@ -36,42 +29,24 @@ import {
 } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import type { AuditRecord, AuditTrail } from './audit-trail.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { RegistryCache } from './machine-cache.js';
 import { type CancelOptions, type CancelResult, cancelOptionsSchema, cancelTask } from './task-cancel.js';
-import { sameTask, type TaskEntry, taskEntry } from './task-factory.js';
+import {
+  type CreatedTask,
+  created,
+  createRecord,
+  groupByQueue,
+  sameTask,
+  type TaskEntry,
+  taskEntry,
+  twinConflict,
+} from './task-factory.js';
 import { parseTaskId } from './task-id.js';
+import { type ListOptions, listTasks } from './task-list.js';
 import { locateReadable } from './task-locate.js';
 import type { TaskWaiter } from './task-waiter.js';
 import { type TaskEvent, watchTask } from './task-watch.js';
-
-export interface CreatedTask {
-  taskId: string;
-  team: string;
-  machine: string;
-  priority: number;
-  /** false when a task with this taskId already existed (idempotent create). */
-  created: boolean;
-}
-
-export const listOptionsSchema = z
-  .object({
-    team: teamNameSchema.optional(),
-    status: z.enum(TASK_STATUSES, { error: `status must be one of ${TASK_STATUSES.join(', ')}` }).optional(),
-    limit: z.number().int().min(1, 'limit must be at least 1').max(10_000, 'limit must be at most 10000').default(50),
-  })
-  .strict();
-export type ListOptions = z.input<typeof listOptionsSchema>;
-
-const STATUS_RANK: Record<TaskStatus, number> = {
-  PROCESSING: 0,
-  ASSIGNED: 1,
-  PENDING: 2,
-  FAILED: 3,
-  CANCELLED: 3,
-  COMPLETED: 3,
-};
 
 export class Tasks {
   constructor(
@@ -88,7 +63,12 @@ export class Tasks {
     try {
       return await this.createOne(spec);
     } catch (error) {
-      await this.audit.refused(error, { team: spec.team, action: 'task.create', target: spec.taskId ?? spec.machine });
+      await this.audit.refused(error, {
+        team: spec.team,
+        action: 'task.create',
+        target: spec.taskId ?? spec.machine,
+        detail: { machine: spec.machine, priority: spec.priority },
+      });
       throw await this.denied(error, 'create tasks', spec.team);
     }
   }
@@ -103,9 +83,16 @@ export class Tasks {
       await this.audit.record([createRecord(result)]);
       return result;
     }
+    const result = created(entry, true);
+    if (!(await this.audit.writesAhead(spec.team))) {
+      // This user may append to the log but perhaps not add (a viewer): the entry waits for the add's answer, so
+      // a refused create is recorded once, as denied (by create()), never as created.
+      await queue.add(entry.name, entry.data, entry.opts);
+      await this.audit.record([createRecord(result)]);
+      return result;
+    }
     // A new id: the add and its audit entry go out together, so a create waits for one round trip, not two.
     // Should the add fail once the entry is written, a second entry records that.
-    const result = created(entry, true);
     const [added, audited] = await Promise.allSettled([
       queue.add(entry.name, entry.data, entry.opts),
       this.audit.record([createRecord(result)]),
@@ -147,7 +134,13 @@ export class Tasks {
     } catch (error) {
       const teams = [...new Set(specs.map((spec) => spec.team))];
       for (const team of teams) {
-        await this.audit.refused(error, { team, action: 'task.create', target: `createMany of ${specs.length}` });
+        const asked = specs.filter((spec) => spec.team === team).map((spec) => spec.machine);
+        await this.audit.refused(error, {
+          team,
+          action: 'task.create',
+          target: `createMany of ${specs.length}`,
+          detail: { machines: [...new Set(asked)].join(', ') },
+        });
       }
       throw error;
     }
@@ -171,7 +164,10 @@ export class Tasks {
     const added: { queue: Queue; ids: string[] }[] = [];
     // Only new ids (none of the caller's own): the audit entries go out alongside the adds instead of after
     // them, one round trip's wait less; if the adds fail, a second set of entries records that.
-    const records = explicitIds.size === 0 ? fresh.map((e) => createRecord(created(e, true))) : undefined;
+    const ahead = (
+      await Promise.all([...new Set(specs.map((s) => s.team))].map((t) => this.audit.writesAhead(t)))
+    ).every(Boolean);
+    const records = explicitIds.size === 0 && ahead ? fresh.map((e) => createRecord(created(e, true))) : undefined;
     const early = records && this.audit.record(records);
     early?.catch(() => {}); // awaited below
     try {
@@ -272,24 +268,20 @@ export class Tasks {
     return job ?? readTombstone(this.redis, team, taskId);
   }
 
-  /** Tasks across teams (or one), optionally filtered by status: running first, then pending by priority, then finished newest first. */
-  async list(input: ListOptions = {}): Promise<TaskView[]> {
-    const options = parseInput(listOptionsSchema, input, 'list options');
-    // Without a team: every team this user may read (an operator of one team lists that team).
-    const teams = options.team
-      ? [options.team]
-      : await readableTeams(
-          this.redis,
-          (await listTeams(this.redis)).map((t) => t.name),
-        );
-    const withTombstones = options.status === undefined || options.status === 'CANCELLED';
-    const perTeam = await Promise.all(
-      teams.flatMap((team) => [
-        listTeamTasks(this.queues, team, { status: options.status, limit: options.limit }),
-        withTombstones ? listTombstones(this.redis, team, options.limit) : Promise.resolve([]),
-      ]),
+  /**
+   * Tasks across the teams this user may read (or one team): the `limit` newest by creation, before the `before`
+   * cursor (a task id or a time) when given; `sort: 'priority'` and `reverse` order that page.
+   */
+  list(input: ListOptions = {}): Promise<TaskView[]> {
+    return listTasks(
+      {
+        redis: this.redis,
+        queues: this.queues,
+        registry: this.registry,
+        createdAtOf: async (taskId) => (await this.inspect(taskId)).createdAt,
+      },
+      input,
     );
-    return perTeam.flat().sort(compareForListing).slice(0, options.limit);
   }
 
   /** Resolves with the task once it is COMPLETED, FAILED or CANCELLED. */
@@ -398,51 +390,4 @@ export interface QueueCounts {
   /** Cancelled before running (tasks cancelled while running count as failed in BullMQ). */
   cancelled: number;
   pendingByPriority: Record<1 | 2 | 3 | 4 | 5, number>;
-}
-
-function createRecord(task: CreatedTask): AuditRecord {
-  return {
-    team: task.team,
-    action: 'task.create',
-    target: task.taskId,
-    outcome: 'ok',
-    detail: { machine: task.machine, priority: task.priority, created: task.created },
-  };
-}
-
-function twinConflict(entry: TaskEntry): RdcError {
-  return new RdcError(
-    'RDC_TASK_ID_CONFLICT',
-    `taskId ${entry.opts.jobId} was created at the same time with another priority; it names one task`,
-  );
-}
-
-function created(entry: TaskEntry, isNew: boolean): CreatedTask {
-  return {
-    taskId: entry.opts.jobId,
-    team: entry.data.team,
-    machine: entry.data.machine,
-    priority: entry.data.priority,
-    created: isNew,
-  };
-}
-
-/** Entries grouped by the queue they go to (team and lane): one addBulk round trip per group. */
-function groupByQueue(entries: TaskEntry[]): { team: string; priority: number; entries: TaskEntry[] }[] {
-  const groups = new Map<string, { team: string; priority: number; entries: TaskEntry[] }>();
-  for (const entry of entries) {
-    const key = `${laneOf(entry.data.priority)}/${entry.data.team}`;
-    const group = groups.get(key) ?? { team: entry.data.team, priority: entry.data.priority, entries: [] };
-    group.entries.push(entry);
-    groups.set(key, group);
-  }
-  return [...groups.values()];
-}
-
-function compareForListing(a: TaskView, b: TaskView): number {
-  const rank = STATUS_RANK[a.status] - STATUS_RANK[b.status];
-  if (rank !== 0) return rank;
-  // ISO 8601 strings sort as time; a task with an unreadable timestamp sorts as oldest.
-  if (a.status === 'PENDING') return a.priority - b.priority || (a.createdAt ?? '').localeCompare(b.createdAt ?? '');
-  return (b.completedAt ?? b.createdAt ?? '').localeCompare(a.completedAt ?? a.createdAt ?? '');
 }

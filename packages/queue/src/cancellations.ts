@@ -114,6 +114,25 @@ export async function listTombstones(redis: Redis, team: string, limit: number):
   });
 }
 
+/** Tombstones by cancel time, newest first, from rank `start`: the views and the last one's cancel time (ms). */
+export async function tombstonesPage(
+  redis: Redis,
+  team: string,
+  start: number,
+  count: number,
+): Promise<{ views: TaskView[]; count: number; lastCancelledAt: number | undefined }> {
+  const flat = await redis.zrevrange(registryKeys.cancelledOrder(team), start, start + count - 1, 'WITHSCORES');
+  const ids = flat.filter((_, i) => i % 2 === 0);
+  if (ids.length === 0) return { views: [], count: 0, lastCancelledAt: undefined };
+  const jsons = await redis.hmget(registryKeys.cancelled(team), ...ids);
+  const views = ids.flatMap((id, i) => {
+    const json = jsons[i];
+    const view = json ? viewOf(id, json) : undefined;
+    return view ? [view] : [];
+  });
+  return { views, count: ids.length, lastCancelledAt: Number(flat[flat.length - 1]) };
+}
+
 export async function countTombstones(redis: Redis, team: string): Promise<number> {
   return redis.zcard(registryKeys.cancelledOrder(team));
 }

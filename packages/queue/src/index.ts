@@ -25,6 +25,13 @@ export {
   resolveActor,
 } from './audit-log.js';
 export { AuditWriter } from './audit-writer.js';
+export {
+  type BridgeHeartbeat,
+  bridgeHeartbeatSchema,
+  clearHeartbeat,
+  liveBridges,
+  writeHeartbeat,
+} from './bridge-heartbeats.js';
 export { CANCEL_REQUEST_TTL_SECONDS, cancelRequested, requestCancel } from './cancel-requests.js';
 export {
   CANCELLED_REASON,
@@ -70,6 +77,7 @@ export {
   replaceMachineKey,
   updateMachine,
 } from './registry.js';
+export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { listTasks, readTask, snapshotOf } from './task-reader.js';
 export {
   countTeamTasks,

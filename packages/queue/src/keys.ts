@@ -50,6 +50,10 @@ export const registryKeys = {
   auditStream: (team: string, user: string) => `${teamPrefix(team)}:audit:${user}`,
   /** set: the users that have an audit stream in the team (append-only for every role but admin) */
   auditWriters: (team: string) => `${teamPrefix(team)}:audit-writers`,
+  /** zset: bridge id → its last heartbeat (ms, the bridge's clock): which heartbeat keys to look at */
+  bridges: (team: string) => `${teamPrefix(team)}:bridges`,
+  /** string with expiry (PX): a live bridge's heartbeat JSON; gone once the bridge stops or stops beating */
+  bridgeHeartbeat: (team: string, bridge: string) => `${teamPrefix(team)}:bridge:${bridge}`,
 };
 
 /** The team a key belongs to (`rdc:{team}:…`), or undefined for a key outside every team. */

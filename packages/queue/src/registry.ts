@@ -15,6 +15,7 @@ import {
   vaultRecordSchema,
 } from '@rediacc/core';
 import type { Redis } from 'ioredis';
+import { describeUser, readableTeams, whoAmI } from './access.js';
 import { registryKeys } from './keys.js';
 import { luaScript, runScript } from './lua-script.js';
 
@@ -65,8 +66,14 @@ export async function addMachine(redis: Redis, record: MachineRecord, key: Vault
 }
 
 /** Machines of one team, or of every team. */
+/** The machines of `team`, or (without one) of every team this connection may read. */
 export async function listMachines(redis: Redis, team?: string): Promise<MachineRecord[]> {
-  const teams = team ? [(await getTeam(redis, team)).name] : (await listTeams(redis)).map((t) => t.name);
+  const teams = team
+    ? [(await getTeam(redis, team)).name]
+    : await readableTeams(
+        redis,
+        (await listTeams(redis)).map((t) => t.name),
+      );
   const hashes = await Promise.all(teams.map((t) => redis.hgetall(registryKeys.machines(t))));
   return hashes
     .flatMap((hash) => Object.values(hash).map((json) => machineRecordSchema.parse(JSON.parse(json))))
@@ -84,17 +91,31 @@ export async function getMachine(redis: Redis, team: string, name: string): Prom
 }
 
 /** Finds a machine by name when the team is not given; the name must be unique across teams. */
+/**
+ * The machine `name` in the one team that has it, among the teams this connection may read (an operator of one
+ * team resolves names in that team only). Unknown, or hidden in teams it may not read: RDC_MACHINE_UNKNOWN naming
+ * both; in two readable teams: RDC_MACHINE_AMBIGUOUS naming them.
+ */
 export async function findMachine(redis: Redis, name: string): Promise<MachineRecord> {
-  const teams = await listTeams(redis);
-  const found = await Promise.all(teams.map((t) => redis.hget(registryKeys.machines(t.name), name)));
-  const matches = found.filter((json): json is string => json !== null);
-  if (matches.length === 0)
-    throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in any team`);
-  if (matches.length > 1) {
-    const owners = teams.filter((_, i) => found[i] !== null).map((t) => t.name);
-    throw new RdcError('RDC_MACHINE_AMBIGUOUS', `machine "${name}" exists in teams ${owners.join(', ')}`);
+  const teams = (await listTeams(redis)).map((t) => t.name);
+  const readable = await readableTeams(redis, teams);
+  const found = await Promise.all(readable.map((t) => redis.hget(registryKeys.machines(t), name)));
+  const owners = readable.filter((_, i) => found[i] !== null);
+  if (owners.length > 1) {
+    throw new RdcError(
+      'RDC_MACHINE_AMBIGUOUS',
+      `machine "${name}" exists in teams ${owners.join(', ')}; name one with --team (SDK: the team argument)`,
+    );
   }
-  return machineRecordSchema.parse(JSON.parse(matches[0]!));
+  const json = found.find((j): j is string => j !== null);
+  if (json !== undefined) return machineRecordSchema.parse(JSON.parse(json));
+  const hidden = teams.filter((t) => !readable.includes(t));
+  const searched = readable.length > 0 ? `team ${readable.join(', ')}` : 'any team this user may read';
+  const unseen =
+    hidden.length > 0
+      ? `; ${describeUser(await whoAmI(redis))} may not read team ${hidden.join(', ')}, where it may be`
+      : '';
+  throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in ${searched}${unseen}`);
 }
 
 /** Removes a machine; its pending tasks fail with RDC_MACHINE_UNKNOWN when a bridge claims them. */

@@ -11,19 +11,23 @@ import {
   teamNameSchema,
   vaultDataSchema,
 } from '@rediacc/core';
-import type { RediaccClient } from '@rediacc/producer';
+import { LIST_SORTS } from '@rediacc/producer';
+import { newestFirst } from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
-import {
-  type OutputOptions,
-  printJson,
-  printJsonLine,
-  printLine,
-  printNote,
-  printTable,
-  printText,
-} from '../output.js';
+import { type OutputOptions, printJson, printLine, printNote, printText } from '../output.js';
+import { printTaskTable } from './task-table.js';
+import { followTask, waitForTask } from './task-wait.js';
+
+interface ListCliOptions extends OutputOptions {
+  status?: (typeof TASK_STATUSES)[number];
+  team?: string;
+  limit: number;
+  before?: string;
+  sort?: (typeof LIST_SORTS)[number];
+  reverse?: boolean;
+}
 
 interface CreateOptions extends OutputOptions {
   team?: string;
@@ -41,6 +45,7 @@ interface CreateOptions extends OutputOptions {
   vaultData?: Record<string, unknown>;
   secret?: SecretRef[];
   wait?: boolean;
+  waitTimeout?: number;
 }
 
 export function registerTask(program: Command): void {
@@ -83,7 +88,15 @@ export function registerTask(program: Command): void {
       'vault secret the command gets as environment variable NAME (or ENV); repeatable',
       repeatable(secretRefSchema),
     )
-    .option('--wait', 'wait for the task, print its output, exit with its exit code')
+    .option(
+      '--wait',
+      'wait for the task, print its output, exit with its exit code (the task id goes to stderr first; says so when no live bridge serves the team)',
+    )
+    .option(
+      '--wait-timeout <seconds>',
+      'wait (implies --wait) at most this long, then exit 124 and leave the task queued',
+      positiveNumber,
+    )
     .option('--json', 'machine-readable output')
     .action((options: CreateOptions) =>
       withClient(async (client) => {
@@ -105,18 +118,15 @@ export function registerTask(program: Command): void {
           ...(options.secret !== undefined && { secrets: options.secret }),
         };
         const created = await client.tasks.create(spec);
-        if (!options.wait) {
+        if (!options.wait && options.waitTimeout === undefined) {
           if (options.json) printJson(created);
           else printLine(created.taskId);
           return;
         }
-        const view = await client.tasks.wait(created.taskId);
-        if (options.json) printJson(view);
-        else {
-          if (view.output) printText(view.output.endsWith('\n') ? view.output : `${view.output}\n`);
-          if (view.status !== 'COMPLETED') printNote(`task ${view.taskId} ${view.status}: ${view.error ?? ''}`);
-        }
-        process.exitCode = exitCodeOf(view);
+        process.exitCode = await waitForTask(client, created, {
+          json: options.json === true,
+          waitTimeout: options.waitTimeout,
+        });
       }),
     );
 
@@ -124,25 +134,39 @@ export function registerTask(program: Command): void {
     .command('list')
     .description('list things (list queue …)')
     .command('queue')
-    .description('list tasks: running first, then pending by priority, then finished newest first')
+    .description(
+      'list tasks, newest first by creation time (every state: running, pending and finished alike); --limit takes ' +
+        'the newest N, --before pages back from a task or time, --sort and --reverse order the page',
+    )
     .option('--status <status>', TASK_STATUSES.join('|'), oneOf(TASK_STATUSES))
     .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
-    .option('--limit <n>', 'at most this many', integer(1, 10_000), 50)
+    .option('--limit <n>', 'the newest n tasks', integer(1, 10_000), 50)
+    .option(
+      '--before <taskId|time>',
+      'only tasks created before this task (the last one of the previous page) or time (ISO 8601 or ms): stable pages',
+    )
+    .option('--sort <key>', 'created (newest first) or priority (1 first, newest first within one)', oneOf(LIST_SORTS))
+    .option('--reverse', 'the same tasks the other way round (oldest first)')
     .option('--json', 'machine-readable output (an array of tasks)')
-    .action((options: OutputOptions & { status?: (typeof TASK_STATUSES)[number]; team?: string; limit: number }) =>
+    .action((options: ListCliOptions) =>
       withClient(async (client) => {
-        const tasks = await client.tasks.list({ status: options.status, team: options.team, limit: options.limit });
-        if (options.json) printJson(tasks);
-        else
-          printTable(tasks as unknown as Record<string, unknown>[], [
-            'taskId',
-            'status',
-            'priority',
-            'team',
-            'machine',
-            'command',
-            'createdAt',
-          ]);
+        const tasks = await client.tasks.list({
+          status: options.status,
+          team: options.team,
+          limit: options.limit,
+          ...(options.before !== undefined && { before: options.before }),
+          ...(options.sort !== undefined && { sort: options.sort }),
+          reverse: options.reverse === true,
+        });
+        if (options.json) {
+          printJson(tasks);
+          return;
+        }
+        printTaskTable(tasks);
+        const oldest = [...tasks].sort(newestFirst).at(-1);
+        if (oldest && tasks.length === options.limit) {
+          printNote(`(more: rediacc list queue --before ${oldest.taskId} --limit ${options.limit})`);
+        }
       }),
     );
 
@@ -152,12 +176,20 @@ export function registerTask(program: Command): void {
     .command('queue')
     .argument('<taskId>', 'task id printed by create task', schemaFlag(taskIdSchema))
     .option('--follow', "print the output as it arrives until the task ends; exit with the command's exit code")
+    .option(
+      '--wait-timeout <seconds>',
+      'with --follow: stop following after this long and exit 124 (the task goes on)',
+      positiveNumber,
+    )
     .option('--json', 'machine-readable output (with --follow: one JSON event per line)')
     .description("show a task's status, output and error")
-    .action((taskId: string, options: OutputOptions & { follow?: boolean }) =>
+    .action((taskId: string, options: OutputOptions & { follow?: boolean; waitTimeout?: number }) =>
       withClient(async (client) => {
         if (options.follow) {
-          process.exitCode = await follow(client, taskId, options.json === true);
+          process.exitCode = await followTask(client, taskId, {
+            json: options.json === true,
+            waitTimeout: options.waitTimeout,
+          });
           return;
         }
         const view = await client.tasks.inspect(taskId);
@@ -167,36 +199,19 @@ export function registerTask(program: Command): void {
     );
 }
 
-/** Prints a task's output as it arrives and its status changes (to stderr); returns the exit code to use. */
-async function follow(client: RediaccClient, taskId: string, json: boolean): Promise<number> {
-  let last: TaskView | undefined;
-  for await (const event of client.tasks.watch(taskId)) {
-    if (json) {
-      printJsonLine(event.type === 'status' ? { type: 'status', task: event.task } : event);
-    } else if (event.type === 'output') {
-      printText(event.data);
-    } else {
-      const where = event.task.bridge ? ` on ${event.task.bridge}` : '';
-      const why = event.task.error ? `: ${event.task.error}` : '';
-      printNote(`[task ${event.task.taskId} ${event.status}${where}${why}]`);
-    }
-    if (event.type === 'status') last = event.task;
-  }
-  return exitCodeOf(last);
-}
-
-/** COMPLETED: 0; a failed command: its exit code; anything else that ended: 1. */
-function exitCodeOf(view: TaskView | undefined): number {
-  if (view?.status === 'COMPLETED') return 0;
-  return (view?.exitCode ?? 1) || 1;
-}
-
 function printView(view: TaskView): void {
   const { output, ...fields } = view;
   for (const [key, value] of Object.entries(fields)) {
-    printLine(
-      `${`${key}:`.padEnd(16)}${value === null ? '-' : typeof value === 'object' ? JSON.stringify(value) : value}`,
-    );
+    // retryCount keeps the docs' meaning (retries left); the line says so, since "count" reads as "done".
+    const shown =
+      key === 'retryCount'
+        ? `${value} (retries left; ${view.retriesUsed} of maxRetries ${view.maxRetries} used)`
+        : value === null
+          ? '-'
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : value;
+    printLine(`${`${key}:`.padEnd(16)}${shown}`);
   }
   printText(`output:\n${output ?? ''}${output?.endsWith('\n') ? '' : '\n'}`);
 }

@@ -1,0 +1,53 @@
+// The bridge's heartbeat: every few seconds it tells each team it serves that it is alive (see
+// @rediacc/queue bridge-heartbeats), so `create task --wait` can say when no bridge serves a team. A missed beat
+// is logged, never fatal: the heartbeat reports on the bridge, it does not gate its work.
+import { hostname } from 'node:os';
+import type { Logger } from '@rediacc/core';
+import { type BridgeHeartbeat, clearHeartbeat, writeHeartbeat } from '@rediacc/queue';
+import type { Redis } from 'ioredis';
+
+/** How often a bridge beats; a heartbeat lives three beats, so one slow or lost beat does not make it look dead. */
+export const HEARTBEAT_MS = 5_000;
+export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+
+export interface Heartbeat {
+  /** Stops beating and removes the heartbeat, so readers see the bridge gone at once. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Writes the first heartbeat now (awaited, so a started bridge is visible at once), then every HEARTBEAT_MS. */
+export async function startHeartbeat(
+  redis: Redis,
+  bridge: { id: string; teams: readonly string[] },
+  logger: Logger,
+): Promise<Heartbeat> {
+  const startedAt = new Date().toISOString();
+  const beat = (): Promise<void> => {
+    const record: BridgeHeartbeat = {
+      id: bridge.id,
+      host: hostname(),
+      pid: process.pid,
+      teams: [...bridge.teams],
+      startedAt,
+      lastSeen: new Date().toISOString(),
+    };
+    return writeHeartbeat(redis, record, HEARTBEAT_TTL_MS);
+  };
+  await beat().catch((error: Error) => logger.warn({ err: error }, 'could not write the bridge heartbeat'));
+  const timer = setInterval(() => {
+    beat().catch((error: Error) => logger.warn({ err: error }, 'could not write the bridge heartbeat'));
+  }, HEARTBEAT_MS);
+  timer.unref();
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(timer);
+        await clearHeartbeat(redis, { id: bridge.id, teams: bridge.teams }).catch((error: Error) =>
+          logger.warn({ err: error }, 'could not remove the bridge heartbeat'),
+        );
+      })();
+      return stopped;
+    },
+  };
+}

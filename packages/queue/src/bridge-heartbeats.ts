@@ -1,0 +1,56 @@
+// Which bridges are alive, per team. Each bridge writes a heartbeat key per team it serves, with an expiry a few
+// beats long (so liveness is decided by Redis' clock, not the reader's), and lists itself in the team's bridges
+// zset, so a reader finds the keys without SCAN. The record is JSON so later fields (slots busy and free) fit in.
+
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { registryKeys } from './keys.js';
+
+export const bridgeHeartbeatSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  teams: z.array(z.string()),
+  startedAt: z.string(),
+  lastSeen: z.string(),
+});
+export type BridgeHeartbeat = z.infer<typeof bridgeHeartbeatSchema>;
+
+/** Zset entries older than this are pruned by the next heartbeat of any bridge of the team. */
+const FORGET_AFTER_MS = 60 * 60 * 1000;
+
+/** Writes `beat` for each of its teams, live for `ttlMs`: one pipeline (SET PX, ZADD, prune per team). */
+export async function writeHeartbeat(redis: Redis, beat: BridgeHeartbeat, ttlMs: number): Promise<void> {
+  const now = Date.parse(beat.lastSeen);
+  const pipeline = redis.pipeline();
+  for (const team of beat.teams) {
+    pipeline.set(registryKeys.bridgeHeartbeat(team, beat.id), JSON.stringify(beat), 'PX', ttlMs);
+    pipeline.zadd(registryKeys.bridges(team), now, beat.id);
+    pipeline.zremrangebyscore(registryKeys.bridges(team), '-inf', now - FORGET_AFTER_MS);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const failed = replies.find(([error]) => error)?.[0];
+  if (failed) throw failed;
+}
+
+/** Removes a stopping bridge's heartbeat from each of its teams, so readers see it gone at once. */
+export async function clearHeartbeat(redis: Redis, beat: { id: string; teams: readonly string[] }): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (const team of beat.teams) {
+    pipeline.del(registryKeys.bridgeHeartbeat(team, beat.id));
+    pipeline.zrem(registryKeys.bridges(team), beat.id);
+  }
+  await pipeline.exec();
+}
+
+/** The bridges of `team` whose heartbeat has not expired. Two round trips at any fleet size an hour holds. */
+export async function liveBridges(redis: Redis, team: string): Promise<BridgeHeartbeat[]> {
+  const ids = await redis.zrange(registryKeys.bridges(team), 0, -1);
+  if (ids.length === 0) return [];
+  const values = await redis.mget(ids.map((id) => registryKeys.bridgeHeartbeat(team, id)));
+  return values.flatMap((json) => {
+    if (json === null) return [];
+    const parsed = bridgeHeartbeatSchema.safeParse(JSON.parse(json));
+    return parsed.success ? [parsed.data] : [];
+  });
+}
