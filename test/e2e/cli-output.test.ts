@@ -161,9 +161,12 @@ describe('control characters from commands and machines', () => {
     expect(run.code, run.stderr).toBe(0);
     expectNoControls(run.stdout);
     expect(run.stdout).toContain(': "\\x1b[2J"');
-    // Columns measured on what is shown: createdAt lines up under its header.
+    // Columns measured on what is shown: age and command line up under their headers.
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    for (const row of rows) expect(row.slice(header!.indexOf('createdAt'))).toMatch(/^\d{4}-\d\d-\d\dT/);
+    for (const row of rows) {
+      expect(row.slice(header!.indexOf('age'))).toMatch(/^\d+[smhd] /);
+      expect(row.slice(header!.indexOf('command') - 2)).toMatch(/^ {2}\S/);
+    }
   });
 
   it('create task --wait and inspect --follow show output and errors escaped on a terminal', async () => {
