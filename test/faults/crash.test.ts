@@ -4,6 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
+import { signalGroup } from '../harness/signals.js';
 import { alive, type Fleet, faultBridge, fleet, lines, runDir } from './fleet-faults.js';
 
 const h = useHarness();
@@ -135,6 +136,6 @@ function loseRun(taskId: string): void {
   const base = join(runDir(), taskId);
   const pgid = Number(lines(`${base}.pid`)[0]);
   expect(pgid).toBeGreaterThan(1);
-  process.kill(-pgid, 'SIGKILL');
+  signalGroup(pgid, 'SIGKILL', `the process group of run ${taskId}`);
   for (const ext of ['out', 'pid', 'rc', 'to', 'w']) rmSync(`${base}.${ext}`, { force: true });
 }
