@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { freezeMachine } from '../faults/fleet-faults.js';
 import { alive, descendants, signalGroup, signalProcess, signalTarget } from './signals.js';
+import { waitFor } from './wait-for.js';
 
 function state(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -47,9 +48,12 @@ describe('test signal guards', () => {
       tree.push(...descendants(root));
       expect(sleeper).toBeGreaterThan(1);
       freezeMachine(root, 'SIGSTOP');
-      expect([state(root), state(sleeper as number)]).toEqual(['T', 'T']);
+      // Signals are delivered asynchronously: on a busy box /proc shows the stop a moment later.
+      const states = () => [state(root), state(sleeper as number)].join();
+      await waitFor('the tree to stop', () => (states() === 'T,T' ? true : undefined), 5_000);
+      expect(states()).toBe('T,T');
       freezeMachine(root, 'SIGCONT');
-      expect(state(root)).not.toBe('T');
+      await waitFor('the tree to run on', () => (state(root) !== 'T' ? true : undefined), 5_000);
       expect(alive(root)).toBe(true);
     } finally {
       child.kill('SIGKILL');
