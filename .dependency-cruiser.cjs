@@ -1,15 +1,24 @@
-// The dependency direction of DESIGN.md, checked in CI:
-//   cli → producer, bridge, localstack → queue → core; core imports no I/O library.
+// The dependency direction of DESIGN.md, checked by `npm run deps`:
+//   cli, dashboard → producer, bridge → queue → core; localstack → core only; core imports no I/O library;
+//   producer never imports ssh2 nor the bridge; a package is entered only through its src/index.ts.
+// tsconfig.depcruise.json maps every @rediacc/* import to packages/<name>/src/index.ts: without it the imports
+// resolve into packages/*/dist/, which is excluded, and no edge between packages would ever be checked.
+// test/guards/deps-rules.test.ts plants one violation per rule and shows that this check fails.
+const others = (...names) => `^packages/(${names.join('|')})/`;
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
       name: 'core-is-pure',
-      comment: 'core is the domain: no Redis, no SSH, no network, no processes',
+      comment: 'core is the domain: no Redis, no SSH, no network, no processes, no other package',
       severity: 'error',
       from: { path: '^packages/core/' },
       to: {
-        path: ['node_modules/(bullmq|ioredis|ssh2|commander)', '^packages/(queue|producer|bridge|cli|localstack)/'],
+        path: [
+          'node_modules/(bullmq|ioredis|ssh2|commander)',
+          others('queue', 'producer', 'bridge', 'cli', 'localstack', 'dashboard'),
+        ],
       },
     },
     {
@@ -22,26 +31,49 @@ module.exports = {
       name: 'queue-only-core',
       severity: 'error',
       from: { path: '^packages/queue/' },
-      to: { path: ['^packages/(producer|bridge|cli|localstack)/', 'node_modules/ssh2'] },
+      to: { path: [others('producer', 'bridge', 'cli', 'localstack', 'dashboard'), 'node_modules/ssh2'] },
     },
     {
       name: 'producer-no-ssh-no-bridge',
       comment: 'producer never imports ssh2 nor the bridge',
       severity: 'error',
       from: { path: '^packages/producer/' },
-      to: { path: ['node_modules/ssh2', '^packages/(bridge|cli|localstack)/'] },
+      to: { path: ['node_modules/ssh2', others('bridge', 'cli', 'localstack', 'dashboard')] },
     },
     {
       name: 'bridge-not-producer',
       severity: 'error',
       from: { path: '^packages/bridge/' },
-      to: { path: '^packages/(producer|cli|localstack)/' },
+      to: { path: others('producer', 'cli', 'localstack', 'dashboard') },
     },
     {
       name: 'localstack-only-core',
       severity: 'error',
       from: { path: '^packages/localstack/' },
-      to: { path: ['^packages/(queue|producer|bridge|cli)/', 'node_modules/(bullmq|ioredis|ssh2)'] },
+      to: {
+        path: [others('queue', 'producer', 'bridge', 'cli', 'dashboard'), 'node_modules/(bullmq|ioredis|ssh2)'],
+      },
+    },
+    {
+      name: 'nothing-imports-the-top',
+      comment: 'cli and dashboard are entry points: no other package imports them',
+      severity: 'error',
+      from: { path: '^packages/([^/]+)/' },
+      to: { path: others('cli', 'dashboard'), pathNot: '^packages/$1/' },
+    },
+    {
+      name: 'only-through-the-entry',
+      comment: 'another package is entered through its src/index.ts only: its other files are internal',
+      severity: 'error',
+      from: { path: '^packages/([^/]+)/' },
+      to: { path: '^packages/', pathNot: ['^packages/$1/', '^packages/[^/]+/src/index\\.ts$'] },
+    },
+    {
+      name: 'no-unresolvable',
+      comment: 'an import nothing resolves (a missing file, or a subpath a package does not export)',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
     },
     {
       name: 'no-circular',
@@ -52,9 +84,9 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)dist/' },
+    exclude: { path: '^packages/[^/]+/dist/' },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.base.json' },
+    tsConfig: { fileName: 'tsconfig.depcruise.json' },
     combinedDependencies: true,
     enhancedResolveOptions: {
       exportsFields: ['exports'],

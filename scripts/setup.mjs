@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes a fresh clone runnable: npm dependencies, a build of the workspaces when sources changed, the
-// `rediacc` bin link, and (with --system) redis-server and sshd, installed with apt-get when running as root.
+// `rediacc` bin link, and redis-server and sshd: --system (./rediacc) installs them with apt-get when running as
+// root, --check-system (npm test, npm run bench) only checks and fails naming what to install (.ci/run installs).
 // Node built-ins only: it runs before node_modules exists. It runs before every `./rediacc` command, so it never
 // writes to stdout (the command's output follows on it) and, when nothing changed, starts no other process.
 import { spawnSync } from 'node:child_process';
@@ -34,7 +35,7 @@ function has(binary) {
   ].some((dir) => dir && existsSync(join(dir, binary)));
 }
 
-if (args.has('--system')) {
+if (args.has('--system') || args.has('--check-system')) {
   const missing = [
     ['redis-server', 'redis-server'],
     ['sshd', 'openssh-server'],
@@ -43,13 +44,13 @@ if (args.has('--system')) {
     .filter(([binary]) => !has(binary))
     .map(([, pkg]) => pkg);
   if (missing.length > 0) {
-    if (process.getuid?.() === 0 && has('apt-get')) {
+    if (args.has('--system') && process.getuid?.() === 0 && has('apt-get')) {
       say(`installing ${missing.join(' ')} with apt-get`);
       run('apt-get', ['update', '-qq']);
       run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing]);
     } else {
       say(
-        `missing ${missing.join(' ')}: install them (e.g. sudo apt-get install -y ${missing.join(' ')}) and run again`,
+        `missing ${missing.join(' ')}: install them (sudo apt-get install -y ${missing.join(' ')}, or run .ci/run as root) and run again`,
       );
       process.exit(1);
     }

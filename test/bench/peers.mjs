@@ -1,6 +1,7 @@
 // The tools ops teams use today, set up against the bench machines: an OpenSSH client config (key, port, pinned
 // known_hosts, and a ControlMaster variant), parallel-ssh host files and an Ansible inventory. Debian's `ansible`
-// and `pssh` (binary: parallel-ssh) are installed with apt-get when missing and we are root; otherwise skipped.
+// and `pssh` (binary: parallel-ssh) are installed by .ci/run, never here; a peer that is not installed is skipped,
+// and the run says so: "skipped: ansible is not installed".
 import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,33 +20,7 @@ async function has(program) {
   }
 }
 
-async function ensureInstalled(log) {
-  const missing = [];
-  if (!(await has('ansible'))) missing.push('ansible');
-  if (!(await has('parallel-ssh'))) missing.push('pssh');
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    log(
-      `peers: ${missing.join(', ')} missing and not root: those peers are skipped (apt-get install ${missing.join(' ')})`,
-    );
-    return;
-  }
-  log(`peers: installing ${missing.join(', ')} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, timeout: 600_000 });
-  } catch {
-    await run('apt-get', ['update', '-qq'], { env, timeout: 600_000 });
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, timeout: 600_000 });
-  }
-}
-
 export async function preparePeers(fleet, { log }) {
-  try {
-    await ensureInstalled(log);
-  } catch (error) {
-    log(`peers: apt-get failed (${String(error.message).split('\n')[0]}): skipping missing peers`);
-  }
   const dir = await scratchDir(fleet, 'peers');
   const knownHosts = join(dir, 'known_hosts');
   await writeFile(knownHosts, fleet.machines.map((m) => `[${m.host}]:${m.port} ${m.hostPublicKey}\n`).join(''));
@@ -92,8 +67,8 @@ export async function preparePeers(fleet, { log }) {
       await closeMasters(peers, fleet);
     },
   };
-  if (!peers.ansible || !peers.pssh)
-    log(`peers: ansible ${peers.ansible ? 'yes' : 'skipped'}, pssh ${peers.pssh ? 'yes' : 'skipped'}`);
+  if (!peers.ansible) log('peers: skipped: ansible is not installed (apt-get install ansible, or run .ci/run)');
+  if (!peers.pssh) log('peers: skipped: parallel-ssh is not installed (apt-get install pssh, or run .ci/run)');
   return peers;
 }
 

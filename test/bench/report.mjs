@@ -96,7 +96,7 @@ export function printTable(rows) {
     r.baseline === null ? '–' : `${cell(r.baseline, r.spread?.baseline)}${r.baselineName ? ` ${r.baselineName}` : ''}`,
     r.ratio === null ? '–' : `${r.ratio}×`,
     r.target ?? '–',
-    r.crashed ? 'CRASHED' : metText(r.met),
+    r.crashed ? 'CRASHED' : r.note?.startsWith('skipped:') ? r.note : metText(r.met),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const fmt = (l) => l.map((c, i) => String(c).padEnd(widths[i])).join('  ');

@@ -46,7 +46,7 @@ describe('cancel a running task', () => {
     const f = await fleet(h);
     const marker = join(await h.tempDir('cancel'), 'ran');
     await startBridgeProcess(h, faultBridge(f, 'bridge-a', { connectTimeoutMs: 20_000 }));
-    freezeMachine(f.machine.sshd.pid ?? 0, 'SIGSTOP');
+    freezeMachine(f.machine.sshd.pid, 'SIGSTOP');
     try {
       const { taskId } = await f.client.tasks.create({
         team: f.team,
@@ -64,7 +64,7 @@ describe('cancel a running task', () => {
       expect(await f.client.tasks.inspect(taskId)).toMatchObject({ status: 'CANCELLED', attempts: 1 });
       console.info(`cancel of an ASSIGNED task (machine hung) → CANCELLED in ${tookMs} ms`);
     } finally {
-      freezeMachine(f.machine.sshd.pid ?? 0, 'SIGCONT');
+      freezeMachine(f.machine.sshd.pid, 'SIGCONT');
     }
     // Once the machine answers again, the connection the bridge was opening goes through: the command must not run.
     const after = await f.client.tasks.create({ team: f.team, machine: 'm1', command: 'echo later' });

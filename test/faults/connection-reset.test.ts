@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
+import { signalProcess } from '../harness/signals.js';
 import { descendants, faultBridge, fleet, lines } from './fleet-faults.js';
 
 const h = useHarness();
 
-function sshdSessions(listener: number): number[] {
-  return descendants(listener).filter((pid) => {
+function sshdSessions(listener: number | undefined): number[] {
+  return descendants(listener, "the machine's sshd").filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sshd';
     } catch {
@@ -22,7 +23,7 @@ function sshdSessions(listener: number): number[] {
 describe('connection reset', () => {
   it('re-attaches to the run over a new connection: one run, all its output, no retry used', async () => {
     const f = await fleet(h);
-    const listener = f.machine.sshd.pid ?? 0;
+    const listener = f.machine.sshd.pid;
     const runs = join(await h.tempDir('reset'), 'runs');
     const bridge = await startBridgeProcess(h, faultBridge(f, 'bridge-a'));
     const { taskId } = await f.client.tasks.create({
@@ -36,7 +37,7 @@ describe('connection reset', () => {
     );
     const sessions = sshdSessions(listener);
     expect(sessions.length).toBeGreaterThan(0);
-    for (const pid of sessions) process.kill(pid, 'SIGKILL');
+    for (const pid of sessions) signalProcess(pid, 'SIGKILL', 'an sshd session');
 
     const done = await f.client.tasks.wait(taskId, { timeoutMs: 30_000 });
     expect(done, done.error ?? '').toMatchObject({ status: 'COMPLETED', exitCode: 0, attempts: 1, retryCount: 2 });

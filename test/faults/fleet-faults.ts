@@ -1,12 +1,15 @@
 // Set-up shared by the fault tests: a team with one machine, bridge configs with short locks so a dead bridge's
 // tasks move on within seconds, and the machine-side view of a run (this host is the machine).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { BridgeConfigInput } from '@rediacc/bridge';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { addTeamWithMachine, type Harness, type TestMachine } from '../harness/index.js';
+import { descendants, signalProcess, signalTarget } from '../harness/signals.js';
+
+export { alive, descendants } from '../harness/signals.js';
 
 export interface Fleet {
   client: RediaccClient;
@@ -58,48 +61,13 @@ export function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Every process below `root` (by parent pid, read from /proc). */
-export function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // "pid (comm) state ppid …": comm may hold spaces or parentheses, so read after the last ")".
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-  }
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(root);
-  return out;
-}
-
-/** Freezes (SIGSTOP) or thaws (SIGCONT) a whole machine: its sshd, every session, agent and command below it. */
-export function freezeMachine(sshdPid: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  for (const pid of [sshdPid, ...descendants(sshdPid)]) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // ended meanwhile
-    }
+/**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) a whole machine: its sshd, every session, agent and command below it.
+ * Throws when the sshd is not running (no pid): `pid ?? 0` would have frozen the test runner's process group.
+ */
+export function freezeMachine(sshdPid: number | undefined, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const sshd = signalTarget(sshdPid, "the machine's sshd");
+  for (const pid of [sshd, ...descendants(sshd, "the machine's sshd")]) {
+    signalProcess(pid, signal, `a process of the machine (below sshd ${sshd})`);
   }
 }

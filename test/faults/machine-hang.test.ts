@@ -33,7 +33,7 @@ describe('hung machine', () => {
     await f.client.tasks.wait((await f.client.tasks.create({ team: f.team, machine: 'm1', command: 'true' })).taskId, {
       timeoutMs: 20_000,
     });
-    freezeMachine(f.machine.sshd.pid ?? 0, 'SIGSTOP');
+    freezeMachine(f.machine.sshd.pid, 'SIGSTOP');
     try {
       const stuck = await f.client.tasks.createMany(
         Array.from({ length: 3 }, () => ({ team: f.team, machine: 'm1', command: 'echo never' })),
@@ -50,7 +50,7 @@ describe('hung machine', () => {
       for (const view of refused)
         expect(view, view.error ?? '').toMatchObject({ status: 'FAILED', errorCode: 'RDC_SSH_CONNECT' });
     } finally {
-      freezeMachine(f.machine.sshd.pid ?? 0, 'SIGCONT');
+      freezeMachine(f.machine.sshd.pid, 'SIGCONT');
     }
     // Right after the thaw the bridge may still fail fast from the connects that just timed out: a retry covers it.
     const back = await f.client.tasks.create({

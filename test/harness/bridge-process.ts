@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BridgeConfigInput } from '@rediacc/bridge';
 import type { Harness } from './harness.js';
+import { signalTarget } from './signals.js';
 
 export interface BridgeProcess {
   readonly name: string;
@@ -57,7 +58,7 @@ export async function startBridgeProcess(
   }
   return {
     name: config.name,
-    pid: child.pid ?? 0,
+    pid: signalTarget(child.pid, `bridge ${config.name}`),
     logPath,
     exited,
     signal: (signal) => child.kill(signal),

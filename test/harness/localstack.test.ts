@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { hostKeyFingerprint, type RedisServer, startSshd } from '@rediacc/localstack';
 import { describe, expect, it } from 'vitest';
 import { Harness, type TestMachine, useHarness, waitFor } from '../harness/index.js';
+import { alive as isAlive } from './signals.js';
 
 const run = promisify(execFile);
 const h = useHarness();
@@ -91,15 +92,6 @@ async function sshEcho(machine: TestMachine, text: string): Promise<string> {
     { timeout: 20_000 },
   );
   return stdout.trim();
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('redis-server', () => {
@@ -251,7 +243,7 @@ describe('Harness', () => {
     await harness.close();
     await harness.close();
 
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
     for (const dir of dirs) await expect(access(dir)).rejects.toThrow();
     await expect(harness.tempDir()).rejects.toThrow(/closed/);
   });

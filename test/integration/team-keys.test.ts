@@ -1,4 +1,4 @@
-// A bridge loads the vault keys of its teams at start and refuses to start without the right one.
+// A bridge loads the vault keys of its teams at start, uses them, and refuses to start without the right one.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
@@ -27,10 +27,27 @@ afterAll(async () => {
 });
 
 describe('bridge team keys', () => {
-  it('starts with the team key from the keys directory', async () => {
+  it("starts with the team key from the keys directory and uses it: a task on the team's machine runs", async () => {
     await writeFile(join(keysDir, 'Keyed.key'), `${secretKey}\n`, { mode: 0o600 });
+    // The machine's SSH key is stored encrypted to the team: only a bridge holding the team key can connect.
+    const machine = await h.machine();
+    await client.machines.add({
+      name: 'k1',
+      team: 'Keyed',
+      host: machine.host,
+      port: machine.port,
+      user: machine.user,
+      keyFile: machine.privateKeyPath,
+      hostKeyFingerprint: machine.hostKeyFingerprint,
+    });
     const bridge = await startBridge({ redisUrl, teams: ['Keyed'], keysDir }, { logger });
-    await bridge.close();
+    try {
+      const { taskId } = await client.tasks.create({ team: 'Keyed', machine: 'k1', command: 'echo keyed' });
+      const done = await client.tasks.wait(taskId, { timeoutMs: 20_000 });
+      expect(done, done.error ?? '').toMatchObject({ status: 'COMPLETED', output: 'keyed\n' });
+    } finally {
+      await bridge.close();
+    }
   });
 
   it('fails at start when the key file is missing, naming the team and the path', async () => {

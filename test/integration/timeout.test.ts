@@ -6,19 +6,11 @@ import { createLogger } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
 import { describe, expect, it } from 'vitest';
 import { addTeamWithMachine, useHarness } from '../harness/index.js';
+import { alive } from '../harness/signals.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
 const teamKeys: Record<string, string> = {};
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('timeout', () => {
   it('kills the remote process tree and fails the task with "timed out after Ns"', async () => {

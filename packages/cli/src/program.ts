@@ -12,12 +12,14 @@ import { registerVault } from './commands/vault.js';
 import { hideLongArguments } from './long-arguments.js';
 import { printText } from './output.js';
 import { writeText } from './terminal-text.js';
+import { cliVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('rediacc')
     .description(
       'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default: the stack `rediacc up` runs, else redis://127.0.0.1:6379).',
     )
+    .version(cliVersion(), '-V, --version', 'print the version of rediacc')
     .showHelpAfterError('(run with --help for usage)');
   registerUp(program);
   registerTeam(program);

@@ -90,7 +90,7 @@ export async function run({ fleet, sizes, reps, log, peers }) {
                   : {}),
               }),
             )
-          : rows.push(skipped(`${n} × ${cmd}`, name));
+          : rows.push(skipped(`${n} × ${cmd}`, name, key));
       vs('xargs', 'xargs -P10 ssh (fresh)', null);
       vs('controlMaster', 'xargs -P10 ssh ControlMaster', { ratio: 1.5 });
       vs('pssh', 'parallel-ssh -p 10', { ratio: 10 });
@@ -146,7 +146,7 @@ export async function run({ fleet, sizes, reps, log, peers }) {
               baseline: out[key],
               baselineName: name,
             })
-          : skipped('cold fan-out: true on all 10', name),
+          : skipped('cold fan-out: true on all 10', name, key),
       );
     fanVs('xargs', 'xargs -P10 ssh (fresh)');
     fanVs('pssh', 'parallel-ssh -p 10');
@@ -162,7 +162,10 @@ export async function run({ fleet, sizes, reps, log, peers }) {
   }
 }
 
-function skipped(metric, baselineName) {
+/** The program each peer method needs; its row says which one is missing. */
+const PEER_PROGRAMS = { pssh: 'parallel-ssh', ansibleCommand: 'ansible', ansibleRaw: 'ansible' };
+
+function skipped(metric, baselineName, key) {
   return {
     scenario: id,
     metric,
@@ -173,6 +176,6 @@ function skipped(metric, baselineName) {
     ratio: null,
     target: null,
     met: null,
-    note: 'peer not installed (not root): skipped',
+    note: `skipped: ${PEER_PROGRAMS[key] ?? key} is not installed`,
   };
 }
