@@ -23,8 +23,11 @@ module.exports = {
     },
     {
       name: 'core-no-io-builtins',
+      comment:
+        'core reads files only to load its configuration: the environment (config.ts) and the running local ' +
+        "stack's file that names the Redis to use (local-stack-file.ts)",
       severity: 'error',
-      from: { path: '^packages/core/src/(?!config\\.ts)', pathNot: '\\.test\\.ts$' },
+      from: { path: '^packages/core/src/(?!(config|local-stack-file)\\.ts$)', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypes: ['core'], path: '^(node:)?(net|child_process|fs|fs/promises|http|https|dgram|tls)$' },
     },
     {
