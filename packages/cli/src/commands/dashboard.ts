@@ -1,0 +1,39 @@
+// rediacc dashboard start [--port P] [--host H]: serves the web console in the foreground until SIGINT/SIGTERM.
+// It binds 127.0.0.1 unless --host says otherwise: exposing it is a choice, never a default.
+import { loadConfig } from '@rediacc/core';
+import { createDashboard } from '@rediacc/dashboard';
+import type { Command } from 'commander';
+import { integer } from '../options.js';
+
+export const DEFAULT_DASHBOARD_PORT = 7420;
+
+interface DashboardStartOptions {
+  port: number;
+  host: string;
+}
+
+export function registerDashboard(program: Command): void {
+  const dashboard = program.command('dashboard').description('the web console: Bull Board behind token login');
+  dashboard
+    .command('start')
+    .description('serve the console until SIGINT/SIGTERM')
+    .option('--port <port>', 'TCP port (0 picks a free one)', integer(0, 65_535), DEFAULT_DASHBOARD_PORT)
+    .option('--host <address>', 'address to bind; anything but loopback exposes the console', '127.0.0.1')
+    .action(async (options: DashboardStartOptions) => startDashboard(options));
+}
+
+async function startDashboard(options: DashboardStartOptions): Promise<void> {
+  const config = loadConfig();
+  const level = config.logLevel === 'silent' ? false : { level: config.logLevel };
+  const app = await createDashboard({ redis: config.redisUrl, logger: level });
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  process.stdout.write(`dashboard listening on http://${host}:${port}/\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await app.close();
+}
