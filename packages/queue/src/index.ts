@@ -37,7 +37,26 @@ export {
   trimTombstones,
 } from './cancellations.js';
 export { asRedisError, type ConnectionRole, createRedis, safeUrl, waitReady } from './connection.js';
-export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamOfKey, teamPrefix } from './keys.js';
+export {
+  createDashboardToken,
+  hashToken,
+  listDashboardTokens,
+  type NewDashboardToken,
+  revokeDashboardToken,
+  type TokenCheck,
+  verifyDashboardToken,
+  verifyTokenId,
+} from './dashboard-tokens.js';
+export {
+  dashboardKeys,
+  KEY_ROOT,
+  LANE_QUEUES,
+  queueNameFor,
+  registryKeys,
+  taskKey,
+  teamOfKey,
+  teamPrefix,
+} from './keys.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,

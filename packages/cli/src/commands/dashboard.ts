@@ -1,9 +1,11 @@
-// rediacc dashboard start [--port P] [--host H]: serves the web console in the foreground until SIGINT/SIGTERM.
+// rediacc dashboard start [--port P] [--host H]: serves the web console in the foreground until SIGINT/SIGTERM
+// (`dashboard token …` lives in dashboard-token.ts).
 // It binds 127.0.0.1 unless --host says otherwise: exposing it is a choice, never a default.
 import { loadConfig } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
 import type { Command } from 'commander';
 import { integer } from '../options.js';
+import { registerDashboardToken } from './dashboard-token.js';
 
 export const DEFAULT_DASHBOARD_PORT = 7420;
 
@@ -20,6 +22,7 @@ export function registerDashboard(program: Command): void {
     .option('--port <port>', 'TCP port (0 picks a free one)', integer(0, 65_535), DEFAULT_DASHBOARD_PORT)
     .option('--host <address>', 'address to bind; anything but loopback exposes the console', '127.0.0.1')
     .action(async (options: DashboardStartOptions) => startDashboard(options));
+  registerDashboardToken(dashboard);
 }
 
 async function startDashboard(options: DashboardStartOptions): Promise<void> {
