@@ -1,10 +1,16 @@
 // createDashboard: the web console as a fastify instance, not yet listening, so tests drive it with app.inject
 // and `rediacc dashboard start` calls listen. It owns its Redis connection (unless given one) and closes it with
 // the app: app.close() releases everything and may be called twice.
-import { createRedis } from '@rediacc/queue';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { isRdcError } from '@rediacc/core';
+import { asRedisError, createRedis } from '@rediacc/queue';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { registerAuth } from './auth.js';
 import { registerHealth } from './health.js';
+import { registerHome } from './home.js';
+import { registerLogin } from './login.js';
 
 export interface DashboardOptions {
   /** The Redis to read (a URL, or a connection the caller owns and closes). */
@@ -14,13 +20,33 @@ export interface DashboardOptions {
 }
 
 export async function createDashboard(options: DashboardOptions): Promise<FastifyInstance> {
+  const url = typeof options.redis === 'string' ? options.redis : 'the given connection';
   const owned = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? createRedis(options.redis, 'producer') : options.redis;
   const app = Fastify({ logger: options.logger ?? false });
   app.addHook('onClose', async () => {
     if (owned) await redis.quit().catch(() => redis.disconnect());
   });
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = asRedisError(error, url);
+    if (isRdcError(mapped)) {
+      const status = mapped.code === 'RDC_REDIS_UNAVAILABLE' ? 503 : mapped.exitCode === 2 ? 400 : 500;
+      return reply.code(status).send({ error: { code: mapped.code, message: mapped.message, fix: mapped.fix } });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500)
+      return reply.code(status).send({ error: { message: (error as Error).message } });
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(500)
+      .send({ error: { code: 'RDC_INTERNAL', message: 'the dashboard failed to answer; see its log' } });
+  });
+  await app.register(cookie);
+  await app.register(formbody);
   registerHealth(app, redis);
+  registerAuth(app, redis);
+  registerLogin(app, redis);
+  registerHome(app);
   await app.ready();
   return app;
 }
