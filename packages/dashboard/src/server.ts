@@ -8,6 +8,7 @@ import { asRedisError, createRedis } from '@rediacc/queue';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAuth } from './auth.js';
+import { registerBoard } from './board.js';
 import { registerHealth } from './health.js';
 import { registerHome } from './home.js';
 import { registerLogin } from './login.js';
@@ -47,6 +48,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   registerAuth(app, redis);
   registerLogin(app, redis);
   registerHome(app);
+  await registerBoard(app, redis);
   await app.ready();
   return app;
 }
