@@ -69,8 +69,10 @@ describe('dashboard authentication', () => {
     }
   });
 
-  it('answers a browser without credentials with the login page and status 401', async () => {
+  it('answers a browser without credentials with the login page and status 401, never to be framed', async () => {
     const res = await app.inject({ url: '/', headers: { accept: HTML } });
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['content-security-policy']).toBe("frame-ancestors 'none'");
     expect(res.statusCode).toBe(401);
     expect(res.headers['content-type']).toContain('text/html');
     expect(res.body).toContain('<form method="post" action="/login">');
@@ -117,6 +119,7 @@ describe('dashboard authentication', () => {
     for (const key of await redis.keys('rdc:dashboard:*')) expect(key).not.toContain(cookie);
     const page = await app.inject({ url: '/', cookies: { rdc_session: cookie }, headers: { accept: HTML } });
     expect(page.statusCode).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
     expect(page.body).toContain('operator of team A');
     expect(page.body).not.toContain(text);
     expect(csrfOf(page.body)).toBeDefined();

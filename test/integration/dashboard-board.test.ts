@@ -201,6 +201,18 @@ describe('Bull Board in the dashboard', () => {
     expect(detail.job.stacktrace).toEqual([]);
   });
 
+  it('counts the tasks of the teams a token may see, on the front page and in /api/counts', async () => {
+    const own = (await as('viewerA', 'GET', '/api/counts')).json().teams as Array<Record<string, unknown>>;
+    expect(own.map((t) => t.team)).toEqual(['A']);
+    expect(own[0]).toMatchObject({ completed: 1, failed: 1, pending: 0, cancelled: 0 });
+    const fleet = (await as('viewerFleet', 'GET', '/api/counts')).json().teams as Array<Record<string, unknown>>;
+    expect(fleet.map((t) => t.team)).toEqual(['A', 'B']);
+    expect(fleet[1]).toMatchObject({ team: 'B', pending: 1 });
+    const page = (await as('viewerA', 'GET', '/')).body;
+    expect(page).toContain('<td>A</td><td>0</td><td>0</td><td>1</td><td>1</td><td>0</td>');
+    expect(page).not.toContain('<td>B</td>');
+  });
+
   it('refuses a cookie-authenticated board change from another site, and allows it from the board itself', async () => {
     const login = await app.inject({
       method: 'POST',

@@ -1,6 +1,7 @@
 // The console's few server-rendered pages. Every value that reaches HTML goes through `html`'s escaping; no page
 // carries a token, and the CSRF token is rendered only into forms of the session it belongs to.
 import type { DashboardPrincipal } from '@rediacc/core';
+import type { QueueCounts } from '@rediacc/producer';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -35,6 +36,18 @@ export interface HomeView {
   principal: DashboardPrincipal;
   /** The session's CSRF token, when the page was asked for with a session cookie (then it offers logout). */
   csrf: string | undefined;
+  counts: readonly QueueCounts[];
+}
+
+const COLUMNS = ['pending', 'active', 'completed', 'failed', 'cancelled'] as const;
+
+function countsTable(counts: readonly QueueCounts[]): string {
+  if (counts.length === 0) return '<p>No teams yet.</p>';
+  const head = `<tr><th>team</th>${COLUMNS.map((c) => `<th>${c}</th>`).join('')}</tr>`;
+  const rows = counts.map(
+    (team) => `<tr><td>${escapeHtml(team.team)}</td>${COLUMNS.map((c) => `<td>${team[c]}</td>`).join('')}</tr>`,
+  );
+  return `<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 export function homePage(view: HomeView): string {
@@ -48,7 +61,9 @@ export function homePage(view: HomeView): string {
     'Console',
     `<h1>rediacc console</h1>
 <p>Signed in with token <code>${escapeHtml(principal.id)}</code>: ${escapeHtml(principal.role)} of ${scope}.</p>
-<p>The live console is coming. Meanwhile, the queues are on <a href="/queues/">Bull Board</a>.</p>
+<h2>Tasks per team</h2>
+${countsTable(view.counts)}
+<p>The live console is coming. Meanwhile, every job is on <a href="/queues/">Bull Board</a>.</p>
 ${logout}`,
   );
 }

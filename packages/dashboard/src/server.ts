@@ -4,6 +4,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { isRdcError } from '@rediacc/core';
+import { createClient } from '@rediacc/producer';
 import { asRedisError, createRedis } from '@rediacc/queue';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,7 @@ import { registerBoard } from './board.js';
 import { registerHealth } from './health.js';
 import { registerHome } from './home.js';
 import { registerLogin } from './login.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface DashboardOptions {
   /** The Redis to read (a URL, or a connection the caller owns and closes). */
@@ -24,8 +26,11 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   const url = typeof options.redis === 'string' ? options.redis : 'the given connection';
   const owned = typeof options.redis === 'string';
   const redis = typeof options.redis === 'string' ? createRedis(options.redis, 'producer') : options.redis;
+  // The SDK client shares the connection and leaves closing it to us.
+  const client = createClient({ redis });
   const app = Fastify({ logger: options.logger ?? false });
   app.addHook('onClose', async () => {
+    await client.close();
     if (owned) await redis.quit().catch(() => redis.disconnect());
   });
   app.setErrorHandler((error, request, reply) => {
@@ -44,10 +49,11 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   });
   await app.register(cookie);
   await app.register(formbody);
+  registerSecurityHeaders(app);
   registerHealth(app, redis);
   registerAuth(app, redis);
   registerLogin(app, redis);
-  registerHome(app);
+  registerHome(app, client);
   await registerBoard(app, redis);
   await app.ready();
   return app;
