@@ -6,7 +6,7 @@ import formbody from '@fastify/formbody';
 import { isRdcError } from '@rediacc/core';
 import { createClient } from '@rediacc/producer';
 import { asRedisError, createRedis } from '@rediacc/queue';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAuth } from './auth.js';
 import { registerBoard } from './board.js';
@@ -18,8 +18,8 @@ import { registerSecurityHeaders } from './security-headers.js';
 export interface DashboardOptions {
   /** The Redis to read (a URL, or a connection the caller owns and closes). */
   redis: string | Redis;
-  /** fastify's logger option; off by default (tests), `rediacc dashboard start` passes its pino settings. */
-  logger?: boolean | { level: string };
+  /** Where requests and failures are logged (createLogger's pino logger, with its redaction); none by default. */
+  logger?: FastifyBaseLogger;
 }
 
 export async function createDashboard(options: DashboardOptions): Promise<FastifyInstance> {
@@ -28,7 +28,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   const redis = typeof options.redis === 'string' ? createRedis(options.redis, 'producer') : options.redis;
   // The SDK client shares the connection and leaves closing it to us.
   const client = createClient({ redis });
-  const app = Fastify({ logger: options.logger ?? false });
+  const app: FastifyInstance = Fastify(options.logger ? { loggerInstance: options.logger } : { logger: false });
   app.addHook('onClose', async () => {
     await client.close();
     if (owned) await redis.quit().catch(() => redis.disconnect());

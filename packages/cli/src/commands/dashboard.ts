@@ -1,7 +1,7 @@
 // rediacc dashboard start [--port P] [--host H]: serves the web console in the foreground until SIGINT/SIGTERM
 // (`dashboard token …` lives in dashboard-token.ts).
 // It binds 127.0.0.1 unless --host says otherwise: exposing it is a choice, never a default.
-import { loadConfig } from '@rediacc/core';
+import { createLogger, loadConfig } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
 import type { Command } from 'commander';
 import { integer } from '../options.js';
@@ -27,8 +27,9 @@ export function registerDashboard(program: Command): void {
 
 async function startDashboard(options: DashboardStartOptions): Promise<void> {
   const config = loadConfig();
-  const level = config.logLevel === 'silent' ? false : { level: config.logLevel };
-  const app = await createDashboard({ redis: config.redisUrl, logger: level });
+  // Logs go to stderr (createLogger's default): stdout carries only the URL line.
+  const logger = createLogger({ name: 'dashboard', level: config.logLevel });
+  const app = await createDashboard({ redis: config.redisUrl, logger });
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
