@@ -8,6 +8,7 @@ import { integer } from '../options.js';
 import { registerDashboardToken } from './dashboard-token.js';
 
 export const DEFAULT_DASHBOARD_PORT = 7420;
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 interface DashboardStartOptions {
   port: number;
@@ -35,6 +36,11 @@ async function startDashboard(options: DashboardStartOptions): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   process.stdout.write(`dashboard listening on http://${host}:${port}/\n`);
+  if (!LOOPBACK.has(options.host)) {
+    process.stderr.write(
+      `warning: the console is reachable from other hosts on ${options.host}; tokens and session cookies cross the network, so put it behind TLS\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
