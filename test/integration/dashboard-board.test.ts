@@ -1,6 +1,7 @@
 // Bull Board behind the dashboard's tokens, with a real bridge running real tasks: each token sees only its teams'
 // queues, roles are enforced on Bull Board's own API (viewers change nothing, some actions nobody may call), every
 // change is audited with the token's id, and a sentinel secret the tasks printed never reaches a viewer.
+import { appRoutes } from '@bull-board/api/dist/routes.js';
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
@@ -176,14 +177,16 @@ describe('Bull Board in the dashboard', () => {
           bodies.push(res.body);
         }
       }
-      for (const route of [
-        'metrics?type=completed',
-        'workers',
-        'default-job-options',
-        'rate-limit',
-        'job-data-schema',
-      ]) {
-        bodies.push((await as(name, 'GET', `/queues/api/queues/${A_TASKS}/${route}`)).body);
+      // Every GET route Bull Board has, allowed or not, for each queue and job: whatever it answers is checked.
+      for (const route of appRoutes.api.filter((r) => r.method === 'get').flatMap((r) => [r.route].flat())) {
+        for (const queue of ['A:tasks', 'A:critical']) {
+          for (const id of [tasks.ok, tasks.failed]) {
+            const url = route.replace(':queueName', encodeURIComponent(queue)).replace(':jobId', id);
+            const res = await as(name, 'GET', `/queues${url}?type=completed&from=0&to=${Date.now()}`);
+            expect([200, 403, 404], url).toContain(res.statusCode);
+            bodies.push(res.body);
+          }
+        }
       }
       bodies.push((await as(name, 'GET', `/queues/queue/${A_TASKS}/${tasks.ok}`)).body);
     }
