@@ -19,13 +19,15 @@ export function registerLogin(app: FastifyInstance, redis: Redis): void {
     if (fromBrowser && !sameOrigin(request)) {
       return refuse(request, reply, 403, 'RDC_CSRF', 'a login must be posted from this site');
     }
-    const token = (request.body as { token?: unknown } | undefined)?.token;
-    const check = typeof token === 'string' ? await verifyDashboardToken(redis, token.trim()) : undefined;
-    if (!check?.ok) {
-      const message = check ? `log in refused: ${REFUSALS[check.reason]}` : 'log in refused: no token given';
+    const submitted = (request.body as { token?: unknown } | undefined)?.token;
+    const token = typeof submitted === 'string' ? submitted.trim() : undefined;
+    const check = token === undefined ? undefined : await verifyDashboardToken(redis, token);
+    if (token === undefined || !check?.ok) {
+      const message =
+        check && !check.ok ? `log in refused: ${REFUSALS[check.reason]}` : 'log in refused: no token given';
       return refuse(request, reply, 401, 'RDC_UNAUTHENTICATED', message);
     }
-    const { cookie, ttlMs } = await createSession(redis, check.principal, hashToken((token as string).trim()));
+    const { cookie, ttlMs } = await createSession(redis, check.principal, hashToken(token));
     reply.setCookie(SESSION_COOKIE, cookie, { ...COOKIE_OPTIONS, maxAge: Math.floor(ttlMs / 1000) });
     return wantsHtml(request) || request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
       ? reply.code(303).redirect('/')
