@@ -1,8 +1,9 @@
 // What each role may do through Bull Board, route by route. A route this table does not list is refused for
 // everyone, so a Bull Board upgrade that adds routes exposes nothing until someone reviews them here. Never
 // allowed: adding or editing jobs (tasks are created through the SDK, which validates and seals them), changing
-// priorities or delays, obliterating queues, schedulers, flows (their bodies bypass the data formatter), and the
-// cross-queue actions (pause/resume all, metrics history) that would reach teams a token may not see.
+// priorities or delays, obliterating queues, schedulers, flows (their bodies bypass the data formatter), retrying
+// a whole status at once (it would re-run cancelled and run-lost tasks; single retries are checked, board-retry.ts),
+// and the cross-queue actions (pause/resume all, metrics history) that would reach teams a token may not see.
 import type { AuditAction, DashboardRole } from '@rediacc/core';
 
 export interface RoutePolicy {
@@ -25,7 +26,6 @@ export const BOARD_POLICY: Readonly<Record<string, RoutePolicy>> = {
   'get /api/queues/:queueName/rate-limit': { role: 'viewer' },
   'get /api/queues/:queueName/job-data-schema': { role: 'viewer' },
   'put /api/queues/:queueName/:jobId/retry': { role: 'operator', audit: 'task.retry' },
-  'put /api/queues/:queueName/retry/:queueStatus': { role: 'operator', audit: 'queue.retry' },
   'put /api/queues/:queueName/:jobId/promote': { role: 'operator', audit: 'task.promote' },
   'put /api/queues/:queueName/promote': { role: 'operator', audit: 'queue.promote' },
   'put /api/queues/:queueName/:jobId/clean': { role: 'admin', audit: 'task.remove' },

@@ -30,7 +30,7 @@ describe('what the board may show', () => {
     expect(detail.body).toEqual({ job: { ...job, stacktrace: [] }, status: 'failed' });
   });
 
-  it('marks every queue read-only for a viewer, and leaves the flags alone for others', () => {
+  it('marks every queue read-only for a viewer, and offers no one a retry of completed tasks', () => {
     const body = () => ({
       queues: [{ name: 'A:tasks', jobs: [job], readOnlyMode: false, allowRetries: true, allowCompletedRetries: true }],
     });
@@ -38,7 +38,7 @@ describe('what the board may show', () => {
     expect(viewer.queues[0]).toMatchObject({ readOnlyMode: true, allowRetries: false, allowCompletedRetries: false });
     expect(viewer.queues[0]?.jobs[0]?.stacktrace).toEqual([]);
     const operator = scrubBoardBody('/api/queues', { body: body() }, false).body as ReturnType<typeof body>;
-    expect(operator.queues[0]).toMatchObject({ readOnlyMode: false, allowRetries: true });
+    expect(operator.queues[0]).toMatchObject({ readOnlyMode: false, allowRetries: true, allowCompletedRetries: false });
   });
 
   it('passes error answers through', () => {

@@ -29,9 +29,10 @@ export function scrubBoardBody<R extends BoardResult>(route: string, result: R, 
       const jobs = Array.isArray(queue.jobs)
         ? queue.jobs.map((job) => (isObject(job) ? withoutStack(job) : job))
         : queue.jobs;
+      // Completed tasks are never retried from the board (board-retry.ts): no one gets the button.
       return viewer
         ? { ...queue, jobs, readOnlyMode: true, allowRetries: false, allowCompletedRetries: false }
-        : { ...queue, jobs };
+        : { ...queue, jobs, allowCompletedRetries: false };
     });
   }
   return result;

@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { principalOfHeaders } from './auth.js';
 import { policyOf } from './board-policy.js';
+import { retryRefusal } from './board-retry.js';
 import { scrubBoardBody, sealedJobData } from './board-scrub.js';
 
 export const BOARD_PATH = '/queues';
@@ -38,17 +39,19 @@ export async function registerBoard(app: FastifyInstance, redis: Redis): Promise
     options: {
       uiConfig: { boardTitle: 'rediacc queues' },
       handlerHooks: {
-        before: ({ method, route, request }) => {
+        before: async ({ method, route, request }) => {
           const principal = principalOfHeaders(request.headers);
           if (!principal) return { allow: false, status: 403, message: 'no principal on this request' };
           const queueName = request.params.queueName as string | undefined;
           const team = queueName === undefined ? undefined : queues.get(queueName)?.team;
-          const refusal = refusalOf(principal, method, route, team);
+          const refusal =
+            refusalOf(principal, method, route, team) ??
+            (await retryGuard(route, queueName === undefined ? undefined : queues.get(queueName), request.params));
           if (refusal === undefined) return { allow: true };
           const audit = policyOf(method, route)?.audit;
           // A refused mutation is audited in the team it aimed at, if the token may see that team at all.
           if (audit && team !== undefined && maySee(principal, team)) {
-            return appendAudit(redis, auditOf(principal, audit, team, request.params, 'denied')).then(() => refusal);
+            await appendAudit(redis, auditOf(principal, audit, team, request.params, 'denied'));
           }
           return refusal;
         },
@@ -105,6 +108,19 @@ function maySee(principal: DashboardPrincipal | undefined, team: string): boolea
 
 type Refusal = { allow: false; status: 403; message: string };
 
+const forbidden = (message: string): Refusal => ({ allow: false, status: 403, message: `RDC_FORBIDDEN: ${message}` });
+
+/** A job retry the board refuses whoever asks (see board-retry.ts). */
+async function retryGuard(
+  route: string,
+  target: BoardQueue | undefined,
+  params: Record<string, unknown>,
+): Promise<Refusal | undefined> {
+  if (route !== '/api/queues/:queueName/:jobId/retry' || !target || typeof params.jobId !== 'string') return undefined;
+  const reason = await retryRefusal(target.queue, params.jobId);
+  return reason === undefined ? undefined : forbidden(reason);
+}
+
 /** Why `principal` may not call this board route (for a queue of `team`), or undefined when it may. */
 function refusalOf(
   principal: DashboardPrincipal,
@@ -114,12 +130,11 @@ function refusalOf(
 ): Refusal | undefined {
   const policy = policyOf(method, route);
   const who = `token ${principal.id} (${principal.role}${principal.team ? ` of team ${principal.team}` : ''})`;
-  const deny = (message: string): Refusal => ({ allow: false, status: 403, message: `RDC_FORBIDDEN: ${message}` });
-  if (!policy) return deny(`the dashboard allows nobody ${method.toUpperCase()} ${route}`);
-  if (policy.fleetOnly && principal.team !== undefined) return deny(`${who} may not read fleet-wide ${route}`);
-  if (team !== undefined && !maySee(principal, team)) return deny(`${who} may not see team ${team}`);
+  if (!policy) return forbidden(`the dashboard allows nobody ${method.toUpperCase()} ${route}`);
+  if (policy.fleetOnly && principal.team !== undefined) return forbidden(`${who} may not read fleet-wide ${route}`);
+  if (team !== undefined && !maySee(principal, team)) return forbidden(`${who} may not see team ${team}`);
   if (!roleAtLeast(principal.role, policy.role)) {
-    return deny(`${who} may not ${method.toUpperCase()} ${route}: it needs ${policy.role}`);
+    return forbidden(`${who} may not ${method.toUpperCase()} ${route}: it needs ${policy.role}`);
   }
   return undefined;
 }
