@@ -27,7 +27,6 @@ export const AUDIT_ACTIONS = [
   'token.revoke',
   'task.promote',
   'task.remove',
-  'queue.retry',
   'queue.promote',
   'queue.clean',
   'queue.pause',
