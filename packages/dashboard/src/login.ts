@@ -25,9 +25,11 @@ export function registerLogin(app: FastifyInstance, redis: Redis): void {
     if (token === undefined || !check?.ok) {
       const message =
         check && !check.ok ? `log in refused: ${REFUSALS[check.reason]}` : 'log in refused: no token given';
+      request.log.warn({ reason: check && !check.ok ? check.reason : 'missing' }, 'login refused');
       return refuse(request, reply, 401, 'RDC_UNAUTHENTICATED', message);
     }
     const { cookie, ttlMs } = await createSession(redis, check.principal, hashToken(token));
+    request.log.info({ tokenId: check.principal.id, role: check.principal.role, team: check.principal.team }, 'login');
     reply.setCookie(SESSION_COOKIE, cookie, { ...COOKIE_OPTIONS, maxAge: Math.floor(ttlMs / 1000) });
     return wantsHtml(request) || request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')
       ? reply.code(303).redirect('/')
@@ -43,6 +45,7 @@ export function registerLogin(app: FastifyInstance, redis: Redis): void {
         return refuse(request, reply, 403, 'RDC_CSRF', 'logout needs the CSRF token of the session');
       }
       await endSession(redis, cookie);
+      request.log.info({ tokenId: session.tokenId }, 'logout');
     }
     reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS);
     return reply.code(303).redirect('/login');
