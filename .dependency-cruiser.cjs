@@ -1,6 +1,7 @@
 // The dependency direction of DESIGN.md, checked by `npm run deps`:
 //   cli, dashboard → producer, bridge → queue → core; localstack → core only; core imports no I/O library;
-//   producer never imports ssh2 nor the bridge; a package is entered only through its src/index.ts.
+//   producer never imports ssh2 nor the bridge; the dashboard no SSH, bridge or CLI; a package is entered only
+//   through its src/index.ts.
 // tsconfig.depcruise.json maps every @rediacc/* import to packages/<name>/src/index.ts: without it the imports
 // resolve into packages/*/dist/, which is excluded, and no edge between packages would ever be checked.
 // test/guards/deps-rules.test.ts plants one violation per rule and shows that this check fails.
@@ -77,6 +78,13 @@ module.exports = {
       severity: 'error',
       from: {},
       to: { couldNotResolve: true },
+    },
+    {
+      name: 'dashboard-no-ssh-no-bridge',
+      comment: 'the console reads queues through producer and queue: no SSH, no bridge, no CLI',
+      severity: 'error',
+      from: { path: '^packages/dashboard/' },
+      to: { path: ['node_modules/ssh2', others('bridge', 'cli', 'localstack')] },
     },
     {
       name: 'no-circular',

@@ -4,6 +4,7 @@ import { registerAcl } from './commands/acl.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerMachine } from './commands/machine.js';
 import { registerTask } from './commands/task.js';
 import { registerTeam } from './commands/team.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerVault(program);
   registerAcl(program);
   registerAudit(program);
+  registerDashboard(program);
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride();
     // Commander's messages quote the bad argument as typed: a long one is named by its size, and all of it is

@@ -22,6 +22,16 @@ export const AUDIT_ACTIONS = [
   'vault.delete',
   'key.rotate',
   'acl.apply',
+  // Dashboard tokens (of a team: fleet tokens have no team log yet), and what the console's board changed.
+  'token.create',
+  'token.revoke',
+  'task.promote',
+  'task.remove',
+  'queue.promote',
+  'queue.clean',
+  'queue.pause',
+  'queue.resume',
+  'queue.empty',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -87,6 +87,22 @@ export const ERROR_CODES = {
     exit: 1,
     fix: 'The queue holds a job this version cannot read; create tasks with the rediacc SDK or CLI.',
   },
+  RDC_TOKEN_UNKNOWN: {
+    exit: 1,
+    fix: 'Check the id with `rediacc dashboard token list`; a revoked token is gone for good, create a new one.',
+  },
+  RDC_UNAUTHENTICATED: {
+    exit: 1,
+    fix: 'Log in with a token from `rediacc dashboard token create`, or send it as `Authorization: Bearer TOKEN`; expired or revoked tokens need a new one.',
+  },
+  RDC_FORBIDDEN: {
+    exit: 1,
+    fix: 'Use a token of a role and team that may do this (`rediacc dashboard token create --role operator --team TEAM`), or ask an admin.',
+  },
+  RDC_CSRF: {
+    exit: 1,
+    fix: 'Reload the page and submit the form again; scripts should send `Authorization: Bearer TOKEN` instead of the session cookie.',
+  },
   RDC_MISSING_DEPENDENCY: { exit: 1, fix: 'Install the program named in the message (as root: apt-get install -y …).' },
   RDC_INTERNAL: { exit: 1, fix: 'This is a bug in rediacc; please report it with the log lines around it.' },
 } as const satisfies Record<string, { exit: 1 | 2; fix: string }>;

@@ -20,6 +20,18 @@ export {
   auditInputSchema,
 } from './audit-entry.js';
 export { DEFAULT_REDIS_URL, loadConfig, type RdcConfig } from './config.js';
+export {
+  DASHBOARD_ROLES,
+  type DashboardPrincipal,
+  type DashboardRole,
+  type DashboardToken,
+  dashboardRoleSchema,
+  dashboardTokenSchema,
+  formatToken,
+  roleAtLeast,
+  tokenIdOf,
+  tokenIdSchema,
+} from './dashboard-token.js';
 export { durationSchema, parseDuration } from './duration.js';
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './error-codes.js';
 export { isRdcError, parseReason, RdcError } from './errors.js';

@@ -45,7 +45,26 @@ export {
 } from './cancellations.js';
 export { type ConnectionRole, createRedis, lastConnectionError, waitReady } from './connection.js';
 export { asRedisError, redisAddress, safeUrl } from './connection-errors.js';
-export { KEY_ROOT, LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamOfKey, teamPrefix } from './keys.js';
+export {
+  createDashboardToken,
+  hashToken,
+  listDashboardTokens,
+  type NewDashboardToken,
+  revokeDashboardToken,
+  type TokenCheck,
+  verifyDashboardToken,
+  verifyTokenId,
+} from './dashboard-tokens.js';
+export {
+  dashboardKeys,
+  KEY_ROOT,
+  LANE_QUEUES,
+  queueNameFor,
+  registryKeys,
+  taskKey,
+  teamOfKey,
+  teamPrefix,
+} from './keys.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,

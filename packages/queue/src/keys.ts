@@ -56,6 +56,17 @@ export const registryKeys = {
   bridgeHeartbeat: (team: string, bridge: string) => `${teamPrefix(team)}:bridge:${bridge}`,
 };
 
+/**
+ * Fleet-level keys of the web console, outside every team's prefix: no team's ACL patterns reach them, so only a
+ * fleet admin connection (the dashboard's, the CLI's `dashboard token`) can read or forge tokens and sessions.
+ */
+export const dashboardKeys = {
+  /** hash: token id → DashboardToken JSON (SHA-256 of the token text, never the text) */
+  tokens: `${KEY_ROOT}:dashboard:tokens`,
+  /** string with expiry: a login session, keyed by the SHA-256 of its cookie value */
+  session: (sessionHash: string) => `${KEY_ROOT}:dashboard:session:${sessionHash}`,
+};
+
 /** The team a key belongs to (`rdc:{team}:…`), or undefined for a key outside every team. */
 export function teamOfKey(key: string): string | undefined {
   return /^rdc:\{([A-Za-z0-9._-]{1,64})\}:/.exec(key)?.[1];

@@ -1,0 +1,95 @@
+// rediacc dashboard token create --role R [--team T] [--expires 30d] | token list | token revoke ID: the tokens
+// that open the web console. create prints the token on its last line; it is shown once and stored only hashed.
+import {
+  type DashboardPrincipal,
+  type DashboardRole,
+  dashboardRoleSchema,
+  durationSchema,
+  teamNameSchema,
+  tokenIdSchema,
+} from '@rediacc/core';
+import { createDashboardToken, listDashboardTokens, revokeDashboardToken } from '@rediacc/queue';
+import type { Command } from 'commander';
+import { withClient } from '../context.js';
+import { schemaFlag } from '../options.js';
+import { type OutputOptions, printJson, printTable } from '../output.js';
+
+interface CreateOptions extends OutputOptions {
+  role: DashboardRole;
+  team?: string;
+  expires?: number;
+}
+
+export function registerDashboardToken(dashboard: Command): void {
+  const token = dashboard.command('token').description('tokens that open the console (stored hashed, revocable)');
+  token
+    .command('create')
+    .description('create a token; it is printed once, on the last line')
+    .requiredOption(
+      '--role <role>',
+      'viewer (read-only), operator (retry, promote, clean) or admin',
+      schemaFlag(dashboardRoleSchema),
+    )
+    .option('--team <team>', 'the one team the token may see (default: every team)', schemaFlag(teamNameSchema))
+    .option(
+      '--expires <duration>',
+      'lifetime, for example 12h or 30d (default: until revoked)',
+      schemaFlag(durationSchema),
+    )
+    .option('--json', 'machine-readable output (the token is in it)')
+    .action((options: CreateOptions) =>
+      withClient(async (client, config) => {
+        const { token: text, record } = await createDashboardToken(client.redis, {
+          role: options.role,
+          team: options.team,
+          expiresInMs: options.expires,
+          createdBy: config.actor,
+        });
+        const { hash: _hash, ...shown } = record;
+        if (options.json) {
+          printJson({ ...describe(shown), token: text });
+          return;
+        }
+        const scope = shown.team ? `team ${shown.team}` : 'every team';
+        const until = shown.expiresAt ? `expires ${new Date(shown.expiresAt).toISOString()}` : 'no expiry';
+        process.stdout.write(
+          `token ${shown.id}: ${shown.role} of ${scope}, ${until}\nkeep it now, it is not shown again:\n${text}\n`,
+        );
+      }),
+    );
+  token
+    .command('list')
+    .description('list tokens (ids, roles, teams, expiry; never the tokens themselves)')
+    .option('--json', 'machine-readable output')
+    .action((options: OutputOptions) =>
+      withClient(async (client) => {
+        const rows = (await listDashboardTokens(client.redis)).map(describe);
+        if (options.json) printJson(rows);
+        else printTable(rows, ['id', 'role', 'team', 'createdAt', 'expiresAt', 'expired']);
+      }),
+    );
+  token
+    .command('revoke')
+    .argument('<id>', 'token id, as `dashboard token list` shows it', schemaFlag(tokenIdSchema))
+    .description('revoke a token; its login sessions end with it')
+    .option('--json', 'machine-readable output')
+    .action((id: string, options: OutputOptions) =>
+      withClient(async (client, config) => {
+        const revoked = describe(await revokeDashboardToken(client.redis, id, config.actor));
+        if (options.json) printJson(revoked);
+        else process.stdout.write(`token ${revoked.id} revoked\n`);
+      }),
+    );
+}
+
+function describe(token: DashboardPrincipal) {
+  return {
+    id: token.id,
+    role: token.role,
+    team: token.team ?? null,
+    createdAt: new Date(token.createdAt).toISOString(),
+    expiresAt: token.expiresAt === undefined ? null : new Date(token.expiresAt).toISOString(),
+    expired: token.expiresAt !== undefined && token.expiresAt <= Date.now(),
+    createdBy: token.createdBy ?? null,
+  };
+}

@@ -1,0 +1,49 @@
+// rediacc dashboard start [--port P] [--host H]: serves the web console in the foreground until SIGINT/SIGTERM
+// (`dashboard token …` lives in dashboard-token.ts).
+// It binds 127.0.0.1 unless --host says otherwise: exposing it is a choice, never a default.
+import { createLogger, loadConfig } from '@rediacc/core';
+import { createDashboard } from '@rediacc/dashboard';
+import type { Command } from 'commander';
+import { integer } from '../options.js';
+import { registerDashboardToken } from './dashboard-token.js';
+
+export const DEFAULT_DASHBOARD_PORT = 7420;
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+interface DashboardStartOptions {
+  port: number;
+  host: string;
+}
+
+export function registerDashboard(program: Command): void {
+  const dashboard = program.command('dashboard').description('the web console: Bull Board behind token login');
+  dashboard
+    .command('start')
+    .description('serve the console until SIGINT/SIGTERM')
+    .option('--port <port>', 'TCP port (0 picks a free one)', integer(0, 65_535), DEFAULT_DASHBOARD_PORT)
+    .option('--host <address>', 'address to bind; anything but loopback exposes the console', '127.0.0.1')
+    .action(async (options: DashboardStartOptions) => startDashboard(options));
+  registerDashboardToken(dashboard);
+}
+
+async function startDashboard(options: DashboardStartOptions): Promise<void> {
+  const config = loadConfig();
+  // Logs go to stderr (createLogger's default): stdout carries only the URL line.
+  const logger = createLogger({ name: 'dashboard', level: config.logLevel });
+  const app = await createDashboard({ redis: config.redisUrl, logger });
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  process.stdout.write(`dashboard listening on http://${host}:${port}/\n`);
+  if (!LOOPBACK.has(options.host)) {
+    process.stderr.write(
+      `warning: the console is reachable from other hosts on ${options.host}; tokens and session cookies cross the network, so put it behind TLS\n`,
+    );
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await app.close();
+}

@@ -1,0 +1,60 @@
+// createDashboard: the web console as a fastify instance, not yet listening, so tests drive it with app.inject
+// and `rediacc dashboard start` calls listen. It owns its Redis connection (unless given one) and closes it with
+// the app: app.close() releases everything and may be called twice.
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { isRdcError } from '@rediacc/core';
+import { createClient } from '@rediacc/producer';
+import { asRedisError, createRedis } from '@rediacc/queue';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { registerAuth } from './auth.js';
+import { registerBoard } from './board.js';
+import { registerHealth } from './health.js';
+import { registerHome } from './home.js';
+import { registerLogin } from './login.js';
+import { registerSecurityHeaders } from './security-headers.js';
+
+export interface DashboardOptions {
+  /** The Redis to read (a URL, or a connection the caller owns and closes). */
+  redis: string | Redis;
+  /** Where requests and failures are logged (createLogger's pino logger, with its redaction); none by default. */
+  logger?: FastifyBaseLogger;
+}
+
+export async function createDashboard(options: DashboardOptions): Promise<FastifyInstance> {
+  const url = typeof options.redis === 'string' ? options.redis : 'the given connection';
+  const owned = typeof options.redis === 'string';
+  const redis = typeof options.redis === 'string' ? createRedis(options.redis, 'producer') : options.redis;
+  // The SDK client shares the connection and leaves closing it to us.
+  const client = createClient({ redis });
+  const app: FastifyInstance = Fastify(options.logger ? { loggerInstance: options.logger } : { logger: false });
+  app.addHook('onClose', async () => {
+    await client.close();
+    if (owned) await redis.quit().catch(() => redis.disconnect());
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = asRedisError(error, url);
+    if (isRdcError(mapped)) {
+      const status = mapped.code === 'RDC_REDIS_UNAVAILABLE' ? 503 : mapped.exitCode === 2 ? 400 : 500;
+      return reply.code(status).send({ error: { code: mapped.code, message: mapped.message, fix: mapped.fix } });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500)
+      return reply.code(status).send({ error: { message: (error as Error).message } });
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(500)
+      .send({ error: { code: 'RDC_INTERNAL', message: 'the dashboard failed to answer; see its log' } });
+  });
+  await app.register(cookie);
+  await app.register(formbody);
+  registerSecurityHeaders(app);
+  registerHealth(app, redis);
+  registerAuth(app, redis);
+  registerLogin(app, redis);
+  registerHome(app, client);
+  await registerBoard(app, redis);
+  await app.ready();
+  return app;
+}
