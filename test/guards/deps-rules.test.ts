@@ -40,6 +40,11 @@ const plants: Plant[] = [
     source: "import '../../cli/src/program.js';",
     rule: 'nothing-imports-the-top',
   },
+  {
+    file: 'dashboard/src/planted-bridge.ts',
+    source: "import '@rediacc/bridge';",
+    rule: 'dashboard-no-ssh-no-bridge',
+  },
   { file: 'cli/src/planted-internal.ts', source: "import '../../queue/src/keys.js';", rule: 'only-through-the-entry' },
   { file: 'cli/src/planted-subpath.ts', source: "import '@rediacc/queue/dist/keys.js';", rule: 'no-unresolvable' },
 ];
