@@ -12,7 +12,7 @@ import { createDashboardToken, listDashboardTokens, revokeDashboardToken } from 
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import { type OutputOptions, printJson, printLine, printTable } from '../output.js';
 
 interface CreateOptions extends OutputOptions {
   role: DashboardRole;
@@ -52,8 +52,8 @@ export function registerDashboardToken(dashboard: Command): void {
         }
         const scope = shown.team ? `team ${shown.team}` : 'every team';
         const until = shown.expiresAt ? `expires ${new Date(shown.expiresAt).toISOString()}` : 'no expiry';
-        process.stdout.write(
-          `token ${shown.id}: ${shown.role} of ${scope}, ${until}\nkeep it now, it is not shown again:\n${text}\n`,
+        printLine(
+          `token ${shown.id}: ${shown.role} of ${scope}, ${until}\nkeep it now, it is not shown again:\n${text}`,
         );
       }),
     );
@@ -77,7 +77,7 @@ export function registerDashboardToken(dashboard: Command): void {
       withClient(async (client, config) => {
         const revoked = describe(await revokeDashboardToken(client.redis, id, config.actor));
         if (options.json) printJson(revoked);
-        else process.stdout.write(`token ${revoked.id} revoked\n`);
+        else printLine(`token ${revoked.id} revoked`);
       }),
     );
 }

@@ -5,6 +5,7 @@ import { createLogger, loadConfig } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
 import type { Command } from 'commander';
 import { integer } from '../options.js';
+import { printLine, printNote } from '../output.js';
 import { registerDashboardToken } from './dashboard-token.js';
 
 export const DEFAULT_DASHBOARD_PORT = 7420;
@@ -35,10 +36,10 @@ async function startDashboard(options: DashboardStartOptions): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  process.stdout.write(`dashboard listening on http://${host}:${port}/\n`);
+  printLine(`dashboard listening on http://${host}:${port}/`);
   if (!LOOPBACK.has(options.host)) {
-    process.stderr.write(
-      `warning: the console is reachable from other hosts on ${options.host}; tokens and session cookies cross the network, so put it behind TLS\n`,
+    printNote(
+      `warning: the console is reachable from other hosts on ${options.host}; tokens and session cookies cross the network, so put it behind TLS`,
     );
   }
   await new Promise<void>((resolve) => {
