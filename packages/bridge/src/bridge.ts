@@ -26,6 +26,7 @@ import { SshPool } from './ssh-pool.js';
 import { type AuditFn, taskProcessor } from './task-processor.js';
 import { loadTeamKeys } from './team-keys.js';
 import { startTeamLanes } from './team-lanes.js';
+import { bridgeVersion } from './version.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -113,7 +114,11 @@ export async function startBridge(
   }
   await lanes.ready();
   const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
-  const heartbeat = await startHeartbeat(redis, { id: config.name, teams: config.teams }, logger);
+  const heartbeat = await startHeartbeat(
+    redis,
+    { id: config.name, teams: config.teams, version: bridgeVersion(), slots: () => lanes.slots() },
+    logger,
+  );
   logger.info(
     {
       teams: config.teams,

@@ -3,7 +3,7 @@
 // is logged, never fatal: the heartbeat reports on the bridge, it does not gate its work.
 import { hostname } from 'node:os';
 import type { Logger } from '@rediacc/core';
-import { type BridgeHeartbeat, clearHeartbeat, writeHeartbeat } from '@rediacc/queue';
+import { type BridgeHeartbeat, clearHeartbeat, type TeamSlots, writeHeartbeat } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 /** How often a bridge beats; a heartbeat lives three beats, so one slow or lost beat does not make it look dead. */
@@ -18,7 +18,7 @@ export interface Heartbeat {
 /** Writes the first heartbeat now (awaited, so a started bridge is visible at once), then every HEARTBEAT_MS. */
 export async function startHeartbeat(
   redis: Redis,
-  bridge: { id: string; teams: readonly string[] },
+  bridge: { id: string; teams: readonly string[]; version: string; slots: () => Record<string, TeamSlots> },
   logger: Logger,
 ): Promise<Heartbeat> {
   const startedAt = new Date().toISOString();
@@ -30,6 +30,8 @@ export async function startHeartbeat(
       teams: [...bridge.teams],
       startedAt,
       lastSeen: new Date().toISOString(),
+      version: bridge.version,
+      slots: bridge.slots(),
     };
     return writeHeartbeat(redis, record, HEARTBEAT_TTL_MS);
   };
