@@ -87,8 +87,10 @@ describe('rediacc up starts the web console', () => {
     expect(second.stdout).toContain('rediacc dashboard token create --role admin --expires 12h');
     expect(second.stdout).not.toContain('rdt_');
 
+    // Stopping up stops the console with the rest of the stack.
     up.child.kill('SIGTERM');
     await up.exited;
+    expect(up.child.exitCode).toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
