@@ -125,6 +125,9 @@ describe('rediacc bridge list', () => {
       const bridges = await listed(as('Dev', role));
       expect(bridges.map((b) => [b.id, b.teams])).toEqual([['b-acl', ['Dev']]]);
       expect(Object.keys(bridges[0]?.slots ?? {})).toEqual(['Dev']);
+      const other = await rediacc(['bridge', 'list', '--team', 'Ops'], as('Dev', role));
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain('RDC_ACCESS_DENIED');
     }
     bridge.kill('SIGTERM');
     await exited(bridge);
