@@ -19,7 +19,7 @@ import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
-import { startHeartbeat } from './heartbeat.js';
+import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { loadMachineKey, type MachineKey } from './machine-keys.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
@@ -80,11 +80,13 @@ export async function startBridge(
     teamKeys,
     audit,
   });
+  let heartbeat: Heartbeat | undefined;
   const lanes = startTeamLanes({
     config,
     processor,
     machine,
     logger,
+    onLoadChange: () => heartbeat?.nudge(),
     workerOptions: {
       connection: redis,
       name: config.name,
@@ -114,7 +116,7 @@ export async function startBridge(
   }
   await lanes.ready();
   const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
-  const heartbeat = await startHeartbeat(
+  heartbeat = await startHeartbeat(
     redis,
     { id: config.name, teams: config.teams, version: bridgeVersion(), slots: () => lanes.slots() },
     logger,
@@ -136,7 +138,7 @@ export async function startBridge(
       closing ??= (async () => {
         const graceMs = closeOptions.graceMs ?? config.shutdownGraceMs;
         logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
-        await heartbeat.stop();
+        await heartbeat?.stop();
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');

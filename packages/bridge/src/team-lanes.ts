@@ -42,6 +42,8 @@ export interface TeamLanesOptions {
   };
   machine: MachineSlotDeps['machine'];
   logger: MachineSlotDeps['logger'];
+  /** Hears every change of the permits held, on any team (the heartbeat reports the load). */
+  onLoadChange?: () => void;
 }
 
 /** Starts the lane workers of every team the bridge serves. */
@@ -63,6 +65,7 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
       const critical = byLane.get('critical');
       // Concurrency must stay >= 1; with no permit free the one task claimed waits first in the gate.
       if (critical) critical.concurrency = Math.max(1, capacity - held.normal);
+      options.onLoadChange?.();
     });
     gates.set(team, gate);
     for (const lane of LANES) {
