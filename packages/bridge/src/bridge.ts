@@ -19,13 +19,14 @@ import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { backoffStrategy } from './backoff.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
-import { startHeartbeat } from './heartbeat.js';
+import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { loadMachineKey, type MachineKey } from './machine-keys.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
 import { type AuditFn, taskProcessor } from './task-processor.js';
 import { loadTeamKeys } from './team-keys.js';
 import { startTeamLanes } from './team-lanes.js';
+import { bridgeVersion } from './version.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -79,11 +80,13 @@ export async function startBridge(
     teamKeys,
     audit,
   });
+  let heartbeat: Heartbeat | undefined;
   const lanes = startTeamLanes({
     config,
     processor,
     machine,
     logger,
+    onLoadChange: () => heartbeat?.nudge(),
     workerOptions: {
       connection: redis,
       name: config.name,
@@ -113,7 +116,11 @@ export async function startBridge(
   }
   await lanes.ready();
   const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
-  const heartbeat = await startHeartbeat(redis, { id: config.name, teams: config.teams }, logger);
+  heartbeat = await startHeartbeat(
+    redis,
+    { id: config.name, teams: config.teams, version: bridgeVersion(), slots: () => lanes.slots() },
+    logger,
+  );
   logger.info(
     {
       teams: config.teams,
@@ -131,7 +138,7 @@ export async function startBridge(
       closing ??= (async () => {
         const graceMs = closeOptions.graceMs ?? config.shutdownGraceMs;
         logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
-        await heartbeat.stop();
+        await heartbeat?.stop();
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');

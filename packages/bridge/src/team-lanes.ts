@@ -9,7 +9,7 @@
 //     critical tasks first.
 // Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts).
 import { LANES, type Lane, RdcError } from '@rediacc/core';
-import { LANE_QUEUES, putBack, teamPrefix } from '@rediacc/queue';
+import { LANE_QUEUES, putBack, type TeamSlots, teamPrefix } from '@rediacc/queue';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
 import type { BridgeConfig } from './config.js';
 import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
@@ -27,6 +27,8 @@ export interface TeamLanes {
   /** Every worker, critical first per team: attach event handlers, broadcast cancels to all of them. */
   readonly workers: readonly LaneWorker[];
   ready(): Promise<void>;
+  /** Per team: the slots of each lane busy now and free for one more task, for the heartbeat. */
+  slots(): Record<string, TeamSlots>;
   /** Stops claiming; tasks still waiting for a permit go back to their queue; running ones finish. Idempotent. */
   close(): Promise<void>;
 }
@@ -40,6 +42,8 @@ export interface TeamLanesOptions {
   };
   machine: MachineSlotDeps['machine'];
   logger: MachineSlotDeps['logger'];
+  /** Hears every change of the permits held, on any team (the heartbeat reports the load). */
+  onLoadChange?: () => void;
 }
 
 /** Starts the lane workers of every team the bridge serves. */
@@ -52,7 +56,7 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
     leaseMs: config.machineSlotLeaseMs,
     logger: options.logger,
   };
-  const gates: PermitGate[] = [];
+  const gates = new Map<string, PermitGate>();
   const workers: LaneWorker[] = [];
   for (const team of config.teams) {
     const capacity = config.batchSize + config.criticalSlots;
@@ -61,8 +65,9 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
       const critical = byLane.get('critical');
       // Concurrency must stay >= 1; with no permit free the one task claimed waits first in the gate.
       if (critical) critical.concurrency = Math.max(1, capacity - held.normal);
+      options.onLoadChange?.();
     });
-    gates.push(gate);
+    gates.set(team, gate);
     for (const lane of LANES) {
       const worker = new Worker(LANE_QUEUES[lane], laneProcessor(lane, gate, slots, options.processor), {
         ...options.workerOptions,
@@ -79,14 +84,29 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
     async ready() {
       await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
     },
+    slots() {
+      return Object.fromEntries([...gates].map(([team, gate]) => [team, slotsOf(gate, config.batchSize)]));
+    },
     close() {
       closing ??= (async () => {
         const closed = Promise.all(workers.map(({ worker }) => worker.close()));
-        for (const gate of gates) gate.close();
+        for (const gate of gates.values()) gate.close();
         await closed;
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * A gate's load by lane. Free counts what one more task of the lane could take now: P3–P5 are held to batchSize
+ * permits, P1–P2 may take any free permit, so an idle bridge shows every permit free for critical work.
+ */
+export function slotsOf(gate: PermitGate, batchSize: number): TeamSlots {
+  const free = Math.max(0, gate.capacity - gate.held());
+  return {
+    normal: { busy: gate.held('normal'), free: Math.max(0, Math.min(free, batchSize - gate.held('normal'))) },
+    critical: { busy: gate.held('critical'), free },
   };
 }
 

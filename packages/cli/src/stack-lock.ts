@@ -10,8 +10,11 @@ export type StackClaim =
   | { readonly kind: 'running'; readonly stack: LocalStack };
 
 export interface StackLock {
-  /** Records the stack's Redis URL (with password) for the other commands of this user. */
-  publish(url: string): Promise<void>;
+  /**
+   * Records the stack's Redis URL (with password) for the other commands of this user, and once it serves one,
+   * its console's URL for a second `up`. Each call replaces what the previous one recorded.
+   */
+  publish(url: string, details?: { dashboardUrl?: string }): Promise<void>;
   /** Removes the stack file, if it is still ours. Idempotent. */
   release(): Promise<void>;
 }
@@ -38,9 +41,10 @@ export async function claimStack(home: string): Promise<StackClaim> {
 
 function stackLock(path: string): StackLock {
   let released = false;
+  const startedAt = new Date().toISOString();
   return {
-    async publish(url) {
-      const stack: LocalStack = { pid: process.pid, url, startedAt: new Date().toISOString() };
+    async publish(url, details = {}) {
+      const stack: LocalStack = { pid: process.pid, url, startedAt, ...details };
       const temp = `${path}.${process.pid}`;
       await writeFile(temp, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
       await rename(temp, path);

@@ -14,6 +14,11 @@ export const localStackSchema = z.object({
     .regex(/^rediss?:\/\//)
     .optional(),
   startedAt: z.string().optional(),
+  /** The web console `up` serves (never a login token: those are printed once and stored only hashed). */
+  dashboardUrl: z
+    .string()
+    .regex(/^https?:\/\//)
+    .optional(),
 });
 
 export type LocalStack = z.infer<typeof localStackSchema>;

@@ -1,10 +1,22 @@
 // Which bridges are alive, per team. Each bridge writes a heartbeat key per team it serves, with an expiry a few
 // beats long (so liveness is decided by Redis' clock, not the reader's), and lists itself in the team's bridges
-// zset, so a reader finds the keys without SCAN. The record is JSON so later fields (slots busy and free) fit in.
+// zset, so a reader finds the keys without SCAN. The record is JSON; fields added later (version, slots) are
+// optional, so a reader still understands a bridge of an older version during a rolling upgrade.
 
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { registryKeys } from './keys.js';
+
+const laneLoadSchema = z.object({
+  /** Tasks of the lane running (or holding a permit) on this bridge now. */
+  busy: z.number().int().nonnegative(),
+  /** How many more tasks of the lane this bridge could start now (P1–P2 may take any free permit). */
+  free: z.number().int().nonnegative(),
+});
+
+/** One team's slots on one bridge: `normal` is P3–P5, `critical` is P1–P2. */
+export const teamSlotsSchema = z.object({ normal: laneLoadSchema, critical: laneLoadSchema });
+export type TeamSlots = z.infer<typeof teamSlotsSchema>;
 
 export const bridgeHeartbeatSchema = z.object({
   id: z.string(),
@@ -13,6 +25,10 @@ export const bridgeHeartbeatSchema = z.object({
   teams: z.array(z.string()),
   startedAt: z.string(),
   lastSeen: z.string(),
+  /** The bridge package's version; absent from bridges older than this field. */
+  version: z.string().optional(),
+  /** Per team served: its slots busy and free; absent from bridges older than this field. */
+  slots: z.record(z.string(), teamSlotsSchema).optional(),
 });
 export type BridgeHeartbeat = z.infer<typeof bridgeHeartbeatSchema>;
 

@@ -30,6 +30,8 @@ export {
   bridgeHeartbeatSchema,
   clearHeartbeat,
   liveBridges,
+  type TeamSlots,
+  teamSlotsSchema,
   writeHeartbeat,
 } from './bridge-heartbeats.js';
 export { CANCEL_REQUEST_TTL_SECONDS, cancelRequested, requestCancel } from './cancel-requests.js';

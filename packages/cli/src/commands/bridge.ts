@@ -1,12 +1,14 @@
-// rediacc bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]: runs in the
+// rediacc bridge list (bridge-list.ts) | bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]: runs in the
 // foreground until SIGTERM/SIGINT, then stops claiming, lets running tasks finish within --grace, hands the rest
 // back (or kills them) and exits 0. The teams' vault keys come from --keys-dir (default $RDC_HOME/keys): a missing
 // or wrong key fails here, at start.
 import { join, resolve } from 'node:path';
 import { bridgeNameSchema, startBridge } from '@rediacc/bridge';
-import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT } from '@rediacc/core';
+import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
+import { withClient } from '../context.js';
 import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
+import { type BridgeListCommandOptions, bridgeList } from './bridge-list.js';
 
 interface BridgeStartOptions {
   team: string[];
@@ -21,9 +23,14 @@ interface BridgeStartOptions {
 }
 
 export function registerBridge(program: Command): void {
-  program
-    .command('bridge')
-    .description('run a bridge worker')
+  const bridge = program.command('bridge').description('run a bridge worker, or list the live ones');
+  bridge
+    .command('list')
+    .description('list the live bridges of the teams you may read: teams, slots busy/free, uptime, last heartbeat')
+    .option('--team <team>', 'only the bridges serving this team', schemaFlag(teamNameSchema))
+    .option('--json', 'machine-readable output')
+    .action((options: BridgeListCommandOptions) => withClient((client) => bridgeList(client, options)));
+  bridge
     .command('start')
     .description('serve the queues of one or more teams until SIGTERM')
     .requiredOption('--team <teams>', 'team(s) to serve, comma-separated', teamList)

@@ -1,6 +1,6 @@
 // rediacc up: the embedded default for a new user. Starts a local redis-server (or uses REDIS_URL), a demo
-// machine (an sshd on loopback with generated keys) and a bridge, shows tasks of each priority flowing to
-// COMPLETED, then keeps the stack running until Ctrl-C. The stack is the user's own: its Redis has a generated
+// machine (an sshd on loopback with generated keys), a bridge and the web console (up-dashboard.ts), shows tasks
+// of each priority flowing to COMPLETED, then keeps the stack running until Ctrl-C. The stack is the user's own: its Redis has a generated
 // password, kept with its URL in RDC_HOME/up/stack.json (0600), where the user's other commands find it. One stack
 // per RDC_HOME: a second `up` attaches to the running one.
 import { existsSync } from 'node:fs';
@@ -16,9 +16,11 @@ import { integer } from '../options.js';
 import { printLine } from '../output.js';
 import { claimStack } from '../stack-lock.js';
 import { setAsideTeamKey, writeTeamKey } from '../team-keys.js';
+import { createUpToken, startUpDashboard } from './up-dashboard.js';
 
 const TEAM = 'demo';
 const MACHINE = 'demo-01';
+const NEW_TOKEN = 'rediacc dashboard token create --role admin --expires 12h';
 const DEMO_TASKS = [
   { priority: 5, command: 'echo "P5 cleanup: removing old logs"; sleep 0.4' },
   { priority: 4, command: 'echo "P4 maintenance: rotating certificates"; sleep 0.4' },
@@ -26,6 +28,14 @@ const DEMO_TASKS = [
   { priority: 2, command: 'echo "P2 deploying version 1.4.2"; sleep 0.3' },
   { priority: 1, command: 'echo "P1 restarting app after security alert"' },
 ];
+
+interface UpOptions {
+  exit?: boolean;
+  port?: number;
+  dashboardPort?: number;
+  /** false with --no-dashboard */
+  dashboard: boolean;
+}
 
 export function registerUp(program: Command): void {
   program
@@ -37,7 +47,13 @@ export function registerUp(program: Command): void {
       'port of the local redis-server (default 6379, or a free one when 6379 is taken)',
       integer(1, 65_535),
     )
-    .action(async (options: { exit?: boolean; port?: number }) => {
+    .option(
+      '--dashboard-port <port>',
+      'port of the web console on 127.0.0.1 (default 7420, or a free one when 7420 is taken)',
+      integer(1, 65_535),
+    )
+    .option('--no-dashboard', 'do not start the web console')
+    .action(async (options: UpOptions) => {
       const config = loadConfig();
       const home = join(config.home, 'up');
       await mkdir(home, { recursive: true, mode: 0o700 });
@@ -48,6 +64,9 @@ export function registerUp(program: Command): void {
         out(
           `A local stack is already running here (rediacc up, pid ${claim.stack.pid}): redis at ${redisAddress(claim.stack.url ?? '')}.\nOther commands find it by themselves; stop it with Ctrl-C in its terminal (or kill ${claim.stack.pid}).`,
         );
+        if (claim.stack.dashboardUrl) {
+          out(`console  ${claim.stack.dashboardUrl}  (a login token: \`${NEW_TOKEN}\`)`);
+        }
         return;
       }
       const stops: (() => Promise<void>)[] = [() => claim.lock.release()];
@@ -100,7 +119,20 @@ export function registerUp(program: Command): void {
           { logger: createLogger({ name: 'bridge', level: 'warn' }) },
         );
         stops.push(() => bridge.close());
-        out(`bridge   serving team ${TEAM}, batch size 2 + 1 critical slot (P1/P2 only)\n`);
+        out(`bridge   serving team ${TEAM}, batch size 2 + 1 critical slot (P1/P2 only)`);
+        if (options.dashboard) {
+          const dashboard = await startUpDashboard({
+            redisUrl,
+            port: options.dashboardPort,
+            logger: createLogger({ name: 'dashboard', level: 'warn' }),
+          });
+          stops.push(() => dashboard.close());
+          // Printed once, here; stack.json keeps only the URL, and Redis only the token's hash.
+          const token = await createUpToken(client.redis, config.actor);
+          await claim.lock.publish(redisUrl, { dashboardUrl: dashboard.url });
+          out(`console  ${dashboard.url}  (log in with token ${token}; it is shown once and expires in 12h)`);
+        }
+        out('');
 
         // Queue every demo task at once: the P1 and P2 run in the critical lane, never behind the P5 and P4.
         const created = await client.tasks.createMany(DEMO_TASKS.map((t) => ({ team: TEAM, machine: MACHINE, ...t })));
@@ -119,6 +151,7 @@ export function registerUp(program: Command): void {
             `  npx rediacc create task --machine ${MACHINE} --priority 1 --command "uptime" --wait`,
             `  npx rediacc inspect queue ${created[0]?.taskId}`,
             `To let another user in on purpose, give them a REDIS_URL: \`rediacc acl apply --team ${TEAM}\` prints one per role.`,
+            ...(options.dashboard ? [`A new console login token, once this one expires: \`${NEW_TOKEN}\``] : []),
           ].join('\n'),
         );
         if (options.exit) return;
