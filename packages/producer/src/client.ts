@@ -1,15 +1,7 @@
 // createClient: the SDK's entry point. Owns its Redis connection (unless given one) and every queue
 // it opens; close() releases them all and may be called twice.
 import { actorSchema, loadConfig, parseInput } from '@rediacc/core';
-import {
-  accessDenied,
-  asRedisError,
-  createRedis,
-  isAccessRefusal,
-  lastConnectionError,
-  TeamQueues,
-  whoAmI,
-} from '@rediacc/queue';
+import { asAccessDenied, asRedisError, createRedis, lastConnectionError, TeamQueues } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { AuditTrail } from './audit-trail.js';
 import { Bridges } from './bridges-api.js';
@@ -90,9 +82,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
 function withRedisErrors<T extends object>(target: T, service: string, context: { url: string; redis: Redis }): T {
   const mapError = async (error: unknown, method: string): Promise<unknown> => {
     const mapped = asRedisError(error, context.url, lastConnectionError(context.redis));
-    if (!isAccessRefusal(mapped)) return mapped;
-    const action = ACTIONS[`${service}.${method}`] ?? `read ${service}`;
-    return accessDenied(mapped, { user: await whoAmI(context.redis), action });
+    return asAccessDenied(mapped, context.redis, { action: ACTIONS[`${service}.${method}`] ?? `read ${service}` });
   };
   return new Proxy(target, {
     get(obj, prop, receiver) {

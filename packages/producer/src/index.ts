@@ -9,6 +9,7 @@ export type {
   VaultEntryInfo,
 } from '@rediacc/core';
 export type { BridgeHeartbeat } from '@rediacc/queue';
+export { asAccessDenied } from '@rediacc/queue';
 export { Bridges } from './bridges-api.js';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';

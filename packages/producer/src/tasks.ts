@@ -14,18 +14,16 @@ import {
   teamNameSchema,
 } from '@rediacc/core';
 import {
-  accessDenied,
+  asAccessDenied,
   countTeamTasks,
   countTombstones,
   findJob,
-  isAccessRefusal,
   missingVaultEntries,
   readTeamTask,
   readTombstone,
   type TaskLocation,
   type TeamQueues,
   taskKey,
-  whoAmI,
 } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -251,8 +249,8 @@ export class Tasks {
   }
 
   /** An ACL refusal as RDC_ACCESS_DENIED naming the team the call was about; other errors unchanged. */
-  private async denied(error: unknown, action: string, team: string): Promise<unknown> {
-    return isAccessRefusal(error) ? accessDenied(error, { user: await whoAmI(this.redis), action, team }) : error;
+  private denied(error: unknown, action: string, team: string): Promise<unknown> {
+    return asAccessDenied(error, this.redis, { action, team });
   }
 
   private async finished(where: TaskLocation, taskId: string): Promise<TaskView | undefined> {

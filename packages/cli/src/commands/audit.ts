@@ -4,15 +4,14 @@ import { type AuditEntry, durationSchema, teamNameSchema } from '@rediacc/core';
 import type { RediaccClient } from '@rediacc/producer';
 import {
   type AuditCursors,
-  accessDenied,
   addAuditCursors,
+  asAccessDenied,
   auditIntegrity,
   compareEntries,
   followAudit,
   readAudit,
   readableTeams,
   registryKeys,
-  whoAmI,
 } from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
@@ -92,7 +91,7 @@ async function readAll(
   const pages = await Promise.all(
     teams.map((team) =>
       readAudit(redis, team, options).catch(async (error: unknown) => {
-        throw accessDenied(error, { user: await whoAmI(redis), action: 'read the audit log', team });
+        throw await asAccessDenied(error, redis, { action: 'read the audit log', team });
       }),
     ),
   );
