@@ -1,8 +1,8 @@
 // The dependency direction of DESIGN.md, checked by `npm run deps`:
 //   cli → dashboard, bridge, producer, localstack; dashboard → producer → queue → core; bridge → queue; localstack → core
-//   only (every lower package's rule also forbids the dashboard); core imports no I/O library;
-//   producer never imports ssh2 nor the bridge; the dashboard no SSH, bridge or CLI; a package is entered only
-//   through its src/index.ts.
+//   only (every lower package's rule also forbids the dashboard); core imports no I/O library; the cli never
+//   imports queue (it goes through the SDK); producer never imports ssh2 nor the bridge; the dashboard no SSH,
+//   bridge or CLI; a package is entered only through its src/index.ts.
 // tsconfig.depcruise.json maps every @rediacc/* import to packages/<name>/src/index.ts: without it the imports
 // resolve into packages/*/dist/, which is excluded, and no edge between packages would ever be checked.
 // test/guards/deps-rules.test.ts plants one violation per rule and shows that this check fails.
@@ -58,6 +58,13 @@ module.exports = {
       to: {
         path: [others('queue', 'producer', 'bridge', 'cli', 'dashboard'), 'node_modules/(bullmq|ioredis|ssh2)'],
       },
+    },
+    {
+      name: 'cli-only-through-the-sdk',
+      comment: 'the cli reaches Redis through the SDK (@rediacc/producer), never @rediacc/queue',
+      severity: 'error',
+      from: { path: '^packages/cli/' },
+      to: { path: others('queue') },
     },
     {
       name: 'nothing-imports-the-top',

@@ -4,7 +4,7 @@
 import { createLogger, type Logger, type MachineRecord, parseInput, parseReason } from '@rediacc/core';
 import {
   AuditWriter,
-  accessDenied,
+  asAccessDenied,
   cancelRequested,
   createRedis,
   getMachine,
@@ -13,7 +13,6 @@ import {
   resolveActor,
   teamPrefix,
   waitReady,
-  whoAmI,
 } from '@rediacc/queue';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -218,7 +217,7 @@ async function assertCanConsume(redis: Redis, team: string): Promise<void> {
     await redis.zrem(`${teamPrefix(team)}:tasks:rdc-access-probe`, 'probe');
     await redis.zrem(`${teamPrefix(team)}:critical:rdc-access-probe`, 'probe');
   } catch (error) {
-    throw accessDenied(error, { user: await whoAmI(redis), action: 'serve this team (consume its queue)', team });
+    throw await asAccessDenied(error, redis, { action: 'serve this team (consume its queue)', team });
   }
 }
 

@@ -1,7 +1,6 @@
 // What every command needs: configuration from the environment and an SDK client it closes afterwards.
 import { loadConfig, type RdcConfig } from '@rediacc/core';
-import { createClient, type RediaccClient } from '@rediacc/producer';
-import { accessDenied, isAccessRefusal, whoAmI } from '@rediacc/queue';
+import { asAccessDenied, createClient, type RediaccClient } from '@rediacc/producer';
 
 export async function withClient<T>(run: (client: RediaccClient, config: RdcConfig) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -10,8 +9,7 @@ export async function withClient<T>(run: (client: RediaccClient, config: RdcConf
     return await run(client, config);
   } catch (error) {
     // A refusal no SDK call mapped (commands that read Redis directly): still RDC_ACCESS_DENIED, never raw NOPERM.
-    if (isAccessRefusal(error)) throw accessDenied(error, { user: await whoAmI(client.redis), action: 'do this' });
-    throw error;
+    throw await asAccessDenied(error, client.redis, { action: 'do this' });
   } finally {
     await client.close();
   }

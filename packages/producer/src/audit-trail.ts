@@ -1,7 +1,7 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
 import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
-import { accessDenied, auditWriter, isAccessRefusal, queueAudit, resolveActor, whoAmI } from '@rediacc/queue';
+import { asAccessDenied, auditWriter, isAccessRefusal, queueAudit, resolveActor } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export type AuditRecord = Omit<AuditInput, 'actor'>;
@@ -37,8 +37,7 @@ export class AuditTrail {
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error)?.[0];
     if (failed) {
-      throw accessDenied(failed, {
-        user: await whoAmI(this.redis),
+      throw await asAccessDenied(failed, this.redis, {
         action: 'append to the audit log',
         team: records[0]?.team,
       });

@@ -1,18 +1,13 @@
 // createClient: the SDK's entry point. Owns its Redis connection (unless given one) and every queue
 // it opens; close() releases them all and may be called twice.
 import { actorSchema, loadConfig, parseInput } from '@rediacc/core';
-import {
-  accessDenied,
-  asRedisError,
-  createRedis,
-  isAccessRefusal,
-  lastConnectionError,
-  TeamQueues,
-  whoAmI,
-} from '@rediacc/queue';
+import { asAccessDenied, asRedisError, createRedis, lastConnectionError, TeamQueues } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
+import { Acl } from './acl-api.js';
+import { Audit } from './audit-api.js';
 import { AuditTrail } from './audit-trail.js';
 import { Bridges } from './bridges-api.js';
+import { DashboardTokens } from './dashboard-tokens-api.js';
 import { RegistryCache } from './machine-cache.js';
 import { Machines, Teams } from './registry-api.js';
 import { TaskWaiter } from './task-waiter.js';
@@ -34,6 +29,12 @@ export interface RediaccClient {
   bridges: Bridges;
   /** A team's secrets, sealed to its public key on this side: `vault.set(team, 'API_TOKEN', value)`. */
   vault: Vault;
+  /** The audit log: `audit.read({ team, sinceMs, limit })`, `audit.cuts(teams)`, `audit.follow(read)`. */
+  audit: Audit;
+  /** Redis ACL users per team and role: `acl.apply({ teams })` (needs an admin connection), `acl.show()`. */
+  acl: Acl;
+  /** The tokens that open the web console: create, list, revoke. */
+  dashboardTokens: DashboardTokens;
   /** The underlying connection, for health checks. */
   redis: Redis;
   close(): Promise<void>;
@@ -51,6 +52,14 @@ const ACTIONS: Record<string, string> = {
   'machines.trust': 'change machines',
   'vault.set': 'store secrets',
   'vault.delete': 'delete secrets',
+  'audit.read': 'read the audit log',
+  'audit.cuts': 'read the audit log',
+  'audit.follow': 'read the audit log',
+  'acl.apply': 'change Redis ACL users (acl apply needs an admin REDIS_URL)',
+  'acl.show': 'read Redis ACL users',
+  'dashboardTokens.create': 'create dashboard tokens',
+  'dashboardTokens.revoke': 'revoke dashboard tokens',
+  'dashboardTokens.list': 'read dashboard tokens',
 };
 
 export function createClient(options: ClientOptions = {}): RediaccClient {
@@ -71,6 +80,9 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
     machines: withRedisErrors(new Machines(redis, audit), 'machines', errors),
     bridges: withRedisErrors(new Bridges(redis), 'bridges', errors),
     vault: withRedisErrors(new Vault(redis, audit), 'vault', errors),
+    audit: withRedisErrors(new Audit(redis), 'audit', errors),
+    acl: withRedisErrors(new Acl(redis, url, actor), 'acl', errors),
+    dashboardTokens: withRedisErrors(new DashboardTokens(redis, actor), 'dashboardTokens', errors),
     redis,
     close() {
       closing ??= (async () => {
@@ -90,9 +102,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
 function withRedisErrors<T extends object>(target: T, service: string, context: { url: string; redis: Redis }): T {
   const mapError = async (error: unknown, method: string): Promise<unknown> => {
     const mapped = asRedisError(error, context.url, lastConnectionError(context.redis));
-    if (!isAccessRefusal(mapped)) return mapped;
-    const action = ACTIONS[`${service}.${method}`] ?? `read ${service}`;
-    return accessDenied(mapped, { user: await whoAmI(context.redis), action });
+    return asAccessDenied(mapped, context.redis, { action: ACTIONS[`${service}.${method}`] ?? `read ${service}` });
   };
   return new Proxy(target, {
     get(obj, prop, receiver) {

@@ -8,9 +8,13 @@ export type {
   TeamRecord,
   VaultEntryInfo,
 } from '@rediacc/core';
-export type { BridgeHeartbeat } from '@rediacc/queue';
+export type { AclApplyResult, AclShowEntry, AclUser, AuditIntegrity, BridgeHeartbeat, TeamSlots } from '@rediacc/queue';
+export { asAccessDenied, newestFirst, redisAddress } from '@rediacc/queue';
+export { Acl, type AclApplyOptions, aclApplyOptionsSchema } from './acl-api.js';
+export { Audit, type AuditFollowOptions, type AuditRead, type AuditReadOptions } from './audit-api.js';
 export { type BridgeListOptions, Bridges } from './bridges-api.js';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
+export { DashboardTokens } from './dashboard-tokens-api.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';
 export type { CreatedTask } from './task-factory.js';

@@ -1,6 +1,7 @@
 import { RdcError } from '@rediacc/core';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { accessDenied, describeUser, isAccessRefusal, refusedCommand } from './access.js';
+import { accessDenied, asAccessDenied, describeUser, isAccessRefusal, refusedCommand } from './access.js';
 
 /** An error as ioredis hands it over: the reply text, and the command it answered. */
 function reply(message: string, name?: string, args: unknown[] = []): Error {
@@ -63,6 +64,41 @@ describe('accessDenied', () => {
     );
     const other = new Error('ECONNRESET');
     expect(accessDenied(other, { user: 'x', action: 'y' })).toBe(other);
+  });
+});
+
+describe('asAccessDenied', () => {
+  /** A connection that answers ACL WHOAMI with `user` and counts how often it was asked. */
+  function whoAmIRedis(user: string) {
+    const asked = { count: 0 };
+    const redis = {
+      call: async () => {
+        asked.count++;
+        return user;
+      },
+    } as unknown as Redis;
+    return { redis, asked };
+  }
+
+  it('names the user Redis reports for a refusal', async () => {
+    const { redis, asked } = whoAmIRedis('rdc-A-viewer');
+    const error = await asAccessDenied(reply('NOPERM x', 'xrange', ['rdc:team:B:audit:x']), redis, {
+      action: 'read the audit log',
+      team: 'B',
+    });
+    expect(error).toBeInstanceOf(RdcError);
+    expect((error as RdcError).code).toBe('RDC_ACCESS_DENIED');
+    expect((error as RdcError).message).toMatch(
+      /^user rdc-A-viewer \(viewer of team A\) may not read the audit log in team B/,
+    );
+    expect(asked.count).toBe(1);
+  });
+
+  it('passes any other error through without asking Redis who it is', async () => {
+    const { redis, asked } = whoAmIRedis('rdc-A-viewer');
+    const other = new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
+    expect(await asAccessDenied(other, redis, { action: 'do this' })).toBe(other);
+    expect(asked.count).toBe(0);
   });
 });
 

@@ -47,6 +47,20 @@ export function describeUser(user: string | undefined): string {
 }
 
 /**
+ * The one mapping of a Redis ACL refusal (NOPERM) to RDC_ACCESS_DENIED, used by the SDK, the bridge and the CLI:
+ * names the connection's user (ACL WHOAMI, asked only on a refusal), what it tried (`action`, for example "create
+ * tasks") and the team. Any other error passes through unchanged.
+ */
+export async function asAccessDenied(
+  error: unknown,
+  redis: Redis,
+  context: { action: string; team?: string | undefined },
+): Promise<unknown> {
+  if (!isAccessRefusal(error)) return error;
+  return accessDenied(error, { user: await whoAmI(redis), ...context });
+}
+
+/**
  * RDC_ACCESS_DENIED for an ACL refusal: who was refused, what they tried (`action`, for example "create tasks"),
  * in which team, and the command Redis refused. Any other error passes through unchanged.
  */

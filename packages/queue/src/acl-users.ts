@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { aclRules, aclUserName, FLEET_ADMIN_USER, fleetAdminRules, ROLES, type Role } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { accessDenied, whoAmI } from './access.js';
+import { asAccessDenied, whoAmI } from './access.js';
 import { auditWriter, queueAudit, resolveActor } from './audit-log.js';
 
 /** `team` is "*" for the fleet admin. */
@@ -78,7 +78,7 @@ export async function applyAcl(
       });
     }
   } catch (error) {
-    throw accessDenied(error, { user: me, action: 'change Redis ACL users (acl apply needs an admin REDIS_URL)' });
+    throw await asAccessDenied(error, redis, { action: 'change Redis ACL users (acl apply needs an admin REDIS_URL)' });
   }
   const actor = await resolveActor(redis, options.actor);
   const writer = await auditWriter(redis);
@@ -122,7 +122,7 @@ export async function showAcl(redis: Redis, teams: readonly string[]): Promise<A
   try {
     lines = (await redis.call('ACL', 'LIST')) as string[];
   } catch (error) {
-    throw accessDenied(error, { user: await whoAmI(redis), action: 'read Redis ACL users' });
+    throw await asAccessDenied(error, redis, { action: 'read Redis ACL users' });
   }
   const byUser = new Map(
     lines.map((line) => {

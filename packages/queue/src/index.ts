@@ -1,5 +1,5 @@
 export {
-  accessDenied,
+  asAccessDenied,
   describeUser,
   isAccessRefusal,
   readableTeams,

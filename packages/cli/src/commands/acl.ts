@@ -1,7 +1,5 @@
 // rediacc acl apply [--team T,…] [--new-passwords] | acl show [--team T,…]: Redis ACL users per team and role.
 import { teamNameSchema } from '@rediacc/core';
-import type { RediaccClient } from '@rediacc/producer';
-import { applyAcl, showAcl } from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { listOf } from '../options.js';
@@ -23,13 +21,10 @@ export function registerAcl(program: Command): void {
       'create or update the ACL users of each team and role and print their REDIS_URLs; existing users keep their passwords',
     )
     .action((options: AclOptions) =>
-      withClient(async (client, config) => {
-        const teams = await teamsOf(client, options.team);
-        const result = await applyAcl(client.redis, {
-          teams,
-          baseUrl: config.redisUrl,
+      withClient(async (client) => {
+        const result = await client.acl.apply({
+          ...(options.team !== undefined && { teams: options.team }),
           newPasswords: options.newPasswords === true,
-          ...(config.actor !== undefined && { actor: config.actor }),
         });
         const rows = result.users.map(({ team, role, user, url, newPassword }) => ({
           team,
@@ -80,7 +75,7 @@ export function registerAcl(program: Command): void {
     .description('print the ACL rules of every team and role: as the server holds them, or as acl apply would set them')
     .action((options: AclOptions) =>
       withClient(async (client) => {
-        const entries = await showAcl(client.redis, await teamsOf(client, options.team));
+        const entries = await client.acl.show(options.team === undefined ? {} : { teams: options.team });
         if (options.json) printJson(entries);
         else
           for (const e of entries) {
@@ -90,13 +85,4 @@ export function registerAcl(program: Command): void {
           }
       }),
     );
-}
-
-/** The named teams (each must exist), or every team. */
-async function teamsOf(client: RediaccClient, named: string[] | undefined): Promise<string[]> {
-  const all = (await client.teams.list()).map((t) => t.name);
-  if (!named) return all;
-  const unknown = named.filter((t) => !all.includes(t));
-  if (unknown.length > 0) await client.teams.get(unknown[0]!);
-  return named;
 }

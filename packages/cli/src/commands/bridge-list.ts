@@ -1,7 +1,6 @@
 // rediacc bridge list [--team T] [--json]: the live bridges (their heartbeat has not expired) of every team the
 // user may read, with their load. A table row sums the slots of the teams shown; --json keeps them per team.
-import type { RediaccClient } from '@rediacc/producer';
-import type { BridgeHeartbeat, TeamSlots } from '@rediacc/queue';
+import type { BridgeHeartbeat, RediaccClient, TeamSlots } from '@rediacc/producer';
 import { printJson, printTable } from '../output.js';
 import { ageOf } from './task-table.js';
 

@@ -8,7 +8,6 @@ import {
   teamNameSchema,
   tokenIdSchema,
 } from '@rediacc/core';
-import { createDashboardToken, listDashboardTokens, revokeDashboardToken } from '@rediacc/queue';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { schemaFlag } from '../options.js';
@@ -38,14 +37,12 @@ export function registerDashboardToken(dashboard: Command): void {
     )
     .option('--json', 'machine-readable output (the token is in it)')
     .action((options: CreateOptions) =>
-      withClient(async (client, config) => {
-        const { token: text, record } = await createDashboardToken(client.redis, {
+      withClient(async (client) => {
+        const { token: text, record: shown } = await client.dashboardTokens.create({
           role: options.role,
           team: options.team,
           expiresInMs: options.expires,
-          createdBy: config.actor,
         });
-        const { hash: _hash, ...shown } = record;
         if (options.json) {
           printJson({ ...describe(shown), token: text });
           return;
@@ -63,7 +60,7 @@ export function registerDashboardToken(dashboard: Command): void {
     .option('--json', 'machine-readable output')
     .action((options: OutputOptions) =>
       withClient(async (client) => {
-        const rows = (await listDashboardTokens(client.redis)).map(describe);
+        const rows = (await client.dashboardTokens.list()).map(describe);
         if (options.json) printJson(rows);
         else printTable(rows, ['id', 'role', 'team', 'createdAt', 'expiresAt', 'expired']);
       }),
@@ -74,8 +71,8 @@ export function registerDashboardToken(dashboard: Command): void {
     .description('revoke a token; its login sessions end with it')
     .option('--json', 'machine-readable output')
     .action((id: string, options: OutputOptions) =>
-      withClient(async (client, config) => {
-        const revoked = describe(await revokeDashboardToken(client.redis, id, config.actor));
+      withClient(async (client) => {
+        const revoked = describe(await client.dashboardTokens.revoke(id));
         if (options.json) printJson(revoked);
         else printLine(`token ${revoked.id} revoked`);
       }),

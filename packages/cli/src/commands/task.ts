@@ -11,8 +11,7 @@ import {
   teamNameSchema,
   vaultDataSchema,
 } from '@rediacc/core';
-import { LIST_SORTS } from '@rediacc/producer';
-import { newestFirst } from '@rediacc/queue';
+import { LIST_SORTS, newestFirst } from '@rediacc/producer';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';

@@ -3,8 +3,7 @@
 // it never reaches a file, an argument list or a log (Redis keeps only its hash).
 import type { Logger } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
-import { createDashboardToken } from '@rediacc/queue';
-import type { Redis } from 'ioredis';
+import type { DashboardTokens } from '@rediacc/producer';
 import { DEFAULT_DASHBOARD_PORT } from './dashboard.js';
 
 const HOST = '127.0.0.1';
@@ -61,11 +60,7 @@ async function serve(options: { redisUrl: string; logger: Logger }, port: number
 }
 
 /** A fleet admin token for the user who ran `up`, expiring after UP_TOKEN_TTL_MS. */
-export async function createUpToken(redis: Redis, createdBy: string | undefined): Promise<string> {
-  const { token } = await createDashboardToken(redis, {
-    role: 'admin',
-    expiresInMs: UP_TOKEN_TTL_MS,
-    createdBy,
-  });
+export async function createUpToken(tokens: DashboardTokens): Promise<string> {
+  const { token } = await tokens.create({ role: 'admin', expiresInMs: UP_TOKEN_TTL_MS });
   return token;
 }

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
 import { createLogger, isTerminal, loadConfig, localStackPath, RdcError, type TaskView } from '@rediacc/core';
 import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
-import { createClient } from '@rediacc/producer';
-import { redisAddress } from '@rediacc/queue';
+import { createClient, redisAddress } from '@rediacc/producer';
 import type { Command } from 'commander';
 import { integer } from '../options.js';
 import { printLine } from '../output.js';
@@ -86,7 +85,7 @@ export function registerUp(program: Command): void {
         stops.push(() => sshd.stop());
         out(`machine  ${MACHINE}: sshd on ${sshd.host}:${sshd.port} (host key ${sshd.hostKeyFingerprint})`);
 
-        const client = createClient({ redis: redisUrl });
+        const client = createClient({ redis: redisUrl, ...(config.actor !== undefined && { actor: config.actor }) });
         stops.push(() => client.close());
         if (!(await client.teams.list()).some((t) => t.name === TEAM)) {
           const { secretKey } = await client.teams.create(TEAM);
@@ -128,7 +127,7 @@ export function registerUp(program: Command): void {
           });
           stops.push(() => dashboard.close());
           // Printed once, here; stack.json keeps only the URL, and Redis only the token's hash.
-          const token = await createUpToken(client.redis, config.actor);
+          const token = await createUpToken(client.dashboardTokens);
           await claim.lock.publish(redisUrl, { dashboardUrl: dashboard.url });
           out(`console  ${dashboard.url}  (log in with token ${token}; it is shown once and expires in 12h)`);
         }
