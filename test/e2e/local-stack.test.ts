@@ -3,7 +3,7 @@
 // corrupting the first, and connection mistakes (nothing listening, a password Redis does not expect, a wrong one)
 // fail with a clear error that never shows the password.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -187,6 +187,25 @@ describe('a second rediacc up on the same RDC_HOME', () => {
     const again = await rediacc(['up', '--exit', '--port', String(await freePort())], { RDC_HOME: home });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.match(/COMPLETED/g)).toHaveLength(5);
+  });
+
+  it('stops its redis-server and sshd when its terminal hangs up (SIGHUP), leaving nothing behind', async () => {
+    const home = await h.tempDir('up-home');
+    const up = await startUp(home);
+    const redisPid = Number.parseInt(await readFile(join(home, 'up', 'redis', 'redis.pid'), 'utf8'), 10);
+    const sshdPid = Number.parseInt(await readFile(join(home, 'up', 'sshd', 'sshd.pid'), 'utf8'), 10);
+    h.own(async () => {
+      for (const pid of [redisPid, sshdPid]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    up.child.kill('SIGHUP');
+    const code = await new Promise<number | null>((resolve) => {
+      if (up.child.exitCode !== null) resolve(up.child.exitCode);
+      else up.child.once('exit', (exitCode) => resolve(exitCode));
+    });
+    expect(code).toBe(0);
+    expect(isAlive(redisPid)).toBe(false);
+    expect(isAlive(sshdPid)).toBe(false);
+    await expect(access(join(home, 'up', 'stack.json'))).rejects.toThrow();
   });
 
   it('takes over a lock file left by a process that no longer exists', async () => {

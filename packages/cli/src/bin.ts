@@ -9,9 +9,10 @@ import { buildProgram } from './program.js';
 
 // A reader that stops early (`rediacc list queue | head`) closes the pipe: what is left has nowhere to go, which
 // is no failure of the command. It ends as it would have, without printing a stack trace.
+// A terminal that was closed (EIO) is the same: `up` stopping after a hang-up must still clean up.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
   });
 }
 

@@ -155,11 +155,12 @@ export function registerUp(program: Command): void {
         );
         if (options.exit) return;
         out('\nPress Ctrl-C to stop.');
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
+        // SIGHUP too: a closed terminal must stop the stack, not orphan its redis-server and sshd (which would
+        // then hold the data directories). After a hang-up there is no terminal left to tell.
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => resolve(name));
         });
-        out('stopping…');
+        if (signal !== 'SIGHUP') out('stopping…');
       } finally {
         for (const stop of stops.reverse()) await stop().catch(() => {});
       }
