@@ -2,72 +2,20 @@
 // user can read, which every other command finds by itself), a second `up` on the same RDC_HOME attaches instead of
 // corrupting the first, and connection mistakes (nothing listening, a password Redis does not expect, a wrong one)
 // fail with a clear error that never shows the password.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN, runCli } from '../harness/cli-run.js';
+import { freePort } from '../harness/free-port.js';
 import { useHarness, waitFor } from '../harness/index.js';
+import { alive as isAlive } from '../harness/signals.js';
+import { startUp } from '../harness/up-run.js';
 
 const run = promisify(execFile);
 const h = useHarness();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface RunningUp {
-  child: ChildProcess;
-  home: string;
-  port: number;
-  output(): string;
-}
-
-/** `rediacc up --port PORT` left running (until the harness closes) once it says the stack is up. */
-async function startUp(home: string): Promise<RunningUp> {
-  const port = await freePort();
-  const env = { ...process.env, RDC_HOME: home, RDC_LOG_LEVEL: 'warn', REDIS_URL: '' };
-  const child = spawn(process.execPath, [CLI_BIN, 'up', '--port', String(port)], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  h.own(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  await waitFor(
-    'rediacc up to start',
-    () => output.includes('Press Ctrl-C') || child.exitCode !== null || undefined,
-    60_000,
-  );
-  expect(output).toContain('Press Ctrl-C');
-  return { child, home, port, output: () => output };
-}
 
 function rediacc(args: string[], env: NodeJS.ProcessEnv) {
   return runCli(args, { env: { ...process.env, RDC_LOG_LEVEL: 'warn', REDIS_URL: '', ...env }, timeoutMs: 60_000 });
@@ -89,7 +37,7 @@ function asNobody(program: string, args: string[], env: Record<string, string>) 
 describe('rediacc up keeps its stack private to the user who started it', () => {
   it('another local user can neither connect without the password nor read it, while the owner needs no REDIS_URL', async () => {
     const home = await h.tempDir('up-home');
-    const up = await startUp(home);
+    const up = await startUp(h, home);
 
     // Protected by a password: a connection without one is refused.
     const anonymous = new Redis({
@@ -141,7 +89,7 @@ describe('rediacc up keeps its stack private to the user who started it', () => 
 describe('a second rediacc up on the same RDC_HOME', () => {
   it('attaches to the running stack (exit 0, its URL without the password) and leaves it intact', async () => {
     const home = await h.tempDir('up-home');
-    const first = await startUp(home);
+    const first = await startUp(h, home);
     const redisPidFile = join(home, 'up', 'redis', 'redis.pid');
     const redisPid = await readFile(redisPidFile, 'utf8');
 
@@ -159,7 +107,7 @@ describe('a second rediacc up on the same RDC_HOME', () => {
 
   it('takes over a stack whose up died, but refuses while its redis-server or sshd still runs on its data directory', async () => {
     const home = await h.tempDir('up-home');
-    const first = await startUp(home);
+    const first = await startUp(h, home);
     const redisPid = Number.parseInt(await readFile(join(home, 'up', 'redis', 'redis.pid'), 'utf8'), 10);
     // kill -9: no clean-up runs, the redis-server it started lives on with the data directory.
     first.child.kill('SIGKILL');
@@ -191,7 +139,7 @@ describe('a second rediacc up on the same RDC_HOME', () => {
 
   it('stops its redis-server and sshd when its terminal hangs up (SIGHUP), leaving nothing behind', async () => {
     const home = await h.tempDir('up-home');
-    const up = await startUp(home);
+    const up = await startUp(h, home);
     const redisPid = Number.parseInt(await readFile(join(home, 'up', 'redis', 'redis.pid'), 'utf8'), 10);
     const sshdPid = Number.parseInt(await readFile(join(home, 'up', 'sshd', 'sshd.pid'), 'utf8'), 10);
     h.own(async () => {

@@ -1,60 +1,18 @@
 // `rediacc up` serves the web console next to its bridge: it prints the console's URL and a login token once,
 // keeps the token out of every file and process list, tells a second `up` where the console is, and stops the
 // console when it stops.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI_BIN, runCli } from '../harness/cli-run.js';
-import { useHarness, waitFor } from '../harness/index.js';
+import { runCli } from '../harness/cli-run.js';
+import { freePort } from '../harness/free-port.js';
+import { useHarness } from '../harness/index.js';
+import { startUp } from '../harness/up-run.js';
 
 const run = promisify(execFile);
 const h = useHarness();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-interface RunningUp {
-  child: ChildProcess;
-  stdout(): string;
-  exited: Promise<void>;
-}
-
-async function startUp(home: string, args: string[]): Promise<RunningUp> {
-  const env = { ...process.env, RDC_HOME: home, RDC_LOG_LEVEL: 'warn', REDIS_URL: '' };
-  const child = spawn(process.execPath, [CLI_BIN, 'up', '--port', String(await freePort()), ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
-  child.stderr?.on('data', (d) => (stderr += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  h.own(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  await waitFor(
-    'rediacc up to start',
-    () => stdout.includes('Press Ctrl-C') || child.exitCode !== null || undefined,
-    60_000,
-  );
-  expect(stdout, stderr).toContain('Press Ctrl-C');
-  return { child, stdout: () => stdout, exited };
-}
 
 function rediacc(args: string[], home: string) {
   return runCli(args, { env: { ...process.env, RDC_LOG_LEVEL: 'warn', REDIS_URL: '', RDC_HOME: home } });
@@ -64,7 +22,7 @@ describe('rediacc up starts the web console', () => {
   it('prints its URL and a login token that opens it, kept out of stack.json and ps, and stops it with up', async () => {
     const home = await h.tempDir('up-home');
     const dashboardPort = await freePort();
-    const up = await startUp(home, ['--dashboard-port', String(dashboardPort)]);
+    const up = await startUp(h, home, ['--dashboard-port', String(dashboardPort)]);
     const line = up.stdout().match(/^console {2}(http:\/\/127\.0\.0\.1:(\d+)) {2}\(log in with token (rdt_\S+?);/m);
     expect(line, up.stdout()).not.toBeNull();
     const [, url, port, token] = line ?? [];
@@ -95,14 +53,14 @@ describe('rediacc up starts the web console', () => {
   });
 
   it('prefers port 7420 or a free one without --dashboard-port, and starts none with --no-dashboard', async () => {
-    const up = await startUp(await h.tempDir('up-home'), []);
+    const up = await startUp(h, await h.tempDir('up-home'), []);
     const url = up.stdout().match(/^console {2}(http:\/\/127\.0\.0\.1:\d+) /m)?.[1];
     expect(url, up.stdout()).toBeDefined();
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     up.child.kill('SIGTERM');
     await up.exited;
 
-    const bare = await startUp(await h.tempDir('up-home'), ['--no-dashboard']);
+    const bare = await startUp(h, await h.tempDir('up-home'), ['--no-dashboard']);
     expect(bare.stdout()).not.toMatch(/^console/m);
     expect(bare.stdout()).not.toContain('rdt_');
   });

@@ -1,12 +1,12 @@
 // Tasks end to end through the SDK and an in-process bridge: real redis-server, real sshd on loopback.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger, type TaskStatus } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/free-port.js';
 import { type TestMachine, useHarness } from '../harness/index.js';
 
 const WAIT = { timeoutMs: 20_000 };
@@ -67,17 +67,6 @@ async function bridgeFor(team: string, batchSize?: number): Promise<Bridge> {
   );
   bridges.push(bridge);
   return bridge;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
