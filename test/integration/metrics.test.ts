@@ -1,0 +1,96 @@
+// Prometheus metrics: a bridge's /metrics counts finished tasks by team, machine and outcome, times them, counts
+// retries and SSH connections, shows its slots, and never labels by task id.
+import { startBridge } from '@rediacc/bridge';
+import { createLogger } from '@rediacc/core';
+import { createClient } from '@rediacc/producer';
+import { describe, expect, it } from 'vitest';
+import { addTeamWithMachine, parseProm, type Sample, sampleValue, useHarness, waitFor } from '../harness/index.js';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const h = useHarness();
+
+async function scrape(url: string): Promise<{ status: number; text: string; samples: Sample[] }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  return { status: res.status, text, samples: res.status === 200 ? parseProm(text) : [] };
+}
+
+describe('bridge metrics', () => {
+  it('serves counters, histograms and slots on /metrics, bound to loopback, with no task id in any label', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const client = createClient({ redis: redis.url });
+    const teamKeys = await addTeamWithMachine(client, 'metrics', machine);
+    const bridge = await startBridge(
+      { teamKeys, redisUrl: redis.url, teams: ['metrics'], batchSize: 2, metricsPort: 0 },
+      { logger },
+    );
+    try {
+      expect(bridge.metricsPort).toBeGreaterThan(0);
+      const url = `http://127.0.0.1:${bridge.metricsPort}/metrics`;
+      const ok = await client.tasks.create({ team: 'metrics', machine: 'm1', command: 'echo fine', priority: 2 });
+      const bad = await client.tasks.create({
+        team: 'metrics',
+        machine: 'm1',
+        command: 'exit 3',
+        maxRetries: 1,
+        retryDelay: 0.1,
+      });
+      expect((await client.tasks.wait(ok.taskId, { timeoutMs: 20_000 })).status).toBe('COMPLETED');
+      expect((await client.tasks.wait(bad.taskId, { timeoutMs: 20_000 })).status).toBe('FAILED');
+      const { samples, text } = await waitFor('both tasks counted', async () => {
+        const got = await scrape(url);
+        const failed = sampleValue(got.samples, 'rediacc_tasks_finished_total', { outcome: 'failed' });
+        return failed === 1 ? got : undefined;
+      });
+      const labels = { team: 'metrics', machine: 'm1' };
+      expect(sampleValue(samples, 'rediacc_tasks_finished_total', { ...labels, outcome: 'completed' })).toBe(1);
+      expect(sampleValue(samples, 'rediacc_tasks_finished_total', { ...labels, outcome: 'failed' })).toBe(1);
+      expect(sampleValue(samples, 'rediacc_task_retries_total', { team: 'metrics' })).toBe(1);
+      expect(sampleValue(samples, 'rediacc_ssh_connections_total', labels)).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(samples, 'rediacc_ssh_connection_failures_total', labels)).toBeUndefined();
+      expect(sampleValue(samples, 'rediacc_task_duration_seconds_count', { team: 'metrics' })).toBe(2);
+      expect(sampleValue(samples, 'rediacc_task_duration_seconds_bucket', { team: 'metrics', le: '3600' })).toBe(2);
+      // Queue wait: each task's first claim, by priority (the failed one's retry is not a second wait).
+      expect(sampleValue(samples, 'rediacc_task_queue_wait_seconds_count', { team: 'metrics', priority: '2' })).toBe(1);
+      expect(sampleValue(samples, 'rediacc_task_queue_wait_seconds_count', { team: 'metrics', priority: '3' })).toBe(1);
+      expect(sampleValue(samples, 'rediacc_bridge_slots', { team: 'metrics', lane: 'normal', state: 'free' })).toBe(2);
+      expect(sampleValue(samples, 'rediacc_bridge_slots', { team: 'metrics', lane: 'normal', state: 'busy' })).toBe(0);
+      expect(sampleValue(samples, 'rediacc_bridge_process_cpu_seconds_total')).toBeGreaterThan(0);
+      expect(samples.every((s) => s.name.startsWith('rediacc_'))).toBe(true);
+      for (const id of [ok.taskId, bad.taskId]) expect(text).not.toContain(id);
+      expect((await fetch(`http://127.0.0.1:${bridge.metricsPort}/other`)).status).toBe(404);
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+  });
+
+  it('counts a failed SSH connection by machine', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const client = createClient({ redis: redis.url });
+    const teamKeys = await addTeamWithMachine(client, 'metricsdown', { ...machine, port: 1 });
+    const bridge = await startBridge(
+      { teamKeys, redisUrl: redis.url, teams: ['metricsdown'], metricsPort: 0, connectTimeoutMs: 2_000 },
+      { logger },
+    );
+    try {
+      await client.tasks.create({ team: 'metricsdown', machine: 'm1', command: 'true', maxRetries: 0 });
+      const samples = await waitFor('a connection failure counted', async () => {
+        const got = await scrape(`http://127.0.0.1:${bridge.metricsPort}/metrics`);
+        const failures = sampleValue(got.samples, 'rediacc_ssh_connection_failures_total', {
+          team: 'metricsdown',
+          machine: 'm1',
+        });
+        return failures !== undefined ? got.samples : undefined;
+      });
+      expect(sampleValue(samples, 'rediacc_ssh_connection_failures_total', { machine: 'm1' })).toBeGreaterThanOrEqual(
+        1,
+      );
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+  });
+});
