@@ -2,7 +2,10 @@
 // retries and SSH connections, shows its slots, and never labels by task id.
 import { startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
+import { createDashboard } from '@rediacc/dashboard';
 import { createClient } from '@rediacc/producer';
+import { createDashboardToken } from '@rediacc/queue';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { addTeamWithMachine, parseProm, type Sample, sampleValue, useHarness, waitFor } from '../harness/index.js';
 
@@ -90,6 +93,60 @@ describe('bridge metrics', () => {
       );
     } finally {
       await bridge.close();
+      await client.close();
+    }
+  });
+});
+
+describe('dashboard metrics', () => {
+  it('serves queue depth and the age of the oldest pending task per priority, behind a bearer token', async () => {
+    const server = await h.redis();
+    const machine = await h.machine();
+    const client = createClient({ redis: server.url });
+    const redis = new Redis(server.url);
+    const app = await createDashboard({ redis: server.url });
+    try {
+      await addTeamWithMachine(client, 'idle', machine);
+      await addTeamWithMachine(client, 'other', machine);
+      const first = await client.tasks.create({ team: 'idle', machine: 'm1', command: 'true', priority: 4 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.tasks.create({ team: 'idle', machine: 'm1', command: 'true', priority: 4 });
+      await client.tasks.create({ team: 'idle', machine: 'm1', command: 'true', priority: 1 });
+      await client.tasks.create({ team: 'other', machine: 'm1', command: 'true', priority: 3 });
+
+      expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+      const fleet = await createDashboardToken(redis, { role: 'viewer' });
+      const res = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${fleet.token}` } });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      const samples = parseProm(res.body);
+      const pending = (team: string, priority: string) =>
+        sampleValue(samples, 'rediacc_queue_tasks', { team, priority, status: 'pending' });
+      expect(pending('idle', '4')).toBe(2);
+      expect(pending('idle', '1')).toBe(1);
+      expect(pending('idle', '3')).toBe(0);
+      expect(pending('other', '3')).toBe(1);
+      expect(sampleValue(samples, 'rediacc_queue_tasks', { team: 'idle', status: 'active' })).toBe(0);
+      const age4 = sampleValue(samples, 'rediacc_queue_oldest_pending_age_seconds', { team: 'idle', priority: '4' });
+      const age1 = sampleValue(samples, 'rediacc_queue_oldest_pending_age_seconds', { team: 'idle', priority: '1' });
+      expect(age4).toBeGreaterThanOrEqual(0.3);
+      expect(age1).toBeLessThan(age4 as number);
+      expect(sampleValue(samples, 'rediacc_queue_oldest_pending_age_seconds', { team: 'idle', priority: '3' })).toBe(
+        undefined,
+      );
+      expect(res.body).not.toContain(first.taskId);
+
+      // A team's token sees only its team.
+      const teamToken = await createDashboardToken(redis, { role: 'viewer', team: 'other' });
+      const own = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${teamToken.token}` } });
+      const ownSamples = parseProm(own.body);
+      expect(ownSamples.some((s) => s.labels.team === 'idle')).toBe(false);
+      expect(sampleValue(ownSamples, 'rediacc_queue_tasks', { team: 'other', priority: '3', status: 'pending' })).toBe(
+        1,
+      );
+    } finally {
+      await app.close();
+      redis.disconnect();
       await client.close();
     }
   });
