@@ -98,6 +98,44 @@ describe('bridge metrics', () => {
   });
 });
 
+describe('bridge metrics: cancel and a busy port', () => {
+  it('counts a task cancelled while running as cancelled, and refuses a metrics port in use', async () => {
+    const redis = await h.redis();
+    const machine = await h.machine();
+    const client = createClient({ redis: redis.url });
+    const teamKeys = await addTeamWithMachine(client, 'metricscancel', machine);
+    const bridge = await startBridge(
+      { teamKeys, redisUrl: redis.url, teams: ['metricscancel'], metricsPort: 0 },
+      { logger },
+    );
+    try {
+      await expect(
+        startBridge(
+          { teamKeys, redisUrl: redis.url, teams: ['metricscancel'], metricsPort: bridge.metricsPort },
+          { logger },
+        ),
+      ).rejects.toThrow(/EADDRINUSE/);
+      const { taskId } = await client.tasks.create({ team: 'metricscancel', machine: 'm1', command: 'sleep 30' });
+      await waitFor('the task running', async () =>
+        (await client.tasks.inspect(taskId)).status === 'PROCESSING' ? true : undefined,
+      );
+      await client.tasks.cancel([taskId]);
+      expect((await client.tasks.wait(taskId, { timeoutMs: 20_000 })).status).toBe('CANCELLED');
+      const url = `http://127.0.0.1:${bridge.metricsPort}/metrics`;
+      const value = await waitFor('the cancel counted', async () =>
+        sampleValue(parseProm(await (await fetch(url)).text()), 'rediacc_tasks_finished_total', {
+          team: 'metricscancel',
+          outcome: 'cancelled',
+        }),
+      );
+      expect(value).toBe(1);
+    } finally {
+      await bridge.close();
+      await client.close();
+    }
+  });
+});
+
 describe('dashboard metrics', () => {
   it('serves queue depth and the age of the oldest pending task per priority, behind a bearer token', async () => {
     const server = await h.redis();
