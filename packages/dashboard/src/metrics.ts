@@ -14,7 +14,8 @@ const ANY = 'any';
 
 export function registerMetrics(app: FastifyInstance, client: RediaccClient, redis: Redis): void {
   app.get('/metrics', async (request, reply) => {
-    const principal = request.principal as DashboardPrincipal;
+    const principal: DashboardPrincipal | null = request.principal;
+    if (!principal) throw new Error('the auth hook let an unauthenticated request through');
     const registry = await queueMetrics(client, redis, principal.team);
     return reply.type(registry.contentType).send(await registry.metrics());
   });
