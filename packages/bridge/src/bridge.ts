@@ -20,15 +20,21 @@ import { backoffStrategy } from './backoff.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { loadMachineKey, type MachineKey } from './machine-keys.js';
+import { type BridgeMetrics, createBridgeMetrics, type FinishOutcome } from './metrics.js';
+import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
 import { type AuditFn, taskProcessor } from './task-processor.js';
 import { loadTeamKeys } from './team-keys.js';
-import { startTeamLanes } from './team-lanes.js';
+import { startTeamLanes, type TeamLanes } from './team-lanes.js';
 import { bridgeVersion } from './version.js';
 
 export interface Bridge {
   readonly config: BridgeConfig;
+  /** This bridge's Prometheus metrics (served at /metrics when metricsPort is set). */
+  readonly metrics: BridgeMetrics;
+  /** The port the metrics server listens on, when there is one. */
+  readonly metricsPort: number | undefined;
   /**
    * Stops claiming and waits for running tasks up to the grace period (default: the configured one), then hands
    * them back or kills them per `onShutdown`, and closes connections. Idempotent.
@@ -56,7 +62,15 @@ export async function startBridge(
     subscriber.disconnect();
     throw error;
   }
-  const pool = new SshPool(config);
+  let slots: () => ReturnType<TeamLanes['slots']> = () => ({});
+  const metrics = createBridgeMetrics(() => slots());
+  const pool = new SshPool({
+    ...config,
+    onConnection: (target, ok) => {
+      const [team = '', machine = target.label] = target.label.split('/');
+      metrics.sshConnection(team, machine, ok);
+    },
+  });
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
   const machine = machineCache(redis, config);
@@ -78,6 +92,7 @@ export async function startBridge(
     logger,
     teamKeys,
     audit,
+    onFirstClaim: (team, priority, waitMs) => metrics.taskClaimed(team, priority, waitMs / 1000),
   });
   let heartbeat: Heartbeat | undefined;
   const lanes = startTeamLanes({
@@ -95,16 +110,19 @@ export async function startBridge(
       settings: { backoffStrategy },
     },
   });
+  slots = () => lanes.slots();
   const workers = new Map<string, Worker[]>();
   for (const { team, worker } of lanes.workers) {
     worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
     worker.on('completed', (job) => {
       cleaner.stored(String(job.id));
       audit(team, 'task.completed', String(job.id), 'ok', { attempt: job.attemptsMade });
+      countFinished(metrics, team, job, 'completed');
     });
     worker.on('failed', (job, error) => {
       alertIfFinal(redis, logger, team, job, error);
       if (job) auditFailure(audit, team, job, error);
+      if (job) countFailure(metrics, team, job, error);
     });
     // Another bridge may take the task over now: stop following the run (it goes on), never kill it.
     worker.on('lockRenewalFailed', (ids) => {
@@ -115,6 +133,19 @@ export async function startBridge(
   }
   await lanes.ready();
   const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsPort !== undefined) {
+    metricsServer = await serveMetrics(metrics.registry, config.metricsPort, config.metricsHost).catch(
+      async (error: Error) => {
+        await Promise.all([lanes.close(), writer.close()]);
+        stopWatching();
+        pool.close();
+        redis.disconnect();
+        subscriber.disconnect();
+        throw error;
+      },
+    );
+  }
   heartbeat = await startHeartbeat(
     redis,
     { id: config.name, teams: config.teams, version: bridgeVersion(), slots: () => lanes.slots() },
@@ -126,6 +157,7 @@ export async function startBridge(
       batchSize: config.batchSize,
       criticalSlots: config.criticalSlots,
       maxPerMachine: config.maxPerMachine,
+      ...(metricsServer && { metrics: `http://${config.metricsHost}:${metricsServer.port}/metrics` }),
     },
     'bridge started',
   );
@@ -133,11 +165,14 @@ export async function startBridge(
   let closing: Promise<void> | undefined;
   return {
     config,
+    metrics,
+    metricsPort: metricsServer?.port,
     close(closeOptions = {}) {
       closing ??= (async () => {
         const graceMs = closeOptions.graceMs ?? config.shutdownGraceMs;
         logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
         await heartbeat?.stop();
+        await metricsServer?.close();
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');
@@ -206,6 +241,20 @@ function auditFailure(audit: AuditFn, team: string, job: Job, error: Error): voi
     attempt: job.attemptsMade,
     code: code ?? null,
   });
+}
+
+/** A task that ended for good: its outcome, and how long its last try ran. */
+function countFinished(metrics: BridgeMetrics, team: string, job: Job, outcome: FinishOutcome): void {
+  const ran = job.processedOn === undefined ? undefined : ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000;
+  metrics.taskFinished(team, String(job.data?.machine ?? ''), outcome, ran);
+}
+
+function countFailure(metrics: BridgeMetrics, team: string, job: Job, error: Error): void {
+  const { code } = parseReason(error.message);
+  const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+  if (code === 'RDC_CANCELLED') countFinished(metrics, team, job, 'cancelled');
+  else if (final) countFinished(metrics, team, job, 'failed');
+  else metrics.taskRetried(team);
 }
 
 /**

@@ -69,6 +69,10 @@ export const bridgeConfigSchema = z
     keysDir: z.string().min(1).optional(),
     /** How long registry lookups (machine records) are cached. */
     registryTtlMs: z.number().int().min(0).default(5_000),
+    /** Serve Prometheus metrics at GET /metrics on this port (0: any free port); none when absent. */
+    metricsPort: z.number().int().min(0).max(65_535).optional(),
+    /** Address the metrics server binds to: loopback unless told otherwise. */
+    metricsHost: z.string().min(1).default('127.0.0.1'),
   })
   .strict();
 

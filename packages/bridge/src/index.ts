@@ -10,5 +10,6 @@ export {
   type LoginCheckTarget,
 } from './login-check.js';
 export { loadMachineKey, type MachineKey } from './machine-keys.js';
+export { type BridgeMetrics, DURATION_BUCKETS, type FinishOutcome } from './metrics.js';
 export type { ConnectionOptions, SshTarget } from './ssh-connection.js';
 export { readTeamKeyFile } from './team-keys.js';

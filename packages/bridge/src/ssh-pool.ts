@@ -13,6 +13,8 @@ export interface PoolOptions extends ConnectionOptions {
   runsPerConnection: number;
   /** After a failed connect, further tasks for that machine fail at once for this long. */
   failFastMs: number;
+  /** Told of every connection this pool opens or fails to open (metrics). */
+  onConnection?: (target: SshTarget, ok: boolean) => void;
 }
 
 class MachinePool {
@@ -87,6 +89,7 @@ class MachinePool {
     })();
     try {
       const agent = await this.opening;
+      this.options.onConnection?.(this.target, true);
       this.lastFailure = undefined;
       this.agents.push(agent);
       agent.onClose(() => {
@@ -96,6 +99,7 @@ class MachinePool {
       });
       return agent;
     } catch (error) {
+      this.options.onConnection?.(this.target, false);
       if (isRdcError(error)) this.lastFailure = { error, at: Date.now() };
       // Waiters retry and get the same fast failure instead of waiting forever.
       for (const wake of this.waiters.splice(0)) wake();

@@ -48,6 +48,8 @@ export interface ProcessorDeps {
   teamKeys: ReadonlyMap<string, string>;
   /** Appends a lifecycle transition to the audit log, batched: never a round trip of its own. */
   audit: AuditFn;
+  /** Told when a task is claimed for the first time: how long it waited since its creation. */
+  onFirstClaim?: (team: string, priority: number, waitMs: number) => void;
 }
 
 const ERROR_TAIL_BYTES = 2_048;
@@ -65,6 +67,7 @@ export function taskProcessor(deps: ProcessorDeps) {
     const before = earlier.success && earlier.data.attempt === attempt ? earlier.data : undefined;
     const previousCollected = earlier.success && earlier.data.attempt !== attempt && earlier.data.result !== undefined;
     deps.held.set(taskId, data.team);
+    if (!earlier.success) deps.onFirstClaim?.(data.team, job.opts.priority ?? 0, Date.now() - job.timestamp);
     try {
       // An earlier holder collected this try's failed result, then died before storing the failure.
       if (before?.result) throw failureOf(before.result, undefined);

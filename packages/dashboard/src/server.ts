@@ -13,6 +13,7 @@ import { registerBoard } from './board.js';
 import { registerHealth } from './health.js';
 import { registerHome } from './home.js';
 import { registerLogin } from './login.js';
+import { registerMetrics } from './metrics.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
 export interface DashboardOptions {
@@ -54,6 +55,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   registerAuth(app, redis);
   registerLogin(app, redis);
   registerHome(app, client);
+  registerMetrics(app, client, redis);
   await registerBoard(app, redis);
   await app.ready();
   return app;

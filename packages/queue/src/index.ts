@@ -75,6 +75,7 @@ export {
   renewIntervalMs,
   renewMachineSlot,
 } from './machine-slots.js';
+export { oldestPendingByPriority } from './oldest-pending.js';
 export {
   appendOutput,
   OUTPUT_CHUNK_BYTES,

@@ -1,4 +1,5 @@
-// rediacc bridge list (bridge-list.ts) | bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]: runs in the
+// rediacc bridge list (bridge-list.ts) | bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]
+// [--metrics-port P [--metrics-host H]]: runs in the
 // foreground until SIGTERM/SIGINT, then stops claiming, lets running tasks finish within --grace, hands the rest
 // back (or kills them) and exits 0. The teams' vault keys come from --keys-dir (default $RDC_HOME/keys): a missing
 // or wrong key fails here, at start.
@@ -20,6 +21,8 @@ interface BridgeStartOptions {
   onShutdown: 'handback' | 'kill';
   outputCap: number;
   keysDir?: string;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export function registerBridge(program: Command): void {
@@ -56,6 +59,8 @@ export function registerBridge(program: Command): void {
       1024 * 1024,
     )
     .option('--keys-dir <dir>', "directory of the teams' vault keys, TEAM.key (default: $RDC_HOME/keys)")
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics', integer(0, 65_535))
+    .option('--metrics-host <host>', 'address the metrics server binds to', '127.0.0.1')
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
@@ -71,6 +76,8 @@ export function registerBridge(program: Command): void {
           keysDir: resolve(options.keysDir ?? join(config.home, 'keys')),
           ...(options.maxPerMachine !== undefined && { maxPerMachine: options.maxPerMachine }),
           ...(options.name && { name: options.name }),
+          ...(options.metricsPort !== undefined && { metricsPort: options.metricsPort }),
+          ...(options.metricsHost && { metricsHost: options.metricsHost }),
         },
         { logger, ...(config.actor !== undefined && { actor: config.actor }) },
       );
