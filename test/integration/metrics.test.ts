@@ -114,7 +114,7 @@ describe('bridge metrics: cancel and a busy port', () => {
           { teamKeys, redisUrl: redis.url, teams: ['metricscancel'], metricsPort: bridge.metricsPort },
           { logger },
         ),
-      ).rejects.toThrow(/EADDRINUSE/);
+      ).rejects.toMatchObject({ code: 'RDC_CONFIG_INVALID', message: expect.stringMatching(/EADDRINUSE/) });
       const { taskId } = await client.tasks.create({ team: 'metricscancel', machine: 'm1', command: 'sleep 30' });
       await waitFor('the task running', async () =>
         (await client.tasks.inspect(taskId)).status === 'PROCESSING' ? true : undefined,

@@ -2,6 +2,7 @@
 // 127.0.0.1 unless told otherwise: the numbers name teams and machines, so they are not for every network.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RdcError } from '@rediacc/core';
 import type { Registry } from 'prom-client';
 
 export interface MetricsServer {
@@ -23,9 +24,9 @@ export async function serveMetrics(registry: Registry, port: number, host: strin
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -40,4 +41,14 @@ export async function serveMetrics(registry: Registry, port: number, host: strin
       return closing;
     },
   };
+}
+
+/** A port taken or not ours to bind is the operator's option to change: say which and how. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES' && error.code !== 'EADDRNOTAVAIL') return error;
+  return new RdcError(
+    'RDC_CONFIG_INVALID',
+    `cannot serve metrics on ${host}:${port} (${error.code}): ${error.code === 'EADDRINUSE' ? 'another process listens there' : 'this address cannot be bound here'}; pick another --metrics-port (0 takes a free one) or --metrics-host`,
+    { cause: error },
+  );
 }
