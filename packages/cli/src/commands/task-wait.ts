@@ -35,7 +35,8 @@ export async function waitForTask(client: RediaccClient, task: CreatedTask, opti
     const now = await client.tasks.inspect(task.taskId);
     if (options.json) printJson(now);
     printNote(
-      `task ${task.taskId} is still ${now.status} after --wait-timeout ${options.waitTimeout}s; it stays queued ` +
+      `task ${task.taskId} is still ${now.status} after --wait-timeout ${options.waitTimeout}s; ` +
+        `${now.status === 'PENDING' ? 'it stays queued' : 'it goes on'} ` +
         `(rediacc inspect queue ${task.taskId}, or cancel queue ${task.taskId} --confirm)`,
     );
     return WAIT_TIMEOUT_EXIT;
