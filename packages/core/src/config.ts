@@ -21,7 +21,7 @@ const envSchema = z.object({
 });
 
 export interface RdcConfig {
-  /** A secret when it carries a password: never log it (safeUrl masks it). */
+  /** A secret when it carries a password: never log it (messages name only host:port, via redisAddress). */
   redisUrl: string;
   /** Where redisUrl came from, for messages: the variable, the running `rediacc up` stack, or the default. */
   redisUrlSource: 'REDIS_URL' | 'local stack' | 'default';

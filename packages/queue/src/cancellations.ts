@@ -102,18 +102,6 @@ export async function readTombstone(redis: Redis, team: string, taskId: string):
   return json === null ? undefined : viewOf(taskId, json);
 }
 
-/** Cancelled-before-running tasks of a team, newest first. */
-export async function listTombstones(redis: Redis, team: string, limit: number): Promise<TaskView[]> {
-  const ids = await redis.zrevrange(registryKeys.cancelledOrder(team), 0, limit - 1);
-  if (ids.length === 0) return [];
-  const jsons = await redis.hmget(registryKeys.cancelled(team), ...ids);
-  return ids.flatMap((id, i) => {
-    const json = jsons[i];
-    const view = json ? viewOf(id, json) : undefined;
-    return view ? [view] : [];
-  });
-}
-
 /** Tombstones by cancel time, newest first, from rank `start`: the views and the last one's cancel time (ms). */
 export async function tombstonesPage(
   redis: Redis,

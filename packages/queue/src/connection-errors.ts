@@ -13,17 +13,6 @@ export function redisAddress(url: string): string {
   }
 }
 
-/** The URL with any password masked, for messages and logs. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
-}
-
 /** Redis answers AUTH so when its default user has no password (6.0+ and older wording). */
 const NO_PASSWORD_NEEDED = /without any password configured|no password is set/i;
 const CONNECT_FAILURE = /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET/;

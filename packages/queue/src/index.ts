@@ -41,12 +41,11 @@ export {
   cancelPending,
   countTombstones,
   hasTombstone,
-  listTombstones,
   readTombstone,
   trimTombstones,
 } from './cancellations.js';
 export { type ConnectionRole, createRedis, lastConnectionError, waitReady } from './connection.js';
-export { asRedisError, redisAddress, safeUrl } from './connection-errors.js';
+export { asRedisError, redisAddress } from './connection-errors.js';
 export {
   createDashboardToken,
   hashToken,
@@ -100,12 +99,11 @@ export {
   updateMachine,
 } from './registry.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
-export { listTasks, readTask, snapshotOf } from './task-reader.js';
+export { readTask, snapshotOf } from './task-reader.js';
 export {
   countTeamTasks,
   findJob,
   laneHolding,
-  listTeamTasks,
   locateTask,
   readTeamTask,
   type TaskCounts,

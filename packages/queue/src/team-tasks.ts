@@ -1,13 +1,13 @@
 // Reads that span a team's lanes: where a task id lives, the task itself, listings and counts. Every
 // caller that reads tasks goes through here, so no read forgets a lane. Costs stay flat at any backlog:
 // EXISTS per lane, paginated listings, and counts from BullMQ's per-state and per-priority counters.
-import { LANES, type Lane, type TaskStatus, type TaskView } from '@rediacc/core';
+import { LANES, type Lane, type TaskView } from '@rediacc/core';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { hasTombstone } from './cancellations.js';
 import { taskKey } from './keys.js';
 import type { TeamQueues } from './queues.js';
-import { listTasks, readTask } from './task-reader.js';
+import { readTask } from './task-reader.js';
 
 /** Where a task id lives: its team, and the lane whose queue holds its job (none for a cancel tombstone). */
 export interface TaskLocation {
@@ -53,18 +53,6 @@ export async function readTeamTask(
 ): Promise<TaskView | undefined> {
   const where = lane ?? (await laneHolding(redis, team, taskId));
   return where ? readTask(queues.get(team, where), redis, taskId) : undefined;
-}
-
-/** Up to `limit` tasks of each lane of `team`, unsorted: the caller merges and sorts them. */
-export async function listTeamTasks(
-  queues: TeamQueues,
-  team: string,
-  options: { status?: TaskStatus | undefined; limit: number },
-): Promise<TaskView[]> {
-  const perLane = await Promise.all(
-    queues.lanes(team).map(({ queue }) => listTasks(queue, { status: options.status, limit: options.limit })),
-  );
-  return perLane.flat();
 }
 
 export interface TaskCounts {
