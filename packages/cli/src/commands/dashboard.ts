@@ -2,13 +2,12 @@
 // (`dashboard token …` lives in dashboard-token.ts).
 // It binds 127.0.0.1 unless --host says otherwise: exposing it is a choice, never a default.
 import { createLogger, loadConfig } from '@rediacc/core';
-import { createDashboard } from '@rediacc/dashboard';
 import type { Command } from 'commander';
 import { integer } from '../options.js';
 import { printLine, printNote } from '../output.js';
+import { DEFAULT_DASHBOARD_PORT, serveDashboard } from './dashboard-serve.js';
 import { registerDashboardToken } from './dashboard-token.js';
 
-export const DEFAULT_DASHBOARD_PORT = 7420;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 interface DashboardStartOptions {
@@ -31,12 +30,8 @@ async function startDashboard(options: DashboardStartOptions): Promise<void> {
   const config = loadConfig();
   // Logs go to stderr (createLogger's default): stdout carries only the URL line.
   const logger = createLogger({ name: 'dashboard', level: config.logLevel });
-  const app = await createDashboard({ redis: config.redisUrl, logger });
-  await app.listen({ port: options.port, host: options.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  printLine(`dashboard listening on http://${host}:${port}/`);
+  const dashboard = await serveDashboard({ redisUrl: config.redisUrl, logger, host: options.host, port: options.port });
+  printLine(`dashboard listening on ${dashboard.url}/`);
   if (!LOOPBACK.has(options.host)) {
     printNote(
       `warning: the console is reachable from other hosts on ${options.host}; tokens and session cookies cross the network, so put it behind TLS`,
@@ -46,5 +41,5 @@ async function startDashboard(options: DashboardStartOptions): Promise<void> {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  await app.close();
+  await dashboard.close();
 }
