@@ -81,6 +81,23 @@ module.exports = {
       to: { path: '^packages/', pathNot: ['^packages/$1/', '^packages/[^/]+/src/index\\.ts$'] },
     },
     {
+      name: 'bridge-rooms-from-outside',
+      comment: "the bridge's rooms (ssh/, agent/, lanes/, run/, status/) are entered through their index.ts only",
+      severity: 'error',
+      from: { path: '^packages/bridge/src/[^/]+\\.ts$' },
+      to: { path: '^packages/bridge/src/[^/]+/', pathNot: '^packages/bridge/src/[^/]+/index\\.ts$' },
+    },
+    {
+      name: 'bridge-rooms-from-each-other',
+      comment: 'one room of the bridge enters another through its index.ts only',
+      severity: 'error',
+      from: { path: '^packages/bridge/src/([^/]+)/' },
+      to: {
+        path: '^packages/bridge/src/[^/]+/',
+        pathNot: ['^packages/bridge/src/$1/', '^packages/bridge/src/[^/]+/index\\.ts$'],
+      },
+    },
+    {
       name: 'no-unresolvable',
       comment: 'an import nothing resolves (a missing file, or a subpath a package does not export)',
       severity: 'error',

@@ -50,7 +50,7 @@ export function faultBridge(f: Fleet, name: string, extra: Partial<BridgeConfigI
   } satisfies BridgeConfigInput & { name: string };
 }
 
-/** Where the agent keeps runs of this user on this host (see agent-script.ts). */
+/** Where the agent keeps runs of this user on this host (see packages/bridge/src/agent/script.ts). */
 export function runDir(): string {
   const base = process.getuid?.() === 0 ? '/dev/shm' : '/tmp';
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

@@ -34,6 +34,16 @@ const plants: Plant[] = [
   { file: 'queue/src/planted-bridge.ts', source: "import '@rediacc/bridge';", rule: 'queue-only-core' },
   { file: 'producer/src/planted-ssh2.ts', source: "import 'ssh2';", rule: 'producer-no-ssh-no-bridge' },
   { file: 'bridge/src/planted-producer.ts', source: "import '@rediacc/producer';", rule: 'bridge-not-producer' },
+  {
+    file: 'bridge/src/planted-room.ts',
+    source: "import './agent/pool.js';",
+    rule: 'bridge-rooms-from-outside',
+  },
+  {
+    file: 'bridge/src/run/planted-room.ts',
+    source: "import '../ssh/connection.js';",
+    rule: 'bridge-rooms-from-each-other',
+  },
   { file: 'localstack/src/planted-queue.ts', source: "import '@rediacc/queue';", rule: 'localstack-only-core' },
   {
     file: 'producer/src/planted-cli.ts',

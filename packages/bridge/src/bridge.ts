@@ -16,17 +16,20 @@ import {
 } from '@rediacc/queue';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { backoffStrategy } from './backoff.js';
+import { RunCleaner, SshPool } from './agent/index.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
-import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { loadMachineKey, type MachineKey } from './machine-keys.js';
-import { type BridgeMetrics, createBridgeMetrics, type FinishOutcome } from './metrics.js';
-import { type MetricsServer, serveMetrics } from './metrics-server.js';
-import { RunCleaner } from './run-cleaner.js';
-import { SshPool } from './ssh-pool.js';
-import { type AuditFn, taskProcessor } from './task-processor.js';
-import { loadTeamKeys } from './team-keys.js';
-import { startTeamLanes, type TeamLanes } from './team-lanes.js';
+import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.js';
+import { type AuditFn, loadTeamKeys, taskProcessor } from './run/index.js';
+import { loadMachineKey, type MachineKey } from './ssh/index.js';
+import {
+  type BridgeMetrics,
+  createBridgeMetrics,
+  type FinishOutcome,
+  type Heartbeat,
+  type MetricsServer,
+  serveMetrics,
+  startHeartbeat,
+} from './status/index.js';
 import { bridgeVersion } from './version.js';
 
 export interface Bridge {

@@ -6,7 +6,7 @@
 import { type JobData, MIN_MASKED_BYTES, open, RdcError } from '@rediacc/core';
 import { getVaultEntries } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
-import { VAULT_DATA_ENV } from './agent-script.js';
+import { VAULT_DATA_ENV } from '../agent/index.js';
 
 export interface TaskSecrets {
   env: Record<string, string>;

@@ -4,8 +4,8 @@
 // its own connect timeout, so one dead machine never holds the bridge's slots.
 import { createHash } from 'node:crypto';
 import { isRdcError, type RdcError } from '@rediacc/core';
+import { type ConnectionOptions, SshConnection, type SshTarget } from '../ssh/index.js';
 import { RemoteAgent } from './remote-agent.js';
-import { type ConnectionOptions, SshConnection, type SshTarget } from './ssh-connection.js';
 
 export interface PoolOptions extends ConnectionOptions {
   maxConnectionsPerMachine: number;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAgentLine } from './agent-events.js';
+import { parseAgentLine } from './events.js';
 
 describe('parseAgentLine', () => {
   it('reads every event the agent writes', () => {

@@ -3,17 +3,9 @@
 // machine. One agent per pooled SSH connection; it dies with the connection, the runs it started do not.
 import { RdcError } from '@rediacc/core';
 import type { ClientChannel, SFTPWrapper } from 'ssh2';
-import { type AgentEvent, parseAgentLine, type RunState } from './agent-events.js';
-import {
-  AGENT_VERSION,
-  agentCommand,
-  cleanLine,
-  killLine,
-  probeLine,
-  type RunRequest,
-  runLine,
-} from './agent-script.js';
-import type { SshConnection } from './ssh-connection.js';
+import type { SshConnection } from '../ssh/index.js';
+import { type AgentEvent, parseAgentLine, type RunState } from './events.js';
+import { AGENT_VERSION, agentCommand, cleanLine, killLine, probeLine, type RunRequest, runLine } from './script.js';
 
 /** The agent (its connection) went away: runs it started may still be running on the machine. */
 export class AgentLostError extends Error {}

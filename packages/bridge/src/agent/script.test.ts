@@ -3,8 +3,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentEvent, parseAgentLine } from './agent-events.js';
-import { agentScript, cleanLine, killLine, probeLine, runLine, shellQuote } from './agent-script.js';
+import { type AgentEvent, parseAgentLine } from './events.js';
+import { agentScript, cleanLine, killLine, probeLine, runLine, shellQuote } from './script.js';
 
 class LocalAgent {
   readonly events: AgentEvent[] = [];

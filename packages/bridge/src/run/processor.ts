@@ -17,12 +17,11 @@ import {
 import { appendOutput, cancelRequested, streamedOutputEnd } from '@rediacc/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BridgeConfig } from './config.js';
-import type { MachineKey } from './machine-keys.js';
-import type { RunCleaner } from './run-cleaner.js';
-import type { SshPool } from './ssh-pool.js';
+import type { RunCleaner, SshPool } from '../agent/index.js';
+import type { BridgeConfig } from '../config.js';
+import type { MachineKey } from '../ssh/index.js';
+import { openTaskSecrets } from './secrets.js';
 import { runTask } from './task-run.js';
-import { openTaskSecrets } from './task-secrets.js';
 
 /** Appends a lifecycle transition of a task to its team's audit log. */
 export type AuditFn = (

@@ -11,7 +11,7 @@
 import { LANES, type Lane, RdcError } from '@rediacc/core';
 import { LANE_QUEUES, putBack, type TeamSlots, teamPrefix } from '@rediacc/queue';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
-import type { BridgeConfig } from './config.js';
+import type { BridgeConfig } from '../config.js';
 import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
 import { PermitGate } from './permit-gate.js';
 

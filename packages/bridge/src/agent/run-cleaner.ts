@@ -2,7 +2,7 @@
 // are what lets another bridge collect the result after a crash. Stored results arrive through the worker's
 // `completed` event; their removal is batched per machine (one `rm` for many runs).
 import type { Logger } from '@rediacc/core';
-import type { MachinePool } from './ssh-pool.js';
+import type { MachinePool } from './pool.js';
 
 const FLUSH_MS = 200;
 const BATCH = 200;

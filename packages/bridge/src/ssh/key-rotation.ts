@@ -10,8 +10,8 @@ import { isRdcError, type MachineRecord, publicKeyOf, RdcError, seal } from '@re
 import { appendAudit, getMachine, getTeam, isAccessRefusal, replaceMachineKey, resolveActor } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import ssh2, { type ParsedKey } from 'ssh2';
+import { type ConnectionOptions, SshConnection, type SshTarget } from './connection.js';
 import { loadMachineKey } from './machine-keys.js';
-import { type ConnectionOptions, SshConnection, type SshTarget } from './ssh-connection.js';
 
 export interface RotateKeyOptions {
   redis: Redis;

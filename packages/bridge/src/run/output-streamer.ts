@@ -2,7 +2,7 @@
 // the machine a bounded amount at a time, masked, and handed on in order; the masker holds back what could be the
 // start of a secret until the next read or the end.
 import type { MaskedPart, OutputMasker } from '@rediacc/core';
-import type { RemoteAgent } from './remote-agent.js';
+import type { RemoteAgent } from '../agent/index.js';
 
 const STREAM_AFTER_MS = 500;
 const STREAM_READ_BYTES = 256 * 1024;

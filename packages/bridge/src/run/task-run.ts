@@ -4,10 +4,9 @@
 // A lost connection is not a reason to run the command again: reconnect and re-attach.
 import { constants } from 'node:os';
 import { OutputMasker, RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
-import type { RunState } from './agent-events.js';
+import type { MachinePool, RunState } from '../agent/index.js';
+import { AgentLostError, joinCut, type RemoteAgent } from '../agent/index.js';
 import { OutputStreamer } from './output-streamer.js';
-import { AgentLostError, joinCut, type RemoteAgent } from './remote-agent.js';
-import type { MachinePool } from './ssh-pool.js';
 
 /** Why a run is stopped from the bridge's side (the abort reason BullMQ passes on). */
 export type StopReason = 'cancel' | 'kill' | 'handback' | 'lock-lost';

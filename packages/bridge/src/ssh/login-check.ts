@@ -4,9 +4,9 @@
 import type { Socket } from 'node:net';
 import { type ErrorCode, isRdcError } from '@rediacc/core';
 import { Client } from 'ssh2';
+import type { SshTarget } from './connection.js';
 import { fingerprintOf } from './host-key.js';
 import { openSocket } from './socket.js';
-import type { SshTarget } from './ssh-connection.js';
 
 export type LoginCheckStep = 'connect' | 'host-key' | 'auth' | 'command';
 

@@ -1,0 +1,11 @@
+export { type ConnectionOptions, SshConnection, type SshTarget } from './connection.js';
+export { fingerprintOf, probeHostKey } from './host-key.js';
+export { type RotateKeyOptions, type RotateKeyResult, rotateMachineKey } from './key-rotation.js';
+export {
+  checkMachineLogin,
+  type LoginCheckOptions,
+  type LoginCheckResult,
+  type LoginCheckStep,
+  type LoginCheckTarget,
+} from './login-check.js';
+export { loadMachineKey, type MachineKey } from './machine-keys.js';
