@@ -9,6 +9,25 @@ export const bridgeNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,128}$/, 'bridge name must be 1-128 letters, digits, ".", "_" or "-"');
 
+/**
+ * The bridge's defaults and bounds, in one place: the config schema below and `rediacc bridge start`'s flags both
+ * read them, so the two never disagree.
+ */
+export const BRIDGE_DEFAULTS = {
+  batchSize: 10,
+  criticalSlots: 1,
+  outputCapBytes: 1024 * 1024,
+  shutdownGraceMs: 30_000,
+  onShutdown: 'handback',
+  metricsHost: '127.0.0.1',
+} as const;
+
+export const BRIDGE_LIMITS = {
+  batchSize: { min: 1, max: 1_000 },
+  criticalSlots: { min: 0, max: 1_000 },
+  outputCapBytes: { min: 1_024, max: 64 * 1024 * 1024 },
+} as const;
+
 export const bridgeConfigSchema = z
   .object({
     redisUrl: z.string().regex(/^rediss?:\/\//, 'redisUrl must start with redis:// or rediss://'),
@@ -16,16 +35,16 @@ export const bridgeConfigSchema = z
     batchSize: z
       .number()
       .int()
-      .min(1, 'batch size must be at least 1')
-      .max(1_000, 'batch size must be at most 1000')
-      .default(10),
+      .min(BRIDGE_LIMITS.batchSize.min, `batch size must be at least ${BRIDGE_LIMITS.batchSize.min}`)
+      .max(BRIDGE_LIMITS.batchSize.max, `batch size must be at most ${BRIDGE_LIMITS.batchSize.max}`)
+      .default(BRIDGE_DEFAULTS.batchSize),
     /** Slots per team only P1/P2 tasks may use, on top of batchSize. */
     criticalSlots: z
       .number()
       .int()
-      .min(0, 'critical slots must be 0 or more')
-      .max(1_000, 'critical slots must be at most 1000')
-      .default(1),
+      .min(BRIDGE_LIMITS.criticalSlots.min, `critical slots must be ${BRIDGE_LIMITS.criticalSlots.min} or more`)
+      .max(BRIDGE_LIMITS.criticalSlots.max, `critical slots must be at most ${BRIDGE_LIMITS.criticalSlots.max}`)
+      .default(BRIDGE_DEFAULTS.criticalSlots),
     /** Tasks one machine runs at once across the fleet, unless the machine's own maxConcurrent says otherwise. */
     maxPerMachine: maxConcurrentSchema.optional(),
     /** How long a machine slot lease lives without renewal (a crashed bridge's slots free up after this). */
@@ -34,8 +53,9 @@ export const bridgeConfigSchema = z
     outputCapBytes: z
       .number()
       .int()
-      .min(1_024)
-      .default(1024 * 1024),
+      .min(BRIDGE_LIMITS.outputCapBytes.min)
+      .max(BRIDGE_LIMITS.outputCapBytes.max)
+      .default(BRIDGE_DEFAULTS.outputCapBytes),
     connectTimeoutMs: z.number().int().min(100).default(10_000),
     keepaliveIntervalMs: z.number().int().min(0).default(10_000),
     keepaliveCountMax: z.number().int().min(1).default(3),
@@ -60,9 +80,9 @@ export const bridgeConfigSchema = z
     /** How often held tasks are checked against the cancel flags (backs up the cancel broadcast). */
     cancelCheckMs: z.number().int().min(100).default(2_000),
     /** On close (SIGTERM): how long running tasks may go on before they are handed back or killed. */
-    shutdownGraceMs: z.number().int().min(0).default(30_000),
+    shutdownGraceMs: z.number().int().min(0).default(BRIDGE_DEFAULTS.shutdownGraceMs),
     /** At the end of the grace period: hand running tasks back (their runs go on, another bridge re-attaches), or kill them. */
-    onShutdown: z.enum(['handback', 'kill']).default('handback'),
+    onShutdown: z.enum(['handback', 'kill']).default(BRIDGE_DEFAULTS.onShutdown),
     /** team → vault secret key (base64). Wins over keysDir. Never logged. */
     teamKeys: z.record(teamNameSchema, z.string().min(1)).optional(),
     /** Directory of TEAM.key files (`rediacc team create` writes them to $RDC_HOME/keys). */
@@ -72,7 +92,7 @@ export const bridgeConfigSchema = z
     /** Serve Prometheus metrics at GET /metrics on this port (0: any free port); none when absent. */
     metricsPort: z.number().int().min(0).max(65_535).optional(),
     /** Address the metrics server binds to: loopback unless told otherwise. */
-    metricsHost: z.string().min(1).default('127.0.0.1'),
+    metricsHost: z.string().min(1).default(BRIDGE_DEFAULTS.metricsHost),
   })
   .strict();
 

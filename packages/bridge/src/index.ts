@@ -1,5 +1,12 @@
 export { type Bridge, startBridge } from './bridge.js';
-export { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema, bridgeNameSchema } from './config.js';
+export {
+  BRIDGE_DEFAULTS,
+  BRIDGE_LIMITS,
+  type BridgeConfig,
+  type BridgeConfigInput,
+  bridgeConfigSchema,
+  bridgeNameSchema,
+} from './config.js';
 export { readTeamKeyFile } from './run/index.js';
 export {
   type ConnectionOptions,

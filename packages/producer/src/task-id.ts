@@ -1,11 +1,6 @@
-import { parseInput } from '@rediacc/core';
-import { z } from 'zod';
+import { parseInput, taskIdSchema } from '@rediacc/core';
 
-// Ids we create are UUIDs; ids given back to us are checked for shape before they reach a Redis key.
-const taskIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{1,128}$/, 'task id must be the UUID that `create task` printed (letters, digits and "-")');
-
+// Ids given back to us are checked against the one task-id schema (core's) before they reach a Redis key.
 export function parseTaskId(id: unknown): string {
   return parseInput(taskIdSchema, id, 'task id');
 }

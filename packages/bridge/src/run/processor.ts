@@ -13,6 +13,7 @@ import {
   progressSchema,
   RdcError,
   type RunResult,
+  taskIdSchema,
 } from '@rediacc/core';
 import { appendOutput, cancelRequested, streamedOutputEnd } from '@rediacc/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
@@ -52,7 +53,6 @@ export interface ProcessorDeps {
 }
 
 const ERROR_TAIL_BYTES = 2_048;
-const TASK_ID = /^[A-Za-z0-9-]{1,128}$/;
 
 export function taskProcessor(deps: ProcessorDeps) {
   // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
@@ -187,7 +187,7 @@ function validJobData(job: Job): JobData {
       ).toReason(),
     );
   }
-  if (!TASK_ID.test(String(job.id))) {
+  if (!taskIdSchema.safeParse(String(job.id)).success) {
     throw new UnrecoverableError(
       new RdcError('RDC_JOB_DATA_INVALID', `job id ${JSON.stringify(job.id)} is not a rediacc task id`).toReason(),
     );

@@ -4,7 +4,7 @@
 // back (or kills them) and exits 0. The teams' vault keys come from --keys-dir (default $RDC_HOME/keys): a missing
 // or wrong key fails here, at start.
 import { join, resolve } from 'node:path';
-import { bridgeNameSchema, startBridge } from '@rediacc/bridge';
+import { BRIDGE_DEFAULTS, BRIDGE_LIMITS, bridgeNameSchema, startBridge } from '@rediacc/bridge';
 import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
@@ -37,30 +37,45 @@ export function registerBridge(program: Command): void {
     .command('start')
     .description('serve the queues of one or more teams until SIGTERM')
     .requiredOption('--team <teams>', 'team(s) to serve, comma-separated', teamList)
-    .option('--batch-size <n>', 'P3-P5 tasks run at once per team (batch_size)', integer(1, 1_000), 10)
-    .option('--critical-slots <n>', 'extra slots per team only P1/P2 tasks may use', integer(0, 1_000), 1)
+    .option(
+      '--batch-size <n>',
+      'P3-P5 tasks run at once per team (batch_size)',
+      integer(BRIDGE_LIMITS.batchSize.min, BRIDGE_LIMITS.batchSize.max),
+      BRIDGE_DEFAULTS.batchSize,
+    )
+    .option(
+      '--critical-slots <n>',
+      'extra slots per team only P1/P2 tasks may use',
+      integer(BRIDGE_LIMITS.criticalSlots.min, BRIDGE_LIMITS.criticalSlots.max),
+      BRIDGE_DEFAULTS.criticalSlots,
+    )
     .option(
       '--max-per-machine <n>',
       'tasks one machine runs at once across the fleet (default: no limit; `machine set --max-concurrent` overrides)',
       integer(1, MAX_CONCURRENT_LIMIT),
     )
     .option('--name <name>', 'bridge name in logs and task records (default: host-pid)', schemaFlag(bridgeNameSchema))
-    .option('--grace <seconds>', 'on SIGTERM, how long running tasks may go on', positiveNumber, 30)
+    .option(
+      '--grace <seconds>',
+      'on SIGTERM, how long running tasks may go on',
+      positiveNumber,
+      BRIDGE_DEFAULTS.shutdownGraceMs / 1000,
+    )
     .option(
       '--on-shutdown <policy>',
       'after the grace period: handback (runs go on, another bridge re-attaches) or kill',
       oneOf(['handback', 'kill'] as const),
-      'handback',
+      BRIDGE_DEFAULTS.onShutdown,
     )
     .option(
       '--output-cap <bytes>',
       'output kept per task; past it the head and the tail are kept and the cut marked',
-      integer(1_024, 64 * 1024 * 1024),
-      1024 * 1024,
+      integer(BRIDGE_LIMITS.outputCapBytes.min, BRIDGE_LIMITS.outputCapBytes.max),
+      BRIDGE_DEFAULTS.outputCapBytes,
     )
     .option('--keys-dir <dir>', "directory of the teams' vault keys, TEAM.key (default: $RDC_HOME/keys)")
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics', integer(0, 65_535))
-    .option('--metrics-host <host>', 'address the metrics server binds to', '127.0.0.1')
+    .option('--metrics-host <host>', 'address the metrics server binds to', BRIDGE_DEFAULTS.metricsHost)
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
