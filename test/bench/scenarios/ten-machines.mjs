@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { addTeam, inProcessBridge } from '../fleet.mjs';
 import { ansible, openMasters, pssh, xargsSsh } from '../peers.mjs';
 import { rawPool, runAll } from '../raw-ssh2.mjs';
-import { row } from '../report.mjs';
+import { row, skippedRow } from '../report.mjs';
 import { nowMs } from '../stats.mjs';
 import { teamQueues, throughputOnce } from './one-machine.mjs';
 
@@ -166,16 +166,5 @@ export async function run({ fleet, sizes, reps, log, peers }) {
 const PEER_PROGRAMS = { pssh: 'parallel-ssh', ansibleCommand: 'ansible', ansibleRaw: 'ansible' };
 
 function skipped(metric, baselineName, key) {
-  return {
-    scenario: id,
-    metric,
-    unit: null,
-    ours: null,
-    baseline: null,
-    baselineName,
-    ratio: null,
-    target: null,
-    met: null,
-    note: `skipped: ${PEER_PROGRAMS[key] ?? key} is not installed`,
-  };
+  return skippedRow(id, metric, baselineName, `${PEER_PROGRAMS[key] ?? key} is not installed`);
 }
