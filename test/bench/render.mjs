@@ -58,7 +58,10 @@ export function runName(run) {
 
 /** What a run is called in its header. */
 export function runTitle(run) {
-  return run.scope === 'full' ? `Full run on ${run.date}` : `Rerun of ${run.scenarios.join(', ')} on ${run.date}`;
+  const quick = run.quick ? 'Quick ' : '';
+  return run.scope === 'full'
+    ? `${quick || 'Full '}run on ${run.date}`
+    : `${quick}${quick ? 'rerun' : 'Rerun'} of ${run.scenarios.join(', ')} on ${run.date}`;
 }
 
 function command(run) {
@@ -109,7 +112,7 @@ function runHeader(run, rows, results) {
   const what =
     run.scope === 'full'
       ? `Written by \`${command(run)}\` ${runtime}${reps}.`
-      : `Written by \`${command(run)}\` ${runtime}${reps}; its rows replace the earlier rows of ${run.scenarios.join(', ')}.`;
+      : `Written by \`${command(run)}\` ${runtime}${reps}; its rows replace any earlier rows of ${run.scenarios.join(', ')}.`;
   out.push(
     `${what} Every row in this section was measured in this run: ${shown.join(', ')}.${replaced.length ? ` Its rows of ${replaced.join(', ')} were replaced by ${laterRuns(run, replaced, results)}.` : ''}`,
   );

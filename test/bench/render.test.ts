@@ -62,6 +62,13 @@ describe('BENCHMARKS.md', () => {
     expect(drift(edited, rendered)).toContain(`9${first}`);
   });
 
+  it("findings (written by hand) cite no ratio: the ratios are the tables'", () => {
+    const cited = read('test/bench/findings.md')
+      .split('\n')
+      .filter((line) => /\d+(\.\d+)?×/.test(line));
+    expect(cited).toEqual([]);
+  });
+
   it('every row names a recorded run with its date, scope, environment and method', () => {
     expect(() => render.checkResults(results)).not.toThrow();
     for (const row of results.rows) expect(results.runs.map((r) => r.id)).toContain(row.run);

@@ -163,7 +163,9 @@ async function main() {
   let peers = { ansible: false, pssh: false };
   try {
     peers = await preparePeers(fleet, { quick: args.quick, log });
-    log(`fleet up: redis ${fleet.redis.url}, machines ${fleet.machines.map((m) => `${m.host}:${m.port}`).join(' ')}`);
+    log(
+      `fleet up: redis ${fleet.redis.url.replace(/\/\/[^@]*@/, '//')}, machines ${fleet.machines.map((m) => `${m.host}:${m.port}`).join(' ')}`,
+    );
     for (const scenario of chosen) {
       log(`— ${scenario.title}`);
       const t0 = Date.now();
