@@ -13,7 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from './fleet.mjs';
 import { preparePeers } from './peers.mjs';
-import { mergeRun, renderBenchmarks, renderReadmeBlock, spliceReadme } from './render.mjs';
+import { checkResults, mergeRun, renderBenchmarks, renderReadmeBlock, spliceReadme } from './render.mjs';
 import { crashRow, printTable, writeJson } from './report.mjs';
 import * as backlog from './scenarios/backlog.mjs';
 import * as crash from './scenarios/crash.mjs';
@@ -130,9 +130,16 @@ function render(results, mdPath, jsonPath) {
   console.log(`wrote ${written.join(' and ')} from ${jsonPath}`);
 }
 
-/** The results so far: the stored ones a partial rerun keeps, or none. */
+/** The results so far, which a partial rerun keeps: checked before anything runs, so a bad file costs no run. */
 function stored(jsonPath) {
-  return existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : { runs: [], rows: [] };
+  if (!existsSync(jsonPath)) return { runs: [], rows: [] };
+  try {
+    return checkResults(JSON.parse(readFileSync(jsonPath, 'utf8')));
+  } catch (error) {
+    console.error(`bench: --only keeps the other rows of ${jsonPath}, but cannot read them: ${error.message}`);
+    console.error('bench: run the full bench (no --only), or move that file away');
+    process.exit(2);
+  }
 }
 
 async function main() {
@@ -152,6 +159,7 @@ async function main() {
     console.error(`bench: no scenario ${unknown.join(', ')} (scenarios: ${SCENARIOS.map((s) => s.id).join(', ')})`);
     process.exit(2);
   }
+  const previous = args.only ? stored(jsonPath) : { runs: [], rows: [] };
   const started = Date.now();
   const date = new Date(started).toISOString();
   const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
@@ -197,7 +205,6 @@ async function main() {
     env: environment(peers),
     methods: Object.fromEntries(chosen.map((s) => [s.id, { title: s.title, describe: s.describe }])),
   };
-  const previous = run.scope === 'partial' ? stored(jsonPath) : { runs: [], rows: [] };
   const results = mergeRun(
     previous,
     run,
