@@ -31,10 +31,11 @@ export async function run({ fleet, sizes, reps, log }) {
   };
   const samples = { ours: [], raw: [] };
   for (let r = 0; r < reps; r++) {
-    for (const side of r % 2 === 0 ? ['raw', 'ours'] : ['ours', 'raw']) samples[side].push(...(await sides[side](r)));
+    const order = r % 2 === 0 ? ['raw', 'ours'] : ['ours', 'raw'];
+    for (const side of order) samples[side].push(...(await sides[side](r)));
     const now = { ours: p50p99(samples.ours), raw: p50p99(samples.raw) };
     log(
-      `p1 rep ${r + 1}: ours p50 ${now.ours.p50.toFixed(1)} p99 ${now.ours.p99.toFixed(1)} ms; raw p50 ${now.raw.p50.toFixed(0)} p99 ${now.raw.p99.toFixed(0)} ms (so far)`,
+      `p1 rep ${r + 1} (${order.join(' then ')}): ours p50 ${now.ours.p50.toFixed(1)} p99 ${now.ours.p99.toFixed(1)} ms; raw p50 ${now.raw.p50.toFixed(0)} p99 ${now.raw.p99.toFixed(0)} ms (so far)`,
     );
   }
   const result = { ours: p50p99(samples.ours), raw: p50p99(samples.raw) };
