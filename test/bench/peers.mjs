@@ -11,6 +11,15 @@ import { nowMs } from './stats.mjs';
 
 const run = promisify(execFile);
 
+/**
+ * The peers outside the system setup, each with the program looked up and the Debian package that installs it.
+ * .ci/run installs every package listed here (a test checks); npm test and the bench never install anything.
+ */
+export const PEER_PACKAGES = {
+  ansible: { program: 'ansible', apt: 'ansible' },
+  pssh: { program: 'parallel-ssh', apt: 'pssh' },
+};
+
 async function has(program) {
   try {
     await run('sh', ['-c', `command -v ${program}`]);
@@ -50,8 +59,8 @@ export async function preparePeers(fleet, { log }) {
     dir,
     sshConfig,
     cmConfig,
-    ansible: await has('ansible'),
-    pssh: await has('parallel-ssh'),
+    ansible: await has(PEER_PACKAGES.ansible.program),
+    pssh: await has(PEER_PACKAGES.pssh.program),
     ansibleEnv: {
       ...process.env,
       ANSIBLE_CONFIG: ansibleCfg,
@@ -67,8 +76,10 @@ export async function preparePeers(fleet, { log }) {
       await closeMasters(peers, fleet);
     },
   };
-  if (!peers.ansible) log('peers: skipped: ansible is not installed (apt-get install ansible, or run .ci/run)');
-  if (!peers.pssh) log('peers: skipped: parallel-ssh is not installed (apt-get install pssh, or run .ci/run)');
+  for (const [key, { program, apt }] of Object.entries(PEER_PACKAGES)) {
+    if (!peers[key])
+      log(`peers: skipped: ${program} is not installed (apt-get install ${apt}, or run .ci/run as root)`);
+  }
   return peers;
 }
 

@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --only enqueue,one-machine] [-- --reps N]
 // Starts its own redis-server and ten sshd machines, runs each scenario (ours and its baseline interleaved,
-// after a warm-up, several times), prints a table and writes BENCHMARKS.md and test/bench/results/latest.json.
+// after a warm-up, several times), prints a table and writes test/bench/results/latest.json ({runs, rows}: each row
+// names the run that measured it, each run its date, scope, environment and method), then renders BENCHMARKS.md
+// and README's bench block from it (render.mjs). --only a,b: a partial rerun; its rows replace those scenarios'
+// rows and get a section of their own. --report: render again from latest.json, running nothing.
 // --quick: tiny sizes, results to a temporary directory (never the committed files); exits non-zero only when a
 // scenario crashed, never on a timing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { startFleet } from './fleet.mjs';
 import { preparePeers } from './peers.mjs';
-import { crashRow, printTable, writeJson, writeMarkdown } from './report.mjs';
+import { checkResults, mergeRun, renderBenchmarks, renderReadmeBlock, spliceReadme } from './render.mjs';
+import { crashRow, printTable, writeJson } from './report.mjs';
 import * as backlog from './scenarios/backlog.mjs';
 import * as crash from './scenarios/crash.mjs';
 import * as enqueue from './scenarios/enqueue.mjs';
@@ -89,14 +93,15 @@ function pkgVersion(name) {
 
 function environment(peers) {
   return {
-    date: new Date().toISOString(),
     node: process.version,
     redis: version('redis-server', ['--version']),
     openssh: version('ssh', ['-V']),
     bullmq: pkgVersion('bullmq'),
     ssh2: pkgVersion('ssh2'),
-    ansible: peers.ansible ? version('ansible', ['--version']) : 'skipped',
-    pssh: peers.pssh ? `parallel-ssh ${version('parallel-ssh', ['--version'])}` : 'skipped',
+    ansible: peers.ansible ? version('ansible', ['--version']) : 'not installed (its rows say skipped)',
+    pssh: peers.pssh
+      ? `parallel-ssh ${version('parallel-ssh', ['--version'])}`
+      : 'not installed (its rows say skipped)',
     cores: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     memory: `${Math.round(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) / 1024 / 1024)} GiB`,
     kernel: version('uname', ['-sr']),
@@ -110,6 +115,33 @@ function formatMarkdown(path) {
   if (result.status !== 0) console.error(`bench: biome format ${path} failed: ${result.stderr || result.stdout}`);
 }
 
+const FINDINGS = join(ROOT, 'test/bench/findings.md');
+const README = join(ROOT, 'README.md');
+
+/** BENCHMARKS.md from the results; README's block too when they are the committed ones. */
+function render(results, mdPath, jsonPath) {
+  writeFileSync(mdPath, renderBenchmarks(results, readFileSync(FINDINGS, 'utf8')));
+  formatMarkdown(mdPath);
+  const written = [mdPath];
+  if (mdPath === join(ROOT, 'BENCHMARKS.md')) {
+    writeFileSync(README, spliceReadme(readFileSync(README, 'utf8'), renderReadmeBlock(results)));
+    written.push(README);
+  }
+  console.log(`wrote ${written.join(' and ')} from ${jsonPath}`);
+}
+
+/** The results so far, which a partial rerun keeps: checked before anything runs, so a bad file costs no run. */
+function stored(jsonPath) {
+  if (!existsSync(jsonPath)) return { runs: [], rows: [] };
+  try {
+    return checkResults(JSON.parse(readFileSync(jsonPath, 'utf8')));
+  } catch (error) {
+    console.error(`bench: --only keeps the other rows of ${jsonPath}, but cannot read them: ${error.message}`);
+    console.error('bench: run the full bench (no --only), or move that file away');
+    process.exit(2);
+  }
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const sizes = args.quick ? QUICK : FULL;
@@ -117,23 +149,19 @@ async function main() {
   const outDir = args.out ?? (args.quick ? join(tmpdir(), 'rediacc-bench-quick') : null);
   const jsonPath = outDir ? join(outDir, 'latest.json') : join(ROOT, 'test/bench/results/latest.json');
   const mdPath = outDir ? join(outDir, 'BENCHMARKS.md') : join(ROOT, 'BENCHMARKS.md');
-  const envPath = join(dirname(jsonPath), 'env.json');
   if (args.report) {
-    // Rewrites BENCHMARKS.md from the stored results (after editing findings.md), without running anything.
-    const stored = JSON.parse(readFileSync(envPath, 'utf8'));
-    const rows = JSON.parse(readFileSync(jsonPath, 'utf8'));
-    await writeMarkdown(mdPath, {
-      rows,
-      env: stored.env,
-      scenarios: SCENARIOS,
-      quick: stored.quick,
-      runtimeS: stored.runtimeS,
-    });
-    formatMarkdown(mdPath);
-    console.log(`wrote ${mdPath} from ${jsonPath}`);
+    // Renders BENCHMARKS.md (and README's block) from the stored results, without running anything.
+    render(JSON.parse(readFileSync(jsonPath, 'utf8')), mdPath, jsonPath);
     return;
   }
+  const unknown = (args.only ?? []).filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length) {
+    console.error(`bench: no scenario ${unknown.join(', ')} (scenarios: ${SCENARIOS.map((s) => s.id).join(', ')})`);
+    process.exit(2);
+  }
+  const previous = args.only ? stored(jsonPath) : { runs: [], rows: [] };
   const started = Date.now();
+  const date = new Date(started).toISOString();
   const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
   const chosen = SCENARIOS.filter((s) => !args.only || args.only.includes(s.id));
   log(`bench ${args.quick ? 'quick' : 'full'}: ${chosen.map((s) => s.id).join(', ')}; ${reps} rep(s)`);
@@ -143,7 +171,9 @@ async function main() {
   let peers = { ansible: false, pssh: false };
   try {
     peers = await preparePeers(fleet, { quick: args.quick, log });
-    log(`fleet up: redis ${fleet.redis.url}, machines ${fleet.machines.map((m) => `${m.host}:${m.port}`).join(' ')}`);
+    log(
+      `fleet up: redis ${fleet.redis.url.replace(/\/\/[^@]*@/, '//')}, machines ${fleet.machines.map((m) => `${m.host}:${m.port}`).join(' ')}`,
+    );
     for (const scenario of chosen) {
       log(`— ${scenario.title}`);
       const t0 = Date.now();
@@ -164,18 +194,26 @@ async function main() {
   }
   const runtimeS = (Date.now() - started) / 1000;
   printTable(rows);
-  // A partial rerun (--only) replaces its scenarios' rows in the existing results and keeps the others.
-  let all = rows;
-  if (args.only && existsSync(jsonPath)) {
-    const kept = JSON.parse(readFileSync(jsonPath, 'utf8')).filter((r) => !args.only.includes(r.scenario));
-    all = SCENARIOS.flatMap((s) => [...kept, ...rows].filter((r) => r.scenario === s.id));
-  }
-  await writeJson(jsonPath, all);
-  const env = { ...environment(peers), ...(args.only ? { rerun: `only ${args.only.join(', ')} at this date` } : {}) };
-  await writeJson(envPath, { env, quick: args.quick, runtimeS });
-  await writeMarkdown(mdPath, { rows: all, env, scenarios: SCENARIOS, quick: args.quick, runtimeS });
-  formatMarkdown(mdPath);
-  log(`wrote ${jsonPath} and ${mdPath} (${runtimeS.toFixed(0)} s)`);
+  const run = {
+    id: date,
+    date,
+    scope: args.only ? 'partial' : 'full',
+    scenarios: chosen.map((s) => s.id),
+    quick: args.quick,
+    reps,
+    runtimeS: Math.round(runtimeS),
+    env: environment(peers),
+    methods: Object.fromEntries(chosen.map((s) => [s.id, { title: s.title, describe: s.describe }])),
+  };
+  const results = mergeRun(
+    previous,
+    run,
+    rows,
+    SCENARIOS.map((s) => s.id),
+  );
+  await writeJson(jsonPath, results);
+  render(results, mdPath, jsonPath);
+  log(`wrote ${jsonPath} (${runtimeS.toFixed(0)} s)`);
   if (crashed > 0) {
     console.error(`bench: ${crashed} scenario(s) crashed`);
     process.exitCode = 1;

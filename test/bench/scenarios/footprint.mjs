@@ -18,7 +18,7 @@ import { teamQueues, throughputOnce } from './one-machine.mjs';
 export const id = 'footprint';
 export const title = '7. Footprint';
 export const describe =
-  'Redis: `INFO memory` used_memory delta / tasks for N pending P5 tasks with a 100-byte command and no vault data (a redis-server of its own), vs raw BullMQ jobs `{command}` with a UUID job id and the same priority. Bridge RSS: a bridge process (`--batch-size 100`) running 100 `sleep` tasks over the ten machines, read once all 100 have started, vs a raw ssh2 process holding the same 100 commands (two connections per machine). CPU per task: process CPU time (user+system, /proc, 10 ms ticks) / tasks for tasks of `true` (bridge `--batch-size 10`) vs the raw ssh2 process running the same commands 10 in flight.';
+  'Redis: `INFO memory` used_memory delta / tasks for N pending P5 tasks with a 100-byte command and no vault data (a redis-server of its own), counting everything a create writes (job hash, lane structures, audit entry), vs raw BullMQ jobs `{command}` with a UUID job id and the same priority; the row’s note splits both by part (`MEMORY USAGE` of the keys written). Ours and raw alternate rep by rep, each from an empty queue and audit log. Bridge RSS: a bridge process (`--batch-size 100`) running 100 `sleep` tasks over the ten machines, read once all 100 have started, vs a raw ssh2 process holding the same 100 commands (two connections per machine). CPU per task: process CPU time (user+system, /proc, 10 ms ticks) / tasks for tasks of `true` (bridge `--batch-size 10`) vs the raw ssh2 process running the same commands 10 in flight.';
 
 const COMMAND = `echo ${'x'.repeat(95)}`; // 100 bytes
 
@@ -28,6 +28,24 @@ export async function run({ fleet, sizes, reps, log }) {
   rows.push(...(await bridgeProcessFootprint(fleet, sizes, log)));
   return rows;
 }
+
+/**
+ * The parts a batch of creates writes, by key: [name, pattern]. Ours: the job hashes, the lane structures BullMQ
+ * keeps per queue (prioritized zset, events stream, id counter, meta, marker), and the audit log (streams and
+ * writer set). Raw: its job hashes and queue structures. A key no part claims counts as "other".
+ */
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const PARTS = {
+  ours: (team) => [
+    ['job hashes', new RegExp(`^rdc:\\{${team}\\}:(tasks|critical):${UUID}$`)],
+    ['lane structures', new RegExp(`^rdc:\\{${team}\\}:(tasks|critical):`)],
+    ['audit entries', new RegExp(`^rdc:\\{${team}\\}:audit`)],
+  ],
+  raw: (team) => [
+    ['job hashes', new RegExp(`^raw:\\{${team}\\}:raw:${UUID}$`)],
+    ['queue structures', new RegExp(`^raw:\\{${team}\\}:raw:`)],
+  ],
+};
 
 async function redisMemory(fleet, sizes, reps, log) {
   const n = sizes.footprintTasks;
@@ -62,34 +80,40 @@ async function redisMemory(fleet, sizes, reps, log) {
       },
     };
     const out = { ours: [], raw: [] };
-    const audit = [];
+    const parts = { ours: [], raw: [] };
     const anatomy = {};
     for (let r = 0; r < reps; r++) {
       for (const k of r % 2 === 0 ? ['ours', 'raw'] : ['raw', 'ours']) {
+        // Everything the creates wrote counts, the audit entries too: used_memory before and after.
         const before = await usedMemory(connection);
-        const auditBefore = await auditMemory(connection, team);
+        const partsBefore = await census(connection, PARTS[k](team));
         await methods[k]();
-        // The audit log (one capped stream entry per create) is counted apart: it is bounded by its cap, not
-        // by the number of pending tasks, and raw BullMQ has none.
-        const auditBytes = (await auditMemory(connection, team)) - auditBefore;
-        if (k === 'ours') audit.push(auditBytes / n);
-        out[k].push((await usedMemory(connection)) - before - auditBytes);
+        out[k].push((await usedMemory(connection)) - before);
+        const partsAfter = await census(connection, PARTS[k](team));
+        parts[k].push(Object.fromEntries(Object.entries(partsAfter).map(([p, b]) => [p, b - partsBefore[p]])));
         if (r === 0) anatomy[k] = await jobAnatomy(connection, k === 'raw' ? raw : ours[0]);
+        // Each rep starts from an empty queue and an empty audit log (this redis-server is the scenario's own).
         for (const q of [raw, ...ours]) await q.obliterate({ force: true });
+        const audit = await connection.keys(`rdc:{${team}}:audit*`);
+        if (audit.length) await connection.del(...audit);
       }
       log(
         `footprint rep ${r + 1}: ours ${(out.ours.at(-1) / n).toFixed(0)} B/task, raw ${(out.raw.at(-1) / n).toFixed(0)} B/task`,
       );
     }
-    log(`footprint: audit log ${median(audit).toFixed(0)} B per create on top (capped stream, not per pending task)`);
-    return row(id, `Redis memory per pending task (${n} tasks, 100-byte command; audit log apart)`, {
+    const byPart = (k) => {
+      const named = Object.keys(parts[k][0]).map((p) => [p, median(parts[k].map((x) => x[p])) / n]);
+      const rest = median(out[k]) / n - named.reduce((sum, [, b]) => sum + b, 0);
+      return `${named.map(([p, b]) => `${p} ${b.toFixed(0)} B`).join(', ')}, keyspace and allocator overhead ${rest.toFixed(0)} B`;
+    };
+    return row(id, `Redis memory per pending task (${n} tasks, 100-byte command; everything a create writes)`, {
       unit: 'bytes',
       better: 'lower',
       ours: out.ours.map((b) => b / n),
       baseline: out.raw.map((b) => b / n),
       baselineName: 'raw BullMQ job, UUID id',
       target: { ratio: Number((1 / 1.3).toFixed(3)) },
-      note: `one job hash (MEMORY USAGE): ours ${anatomy.ours.usage} B (data ${anatomy.ours.data} B, opts ${anatomy.ours.opts} B), raw ${anatomy.raw.usage} B (data ${anatomy.raw.data} B, opts ${anatomy.raw.opts} B); the rest is the prioritized zset entry and its id; the audit log adds ${median(audit).toFixed(0)} B per create until its cap (${AUDIT_KEPT.toLocaleString('en-US')} entries per writer), not counted here`,
+      note: `per task by part (MEMORY USAGE of the keys written, median of the reps): ours ${byPart('ours')}; raw ${byPart('raw')}. One job hash: ours ${anatomy.ours.usage} B (data ${anatomy.ours.data} B, opts ${anatomy.ours.opts} B), raw ${anatomy.raw.usage} B (data ${anatomy.raw.data} B, opts ${anatomy.raw.opts} B). The audit entries stop growing at the log's cap (${AUDIT_KEPT.toLocaleString('en-US')} entries per writer)`,
     });
   } finally {
     await raw.close();
@@ -100,11 +124,20 @@ async function redisMemory(fleet, sizes, reps, log) {
   }
 }
 
-/** Bytes held by a team's audit streams and writer set. */
-async function auditMemory(connection, team) {
-  const keys = await connection.keys(`rdc:{${team}}:audit*`);
-  let bytes = 0;
-  for (const key of keys) bytes += (await connection.memory('USAGE', key, 'SAMPLES', 0)) ?? 0;
+/** MEMORY USAGE (exact: SAMPLES 0) of every key on the server, summed by part; keys no part claims: "other". */
+async function census(connection, parts) {
+  const bytes = Object.fromEntries([...parts.map(([name]) => [name, 0]), ['other', 0]]);
+  const keys = await connection.keys('*');
+  for (let i = 0; i < keys.length; i += 1000) {
+    const batch = keys.slice(i, i + 1000);
+    const pipeline = connection.pipeline();
+    for (const key of batch) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+    const results = await pipeline.exec();
+    batch.forEach((key, j) => {
+      const part = parts.find(([, pattern]) => pattern.test(key))?.[0] ?? 'other';
+      bytes[part] += Number(results[j][1] ?? 0);
+    });
+  }
   return bytes;
 }
 

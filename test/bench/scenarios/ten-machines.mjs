@@ -4,9 +4,9 @@
 // fan-out: one command on all ten machines from a bridge with no connection open yet, vs the same peers cold.
 import { Redis } from 'ioredis';
 import { addTeam, inProcessBridge } from '../fleet.mjs';
-import { ansible, openMasters, pssh, xargsSsh } from '../peers.mjs';
+import { ansible, openMasters, PEER_PACKAGES, pssh, xargsSsh } from '../peers.mjs';
 import { rawPool, runAll } from '../raw-ssh2.mjs';
-import { row } from '../report.mjs';
+import { row, skippedRow } from '../report.mjs';
 import { nowMs } from '../stats.mjs';
 import { teamQueues, throughputOnce } from './one-machine.mjs';
 
@@ -162,20 +162,9 @@ export async function run({ fleet, sizes, reps, log, peers }) {
   }
 }
 
-/** The program each peer method needs; its row says which one is missing. */
-const PEER_PROGRAMS = { pssh: 'parallel-ssh', ansibleCommand: 'ansible', ansibleRaw: 'ansible' };
+/** The peer each method needs; its row says which program is missing. */
+const METHOD_PEERS = { pssh: 'pssh', ansibleCommand: 'ansible', ansibleRaw: 'ansible' };
 
 function skipped(metric, baselineName, key) {
-  return {
-    scenario: id,
-    metric,
-    unit: null,
-    ours: null,
-    baseline: null,
-    baselineName,
-    ratio: null,
-    target: null,
-    met: null,
-    note: `skipped: ${PEER_PROGRAMS[key] ?? key} is not installed`,
-  };
+  return skippedRow(id, metric, baselineName, `${PEER_PACKAGES[METHOD_PEERS[key]].program} is not installed`);
 }

@@ -1,0 +1,169 @@
+// BENCHMARKS.md and README's bench block are exactly what test/bench/render.mjs makes of the committed
+// results (test/bench/results/latest.json): a figure typed in by hand, or a results file edited without rendering
+// again, fails here. Pure rendering: nothing is measured.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+type Results = { runs: Run[]; rows: Row[] };
+type Run = Record<string, unknown> & { id: string; scope: 'full' | 'partial'; scenarios: string[] };
+type Row = Record<string, unknown> & { scenario: string; metric: string; run?: string };
+type Render = {
+  checkResults(results: unknown): Results;
+  mergeRun(previous: Results, run: Run, rows: Row[], order: string[]): Results;
+  renderBenchmarks(results: Results, findings?: string): string;
+  renderReadmeBlock(results: Results): string;
+  spliceReadme(readme: string, block: string): string;
+  README_BEGIN: string;
+  README_END: string;
+};
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const renderPath: string = new URL('./render.mjs', import.meta.url).href;
+const render = (await import(renderPath)) as Render;
+const read = (path: string) => readFileSync(`${root}${path}`, 'utf8');
+const results = JSON.parse(read('test/bench/results/latest.json')) as Results;
+
+/** The first line where `committed` differs from `rendered`, or null. */
+function drift(committed: string, rendered: string): string | null {
+  const a = committed.split('\n');
+  const b = rendered.split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return `line ${i + 1}: committed "${a[i]}", rendered "${b[i]}"`;
+  }
+  return null;
+}
+
+/** README lines outside the bench block that cite a ratio (`0.8×`, `30×`): such a figure is typed by hand. */
+function handTypedRatios(readme: string): string[] {
+  const begin = readme.indexOf(render.README_BEGIN);
+  const end = readme.indexOf(render.README_END);
+  const outside = `${readme.slice(0, begin)}\n${readme.slice(end + render.README_END.length)}`;
+  return outside.split('\n').filter((line) => /\d+(\.\d+)?×/.test(line));
+}
+
+function readmeBlock(readme: string): string {
+  const begin = readme.indexOf(render.README_BEGIN);
+  const end = readme.indexOf(render.README_END);
+  return readme.slice(begin, end + render.README_END.length);
+}
+
+describe('BENCHMARKS.md', () => {
+  it('is the rendering of the committed results and findings, line for line', () => {
+    const rendered = render.renderBenchmarks(results, read('test/bench/findings.md'));
+    expect(drift(read('BENCHMARKS.md'), rendered)).toBeNull();
+  });
+
+  it('the check sees a figure edited by hand', () => {
+    const rendered = render.renderBenchmarks(results, read('test/bench/findings.md'));
+    const first = /\d+\.\d+×/.exec(rendered)?.[0] ?? '';
+    expect(first).not.toBe('');
+    const edited = rendered.replace(first, `9${first}`);
+    expect(drift(edited, rendered)).toContain(`9${first}`);
+  });
+
+  it("findings (written by hand) cite no ratio: the ratios are the tables'", () => {
+    const cited = read('test/bench/findings.md')
+      .split('\n')
+      .filter((line) => /\d+(\.\d+)?×/.test(line));
+    expect(cited).toEqual([]);
+  });
+
+  it('every row names a recorded run with its date, scope, environment and method', () => {
+    expect(() => render.checkResults(results)).not.toThrow();
+    for (const row of results.rows) expect(results.runs.map((r) => r.id)).toContain(row.run);
+    const [first] = results.rows;
+    const orphan = { ...results, rows: [...results.rows, { ...first, run: 'no-such-run' } as Row] };
+    expect(() => render.checkResults(orphan)).toThrow(/no-such-run, which is not recorded/);
+  });
+});
+
+describe('a partial rerun', () => {
+  const method = (id: string) => ({ title: `Scenario ${id}`, describe: `How ${id} is measured.` });
+  const run = (id: string, scope: 'full' | 'partial', scenarios: string[]): Run => ({
+    id,
+    date: id,
+    scope,
+    scenarios,
+    quick: false,
+    reps: 3,
+    runtimeS: 60,
+    env: { node: 'v20' },
+    methods: Object.fromEntries(scenarios.map((s) => [s, method(s)])),
+  });
+  const row = (scenario: string, ours: number): Row => ({
+    scenario,
+    metric: `${scenario} metric`,
+    unit: 'ms',
+    ours,
+    baseline: 2,
+    baselineName: 'raw',
+    ratio: 1,
+    target: null,
+    met: null,
+  });
+  const full = render.mergeRun(
+    { runs: [], rows: [] },
+    run('2026-01-01T00:00:00Z', 'full', ['a', 'b']),
+    [row('a', 11), row('b', 22)],
+    ['a', 'b'],
+  );
+  const rerun = render.mergeRun(full, run('2026-01-02T00:00:00Z', 'partial', ['a']), [row('a', 33)], ['a', 'b']);
+  const text = render.renderBenchmarks(rerun);
+  const fullSection = text.slice(text.indexOf('## Full run on 2026-01-01'), text.indexOf('## Rerun of a on'));
+  const rerunSection = text.slice(text.indexOf('## Rerun of a on 2026-01-02T00:00:00Z'));
+
+  it('replaces its scenarios rows and keeps the others with the run that measured them', () => {
+    expect(rerun.rows.map((r) => [r.scenario, r.ours, r.run])).toEqual([
+      ['a', 33, '2026-01-02T00:00:00Z'],
+      ['b', 22, '2026-01-01T00:00:00Z'],
+    ]);
+  });
+
+  it('gets its own header and date; its rows never sit under the full run header', () => {
+    expect(fullSection).toContain('| b metric (vs raw) | 22 ms');
+    expect(fullSection).not.toContain('a metric');
+    expect(fullSection).toContain('Its rows of a were replaced by the rerun of a on 2026-01-02T00:00:00Z.');
+    expect(rerunSection).toContain('`npm run bench -- --only a`');
+    expect(rerunSection).toContain('| a metric (vs raw) | 33 ms');
+    expect(rerunSection).not.toContain('b metric');
+  });
+
+  it('drops a run none of whose rows is left', () => {
+    const again = render.mergeRun(rerun, run('2026-01-03T00:00:00Z', 'partial', ['a']), [row('a', 44)], ['a', 'b']);
+    expect(again.runs.map((r) => r.id)).toEqual(['2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z']);
+  });
+
+  it('a row whose peer is missing says so in the report instead of disappearing', () => {
+    const skipped = { ...row('b', 0), ours: null, baseline: null, ratio: null, skipped: true, run: full.runs[0]?.id };
+    const withSkip = { ...full, rows: [...full.rows, { ...skipped, note: 'skipped: ansible is not installed' }] };
+    expect(render.renderBenchmarks(withSkip)).toMatch(
+      /\| b metric \(vs raw\) +\| – +\| – +\| – +\| – +\| skipped: ansible is not installed \|/,
+    );
+  });
+});
+
+describe("README's benchmark figures", () => {
+  const readme = read('README.md');
+
+  it('the bench block is the rendering of the committed results', () => {
+    expect(drift(readmeBlock(readme), render.renderReadmeBlock(results))).toBeNull();
+  });
+
+  it('the block names the run of every row', () => {
+    const block = render.renderReadmeBlock(results);
+    for (const run of results.runs) expect(block).toContain(String(run.date));
+  });
+
+  it('no line outside the block cites a ratio', () => {
+    expect(handTypedRatios(readme)).toEqual([]);
+  });
+
+  it('the checks see a figure typed by hand, inside the block or outside it', () => {
+    const block = render.renderReadmeBlock(results);
+    const inside = block.replace(/\d+\.\d+×/, '99.9×');
+    expect(drift(readmeBlock(render.spliceReadme(readme, inside)), block)).toContain('99.9×');
+    const outside = readme.replace('## Benchmarks\n', '## Benchmarks\n\nWe are 30× faster than pssh.\n');
+    expect(handTypedRatios(outside)).toEqual(['We are 30× faster than pssh.']);
+  });
+});
