@@ -16,6 +16,7 @@ import {
 } from '@rediacc/queue';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { startBridgeAlerting } from './alerting.js';
 import { backoffStrategy } from './backoff.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
@@ -146,6 +147,7 @@ export async function startBridge(
       },
     );
   }
+  const alerting = await startBridgeAlerting(redis, config, teamKeys, logger);
   heartbeat = await startHeartbeat(
     redis,
     { id: config.name, teams: config.teams, version: bridgeVersion(), slots: () => lanes.slots() },
@@ -173,6 +175,7 @@ export async function startBridge(
         logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
         await heartbeat?.stop();
         await metricsServer?.close();
+        await alerting.close();
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');
