@@ -152,22 +152,8 @@ describe('alert rules', () => {
     const depth = await client.alerts.addRule({ team: 'idle', kind: 'pending-above', threshold: 1, for: '1s' });
     const lonely = await client.alerts.addRule({ team: 'idle', kind: 'no-bridge', for: '1s' });
     // No bridge serves team idle: its tasks stay pending, and two engines (as two dashboards would) watch it.
-    const connections = [createRedis(redisUrl, 'worker'), createRedis(redisUrl, 'worker')];
-    const engines: Alerting[] = [];
+    const engines = await startEngines('idle');
     try {
-      for (const [i, redis] of connections.entries()) {
-        engines.push(
-          await startAlerting({
-            redis,
-            teams: ['idle'],
-            consumer: `engine-${i}`,
-            teamKeys: new Map([['idle', teamKeys.idle!]]),
-            logger,
-            evaluateEveryMs: 150,
-            delivery: { backoffMs: 200 },
-          }),
-        );
-      }
       const tasks = await Promise.all(
         [1, 2].map(() => client.tasks.create({ team: 'idle', machine: 'm1', command: 'true' })),
       );
@@ -196,11 +182,73 @@ describe('alert rules', () => {
       const log = await client.alerts.list({ team: 'idle' });
       expect(log.map((e) => e.state).sort()).toEqual(['firing', 'firing', 'resolved', 'resolved']);
     } finally {
-      await Promise.all(engines.map((e) => e.close()));
-      await Promise.all(connections.map((c) => c.quit()));
+      await engines.close();
     }
   });
 });
+
+describe('machine-unreachable rule', () => {
+  it('fires once per unreachable machine, from the bridges’ machine-status records, and resolves once', async () => {
+    await client.alerts.addWebhook({ url: receiver.url('/machines'), team: 'idle' });
+    const rule = await client.alerts.addRule({ team: 'idle', kind: 'machine-unreachable', for: '1s' });
+    const status = (unreachableSince: number | null) =>
+      JSON.stringify({
+        bridgeId: 'b1',
+        sampledAt: null,
+        load1: null,
+        load5: null,
+        load15: null,
+        memUsedBytes: null,
+        memTotalBytes: null,
+        diskFreeBytes: null,
+        lastError: null,
+        unreachableSince,
+      });
+    // What a sampling bridge writes (branch i11-sampling's contract): m1 down for 5 s already, m2 fine.
+    const statusKey = `${teamPrefix('idle')}:machine-status`;
+    await admin.hset(statusKey, 'm1', status(Date.now() - 5_000), 'm2', status(null));
+    const engines = await startEngines('idle');
+    try {
+      const messages = () => receiver.bodies<Body>('/machines').filter((b) => b.rule === rule.id);
+      await waitFor('m1 unreachable', () => (messages().length > 0 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await settled('idle');
+      expect(messages().map((b) => `${b.state} ${b.subject}`)).toEqual(['firing m1']);
+      await admin.hset(statusKey, 'm1', status(null));
+      await waitFor('m1 reachable again', () => (messages().length > 1 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await settled('idle');
+      expect(messages().map((b) => `${b.state} ${b.subject}`)).toEqual(['firing m1', 'resolved m1']);
+    } finally {
+      await engines.close();
+    }
+  });
+});
+
+/** Two engines for `team` on their own connections, as two dashboards would run them. */
+async function startEngines(team: string): Promise<{ close(): Promise<void> }> {
+  const connections = [createRedis(redisUrl, 'worker'), createRedis(redisUrl, 'worker')];
+  const engines: Alerting[] = [];
+  for (const [i, redis] of connections.entries()) {
+    engines.push(
+      await startAlerting({
+        redis,
+        teams: [team],
+        consumer: `engine-${team}-${i}`,
+        teamKeys: new Map([[team, teamKeys[team]!]]),
+        logger,
+        evaluateEveryMs: 150,
+        delivery: { backoffMs: 200 },
+      }),
+    );
+  }
+  return {
+    async close() {
+      await Promise.all(engines.map((e) => e.close()));
+      await Promise.all(connections.map((c) => c.quit()));
+    },
+  };
+}
 
 describe('the webhook secret', () => {
   it('is nowhere in Redis (job data included) nor in the bridges’ logs, only sealed to the team key', async () => {
