@@ -31,8 +31,14 @@ beforeAll(async () => {
   expect(team.code, team.stderr).toBe(0);
 });
 
-describe('rediacc alert webhook', () => {
-  it('adds, lists and removes webhooks; the secret is sealed, never shown', async () => {
+// Each CLI run is a process start: on a loaded 2-core box a few seconds each, so tests run few of them and may take long.
+const SLOW = { timeout: 150_000 };
+let signedId: string;
+let added: { id: string };
+let everyId: string;
+
+describe('rediacc alert webhook', SLOW, () => {
+  it('adds webhooks: signed (--secret, --secret-file) and of every team; the id is the last line', async () => {
     const signed = await rediacc([
       'alert',
       'webhook',
@@ -44,7 +50,7 @@ describe('rediacc alert webhook', () => {
       SENTINEL,
     ]);
     expect(signed.code, signed.stderr).toBe(0);
-    const signedId = lastLine(signed.stdout);
+    signedId = lastLine(signed.stdout);
     expect(signedId).toMatch(/^wh-[0-9a-f]{12}$/);
 
     const file = join(dir, 'secret');
@@ -61,13 +67,16 @@ describe('rediacc alert webhook', () => {
       '--json',
     ]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
-    const added = JSON.parse(fromFile.stdout);
+    added = JSON.parse(fromFile.stdout);
     expect(added).toMatchObject({ team: 'ops', url: 'http://127.0.0.1:9/b', signed: true, createdBy: 'alice@ops' });
 
     const everyTeam = await rediacc(['alert', 'webhook', 'add', 'http://127.0.0.1:9/all']);
     expect(everyTeam.code, everyTeam.stderr).toBe(0);
-    const everyId = lastLine(everyTeam.stdout);
+    everyId = lastLine(everyTeam.stdout);
+    expect(everyId).toMatch(/^wh-[0-9a-f]{12}$/);
+  });
 
+  it('lists webhooks with whether they sign, never a secret', async () => {
     const list = await rediacc(['alert', 'webhook', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
     const hooks = JSON.parse(list.stdout) as { id: string; team: string | null; signed: boolean }[];
@@ -77,7 +86,9 @@ describe('rediacc alert webhook', () => {
 
     const table = await rediacc(['alert', 'webhook', 'list', '--team', 'ops']);
     expect(table.stdout).toContain(signedId);
+  });
 
+  it('removes a webhook, refuses it a second time, and audits every change', async () => {
     const removed = await rediacc(['alert', 'webhook', 'remove', signedId]);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toContain(`webhook ${signedId} removed`);
@@ -100,7 +111,7 @@ describe('rediacc alert webhook', () => {
     expect(actions.every((e) => e.actor === 'alice@ops')).toBe(true);
   });
 
-  it('refuses bad input with a message saying what is wrong', async () => {
+  it('refuses a bad URL or secret with a message saying what is wrong', async () => {
     const ftp = await rediacc(['alert', 'webhook', 'add', 'ftp://example.com/x', '--team', 'ops']);
     expect(ftp.code).toBe(2);
     expect(ftp.stderr).toContain('http:// or https://');
@@ -124,7 +135,9 @@ describe('rediacc alert webhook', () => {
     expect(shortSecret.code).toBe(2);
     expect(shortSecret.stderr).toContain('at least 16 characters');
     expect(shortSecret.stderr).not.toContain('hunter2');
+  });
 
+  it('refuses an unknown team and an unknown or malformed id', async () => {
     const noTeam = await rediacc(['alert', 'webhook', 'add', 'https://x.example/', '--team', 'nope']);
     expect(noTeam.code).toBe(1);
     expect(noTeam.stderr).toContain('RDC_TEAM_UNKNOWN');
@@ -138,7 +151,7 @@ describe('rediacc alert webhook', () => {
   });
 });
 
-describe('rediacc alert rule', () => {
+describe('rediacc alert rule', SLOW, () => {
   it('adds each kind, lists and removes them', async () => {
     const depth = await rediacc(['alert', 'rule', 'add', '--team', 'ops', '--pending-above', '1000', '--for', '2m']);
     expect(depth.code, depth.stderr).toBe(0);
@@ -190,7 +203,7 @@ describe('rediacc alert rule', () => {
   });
 });
 
-describe('rediacc alert list', () => {
+describe('rediacc alert list', SLOW, () => {
   it('lists recent alerts (none yet) and never printed the secret', async () => {
     const json = await rediacc(['alert', 'list', '--json']);
     expect(json.code, json.stderr).toBe(0);
