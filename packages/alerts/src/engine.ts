@@ -37,16 +37,8 @@ export async function startAlerting(options: AlertingOptions): Promise<Alerting>
   const claimIdleMs = options.claimIdleMs ?? 60_000;
   if (!(everyMs >= 100)) throw new RdcError('RDC_CONFIG_INVALID', 'alert evaluateEveryMs must be at least 100');
   for (const team of teams) await ensureGroup(redis, team);
-  const deliveries = new Deliveries(
-    redis,
-    teams,
-    options.teamKeys ?? new Map(),
-    {
-      ...DEFAULT_DELIVERY,
-      ...options.delivery,
-    },
-    logger,
-  );
+  const delivery = { ...DEFAULT_DELIVERY, ...options.delivery };
+  const deliveries = new Deliveries(redis, teams, options.teamKeys ?? new Map(), delivery, logger);
   const queues = new TeamQueues(redis);
   const emit = async (event: AlertEvent) => {
     await appendAlertLog(redis, event);
@@ -57,11 +49,9 @@ export async function startAlerting(options: AlertingOptions): Promise<Alerting>
   const tick = async (team: string) => {
     const taken = await takeTaskAlerts(redis, team, options.consumer, claimIdleMs);
     for (const { event } of taken) await emit(event);
-    await ackTaskAlerts(
-      redis,
-      team,
-      taken.map((t) => t.entryId),
-    );
+    // Acknowledged once logged and queued: an engine that dies before this leaves them for another to claim.
+    const entryIds = taken.map((t) => t.entryId);
+    await ackTaskAlerts(redis, team, entryIds);
     await evaluateRules(redis, new TeamSnapshot(redis, queues, team), emit);
   };
 
