@@ -1,5 +1,6 @@
 // The dependency direction of DESIGN.md, checked by `npm run deps`:
-//   cli → dashboard, bridge, producer, localstack; dashboard → producer → queue → core; bridge → queue; localstack → core
+//   cli → dashboard, bridge, producer, localstack; dashboard → producer → queue → core; bridge → alerts, queue;
+//   alerts → queue → core; localstack → core
 //   only (every lower package's rule also forbids the dashboard); core imports no I/O library; the cli never
 //   imports queue (it goes through the SDK); producer never imports ssh2 nor the bridge; the dashboard no SSH,
 //   bridge or CLI; a package is entered only through its src/index.ts.
@@ -19,7 +20,7 @@ module.exports = {
       to: {
         path: [
           'node_modules/(bullmq|ioredis|ssh2|commander)',
-          others('queue', 'producer', 'bridge', 'cli', 'localstack', 'dashboard'),
+          others('queue', 'producer', 'bridge', 'cli', 'localstack', 'dashboard', 'alerts'),
         ],
       },
     },
@@ -36,6 +37,13 @@ module.exports = {
       name: 'queue-only-core',
       severity: 'error',
       from: { path: '^packages/queue/' },
+      to: { path: [others('producer', 'bridge', 'cli', 'localstack', 'dashboard', 'alerts'), 'node_modules/ssh2'] },
+    },
+    {
+      name: 'alerts-only-queue-and-core',
+      comment: 'the alert engine reads Redis through queue and signs with core: no SDK, no bridge, no SSH',
+      severity: 'error',
+      from: { path: '^packages/alerts/' },
       to: { path: [others('producer', 'bridge', 'cli', 'localstack', 'dashboard'), 'node_modules/ssh2'] },
     },
     {
@@ -56,7 +64,10 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/localstack/' },
       to: {
-        path: [others('queue', 'producer', 'bridge', 'cli', 'dashboard'), 'node_modules/(bullmq|ioredis|ssh2)'],
+        path: [
+          others('queue', 'producer', 'bridge', 'cli', 'dashboard', 'alerts'),
+          'node_modules/(bullmq|ioredis|ssh2)',
+        ],
       },
     },
     {

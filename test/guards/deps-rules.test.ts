@@ -32,6 +32,7 @@ const plants: Plant[] = [
   },
   { file: 'queue/src/planted-cycle-b.ts', source: "import './planted-cycle-a.js';" },
   { file: 'queue/src/planted-bridge.ts', source: "import '@rediacc/bridge';", rule: 'queue-only-core' },
+  { file: 'alerts/src/planted-producer.ts', source: "import '@rediacc/producer';", rule: 'alerts-only-queue-and-core' },
   { file: 'producer/src/planted-ssh2.ts', source: "import 'ssh2';", rule: 'producer-no-ssh-no-bridge' },
   { file: 'bridge/src/planted-producer.ts', source: "import '@rediacc/producer';", rule: 'bridge-not-producer' },
   {

@@ -17,6 +17,7 @@ import {
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RunCleaner, SshPool } from './agent/index.js';
+import { startBridgeAlerting } from './alerting.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.js';
 import { type AuditFn, loadTeamKeys, taskProcessor } from './run/index.js';
@@ -149,6 +150,7 @@ export async function startBridge(
       },
     );
   }
+  const alerting = await startBridgeAlerting(redis, config, teamKeys, logger);
   heartbeat = await startHeartbeat(
     redis,
     { id: config.name, teams: config.teams, version: bridgeVersion(), slots: () => lanes.slots() },
@@ -176,6 +178,7 @@ export async function startBridge(
         logger.info({ graceMs, onShutdown: config.onShutdown }, 'bridge stopping: no new tasks');
         await heartbeat?.stop();
         await metricsServer?.close();
+        await alerting.close();
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');

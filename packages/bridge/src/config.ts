@@ -93,6 +93,10 @@ export const bridgeConfigSchema = z
     metricsPort: z.number().int().min(0).max(65_535).optional(),
     /** Address the metrics server binds to: loopback unless told otherwise. */
     metricsHost: z.string().min(1).default(BRIDGE_DEFAULTS.metricsHost),
+    /** How often the alert engine reads the teams' failed-task alerts and evaluates their alert rules. */
+    alertEvaluateMs: z.number().int().min(100).default(5_000),
+    /** First delay before a failed webhook delivery is tried again (doubles each time, 10 tries). */
+    alertRetryDelayMs: z.number().int().min(10).default(5_000),
   })
   .strict();
 

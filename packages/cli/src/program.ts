@@ -1,6 +1,7 @@
 // The rediacc command tree. Commands throw; only bin.ts decides exit codes.
 import { Command } from 'commander';
 import { registerAcl } from './commands/acl.js';
+import { registerAlert } from './commands/alert.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerAcl(program);
   registerAudit(program);
   registerDashboard(program);
+  registerAlert(program);
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride();
     // Commander's messages quote the bad argument as typed: a long one is named by its size, and all of it is

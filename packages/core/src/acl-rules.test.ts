@@ -54,16 +54,19 @@ describe('aclUserName / parseAclUserName', () => {
 });
 
 describe('aclRules', () => {
-  it.each(ROLES)('%s: every key and channel pattern is the team’s own prefix, or reads the teams registry', (role) => {
-    const { root, selectors } = parts(aclRules('A', role));
-    for (const group of [root, ...selectors]) {
-      for (const key of group.keys) {
-        if (key === '%R~rdc:teams') continue;
-        expect(key.replace(/^(%R|%W|%RW)?~/, '')).toMatch(/^rdc:\{A\}:/);
+  it.each(ROLES)(
+    '%s: every key and channel pattern is the team’s own prefix, or reads the teams registry or fleet webhooks',
+    (role) => {
+      const { root, selectors } = parts(aclRules('A', role));
+      for (const group of [root, ...selectors]) {
+        for (const key of group.keys) {
+          if (key === '%R~rdc:teams' || key === '%R~rdc:webhooks') continue;
+          expect(key.replace(/^(%R|%W|%RW)?~/, '')).toMatch(/^rdc:\{A\}:/);
+        }
+        for (const channel of group.channels) expect(channel).toMatch(/^&rdc:\{A\}:/);
       }
-      for (const channel of group.channels) expect(channel).toMatch(/^&rdc:\{A\}:/);
-    }
-  });
+    },
+  );
 
   it('property: no pattern of team A matches a key or channel of another team, even one whose name starts with A', () => {
     fc.assert(
@@ -191,9 +194,35 @@ describe('aclRules', () => {
     expect(canWrite('rdc:{A}:bridge:b-1')).toBe(true);
   });
 
+  it('alerts: a bridge writes its engine keys (deliveries, firing state, alert log) but not webhooks or rules', () => {
+    const { root } = parts(aclRules('A', 'bridge'));
+    const canWrite = (key: string) => root.keys.some((k) => writable(k) && globMatches(k, key));
+    for (const key of [
+      'rdc:{A}:alert-deliveries:wait',
+      'rdc:{A}:alert-state',
+      'rdc:{A}:alert-since',
+      'rdc:{A}:alert-log',
+    ]) {
+      expect(canWrite(key), key).toBe(true);
+    }
+    for (const key of ['rdc:{A}:webhooks', 'rdc:{A}:alert-rules', 'rdc:webhooks'])
+      expect(canWrite(key), key).toBe(false);
+    expect(root.commands).toEqual(expect.arrayContaining(['xreadgroup', 'xack', 'xautoclaim', 'xgroup|create']));
+    for (const role of ['operator', 'viewer'] as Role[]) {
+      const keys = parts(aclRules('A', role)).root.keys;
+      for (const key of ['rdc:{A}:webhooks', 'rdc:{A}:alert-rules', 'rdc:{A}:alert-state', 'rdc:webhooks']) {
+        expect(
+          keys.some((k) => writable(k) && globMatches(k, key)),
+          `${role} writes ${key}`,
+        ).toBe(false);
+      }
+      expect(keys).toContain('%R~rdc:webhooks');
+    }
+  });
+
   it('admin: every key of its team, including the audit stream, and still not the teams registry', () => {
     const { root } = parts(aclRules('A', 'admin'));
-    expect(root.keys).toEqual(['~rdc:{A}:*', '%R~rdc:teams']);
+    expect(root.keys).toEqual(['~rdc:{A}:*', '%R~rdc:teams', '%R~rdc:webhooks']);
     expect(root.commands).toEqual(expect.arrayContaining(['xtrim', 'del', 'hset']));
   });
 

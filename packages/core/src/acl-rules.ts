@@ -24,6 +24,8 @@ export const roleSchema = z.enum(ROLES, { error: `role must be one of ${ROLES.jo
 export const FLEET_ADMIN_USER = 'rdc-admin';
 
 const TEAMS_KEY = 'rdc:teams';
+/** Webhooks of every team (fleet-level): written by the fleet admin only, read by every team's users. */
+const FLEET_WEBHOOKS_KEY = 'rdc:webhooks';
 
 /** `rdc-TEAM-ROLE`: the role is the last segment (roles hold no '-'), so no two pairs share a name. */
 export function aclUserName(team: string, role: Role): string {
@@ -138,6 +140,9 @@ const WRITE = [
 /** What a bridge needs on top: BullMQ's blocking fetch and the cancel broadcast. */
 const CONSUME = ['bzpopmin', 'subscribe', 'unsubscribe'];
 
+/** The alert engine's consumer group on a team's alerts stream (read once, acknowledged, dead readers' claimed). */
+const ALERTING = ['xgroup|create', 'xreadgroup', 'xack', 'xautoclaim'];
+
 function allow(commands: readonly string[]): string[] {
   return commands.map((c) => `+${c}`);
 }
@@ -157,6 +162,7 @@ export function aclRules(team: string, role: Role): string[] {
   const p = `rdc:{${team}}`;
   const readAll = `%R~${p}:*`;
   const readTeams = `%R~${TEAMS_KEY}`;
+  const readWebhooks = `%R~${FLEET_WEBHOOKS_KEY}`;
   // Append-only audit: XADD to the user's own stream, SADD to the index of writers, nothing else.
   const user = aclUserName(team, role);
   const appendAudit = [selector([`~${p}:audit:${user}`, '+xadd']), selector([`~${p}:audit-writers`, '+sadd'])];
@@ -166,8 +172,9 @@ export function aclRules(team: string, role: Role): string[] {
       return [
         `~${p}:*`,
         readTeams,
+        readWebhooks,
         `&${p}:*`,
-        ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, ...CONSUME, 'publish']),
+        ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, ...CONSUME, ...ALERTING, 'publish']),
       ];
     case 'operator':
       return [
@@ -177,6 +184,7 @@ export function aclRules(team: string, role: Role): string[] {
         `~${p}:cancel:*`,
         readAll,
         readTeams,
+        readWebhooks,
         `&${p}:cancel`,
         ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, 'publish']),
         ...appendAudit,
@@ -185,6 +193,7 @@ export function aclRules(team: string, role: Role): string[] {
       return [
         readAll,
         readTeams,
+        readWebhooks,
         ...allow([...CONNECTION, ...READ]),
         selector([`~${p}:*`, ...allow(SCRIPTS)]),
         ...appendAudit,
@@ -197,10 +206,16 @@ export function aclRules(team: string, role: Role): string[] {
         `~${p}:output:*`,
         `~${p}:machine-slots:*`,
         `~${p}:alerts`,
+        // The alert engine every bridge runs: its delivery queue, firing state and the alert log.
+        `~${p}:alert-deliveries:*`,
+        `~${p}:alert-state`,
+        `~${p}:alert-since`,
+        `~${p}:alert-log`,
         readAll,
         readTeams,
+        readWebhooks,
         `&${p}:cancel`,
-        ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, ...CONSUME]),
+        ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, ...CONSUME, ...ALERTING]),
         ...appendAudit,
       ];
   }

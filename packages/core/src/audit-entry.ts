@@ -32,6 +32,11 @@ export const AUDIT_ACTIONS = [
   'queue.pause',
   'queue.resume',
   'queue.empty',
+  // Webhook alerts (a webhook of every team is recorded in every team's log).
+  'alert.webhook.add',
+  'alert.webhook.remove',
+  'alert.rule.add',
+  'alert.rule.remove',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -91,6 +91,14 @@ export const ERROR_CODES = {
     exit: 1,
     fix: 'Check the id with `rediacc dashboard token list`; a revoked token is gone for good, create a new one.',
   },
+  RDC_WEBHOOK_UNKNOWN: {
+    exit: 1,
+    fix: 'Check the id with `rediacc alert webhook list`; a removed webhook is gone for good, add it again.',
+  },
+  RDC_ALERT_RULE_UNKNOWN: {
+    exit: 1,
+    fix: 'Check the id with `rediacc alert rule list`; a removed rule is gone for good, add it again.',
+  },
   RDC_UNAUTHENTICATED: {
     exit: 1,
     fix: 'Log in with a token from `rediacc dashboard token create`, or send it as `Authorization: Bearer TOKEN`; expired or revoked tokens need a new one.',

@@ -9,6 +9,25 @@ export {
   roleSchema,
 } from './acl-rules.js';
 export {
+  ALERT_KINDS,
+  ALERT_RULE_KINDS,
+  type AlertEvent,
+  type AlertKind,
+  type AlertRule,
+  type AlertRuleKind,
+  alertEventSchema,
+  alertForSchema,
+  alertRuleIdSchema,
+  alertRuleSchema,
+  thresholdSchema,
+  type WebhookInfo,
+  type WebhookRecord,
+  webhookIdSchema,
+  webhookRecordSchema,
+  webhookSecretSchema,
+  webhookUrlSchema,
+} from './alert-config.js';
+export {
   AUDIT_ACTIONS,
   AUDIT_OUTCOMES,
   type AuditAction,

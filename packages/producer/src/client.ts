@@ -4,6 +4,7 @@ import { actorSchema, loadConfig, parseInput } from '@rediacc/core';
 import { asAccessDenied, asRedisError, createRedis, lastConnectionError, TeamQueues } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { Acl } from './acl-api.js';
+import { Alerts } from './alerts-api.js';
 import { Audit } from './audit-api.js';
 import { AuditTrail } from './audit-trail.js';
 import { Bridges } from './bridges-api.js';
@@ -33,6 +34,8 @@ export interface RediaccClient {
   audit: Audit;
   /** Redis ACL users per team and role: `acl.apply({ teams })` (needs an admin connection), `acl.show()`. */
   acl: Acl;
+  /** Webhook alerts: webhooks and rules (add, list, remove) and the recent alerts (`alerts.list`). */
+  alerts: Alerts;
   /** The tokens that open the web console: create, list, revoke. */
   dashboardTokens: DashboardTokens;
   /** The underlying connection, for health checks. */
@@ -57,6 +60,11 @@ const ACTIONS: Record<string, string> = {
   'audit.follow': 'read the audit log',
   'acl.apply': 'change Redis ACL users (acl apply needs an admin REDIS_URL)',
   'acl.show': 'read Redis ACL users',
+  'alerts.addWebhook': 'add webhooks (an admin of the team, or the fleet admin for a webhook of every team)',
+  'alerts.removeWebhook': 'remove webhooks',
+  'alerts.addRule': 'add alert rules (an admin of the team)',
+  'alerts.removeRule': 'remove alert rules',
+  'alerts.list': 'read alerts',
   'dashboardTokens.create': 'create dashboard tokens',
   'dashboardTokens.revoke': 'revoke dashboard tokens',
   'dashboardTokens.list': 'read dashboard tokens',
@@ -82,6 +90,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
     vault: withRedisErrors(new Vault(redis, audit), 'vault', errors),
     audit: withRedisErrors(new Audit(redis), 'audit', errors),
     acl: withRedisErrors(new Acl(redis, url, actor), 'acl', errors),
+    alerts: withRedisErrors(new Alerts(redis, audit), 'alerts', errors),
     dashboardTokens: withRedisErrors(new DashboardTokens(redis, actor), 'dashboardTokens', errors),
     redis,
     close() {

@@ -1,4 +1,6 @@
 export type {
+  AlertEvent,
+  AlertRule,
   MachineInput,
   MachinePatch,
   MachineRecord,
@@ -7,10 +9,12 @@ export type {
   TaskView,
   TeamRecord,
   VaultEntryInfo,
+  WebhookInfo,
 } from '@rediacc/core';
 export type { AclApplyResult, AclShowEntry, AclUser, AuditIntegrity, BridgeHeartbeat, TeamSlots } from '@rediacc/queue';
 export { asAccessDenied, newestFirst, redisAddress } from '@rediacc/queue';
 export { Acl, type AclApplyOptions, aclApplyOptionsSchema } from './acl-api.js';
+export { Alerts, type NewAlertRule, type NewWebhook } from './alerts-api.js';
 export { Audit, type AuditFollowOptions, type AuditRead, type AuditReadOptions } from './audit-api.js';
 export { type BridgeListOptions, Bridges } from './bridges-api.js';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';

@@ -1,5 +1,5 @@
 // Alerts: a capped Redis stream per team of tasks that failed for good with failureAction "alert".
-// Later issues deliver them to webhooks and the console; for now they are logged and kept here.
+// The alert engine (@rediacc/alerts) reads them through a consumer group and delivers them to webhooks.
 import type { Redis } from 'ioredis';
 import { registryKeys } from './keys.js';
 
@@ -27,16 +27,19 @@ export async function recordAlert(redis: Redis, alert: Alert): Promise<void> {
 
 export async function readAlerts(redis: Redis, team: string, count = 100): Promise<Alert[]> {
   const entries = await redis.xrevrange(registryKeys.alerts(team), '+', '-', 'COUNT', count);
-  return entries.map(([, fields]) => {
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    return {
-      taskId: f.taskId ?? '',
-      team: f.team ?? team,
-      machine: f.machine ?? '',
-      error: f.error ?? '',
-      attempts: Number(f.attempts ?? 0),
-      at: Number(f.at ?? 0),
-    };
-  });
+  return entries.map(([, fields]) => alertFromFields(fields, team));
+}
+
+/** An alert from a stream entry's flat field list (as XRANGE and XREADGROUP return it). */
+export function alertFromFields(fields: readonly string[], team: string): Alert {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  return {
+    taskId: f.taskId ?? '',
+    team: f.team ?? team,
+    machine: f.machine ?? '',
+    error: f.error ?? '',
+    attempts: Number(f.attempts ?? 0),
+    at: Number(f.at ?? 0),
+  };
 }

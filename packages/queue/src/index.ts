@@ -7,7 +7,20 @@ export {
   whoAmI,
 } from './access.js';
 export { type AclApplyResult, type AclShowEntry, type AclUser, applyAcl, showAcl } from './acl-users.js';
-export { ALERTS_KEPT, type Alert, readAlerts, recordAlert } from './alerts.js';
+export {
+  addAlertRule,
+  addWebhook,
+  getWebhook,
+  listAlertRules,
+  listWebhooks,
+  newAlertRuleId,
+  newWebhookId,
+  removeAlertRule,
+  removeWebhook,
+  webhooksFor,
+} from './alert-config.js';
+export { ALERT_LOG_KEPT, appendAlertLog, readAlertLog } from './alert-log.js';
+export { ALERTS_KEPT, type Alert, alertFromFields, readAlerts, recordAlert } from './alerts.js';
 export {
   AUDIT_KEPT,
   type AuditCursors,
@@ -57,7 +70,9 @@ export {
   verifyTokenId,
 } from './dashboard-tokens.js';
 export {
+  ALERT_DELIVERY_QUEUE,
   dashboardKeys,
+  FLEET_WEBHOOKS_KEY,
   KEY_ROOT,
   LANE_QUEUES,
   queueNameFor,

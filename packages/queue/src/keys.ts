@@ -54,7 +54,23 @@ export const registryKeys = {
   bridges: (team: string) => `${teamPrefix(team)}:bridges`,
   /** string with expiry (PX): a live bridge's heartbeat JSON; gone once the bridge stops or stops beating */
   bridgeHeartbeat: (team: string, bridge: string) => `${teamPrefix(team)}:bridge:${bridge}`,
+  /** hash: webhook id → WebhookRecord JSON of the team's webhooks (their secrets sealed to the team's key) */
+  webhooks: (team: string) => `${teamPrefix(team)}:webhooks`,
+  /** hash: rule id → AlertRule JSON */
+  alertRules: (team: string) => `${teamPrefix(team)}:alert-rules`,
+  /** hash: `rule|subject` → when its condition started to hold (ms), while it holds */
+  alertSince: (team: string) => `${teamPrefix(team)}:alert-since`,
+  /** hash: `rule|subject` → the firing alert (JSON), claimed with HSETNX by one engine, deleted when it resolves */
+  alertState: (team: string) => `${teamPrefix(team)}:alert-state`,
+  /** stream, capped: every alert event (firing, resolved) for `alert list` */
+  alertLog: (team: string) => `${teamPrefix(team)}:alert-log`,
 };
+
+/** BullMQ queue (under the team's prefix) holding one job per webhook delivery: `rdc:{team}:alert-deliveries:…`. */
+export const ALERT_DELIVERY_QUEUE = 'alert-deliveries';
+
+/** hash: webhook id → WebhookRecord JSON of webhooks that receive every team's alerts (unsigned; fleet admin). */
+export const FLEET_WEBHOOKS_KEY = `${KEY_ROOT}:webhooks`;
 
 /**
  * Fleet-level keys of the web console, outside every team's prefix: no team's ACL patterns reach them, so only a
