@@ -12,9 +12,14 @@ class LocalAgent {
   private readonly waiters: (() => void)[] = [];
   readonly child: ChildProcessWithoutNullStreams;
 
-  constructor() {
-    this.child = spawn('bash', ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent'], {
-      env: { ...process.env, SHELL: '/bin/bash' },
+  /** `shell` runs the agent and its runs; `mode` is the process-group mode it is asked for (RDC_AGENT_MODE). */
+  constructor(shell: 'bash' | 'dash' = 'bash', mode?: 'm' | 's' | 'n') {
+    const args =
+      shell === 'bash'
+        ? ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent']
+        : ['-c', agentScript(), 'rdc-agent'];
+    this.child = spawn(`/bin/${shell}`, args, {
+      env: { ...process.env, SHELL: `/bin/${shell}`, ...(mode ? { RDC_AGENT_MODE: mode } : {}) },
     });
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString();
@@ -36,6 +41,14 @@ class LocalAgent {
       if (i >= 0) return this.events.splice(i, 1)[0] as T;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  hello() {
+    return this.next((e): e is Extract<AgentEvent, { type: 'hello' }> => e.type === 'hello');
+  }
+
+  started(id: string) {
+    return this.next((e): e is Extract<AgentEvent, { type: 'started' }> => e.type === 'started' && e.id === id);
   }
 
   exited(id: string) {
@@ -177,16 +190,94 @@ describe('the agent script', () => {
     expect(() =>
       runLine({ id: 'a', command: 'true', deadlineSeconds: 0, graceSeconds: 1, env: { RDC_RUN: 'v' } }),
     ).toThrow();
+    // The agent's own names (agent.sh): a task's environment must not change where its runs live.
+    for (const name of ['rdc_dir', 'rdc_mode', 'nl']) {
+      expect(() =>
+        runLine({ id: 'a', command: 'true', deadlineSeconds: 0, graceSeconds: 1, env: { [name]: 'v' } }),
+      ).toThrow();
+    }
     expect(runLine({ id: 'a', command: 'x\ny', deadlineSeconds: 0, graceSeconds: 1 })).not.toContain('\n');
   });
 });
 
+describe.each([
+  ['bash', 'm', 'm'],
+  ['bash', 's', 's'],
+  ['bash', 'n', 'n'],
+  // dash has job control only on a tty: asked for set -m, the agent takes setsid instead.
+  ['dash', 'm', 's'],
+  ['dash', 's', 's'],
+  ['dash', 'n', 'n'],
+] as const)('the agent under %s, asked for process-group mode %s', (shell, asked, mode) => {
+  let local: LocalAgent;
+  let localDir: string;
+
+  beforeAll(async () => {
+    local = new LocalAgent(shell, asked);
+    const hello = await local.hello();
+    localDir = hello.dir;
+    expect(hello.mode).toBe(mode);
+  });
+
+  afterAll(() => {
+    local.child.stdin.end();
+  });
+
+  const runId = (name: string) => id(`${shell}-${asked}-${name}`);
+  const start = async (name: string, command: string, deadlineSeconds = 0) => {
+    local.send(runLine({ id: runId(name), command, deadlineSeconds, graceSeconds: 1 }));
+    return (await local.started(runId(name))).pid;
+  };
+  /** The run's pids: its shell, and the pid of a background child it wrote to $RDC_RUN.child. */
+  const tree = async (name: string, shellPid: number) => {
+    let child = 0;
+    for (let i = 0; i < 250 && !(child > 1); i++) {
+      await sleep(20);
+      child = exists(`${localDir}/${runId(name)}.child`)
+        ? Number(readFileSync(`${localDir}/${runId(name)}.child`, 'utf8'))
+        : 0;
+    }
+    expect(child).toBeGreaterThan(1);
+    expect(alive(shellPid)).toBe(true);
+    return [shellPid, child];
+  };
+
+  it(`runs a command under ${shell} and reports its exit code`, async () => {
+    await start('exit', 'echo out; exit 5');
+    expect((await local.exited(runId('exit'))).code).toBe(5);
+    expect(readFileSync(`${localDir}/${runId('exit')}.out`, 'utf8')).toBe('out\n');
+    expect(await local.probe(runId('exit'))).toEqual({ state: 'done', code: 5, deadline: false });
+  });
+
+  it('kills the whole process tree of a run on request', async () => {
+    const pids = await tree('kill', await start('kill', 'sleep 30 & echo $! > "$RDC_RUN.child"; sleep 30'));
+    local.send(killLine(runId('kill'), 1));
+    for (let i = 0; i < 150 && pids.some(alive); i++) await sleep(20);
+    expect(pids.filter(alive)).toEqual([]);
+    const killed = await settledOn(local, runId('kill'));
+    expect(killed).toMatchObject({ state: 'dead', deadline: false });
+  }, 20_000);
+
+  it('kills the whole process tree of a run at its remote deadline', async () => {
+    const pids = await tree('deadline', await start('deadline', 'sleep 30 & echo $! > "$RDC_RUN.child"; sleep 30', 1));
+    for (let i = 0; i < 250 && pids.some(alive); i++) await sleep(20);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(await settledOn(local, runId('deadline'))).toMatchObject({ state: 'dead', deadline: true });
+    local.send(cleanLine(['exit', 'kill', 'deadline'].map(runId)));
+    expect(await local.probe(runId('kill'))).toEqual({ state: 'absent' });
+  }, 20_000);
+});
+
 /** Probes until the run is no longer running (at most 5 s). */
-async function settled(id: string) {
-  let state = await agent.probe(id);
+function settled(id: string) {
+  return settledOn(agent, id);
+}
+
+async function settledOn(on: LocalAgent, id: string) {
+  let state = await on.probe(id);
   for (let i = 0; i < 250 && state.state === 'running'; i++) {
     await sleep(20);
-    state = await agent.probe(id);
+    state = await on.probe(id);
   }
   return state;
 }
@@ -200,10 +291,11 @@ function exists(path: string): boolean {
   }
 }
 
+/** Running (a zombie, dead but not yet reaped by its parent, is not). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
