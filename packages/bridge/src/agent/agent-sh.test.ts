@@ -41,7 +41,7 @@ describe('agent.sh', () => {
     const source = readFileSync(AGENT_SCRIPT_PATH, 'utf8').split('\n');
     const code = source.filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
     expect(agentScript().split('\n')).toEqual(code);
-    expect(agentCommand()).not.toContain('shellcheck');
-    expect(agentCommand()).toContain('while IFS= read -r rdc_line; do eval "$rdc_line"; done');
+    expect(agentCommand('token1234')).not.toContain('shellcheck');
+    expect(agentCommand('token1234')).toContain('while IFS= read -r rdc_line; do eval "$rdc_line"; done');
   });
 });

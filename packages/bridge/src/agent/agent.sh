@@ -16,16 +16,19 @@
 #   P <id> <state> [<n>] [deadline]  probe reply: done <code> | running <pid> | dead <code> | absent; "deadline"
 #                              when the remote deadline killed it
 #   E <what>                   the agent cannot work (for example the run directory is not ours)
-# and output bytes, only when asked (`o`), on its stderr: see read_output below.
+# and output bytes, only when asked (`o`), as frames on its stderr: see `o` below. The bridge reads output over
+# SFTP when the machine's sshd offers it; `o` is the way that needs nothing but this exec channel.
 #
-# The bridge sends this file (whole-line comments stripped) as the argument of `sh -c` or `bash -c`; it is never
-# written to the machine. Shell startup files may print text before it starts: every event line the bridge takes
-# comes after the hello, which starts on a fresh line.
+# The bridge sends this file (whole-line comments stripped) as the argument of `sh -c` or `bash -c`, with a
+# fresh random token as $1; it is never written to the machine. Shell startup files (.bashrc, ~/.ssh/rc) may
+# print anything before the agent starts, even lines that look like events: the bridge takes events only after
+# the line "rdc-agent <token>" on stdout, and frames only after "rdc-agent-frames <token>" on stderr.
 #
 # Names: the functions r, k, p, c, o and the variable nl are the protocol; everything else the agent keeps is
 # named rdc_* so that no environment variable a task exports (the bridge refuses RDC_/rdc_ names) can change it.
 
 umask 077
+rdc_token=${1:-}
 # A newline, for requests that carry one inside a quoted word ('...'"$nl"'...').
 # shellcheck disable=SC2034 # used by the requests the agent evaluates
 nl='
@@ -41,7 +44,7 @@ rdc_dir="$rdc_base/rdc-$rdc_user/$rdc_boot"
 # shellcheck disable=SC2174 # the parent is made 700 by the umask
 mkdir -p -m 700 "$rdc_dir" 2>/dev/null
 if [ -L "$rdc_base/rdc-$rdc_user" ] || [ ! -O "$rdc_base/rdc-$rdc_user" ] || [ ! -O "$rdc_dir" ]; then
-  printf '\nE rundir %s is not owned by %s\n' "$rdc_dir" "$rdc_user"
+  printf '\nrdc-agent %s\nE rundir %s is not owned by %s\n' "$rdc_token" "$rdc_dir" "$rdc_user"
   exit 3
 fi
 
@@ -177,5 +180,27 @@ c() {
   rm -f -- "$@"
 }
 
-printf '\nH 1 %s %s\n' "$rdc_mode" "$rdc_dir"
+# o ID OFFSET MAX: up to MAX bytes of the run's output from byte OFFSET on, as one frame on fd 4 (the channel's
+# stderr, where only frames go once the marker below is out): a line "<id> <size> <n>", then exactly n bytes.
+# size is the spool's size when read (0 when there is none). The slice is cut into a file first and measured,
+# so n is what follows whatever the spool does meanwhile. The offset is the bridge's: the agent keeps none.
+o() {
+  rdc_slice="$rdc_dir/.o$$"
+  rdc_size=0
+  if [ -e "$rdc_dir/$1.out" ]; then rdc_size=$(($(wc -c <"$rdc_dir/$1.out"))); fi
+  if [ "$2" -lt "$rdc_size" ]; then
+    # head -c is not POSIX; where it is missing, dd (one byte per read) cuts the same slice.
+    tail -c +"$(($2 + 1))" "$rdc_dir/$1.out" | { head -c "$3" || dd bs=1 count="$3"; } >"$rdc_slice"
+  else
+    : >"$rdc_slice"
+  fi
+  printf '%s %s %s\n' "$1" "$rdc_size" "$(($(wc -c <"$rdc_slice")))" >&4
+  cat "$rdc_slice" >&4
+  rm -f "$rdc_slice"
+}
+
+# Ready. Anything a shell startup file printed came before these markers (each on a line of its own, whatever
+# was printed without a newline before it): frames follow the one on stderr, events the one on stdout.
+printf '\nrdc-agent-frames %s\n' "$rdc_token" >&4
+printf '\nrdc-agent %s\nH 2 %s %s\n' "$rdc_token" "$rdc_mode" "$rdc_dir"
 while IFS= read -r rdc_line; do eval "$rdc_line"; done

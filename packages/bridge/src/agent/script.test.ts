@@ -5,22 +5,29 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentEvent, parseAgentLine } from './events.js';
 import { agentScript, cleanLine, killLine, probeLine, runLine, shellQuote } from './script.js';
+import { AgentSpoolReader } from './spool-reader.js';
+
+const TOKEN = 'localtoken1';
 
 class LocalAgent {
   readonly events: AgentEvent[] = [];
   private buffer = '';
   private readonly waiters: (() => void)[] = [];
   readonly child: ChildProcessWithoutNullStreams;
+  /** Output read as the bridge reads it from a machine without SFTP: frames on the agent's stderr. */
+  readonly frames = new AgentSpoolReader(TOKEN);
 
   /** `shell` runs the agent and its runs; `mode` is the process-group mode it is asked for (RDC_AGENT_MODE). */
   constructor(shell: 'bash' | 'dash' = 'bash', mode?: 'm' | 's' | 'n') {
     const args =
       shell === 'bash'
-        ? ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent']
-        : ['-c', agentScript(), 'rdc-agent'];
+        ? ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent', TOKEN]
+        : ['-c', agentScript(), 'rdc-agent', TOKEN];
     this.child = spawn(`/bin/${shell}`, args, {
       env: { ...process.env, SHELL: `/bin/${shell}`, ...(mode ? { RDC_AGENT_MODE: mode } : {}) },
     });
+    this.child.stderr.on('data', (chunk: Buffer) => this.frames.push(chunk));
+    this.frames.send = (line) => this.send(line);
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString();
       for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
@@ -249,6 +256,16 @@ describe.each([
     expect(await local.probe(runId('exit'))).toEqual({ state: 'done', code: 5, deadline: false });
   });
 
+  it('hands out slices of the output as frames on its stderr, bytes intact (no SFTP needed)', async () => {
+    await start('read', "printf 'abc\\000def\\n'; printf 'x%.0s' 1 2 3");
+    expect((await local.exited(runId('read'))).code).toBe(0);
+    const all = Buffer.from('abc\0def\nxxx');
+    expect(await local.frames.read(runId('read'), 0, 100)).toEqual({ size: 11, bytes: all });
+    expect(await local.frames.read(runId('read'), 2, 3)).toEqual({ size: 11, bytes: all.subarray(2, 5) });
+    expect(await local.frames.read(runId('read'), 11, 10)).toEqual({ size: 11, bytes: Buffer.alloc(0) });
+    expect(await local.frames.read(runId('nothing'), 0, 10)).toEqual({ size: 0, bytes: Buffer.alloc(0) });
+  });
+
   it('kills the whole process tree of a run on request', async () => {
     const pids = await tree('kill', await start('kill', 'sleep 30 & echo $! > "$RDC_RUN.child"; sleep 30'));
     local.send(killLine(runId('kill'), 1));
@@ -263,7 +280,7 @@ describe.each([
     for (let i = 0; i < 250 && pids.some(alive); i++) await sleep(20);
     expect(pids.filter(alive)).toEqual([]);
     expect(await settledOn(local, runId('deadline'))).toMatchObject({ state: 'dead', deadline: true });
-    local.send(cleanLine(['exit', 'kill', 'deadline'].map(runId)));
+    local.send(cleanLine(['exit', 'read', 'kill', 'deadline'].map(runId)));
     expect(await local.probe(runId('kill'))).toEqual({ state: 'absent' });
   }, 20_000);
 });

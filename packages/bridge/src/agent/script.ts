@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 /** The version the agent says hello with (`H <version> …` in agent.sh). */
-export const AGENT_VERSION = 1;
+export const AGENT_VERSION = 2;
 
 /** Where the script ships: next to the compiled module in dist/, next to the source under vitest. */
 export const AGENT_SCRIPT_PATH = new URL('./agent.sh', import.meta.url);
@@ -29,16 +29,27 @@ export function agentScript(): string {
   return loaded;
 }
 
+/** The line after which the agent's stdout carries only events (startup text before it is not ours). */
+export function eventsMarker(token: string): string {
+  return `rdc-agent ${token}`;
+}
+
+/** The line after which the agent's stderr carries only output frames. */
+export function framesMarker(token: string): string {
+  return `rdc-agent-frames ${token}`;
+}
+
 /**
- * The exec string that starts the agent: under bash when the machine has it (job control gives each run a
+ * The exec string that starts the agent, with `token` (fresh per connection) for its markers: under bash when the machine has it (job control gives each run a
  * process group for the cost of a fork), else under sh. Written so any POSIX login shell can run it.
  */
-export function agentCommand(): string {
+export function agentCommand(token: string): string {
+  if (!/^[A-Za-z0-9]{8,64}$/.test(token)) throw new Error('the agent token must be 8 to 64 letters and digits');
   // Plain single quotes: newlines inside them are fine for the login shell.
   const script = `'${agentScript().replace(/'/g, `'\\''`)}'`;
   return [
-    `command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc -c ${script} rdc-agent`,
-    `exec /bin/sh -c ${script} rdc-agent`,
+    `command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc -c ${script} rdc-agent ${token}`,
+    `exec /bin/sh -c ${script} rdc-agent ${token}`,
   ].join('; ');
 }
 
@@ -98,6 +109,10 @@ export function killLine(id: string, graceSeconds: number): string {
 
 export function probeLine(id: string): string {
   return `p ${runId(id)}`;
+}
+
+export function readLine(id: string, offset: number, max: number): string {
+  return `o ${runId(id)} ${Math.max(0, Math.floor(offset))} ${Math.max(0, Math.floor(max))}`;
 }
 
 export function cleanLine(ids: readonly string[]): string {
