@@ -25,10 +25,13 @@ const noUsers = loginUsersUnavailable();
 // Shell startup text that must never pass for the agent: fake events, a fake frames marker, a line without end.
 const CHATTER = [
   'echo "Welcome to this host ($0 startup file)"',
-  'echo "H 2 m /not/the/agent"',
-  'echo "E not the agent either"',
+  'echo "E not the agent"',
+  'echo "H 2 m /not/the/agent/either"',
   'echo "D some-task 0"',
+  'echo rdc-agent',
   'echo "startup noise on stderr" >&2',
+  'echo rdc-agent-frames >&2',
+  'echo "not a frame header" >&2',
   "printf 'rdc-agent-frames' >&2",
   "printf 'no newline at the end'",
   '',
