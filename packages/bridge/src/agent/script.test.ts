@@ -1,6 +1,8 @@
 // The agent script run as a real local process (no SSH): what it does on a machine, exercised directly.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentEvent, parseAgentLine } from './events.js';
@@ -18,13 +20,13 @@ class LocalAgent {
   readonly frames = new AgentSpoolReader(TOKEN);
 
   /** `shell` runs the agent and its runs; `mode` is the process-group mode it is asked for (RDC_AGENT_MODE). */
-  constructor(shell: 'bash' | 'dash' = 'bash', mode?: 'm' | 's' | 'n') {
+  constructor(shell: 'bash' | 'dash' = 'bash', mode?: 'm' | 's' | 'n', env: NodeJS.ProcessEnv = {}) {
     const args =
       shell === 'bash'
         ? ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent', TOKEN]
         : ['-c', agentScript(), 'rdc-agent', TOKEN];
     this.child = spawn(`/bin/${shell}`, args, {
-      env: { ...process.env, SHELL: `/bin/${shell}`, ...(mode ? { RDC_AGENT_MODE: mode } : {}) },
+      env: { ...process.env, SHELL: `/bin/${shell}`, ...(mode ? { RDC_AGENT_MODE: mode } : {}), ...env },
     });
     this.child.stderr.on('data', (chunk: Buffer) => this.frames.push(chunk));
     this.frames.send = (line) => this.send(line);
@@ -321,3 +323,28 @@ function alive(pid: number): boolean {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+describe('the agent on a machine whose head has no -c', () => {
+  it('cuts output slices with dd instead, bytes intact', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'rdc-no-head-c-'));
+    try {
+      // A head that knows no options, as on systems whose head is strictly POSIX.
+      writeFileSync(join(bin, 'head'), '#!/bin/sh\necho "head: unknown option $1" >&2\nexit 2\n', { mode: 0o755 });
+      const local = new LocalAgent('dash', undefined, { PATH: `${bin}:${process.env.PATH}` });
+      try {
+        await local.hello();
+        const rid = id('nohead');
+        local.send(runLine({ id: rid, command: "printf 'abc\\000def\\n'", deadlineSeconds: 0, graceSeconds: 1 }));
+        expect((await local.exited(rid)).code).toBe(0);
+        expect(await local.frames.read(rid, 1, 5)).toEqual({ size: 8, bytes: Buffer.from('bc\0de') });
+        expect(await local.frames.read(rid, 0, 100)).toEqual({ size: 8, bytes: Buffer.from('abc\0def\n') });
+        local.send(cleanLine([rid]));
+        expect(await local.probe(rid)).toEqual({ state: 'absent' });
+      } finally {
+        local.child.stdin.end();
+      }
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});
