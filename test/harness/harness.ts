@@ -27,6 +27,10 @@ export interface MachineOptions {
   host?: string;
   /** Default true. */
   setEnvShlvl?: boolean;
+  /** Default true; false: the sshd has no `Subsystem sftp` line. */
+  sftp?: boolean;
+  /** The login user (default: whoever runs the tests). sshd's authorized_keys are per file, not per user. */
+  user?: string;
 }
 
 type Releaser = () => Promise<void>;
@@ -51,6 +55,7 @@ export class Harness {
       dir: await this.tempDir('sshd'),
       ...(options.host === undefined ? {} : { host: options.host }),
       ...(options.setEnvShlvl === undefined ? {} : { setEnvShlvl: options.setEnvShlvl }),
+      ...(options.sftp === undefined ? {} : { sftp: options.sftp }),
       authorizedKeys: [key.publicKey],
     });
     this.#own(() => sshd.stop());
@@ -58,7 +63,7 @@ export class Harness {
       sshd,
       host: sshd.host,
       port: sshd.port,
-      user: sshd.user,
+      user: options.user ?? sshd.user,
       privateKeyPath: key.privateKeyPath,
       publicKey: key.publicKey,
       hostKeyFingerprint: sshd.hostKeyFingerprint,

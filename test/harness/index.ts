@@ -3,6 +3,7 @@
 export { type BridgeProcess, startBridgeProcess } from './bridge-process.js';
 export { addTeamWithMachine } from './fleet.js';
 export { Harness, type MachineOptions, type TestMachine } from './harness.js';
+export { type LoginUser, loginUser, loginUsersUnavailable } from './login-users.js';
 export { metricNames, parseProm, type Sample, sampleValue } from './prom-text.js';
 export { holdCommand, loggedCommand, maxOverlap } from './run-log.js';
 export { useHarness } from './use-harness.js';

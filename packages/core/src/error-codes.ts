@@ -69,7 +69,7 @@ export const ERROR_CODES = {
   RDC_CANCELLED: { exit: 1, fix: 'Create the task again if it should still run.' },
   RDC_AGENT: {
     exit: 1,
-    fix: 'Check that the machine has /bin/sh, an SFTP subsystem in sshd_config, and a writable /tmp (or /dev/shm for root); the message names what failed.',
+    fix: 'Check that the machine has /bin/sh and a writable /tmp (or /dev/shm for root); the message names what failed.',
   },
   RDC_RUN_LOST: {
     exit: 1,

@@ -26,6 +26,8 @@ export interface SshdOptions {
   setEnvShlvl?: boolean;
   /** Default '100:30:200', so bursts of test connections are not dropped before authentication. */
   maxStartups?: string;
+  /** Default true: `Subsystem sftp internal-sftp`. False: no SFTP subsystem, as on hardened hosts and appliances. */
+  sftp?: boolean;
 }
 
 export interface Sshd extends ManagedProcess {
@@ -73,6 +75,7 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
         authorizedKeysPath,
         maxStartups: options.maxStartups ?? '100:30:200',
         setEnvShlvl: options.setEnvShlvl ?? true,
+        sftp: options.sftp ?? true,
       });
       await writeFile(configPath, config, { mode: 0o600 });
       return new ManagedChild({
@@ -128,6 +131,7 @@ interface ConfigValues {
   authorizedKeysPath: string;
   maxStartups: string;
   setEnvShlvl: boolean;
+  sftp: boolean;
 }
 
 function sshdConfig(values: ConfigValues): string {
@@ -150,7 +154,7 @@ function sshdConfig(values: ConfigValues): string {
     ...(values.setEnvShlvl ? ['SetEnv SHLVL=1'] : []),
     'LogLevel ERROR',
     'PrintMotd no',
-    'Subsystem sftp internal-sftp',
+    ...(values.sftp ? ['Subsystem sftp internal-sftp'] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-// The agent's output lines, parsed. The protocol is in agent-script.ts; anything else on the agent's stdout is
+// The agent's output lines, parsed. The protocol is at the top of agent.sh; anything else on the agent's stdout is
 // reported as `unknown` rather than guessed at.
 
 export type RunState =

@@ -1,11 +1,23 @@
-// The bridge's end of one remote agent (agent-script.ts): the agent's exec channel for starting, probing,
-// killing and forgetting runs, and an SFTP session for reading their output without spawning anything on the
-// machine. One agent per pooled SSH connection; it dies with the connection, the runs it started do not.
+// The bridge's end of one remote agent (agent.sh, loaded by script.ts): the agent's exec channel for starting,
+// probing, killing and forgetting runs, and a spool reader for their output: the connection's SFTP session when
+// sshd offers one (nothing is spawned on the machine), else the agent's own output frames (spool-reader.ts).
+// One agent per pooled SSH connection; it dies with the connection, the runs it started do not.
+import { randomBytes } from 'node:crypto';
 import { RdcError } from '@rediacc/core';
-import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
 import type { SshConnection } from '../ssh/index.js';
 import { type AgentEvent, parseAgentLine, type RunState } from './events.js';
-import { AGENT_VERSION, agentCommand, cleanLine, killLine, probeLine, type RunRequest, runLine } from './script.js';
+import {
+  AGENT_VERSION,
+  agentCommand,
+  cleanLine,
+  eventsMarker,
+  killLine,
+  probeLine,
+  type RunRequest,
+  runLine,
+} from './script.js';
+import { AgentSpoolReader, SftpSpoolReader, type SpoolReader } from './spool-reader.js';
 
 /** The agent (its connection) went away: runs it started may still be running on the machine. */
 export class AgentLostError extends Error {}
@@ -36,8 +48,6 @@ export interface CappedOutput {
   parts?: { head: string; tail: string; cut: number };
 }
 
-const READ_CHUNK = 32 * 1024;
-
 export class RemoteAgent {
   /** Runs this agent holds for the bridge right now (the pool's load measure). */
   inFlight = 0;
@@ -52,7 +62,7 @@ export class RemoteAgent {
   private constructor(
     private readonly connection: SshConnection,
     private readonly channel: ClientChannel,
-    private readonly sftp: SFTPWrapper,
+    private readonly reader: SpoolReader,
     hello: Extract<AgentEvent, { type: 'hello' }>,
     lines: LineReader,
     /** A request unanswered this long means the machine hangs: the agent is given up (and its connection). */
@@ -60,18 +70,25 @@ export class RemoteAgent {
   ) {
     this.dir = hello.dir;
     this.mode = hello.mode;
+    if (reader instanceof AgentSpoolReader) reader.onBroken = () => this.lost();
     lines.onLine = (line) => this.onEvent(parseAgentLine(line));
     const onGone = () => this.lost();
     channel.on('close', onGone);
     connection.onClose(onGone);
   }
 
-  /** Starts the agent on `connection` and opens its SFTP session; resolves once the agent said hello. */
+  /**
+   * Starts the agent on `connection` and decides how to read output there: an SFTP session when sshd has one,
+   * else the agent's frames. Resolves once the agent said hello.
+   */
   static async start(connection: SshConnection, label: string, timeoutMs: number): Promise<RemoteAgent> {
+    // Fresh per connection: no text a shell startup file prints can pass for the agent's markers.
+    const token = randomBytes(12).toString('hex');
     const lines = new LineReader();
-    const opened = connection.exec(agentCommand(), (ch) => {
+    const frames = new AgentSpoolReader(token);
+    const opened = connection.exec(agentCommand(token), (ch) => {
       ch.on('data', (chunk: Buffer) => lines.push(chunk));
-      ch.stderr.resume();
+      ch.stderr.on('data', (chunk: Buffer) => frames.push(chunk));
       return ch;
     });
     let timer: NodeJS.Timeout | undefined;
@@ -90,12 +107,23 @@ export class RemoteAgent {
       }),
     ]).finally(() => clearTimeout(timer));
     try {
-      const [hello, sftp] = await Promise.all([waitHello(channel, lines, label, timeoutMs), connection.sftp()]);
-      return new RemoteAgent(connection, channel, sftp, hello, lines, timeoutMs);
+      // No SFTP subsystem (hardened hosts, appliances, dropbear): the agent's frames carry the output instead.
+      const [hello, sftp] = await Promise.all([
+        waitHello(channel, lines, eventsMarker(token), label, timeoutMs),
+        connection.sftp().catch(() => undefined),
+      ]);
+      const reader = sftp ? new SftpSpoolReader(sftp, hello.dir) : frames;
+      if (!sftp) frames.send = (line) => channel.write(`${line}\n`);
+      return new RemoteAgent(connection, channel, reader, hello, lines, timeoutMs);
     } catch (error) {
       channel.close();
       throw error;
     }
+  }
+
+  /** How this agent reads output: SFTP, or the agent's own frames (the machine's sshd has no SFTP subsystem). */
+  get outputVia(): 'sftp' | 'agent' {
+    return this.reader.via;
   }
 
   get alive(): boolean {
@@ -161,55 +189,33 @@ export class RemoteAgent {
 
   /** Up to `max` bytes of the run's output from byte `offset` on (empty when there is nothing new). */
   readFrom(id: string, offset: number, max: number): Promise<Buffer> {
-    return this.answered(
-      (async () => {
-        const handle = await sftpCall<Buffer>((cb) => this.sftp.open(`${this.dir}/${id}.out`, 'r', cb)).catch(
-          (error: unknown) => {
-            if ((error as { code?: number }).code === 2) return undefined;
-            throw error;
-          },
-        );
-        if (!handle) return Buffer.alloc(0);
-        try {
-          return await this.read(handle, offset, max);
-        } finally {
-          this.sftp.close(handle, () => {});
-        }
-      })(),
-    );
+    return this.answered(this.reader.read(id, offset, max).then((slice) => slice.bytes));
   }
 
   private async readCapped(id: string, capBytes: number): Promise<CappedOutput> {
-    const path = `${this.dir}/${id}.out`;
-    const handle = await sftpCall<Buffer>((cb) => this.sftp.open(path, 'r', cb)).catch((error: unknown) => {
-      if ((error as { code?: number }).code === 2) return undefined; // no such file: the run wrote nothing
-      throw error;
-    });
-    if (!handle) return { output: '', truncated: false, bytes: 0 };
-    try {
-      const { size } = await sftpCall<{ size: number }>((cb) => this.sftp.fstat(handle, cb));
-      if (size <= capBytes) {
-        const all = await this.read(handle, 0, size);
-        return { output: all.toString('utf8'), truncated: false, bytes: all.length };
-      }
-      const headBytes = Math.floor(capBytes / 2);
-      const tailBytes = capBytes - headBytes;
-      const [head, tail] = await Promise.all([
-        this.read(handle, 0, headBytes),
-        this.read(handle, size - tailBytes, tailBytes),
-      ]);
-      const cut = size - head.length - tail.length;
-      const parts = { head: head.toString('utf8'), tail: tail.toString('utf8'), cut };
-      return { output: joinCut(parts.head, parts.tail, cut), truncated: true, bytes: size, parts };
-    } finally {
-      this.sftp.close(handle, () => {});
+    const headBytes = Math.floor(capBytes / 2);
+    const first = await this.reader.read(id, 0, Math.max(1, headBytes));
+    const size = first.size;
+    if (first.bytes.length >= size) {
+      return { output: first.bytes.toString('utf8'), truncated: false, bytes: first.bytes.length };
     }
+    if (size <= capBytes) {
+      const rest = await this.reader.read(id, first.bytes.length, size - first.bytes.length);
+      const all = Buffer.concat([first.bytes, rest.bytes]);
+      return { output: all.toString('utf8'), truncated: false, bytes: all.length };
+    }
+    const tailBytes = capBytes - headBytes;
+    const head = first.bytes.subarray(0, headBytes);
+    const tail = (await this.reader.read(id, size - tailBytes, tailBytes)).bytes;
+    const cut = size - head.length - tail.length;
+    const parts = { head: head.toString('utf8'), tail: tail.toString('utf8'), cut };
+    return { output: joinCut(parts.head, parts.tail, cut), truncated: true, bytes: size, parts };
   }
 
   close(): void {
     if (this.gone) return;
     this.channel.end();
-    this.sftp.end();
+    this.reader.close();
     this.connection.close();
     this.lost();
   }
@@ -224,23 +230,6 @@ export class RemoteAgent {
       }, this.replyTimeoutMs);
     });
     return Promise.race([reply, silence]).finally(() => clearTimeout(timer));
-  }
-
-  private async read(handle: Buffer, position: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.alloc(length);
-    let filled = 0;
-    while (filled < length) {
-      const want = Math.min(READ_CHUNK, length - filled);
-      const got = await sftpCall<number>((cb) =>
-        this.sftp.read(handle, buffer, filled, want, position + filled, (err, n) => cb(err, n)),
-      ).catch((error: unknown) => {
-        if ((error as { code?: number }).code === 1) return 0; // EOF: the file is shorter than it was
-        throw error;
-      });
-      if (got === 0) break;
-      filled += got;
-    }
-    return buffer.subarray(0, filled);
   }
 
   private exitOf(id: string): Deferred<number> {
@@ -292,6 +281,7 @@ export class RemoteAgent {
     for (const queue of this.probes.values()) for (const d of queue) d.reject(error);
     this.starts.clear();
     this.probes.clear();
+    if (this.reader instanceof AgentSpoolReader) this.reader.fail(error);
     for (const handler of this.closeHandlers) handler();
     this.connection.destroy();
   }
@@ -334,10 +324,13 @@ class LineReader {
 function waitHello(
   channel: ClientChannel,
   lines: LineReader,
+  marker: string,
   label: string,
   timeoutMs: number,
 ): Promise<Extract<AgentEvent, { type: 'hello' }>> {
   return new Promise((resolve, reject) => {
+    // Lines before the marker are whatever the login printed (.bashrc, ~/.ssh/rc): never read as events.
+    let marked = false;
     const fail = (why: string) => {
       cleanup();
       reject(
@@ -348,6 +341,10 @@ function waitHello(
     };
     const check = () => {
       for (let line = lines.shift(); line !== undefined; line = lines.shift()) {
+        if (!marked) {
+          marked = line === marker;
+          continue;
+        }
         const event = parseAgentLine(line);
         if (event.type === 'hello') {
           if (event.version !== AGENT_VERSION) return fail(`agent version ${event.version}, expected ${AGENT_VERSION}`);
@@ -367,11 +364,5 @@ function waitHello(
     channel.on('data', check);
     channel.on('close', onClose);
     check();
-  });
-}
-
-function sftpCall<T>(call: (cb: (err: Error | null | undefined, value: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    call((err, value) => (err ? reject(err) : resolve(value)));
   });
 }

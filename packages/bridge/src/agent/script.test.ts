@@ -1,21 +1,35 @@
 // The agent script run as a real local process (no SSH): what it does on a machine, exercised directly.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentEvent, parseAgentLine } from './events.js';
 import { agentScript, cleanLine, killLine, probeLine, runLine, shellQuote } from './script.js';
+import { AgentSpoolReader } from './spool-reader.js';
+
+const TOKEN = 'localtoken1';
 
 class LocalAgent {
   readonly events: AgentEvent[] = [];
   private buffer = '';
   private readonly waiters: (() => void)[] = [];
   readonly child: ChildProcessWithoutNullStreams;
+  /** Output read as the bridge reads it from a machine without SFTP: frames on the agent's stderr. */
+  readonly frames = new AgentSpoolReader(TOKEN);
 
-  constructor() {
-    this.child = spawn('bash', ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent'], {
-      env: { ...process.env, SHELL: '/bin/bash' },
+  /** `shell` runs the agent and its runs; `mode` is the process-group mode it is asked for (RDC_AGENT_MODE). */
+  constructor(shell: 'bash' | 'dash' = 'bash', mode?: 'm' | 's' | 'n', env: NodeJS.ProcessEnv = {}) {
+    const args =
+      shell === 'bash'
+        ? ['--noprofile', '--norc', '-c', agentScript(), 'rdc-agent', TOKEN]
+        : ['-c', agentScript(), 'rdc-agent', TOKEN];
+    this.child = spawn(`/bin/${shell}`, args, {
+      env: { ...process.env, SHELL: `/bin/${shell}`, ...(mode ? { RDC_AGENT_MODE: mode } : {}), ...env },
     });
+    this.child.stderr.on('data', (chunk: Buffer) => this.frames.push(chunk));
+    this.frames.send = (line) => this.send(line);
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString();
       for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
@@ -36,6 +50,14 @@ class LocalAgent {
       if (i >= 0) return this.events.splice(i, 1)[0] as T;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+  }
+
+  hello() {
+    return this.next((e): e is Extract<AgentEvent, { type: 'hello' }> => e.type === 'hello');
+  }
+
+  started(id: string) {
+    return this.next((e): e is Extract<AgentEvent, { type: 'started' }> => e.type === 'started' && e.id === id);
   }
 
   exited(id: string) {
@@ -177,16 +199,104 @@ describe('the agent script', () => {
     expect(() =>
       runLine({ id: 'a', command: 'true', deadlineSeconds: 0, graceSeconds: 1, env: { RDC_RUN: 'v' } }),
     ).toThrow();
+    // The agent's own names (agent.sh): a task's environment must not change where its runs live.
+    for (const name of ['rdc_dir', 'rdc_mode', 'nl']) {
+      expect(() =>
+        runLine({ id: 'a', command: 'true', deadlineSeconds: 0, graceSeconds: 1, env: { [name]: 'v' } }),
+      ).toThrow();
+    }
     expect(runLine({ id: 'a', command: 'x\ny', deadlineSeconds: 0, graceSeconds: 1 })).not.toContain('\n');
   });
 });
 
+describe.each([
+  ['bash', 'm', 'm'],
+  ['bash', 's', 's'],
+  ['bash', 'n', 'n'],
+  // dash has job control only on a tty: asked for set -m, the agent takes setsid instead.
+  ['dash', 'm', 's'],
+  ['dash', 's', 's'],
+  ['dash', 'n', 'n'],
+] as const)('the agent under %s, asked for process-group mode %s', (shell, asked, mode) => {
+  let local: LocalAgent;
+  let localDir: string;
+
+  beforeAll(async () => {
+    local = new LocalAgent(shell, asked);
+    const hello = await local.hello();
+    localDir = hello.dir;
+    expect(hello.mode).toBe(mode);
+  });
+
+  afterAll(() => {
+    local.child.stdin.end();
+  });
+
+  const runId = (name: string) => id(`${shell}-${asked}-${name}`);
+  const start = async (name: string, command: string, deadlineSeconds = 0) => {
+    local.send(runLine({ id: runId(name), command, deadlineSeconds, graceSeconds: 1 }));
+    return (await local.started(runId(name))).pid;
+  };
+  /** The run's pids: its shell, and the pid of a background child it wrote to $RDC_RUN.child. */
+  const tree = async (name: string, shellPid: number) => {
+    let child = 0;
+    for (let i = 0; i < 250 && !(child > 1); i++) {
+      await sleep(20);
+      child = exists(`${localDir}/${runId(name)}.child`)
+        ? Number(readFileSync(`${localDir}/${runId(name)}.child`, 'utf8'))
+        : 0;
+    }
+    expect(child).toBeGreaterThan(1);
+    expect(alive(shellPid)).toBe(true);
+    return [shellPid, child];
+  };
+
+  it(`runs a command under ${shell} and reports its exit code`, async () => {
+    await start('exit', 'echo out; exit 5');
+    expect((await local.exited(runId('exit'))).code).toBe(5);
+    expect(readFileSync(`${localDir}/${runId('exit')}.out`, 'utf8')).toBe('out\n');
+    expect(await local.probe(runId('exit'))).toEqual({ state: 'done', code: 5, deadline: false });
+  });
+
+  it('hands out slices of the output as frames on its stderr, bytes intact (no SFTP needed)', async () => {
+    await start('read', "printf 'abc\\000def\\n'; printf 'x%.0s' 1 2 3");
+    expect((await local.exited(runId('read'))).code).toBe(0);
+    const all = Buffer.from('abc\0def\nxxx');
+    expect(await local.frames.read(runId('read'), 0, 100)).toEqual({ size: 11, bytes: all });
+    expect(await local.frames.read(runId('read'), 2, 3)).toEqual({ size: 11, bytes: all.subarray(2, 5) });
+    expect(await local.frames.read(runId('read'), 11, 10)).toEqual({ size: 11, bytes: Buffer.alloc(0) });
+    expect(await local.frames.read(runId('nothing'), 0, 10)).toEqual({ size: 0, bytes: Buffer.alloc(0) });
+  });
+
+  it('kills the whole process tree of a run on request', async () => {
+    const pids = await tree('kill', await start('kill', 'sleep 30 & echo $! > "$RDC_RUN.child"; sleep 30'));
+    local.send(killLine(runId('kill'), 1));
+    for (let i = 0; i < 150 && pids.some(alive); i++) await sleep(20);
+    expect(pids.filter(alive)).toEqual([]);
+    const killed = await settledOn(local, runId('kill'));
+    expect(killed).toMatchObject({ state: 'dead', deadline: false });
+  }, 20_000);
+
+  it('kills the whole process tree of a run at its remote deadline', async () => {
+    const pids = await tree('deadline', await start('deadline', 'sleep 30 & echo $! > "$RDC_RUN.child"; sleep 30', 1));
+    for (let i = 0; i < 250 && pids.some(alive); i++) await sleep(20);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(await settledOn(local, runId('deadline'))).toMatchObject({ state: 'dead', deadline: true });
+    local.send(cleanLine(['exit', 'read', 'kill', 'deadline'].map(runId)));
+    expect(await local.probe(runId('kill'))).toEqual({ state: 'absent' });
+  }, 20_000);
+});
+
 /** Probes until the run is no longer running (at most 5 s). */
-async function settled(id: string) {
-  let state = await agent.probe(id);
+function settled(id: string) {
+  return settledOn(agent, id);
+}
+
+async function settledOn(on: LocalAgent, id: string) {
+  let state = await on.probe(id);
   for (let i = 0; i < 250 && state.state === 'running'; i++) {
     await sleep(20);
-    state = await agent.probe(id);
+    state = await on.probe(id);
   }
   return state;
 }
@@ -200,10 +310,11 @@ function exists(path: string): boolean {
   }
 }
 
+/** Running (a zombie, dead but not yet reaped by its parent, is not). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -212,3 +323,28 @@ function alive(pid: number): boolean {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+describe('the agent on a machine whose head has no -c', () => {
+  it('cuts output slices with dd instead, bytes intact', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'rdc-no-head-c-'));
+    try {
+      // A head that knows no options, as on systems whose head is strictly POSIX.
+      writeFileSync(join(bin, 'head'), '#!/bin/sh\necho "head: unknown option $1" >&2\nexit 2\n', { mode: 0o755 });
+      const local = new LocalAgent('dash', undefined, { PATH: `${bin}:${process.env.PATH}` });
+      try {
+        await local.hello();
+        const rid = id('nohead');
+        local.send(runLine({ id: rid, command: "printf 'abc\\000def\\n'", deadlineSeconds: 0, graceSeconds: 1 }));
+        expect((await local.exited(rid)).code).toBe(0);
+        expect(await local.frames.read(rid, 1, 5)).toEqual({ size: 8, bytes: Buffer.from('bc\0de') });
+        expect(await local.frames.read(rid, 0, 100)).toEqual({ size: 8, bytes: Buffer.from('abc\0def\n') });
+        local.send(cleanLine([rid]));
+        expect(await local.probe(rid)).toEqual({ state: 'absent' });
+      } finally {
+        local.child.stdin.end();
+      }
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});

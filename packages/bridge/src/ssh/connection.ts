@@ -119,7 +119,10 @@ export class SshConnection {
     });
   }
 
-  /** Opens the connection's SFTP session (sshd's `Subsystem sftp`). */
+  /**
+   * Opens the connection's SFTP session (sshd's `Subsystem sftp`); rejects when sshd has none, and the bridge
+   * then reads output through the agent.
+   */
   sftp(): Promise<SFTPWrapper> {
     return new Promise<SFTPWrapper>((resolve, reject) => {
       this.client.sftp((error, sftp) => {
