@@ -24,6 +24,7 @@ import { type BridgeMetrics, createBridgeMetrics, type FinishOutcome } from './m
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { RunCleaner } from './run-cleaner.js';
 import { SshPool } from './ssh-pool.js';
+import { stopAllTasks, stopTask } from './stop-reason.js';
 import { type AuditFn, taskProcessor } from './task-processor.js';
 import { loadTeamKeys } from './team-keys.js';
 import { startTeamLanes, type TeamLanes } from './team-lanes.js';
@@ -126,7 +127,7 @@ export async function startBridge(
     });
     // Another bridge may take the task over now: stop following the run (it goes on), never kill it.
     worker.on('lockRenewalFailed', (ids) => {
-      for (const id of ids) worker.cancelJob(id, 'lock-lost');
+      for (const id of ids) stopTask(worker, id, 'lock-lost');
       logger.warn({ team, tasks: ids }, 'lost the lock on running tasks: letting another bridge re-attach');
     });
     workers.set(team, [...(workers.get(team) ?? []), worker]);
@@ -178,7 +179,7 @@ export async function startBridge(
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');
           }
           for (const { worker } of lanes.workers) {
-            worker.cancelAllJobs(config.onShutdown === 'kill' ? 'kill' : 'handback');
+            stopAllTasks(worker, config.onShutdown === 'kill' ? 'kill' : 'handback');
           }
         }, graceMs);
         await lanes.close();
@@ -209,7 +210,7 @@ async function watchCancels(
 ): Promise<() => void> {
   const byChannel = new Map([...workers.keys()].map((team) => [registryKeys.cancelChannel(team), team]));
   const cancel = (team: string, taskId: string) => {
-    const found = (workers.get(team) ?? []).map((w) => w.cancelJob(taskId, 'cancel')).some(Boolean);
+    const found = (workers.get(team) ?? []).map((w) => stopTask(w, taskId, 'cancel')).some(Boolean);
     if (found) logger.info({ team, taskId }, 'cancelling a running task');
   };
   subscriber.on('message', (channel: string, taskId: string) => {

@@ -8,9 +8,7 @@ import type { RunState } from './agent-events.js';
 import { OutputStreamer } from './output-streamer.js';
 import { AgentLostError, joinCut, type RemoteAgent } from './remote-agent.js';
 import type { MachinePool } from './ssh-pool.js';
-
-/** Why a run is stopped from the bridge's side (the abort reason BullMQ passes on). */
-export type StopReason = 'cancel' | 'kill' | 'handback' | 'lock-lost';
+import { letsGo, stopReasonOf as stopOf } from './stop-reason.js';
 
 export interface TaskRunOptions {
   taskId: string;
@@ -34,6 +32,11 @@ export interface TaskRunOptions {
   signal?: AbortSignal | undefined;
   /** Called once, when the command runs on the machine (started now, or found running). */
   onStart?: (startedAt: number, attached: boolean) => void;
+  /**
+   * Called right before the command is started on the machine: throws when this bridge may no longer start it
+   * (it lost the task's lock meanwhile).
+   */
+  beforeStart?: () => Promise<void>;
   /** Called when an earlier holder's run is gone without a trace and the command is started again. */
   onRestart?: () => void;
   /** Called when the connection was lost while the run went on: the try reconnects and re-attaches. */
@@ -112,6 +115,7 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
           return cancelledBeforeStart(o);
         }
         const deadline = o.timeoutMs === undefined ? 0 : o.timeoutMs / 1000 + o.graceSeconds + 5;
+        await o.beforeStart?.();
         if (o.cleanFirst && !startSent) agent.clean([o.taskId]);
         startSent = true;
         await agent.start({
@@ -246,7 +250,7 @@ async function waitForEnd(
     const nextPollMs = () => (ownChild ? Math.max(o.pollMs, 1_000) : o.pollMs);
     const onAbort = () => {
       const reason = stopOf(o.signal);
-      if (reason === 'handback' || reason === 'lock-lost') finish('released');
+      if (letsGo(reason)) finish('released');
       else if (reason) kill(reason);
     };
     if (ownChild) {
@@ -352,15 +356,8 @@ async function acquireUnlessStopped(
   }
 }
 
-function stopOf(signal: AbortSignal | undefined): StopReason | undefined {
-  if (!signal?.aborted) return undefined;
-  const reason: unknown = signal.reason;
-  return reason === 'kill' || reason === 'handback' || reason === 'lock-lost' ? reason : 'cancel';
-}
-
 function releasedBy(signal: AbortSignal | undefined): boolean {
-  const reason = stopOf(signal);
-  return reason === 'handback' || reason === 'lock-lost';
+  return letsGo(stopOf(signal));
 }
 
 function cancelledBeforeStart(o: TaskRunOptions): TaskRunEnd {

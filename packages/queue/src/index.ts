@@ -57,6 +57,14 @@ export {
   verifyTokenId,
 } from './dashboard-tokens.js';
 export {
+  appendOutputFenced,
+  fenceOf,
+  holdsLock,
+  LockLostError,
+  type TaskFence,
+  writeProgress,
+} from './fencing.js';
+export {
   dashboardKeys,
   KEY_ROOT,
   LANE_QUEUES,
