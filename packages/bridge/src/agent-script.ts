@@ -11,12 +11,13 @@
 // below and single-quoted arguments; the agent evaluates it. The agent writes one event per line:
 //   H <version> <mode> <dir>   ready; mode m (set -m), s (setsid) or n (no process groups)
 //   S <id> <pid>               run started
+//   B <id>                     not started: a run of this id is on the machine already (started by another agent)
 //   D <id> <code>              run exited with code (from the run's own EXIT trap)
 //   P <id> <state> [<n>] [deadline]  probe reply: done <code> | running <pid> | dead <code> | absent; "deadline"
 //                              when the remote deadline killed it
 //   E <what>                   the agent cannot work (for example the run directory is not ours)
 
-export const AGENT_VERSION = 1;
+export const AGENT_VERSION = 2;
 
 /** Single quotes inside a single-quoted shell word. */
 function q(text: string): string {
@@ -47,7 +48,10 @@ const AGENT = [
   // resets its handlers. Traps are reset in the command's own processes. Killed inside eval, fd 3 is closed:
   // then only the probe finds the end.
   `J='trap ${q('c=$?; [ "${BASHPID:-$$}" = "$$" ] || exit $c; echo "$c" >"$RDC_RUN.rc"; echo "D $RDC_TASK_ID $c" 2>/dev/null >&3')} EXIT; ${['TERM', 'INT', 'HUP'].map((sig) => `trap ${q(`trap - EXIT ${sig}; kill -${sig} $$`)} ${sig}`).join('; ')}; eval "$1" 3>&-'`,
+  // One run per id, whichever agent asks: ID.pid is created exclusively (noclobber) before anything starts, so a
+  // second start of the same id (two bridges that both found no run) is refused with B, never run twice.
   'r() {',
+  '  if ! ( set -C; : >"$d/$1.pid" ); then echo "B $1"; return 0; fi',
   '  if [ $m = s ]; then RDC_TASK_ID=$1 RDC_RUN="$d/$1" setsid "$s" -c "$J" "$s" "$2" 3>&1 </dev/null >"$d/$1.out" 2>&1 &',
   '  else RDC_TASK_ID=$1 RDC_RUN="$d/$1" "$s" -c "$J" "$s" "$2" 3>&1 </dev/null >"$d/$1.out" 2>&1 &',
   '  fi',

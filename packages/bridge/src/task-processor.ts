@@ -143,6 +143,10 @@ export function taskProcessor(deps: ProcessorDeps) {
           started = record({ phase: 'PROCESSING', bridge, attempt, startedAt });
           deps.audit(data.team, 'task.processing', taskId, 'ok', { attempt: attempt + 1, reattached: attached });
         },
+        onBusy: () =>
+          log.warn(
+            'the run was started on the machine by another agent meanwhile: following it, not starting it again',
+          ),
         onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
         onReconnect: (reconnect, error) =>
           log.warn({ reconnect, err: error.message }, 'SSH connection lost during the run: reconnecting to re-attach'),

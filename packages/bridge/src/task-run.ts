@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { OutputMasker, RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
 import type { RunState } from './agent-events.js';
 import { OutputStreamer } from './output-streamer.js';
-import { AgentLostError, joinCut, type RemoteAgent } from './remote-agent.js';
+import { AgentLostError, joinCut, type RemoteAgent, RunBusyError } from './remote-agent.js';
 import type { MachinePool } from './ssh-pool.js';
 import { letsGo, stopReasonOf as stopOf } from './stop-reason.js';
 
@@ -37,6 +37,8 @@ export interface TaskRunOptions {
    * (it lost the task's lock meanwhile).
    */
   beforeStart?: () => Promise<void>;
+  /** Called when a start was refused: another agent had started this run on the machine; it is followed instead. */
+  onBusy?: () => void;
   /** Called when an earlier holder's run is gone without a trace and the command is started again. */
   onRestart?: () => void;
   /** Called when the connection was lost while the run went on: the try reconnects and re-attaches. */
@@ -118,16 +120,32 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
         await o.beforeStart?.();
         if (o.cleanFirst && !startSent) agent.clean([o.taskId]);
         startSent = true;
-        await agent.start({
-          id: o.taskId,
-          command: o.command,
-          deadlineSeconds: deadline,
-          graceSeconds: o.graceSeconds,
-          ...(o.env && { env: o.env }),
-        });
-        ownChild = true;
-        startedAt = Date.now();
-        state = { state: 'running', pid: 0 };
+        const own = await agent
+          .start({
+            id: o.taskId,
+            command: o.command,
+            deadlineSeconds: deadline,
+            graceSeconds: o.graceSeconds,
+            ...(o.env && { env: o.env }),
+          })
+          .then(
+            () => true,
+            (error: unknown) => {
+              if (error instanceof RunBusyError) return false;
+              throw error;
+            },
+          );
+        if (own) {
+          ownChild = true;
+          startedAt = Date.now();
+          state = { state: 'running', pid: 0 };
+        } else {
+          // Another agent started this run meanwhile (a bridge that lost the task, or the one that took it over):
+          // follow that run instead. Probing tells its end; a start still in flight there probes as running.
+          o.onBusy?.();
+          state = await agent.probe(o.taskId);
+          if (state.state === 'absent') state = { state: 'running', pid: 0 };
+        }
       }
       if (!announced && state.state === 'running') {
         announced = true;
