@@ -7,6 +7,7 @@ import {
   holdsLock,
   LockLostError,
   machineSlotHolders,
+  putBack,
   readOutputChunks,
   releaseMachineSlot,
   renewMachineSlot,
@@ -82,5 +83,18 @@ describe('fencing by the lock token', () => {
     expect(await renewMachineSlot(redis, b, 60_000)).toBe(true);
     await releaseMachineSlot(redis, b);
     expect(await machineSlotHolders(redis, 'fence-b', 'm')).toEqual([]);
+  });
+
+  it('a put-back by a bridge that lost the task takes back no try of the new holder', async () => {
+    const url = (await h.redis()).url;
+    const { redis, job } = await claimed(url, 'fence-c');
+    const key = `${teamPrefix('fence-c')}:tasks:task-1`;
+    expect(await redis.hget(key, 'ats')).toBe('1');
+    await redis.set(fenceOf(job, 'token-a').lockKey, 'token-b');
+    await expect(putBack(redis, job, 'token-a', 0)).rejects.toThrow(/lock/i);
+    expect(await redis.hget(key, 'ats')).toBe('1');
+    // The holder's own put-back uncounts its try and leaves the job PENDING (delayed).
+    await putBack(redis, job, 'token-b', 0);
+    expect(await redis.hget(key, 'ats')).toBe('0');
   });
 });
