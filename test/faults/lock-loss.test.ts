@@ -33,20 +33,19 @@ describe('bridge lock loss', () => {
     const f = await fleet(h);
     const dir = await h.tempDir('lock-loss');
     const runs = join(dir, 'runs');
+    const ran = join(dir, 'ran');
     const a = await startBridgeProcess(h, slotted(f, 'bridge-a'));
     const { taskId } = await f.client.tasks.create({
       team: f.team,
       machine: 'm1',
-      // Still running when B takes over (about 3 s after the freeze with 2 s locks), even on a slow box.
-      command: `echo $$ >> ${runs}; echo before; sleep 8; echo after`,
+      // Runs until B has taken over (about 3 s after the freeze with 2 s locks), however slow the box.
+      command: `echo $$ >> ${runs}; echo before; ${holdCommand(ran, 60)}; echo after`,
     });
     await statusOn(f, taskId, 'PROCESSING', 'bridge-a');
     const b = await startBridgeProcess(h, slotted(f, 'bridge-b'));
     a.signal('SIGSTOP');
-    await statusOn(f, taskId, 'PROCESSING', 'bridge-b').catch(async (e) => {
-      console.log(JSON.stringify(await f.client.tasks.inspect(taskId)), b.log());
-      throw e;
-    });
+    await statusOn(f, taskId, 'PROCESSING', 'bridge-b');
+    await writeFile(ran, '');
     const done = await f.client.tasks.wait(taskId, { timeoutMs: 30_000 });
     expect(done).toMatchObject({ status: 'COMPLETED', exitCode: 0, bridge: 'bridge-b', output: 'before\nafter\n' });
     const written = await jobHash(f, taskId);
