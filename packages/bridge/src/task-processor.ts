@@ -32,7 +32,7 @@ import type { BridgeConfig } from './config.js';
 import type { MachineKey } from './machine-keys.js';
 import type { RunCleaner } from './run-cleaner.js';
 import type { SshPool } from './ssh-pool.js';
-import { stopReasonOf } from './stop-reason.js';
+import { type StopReason, stopReasonOf } from './stop-reason.js';
 import { runTask } from './task-run.js';
 import { openTaskSecrets } from './task-secrets.js';
 
@@ -118,6 +118,11 @@ export function taskProcessor(deps: ProcessorDeps) {
       });
       deps.cleaner.hold(taskId, pool);
       let started: Promise<unknown> = Promise.resolve();
+      /** A write refused by the fence while the run goes on: stop following the run now, it is the new holder's. */
+      const letGoIfLost = (error: unknown): never => {
+        if (error instanceof LockLostError) stop.abort('lock-lost' satisfies StopReason);
+        throw error;
+      };
       // Live output continues where an earlier holder stopped streaming.
       const streamFrom =
         earlier.success && !previousCollected ? await streamedOutputEnd(deps.redis, data.team, taskId) : 0;
@@ -140,7 +145,9 @@ export function taskProcessor(deps: ProcessorDeps) {
         signal: stop.signal,
         onStart: (startedAt, attached) => {
           if (attached) log.info('re-attached to the run on the machine');
-          started = record({ phase: 'PROCESSING', bridge, attempt, startedAt });
+          // Awaited once the run ends; a lost lock stops following the run at once (it is the new holder's).
+          started = record({ phase: 'PROCESSING', bridge, attempt, startedAt }).catch(letGoIfLost);
+          started.catch(() => {});
           deps.audit(data.team, 'task.processing', taskId, 'ok', { attempt: attempt + 1, reattached: attached });
         },
         onBusy: () =>
@@ -153,15 +160,15 @@ export function taskProcessor(deps: ProcessorDeps) {
         streamFrom,
         onOutput: (offset, chunk, rawEnd) =>
           fence
-            ? appendOutputFenced(deps.redis, fence, data.team, taskId, offset, chunk, rawEnd)
+            ? appendOutputFenced(deps.redis, fence, data.team, taskId, offset, chunk, rawEnd).catch(letGoIfLost)
             : appendOutput(deps.redis, data.team, taskId, offset, chunk, rawEnd),
         beforeStart: () => assertHeld('the start of the command'),
       }).finally(() => signal?.removeEventListener('abort', onAbort));
       await started;
       if (end.kind === 'released') {
         deps.cleaner.release(taskId);
-        if (stopReasonOf(signal) === 'lock-lost') throw new LockLostError('the outcome');
-        if (stopReasonOf(signal) === 'handback' && token) {
+        if (stopReasonOf(stop.signal) === 'lock-lost') throw new LockLostError('the outcome');
+        if (stopReasonOf(stop.signal) === 'handback' && token) {
           await job.moveToWait(token);
           log.info('handed back: the run goes on on the machine and the next bridge re-attaches to it');
         }
