@@ -20,7 +20,7 @@ import { RunCleaner, SshPool } from './agent/index.js';
 import { startBridgeAlerting } from './alerting.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.js';
-import { type AuditFn, loadTeamKeys, taskProcessor } from './run/index.js';
+import { type AuditFn, loadTeamKeys, stopAllTasks, stopTask, taskProcessor } from './run/index.js';
 import { loadMachineKey, type MachineKey } from './ssh/index.js';
 import {
   type BridgeMetrics,
@@ -130,7 +130,7 @@ export async function startBridge(
     });
     // Another bridge may take the task over now: stop following the run (it goes on), never kill it.
     worker.on('lockRenewalFailed', (ids) => {
-      for (const id of ids) worker.cancelJob(id, 'lock-lost');
+      for (const id of ids) stopTask(worker, id, 'lock-lost');
       logger.warn({ team, tasks: ids }, 'lost the lock on running tasks: letting another bridge re-attach');
     });
     workers.set(team, [...(workers.get(team) ?? []), worker]);
@@ -184,7 +184,7 @@ export async function startBridge(
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');
           }
           for (const { worker } of lanes.workers) {
-            worker.cancelAllJobs(config.onShutdown === 'kill' ? 'kill' : 'handback');
+            stopAllTasks(worker, config.onShutdown === 'kill' ? 'kill' : 'handback');
           }
         }, graceMs);
         await lanes.close();
@@ -215,7 +215,7 @@ async function watchCancels(
 ): Promise<() => void> {
   const byChannel = new Map([...workers.keys()].map((team) => [registryKeys.cancelChannel(team), team]));
   const cancel = (team: string, taskId: string) => {
-    const found = (workers.get(team) ?? []).map((w) => w.cancelJob(taskId, 'cancel')).some(Boolean);
+    const found = (workers.get(team) ?? []).map((w) => stopTask(w, taskId, 'cancel')).some(Boolean);
     if (found) logger.info({ team, taskId }, 'cancelling a running task');
   };
   subscriber.on('message', (channel: string, taskId: string) => {

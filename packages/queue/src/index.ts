@@ -70,6 +70,14 @@ export {
   verifyTokenId,
 } from './dashboard-tokens.js';
 export {
+  appendOutputFenced,
+  fenceOf,
+  holdsLock,
+  LockLostError,
+  type TaskFence,
+  writeProgress,
+} from './fencing.js';
+export {
   ALERT_DELIVERY_QUEUE,
   dashboardKeys,
   FLEET_WEBHOOKS_KEY,

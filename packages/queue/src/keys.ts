@@ -41,7 +41,7 @@ export const registryKeys = {
   output: (team: string, taskId: string) => `${teamPrefix(team)}:output:${taskId}`,
   /** pub/sub channel: task ids to cancel, heard by every bridge of the team */
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
-  /** zset: holder (taskId) → lease expiry (ms), the fleet-wide running slots of one machine */
+  /** zset: holder (taskId, or taskId:lockToken when fenced) → lease expiry (ms), the fleet-wide slots of a machine */
   machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
   /**
    * stream, capped: the audit entries one Redis user appended for a team. One stream per user, so an ACL can let

@@ -2,8 +2,10 @@
 // A zset `rdc:{team}:machine-slots:<machine>` maps holder (taskId) → lease expiry in ms, read on Redis's
 // clock so bridges with skewed clocks agree. Holders renew their lease while they run; a crashed
 // bridge's lease simply expires and is dropped by the next acquire. Open-source BullMQ has no groups
-// (per-group concurrency is BullMQ Pro), hence this.
+// (per-group concurrency is BullMQ Pro), hence this. Bridges hold slots fenced by their task's lock (fencing.ts):
+// a bridge that lost the task can neither renew nor release the slot the task holds now on another bridge.
 import type { Redis } from 'ioredis';
+import { LockLostError, type TaskFence } from './fencing.js';
 import { registryKeys } from './keys.js';
 import { luaScript, runScript } from './lua-script.js';
 
@@ -17,25 +19,50 @@ local function keepKey()
 end
 `;
 
-/** KEYS: slots. ARGV: holder, limit, leaseMs. 1 = holds a slot now (re-entrant), 0 = all slots taken. */
-const ACQUIRE = luaScript(`${PRELUDE}
+// A fenced holder's member is "holder:token" (task ids hold no ":"): the task's lock token at its claim. A bridge
+// that takes a stalled task over replaces the member with its own token, so the bridge that lost the task can
+// neither renew nor release the slot any more. KEYS[2], when given, is the task's lock: every call by a fenced
+// holder first checks the lock still holds its token (-1 otherwise).
+const FENCE = `
+if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[5] then return -1 end
+local function holderOf(member)
+  local i = string.find(member, ':', 1, true)
+  if i then return string.sub(member, 1, i - 1) end
+  return member
+end
+`;
+
+/**
+ * KEYS: slots [, lock]. ARGV: holder, limit, leaseMs, member, token. 1 = holds a slot now (re-entrant, and taken
+ * over from an earlier holder of the same task), 0 = all slots taken, -1 = the lock is not ours.
+ */
+const ACQUIRE = luaScript(`${PRELUDE}${FENCE}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+local mine = nil
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if holderOf(m) == ARGV[1] then mine = m end
+end
+if not mine and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   return 0
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+if mine and mine ~= ARGV[4] then redis.call('ZREM', KEYS[1], mine) end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
 keepKey()
 return 1
 `);
 
 /**
- * KEYS: slots. ARGV: holder, leaseMs. Extends the lease; 1 = it was still held, 0 = it had expired or
- * gone (the holder is re-added anyway: its task is still running on the machine and must count).
+ * KEYS: slots [, lock]. ARGV: holder, leaseMs, member, (unused), token. Extends the lease; 1 = it was still held,
+ * 0 = it had expired or gone (the holder is re-added anyway: its task is still running on the machine and must
+ * count), -1 = the task is not this holder's any more (its lock, or the slot, went to another bridge).
  */
-const RENEW = luaScript(`${PRELUDE}
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+const RENEW = luaScript(`${PRELUDE}${FENCE}
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if m ~= ARGV[3] and holderOf(m) == ARGV[1] then return -1 end
+end
+local score = redis.call('ZSCORE', KEYS[1], ARGV[3])
 local kept = score and tonumber(score) > now
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 keepKey()
 if kept then return 1 end
 return 0
@@ -46,44 +73,67 @@ export interface MachineSlotRef {
   machine: string;
   /** Who holds the slot: the task id, so a bridge re-attaching to a stalled task reuses the same slot. */
   holder: string;
+  /** The claim's lock: the slot is this claim's only while the lock holds its token. */
+  fence?: TaskFence | undefined;
 }
 
-/** Takes one of `limit` slots of the machine for `leaseMs`; false when all are held by live leases. */
+function memberOf(ref: MachineSlotRef): string {
+  return ref.fence ? `${ref.holder}:${ref.fence.token}` : ref.holder;
+}
+
+function keysOf(ref: MachineSlotRef): string[] {
+  const slots = registryKeys.machineSlots(ref.team, ref.machine);
+  return ref.fence ? [slots, ref.fence.lockKey] : [slots];
+}
+
+/**
+ * Takes one of `limit` slots of the machine for `leaseMs`; false when all are held by live leases. A fenced
+ * holder whose lock is gone gets LockLostError.
+ */
 export async function acquireMachineSlot(
   redis: Redis,
   ref: MachineSlotRef,
   limit: number,
   leaseMs: number,
 ): Promise<boolean> {
-  const reply = await runScript(
-    redis,
-    ACQUIRE,
-    [registryKeys.machineSlots(ref.team, ref.machine)],
-    [ref.holder, limit, leaseMs],
-  );
+  const reply = await runScript(redis, ACQUIRE, keysOf(ref), [
+    ref.holder,
+    limit,
+    leaseMs,
+    memberOf(ref),
+    ref.fence?.token ?? '',
+  ]);
+  if (reply === -1) throw new LockLostError('the machine slot');
   return reply === 1;
 }
 
-/** Extends a held lease to `leaseMs` from now; false when it had already expired (it is re-taken anyway). */
+/**
+ * Extends a held lease to `leaseMs` from now; false when it had already expired (it is re-taken anyway).
+ * LockLostError when the task went to another bridge: the slot is theirs now.
+ */
 export async function renewMachineSlot(redis: Redis, ref: MachineSlotRef, leaseMs: number): Promise<boolean> {
-  const reply = await runScript(
-    redis,
-    RENEW,
-    [registryKeys.machineSlots(ref.team, ref.machine)],
-    [ref.holder, leaseMs],
-  );
+  const reply = await runScript(redis, RENEW, keysOf(ref), [
+    ref.holder,
+    leaseMs,
+    memberOf(ref),
+    '',
+    ref.fence?.token ?? '',
+  ]);
+  if (reply === -1) throw new LockLostError('the machine slot');
   return reply === 1;
 }
 
+/** Releases the holder's slot; a fenced holder releases only its own claim's (never one taken over since). */
 export async function releaseMachineSlot(redis: Redis, ref: MachineSlotRef): Promise<void> {
-  await redis.zrem(registryKeys.machineSlots(ref.team, ref.machine), ref.holder);
+  await redis.zrem(registryKeys.machineSlots(ref.team, ref.machine), memberOf(ref));
 }
 
 /** Holders of live leases on a machine (for tests and the console). */
 export async function machineSlotHolders(redis: Redis, team: string, machine: string): Promise<string[]> {
   const t = await redis.time();
   const now = Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
-  return redis.zrangebyscore(registryKeys.machineSlots(team, machine), `(${now}`, '+inf');
+  const members = await redis.zrangebyscore(registryKeys.machineSlots(team, machine), `(${now}`, '+inf');
+  return members.map((member) => member.split(':')[0] ?? member);
 }
 
 /** How often a holder renews its lease: three chances before it expires. */

@@ -12,6 +12,7 @@
 # evaluates it. The agent writes one event per line on its stdout:
 #   H <version> <mode> <dir>   ready; mode m (set -m), s (setsid) or n (no process groups)
 #   S <id> <pid>               run started
+#   B <id>                     not started: a run of this id is on the machine already (started by another agent)
 #   D <id> <code>              run exited with code (from the run's own EXIT trap)
 #   P <id> <state> [<n>] [deadline]  probe reply: done <code> | running <pid> | dead <code> | absent; "deadline"
 #                              when the remote deadline killed it
@@ -113,6 +114,14 @@ rdc_signal_run() {
 # r ID COMMAND DEADLINE GRACE [NAMES]: start a run. DEADLINE 0: no remote deadline. NAMES: the environment
 # variables exported for this run only (secrets): unset before the deadline watcher forks, so only the run has them.
 r() {
+  # One run per id, whichever agent asks: ID.pid is created exclusively (noclobber) before anything starts, so a
+  # second start of the same id (two bridges that both found no run) is refused with B, never run twice.
+  if ! (set -C && : >"$rdc_dir/$1.pid") 2>/dev/null; then
+    # shellcheck disable=SC2086 # a list of names
+    [ -z "$5" ] || unset $5
+    echo "B $1"
+    return 0
+  fi
   if [ "$rdc_mode" = s ]; then
     RDC_TASK_ID=$1 RDC_RUN="$rdc_dir/$1" setsid "$rdc_shell" -c "$rdc_run_wrapper" "$rdc_shell" "$2" \
       3>&1 4>&- </dev/null >"$rdc_dir/$1.out" 2>&1 &

@@ -39,10 +39,15 @@ describe('parseAgentLine', () => {
     expect(parseAgentLine('H 1 s /tmp/rdc-my user/b')).toMatchObject({ dir: '/tmp/rdc-my user/b', mode: 's' });
   });
 
+  it('parses a refused start', () => {
+    expect(parseAgentLine('B t1')).toEqual({ type: 'busy', id: 't1' });
+  });
+
   it('reports malformed lines as unknown instead of guessing', () => {
     for (const line of [
       'S t1 x',
       'D t1',
+      'B t1 x',
       'P t1 done',
       'P t1 running -1',
       'P t1 sleeping 1',

@@ -11,6 +11,8 @@ export type RunState =
 export type AgentEvent =
   | { type: 'hello'; version: number; mode: 'm' | 's' | 'n'; dir: string }
   | { type: 'started'; id: string; pid: number }
+  /** A start refused: a run of this id is on the machine already (another agent started it). */
+  | { type: 'busy'; id: string }
   | { type: 'exited'; id: string; code: number }
   | { type: 'probe'; id: string; run: RunState }
   | { type: 'error'; message: string }
@@ -29,6 +31,8 @@ export function parseAgentLine(line: string): AgentEvent {
     }
     case 'S':
       return a !== undefined && INT.test(a) ? { type: 'started', id, pid: Number(a) } : unknown;
+    case 'B':
+      return id !== '' && a === undefined ? { type: 'busy', id } : unknown;
     case 'D':
       return a !== undefined && INT.test(a) ? { type: 'exited', id, code: Number(a) } : unknown;
     case 'P':

@@ -22,6 +22,9 @@ import { AgentSpoolReader, SftpSpoolReader, type SpoolReader } from './spool-rea
 /** The agent (its connection) went away: runs it started may still be running on the machine. */
 export class AgentLostError extends Error {}
 
+/** A start refused by the machine: a run of this id is there already, started by another agent. */
+export class RunBusyError extends Error {}
+
 interface Deferred<T> {
   promise: Promise<T>;
   resolve(value: T): void;
@@ -134,7 +137,10 @@ export class RemoteAgent {
     this.closeHandlers.push(handler);
   }
 
-  /** Starts a run; resolves with its process (group) id. Its exit arrives through `exited`. */
+  /**
+   * Starts a run; resolves with its process (group) id. Its exit arrives through `exited`. Rejects with
+   * RunBusyError when a run of this id is on the machine already (the machine never runs an id twice).
+   */
   start(request: RunRequest): Promise<number> {
     this.assertAlive();
     const started = deferred<number>();
@@ -247,6 +253,11 @@ export class RemoteAgent {
       case 'started':
         this.starts.get(event.id)?.resolve(event.pid);
         this.starts.delete(event.id);
+        return;
+      case 'busy':
+        this.starts.get(event.id)?.reject(new RunBusyError(`run ${event.id} is on the machine already`));
+        this.starts.delete(event.id);
+        this.exits.delete(event.id);
         return;
       case 'exited':
         this.exitOf(event.id).resolve(event.code);

@@ -91,6 +91,29 @@ const run = (id: string, command: string, extra: Partial<Parameters<typeof runLi
   agent.send(runLine({ id, command, deadlineSeconds: 0, graceSeconds: 1, ...extra }));
 
 describe('the agent script', () => {
+  it('never starts a run id twice: a second agent asking for the same run gets B, and the first run goes on', async () => {
+    const other = new LocalAgent();
+    try {
+      await other.next((e): e is Extract<AgentEvent, { type: 'hello' }> => e.type === 'hello');
+      const marks = `${dir}/${id('once')}.marks`;
+      run(id('once'), `echo x >> ${marks}; sleep 1`);
+      await agent.next((e): e is AgentEvent => e.type === 'started' && e.id === id('once'));
+      other.send(runLine({ id: id('once'), command: `echo x >> ${marks}`, deadlineSeconds: 0, graceSeconds: 1 }));
+      expect(await other.next((e): e is AgentEvent => e.type === 'busy')).toEqual({ type: 'busy', id: id('once') });
+      // The same agent asking again is refused too; the run it started ends as usual.
+      run(id('once'), `echo x >> ${marks}`);
+      expect(await agent.next((e): e is AgentEvent => e.type === 'busy')).toEqual({ type: 'busy', id: id('once') });
+      expect((await agent.exited(id('once'))).code).toBe(0);
+      expect(readFileSync(marks, 'utf8')).toBe('x\n');
+      // Once its files are cleaned (a retry starts afresh), the id may run again.
+      agent.send(cleanLine([id('once')]));
+      run(id('once'), 'true');
+      expect((await agent.exited(id('once'))).code).toBe(0);
+    } finally {
+      other.child.stdin.end();
+    }
+  });
+
   it('runs a command in the login shell, spools its output and reports its exit code', async () => {
     run(id('a1'), "echo {1..3}; echo 'it''s' \"$RDC_TASK_ID\"\necho err >&2; exit 3");
     expect((await agent.exited(id('a1'))).code).toBe(3);

@@ -1,10 +1,13 @@
 // The bridge side of the per-machine limit: a task runs only while it holds one of its machine's
 // fleet-wide slots (lease semaphore in @rediacc/queue). With none free, the task goes back to its queue
 // for a moment, PENDING, without failing and without using a try; the lease is renewed while it runs
-// and released when the run ends, whatever the outcome.
+// and released when the run ends, whatever the outcome. The slot is held under the claim's lock token: a bridge that
+// lost the task (frozen past its lock) can neither renew nor release the slot the task holds on the next bridge.
 import type { Logger, MachineRecord } from '@rediacc/core';
 import {
   acquireMachineSlot,
+  fenceOf,
+  LockLostError,
   type MachineSlotRef,
   putBack,
   releaseMachineSlot,
@@ -46,7 +49,7 @@ export async function withMachineSlot<T>(
   const limit = record && slotLimit(record.maxConcurrent, deps.maxPerMachine);
   if (!target || limit === undefined || token === undefined) return run();
 
-  const ref: MachineSlotRef = { ...target, holder: String(job.id) };
+  const ref: MachineSlotRef = { ...target, holder: String(job.id), fence: fenceOf(job, token) };
   const log = deps.logger.child({ team: ref.team, machine: ref.machine, taskId: ref.holder });
   if (!(await acquireMachineSlot(deps.redis, ref, limit, deps.leaseMs))) {
     await putBack(deps.redis, job, token, slotRetryDelayMs());
@@ -58,7 +61,15 @@ export async function withMachineSlot<T>(
       (kept) => {
         if (!kept) log.warn({ limit }, 'machine slot lease had expired while the task ran; taken again');
       },
-      (error: Error) => log.warn({ err: error.message }, 'could not renew machine slot lease'),
+      (error: Error) => {
+        if (!(error instanceof LockLostError)) {
+          log.warn({ err: error.message }, 'could not renew machine slot lease');
+          return;
+        }
+        // The task and its slot are another bridge's now: stop renewing (the lane hears of the loss from BullMQ).
+        clearInterval(timer);
+        log.warn('the machine slot went to the bridge that holds the task now: no longer renewing it');
+      },
     );
   }, renewIntervalMs(deps.leaseMs));
   try {

@@ -9,7 +9,7 @@
 //     critical tasks first.
 // Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts).
 import { LANES, type Lane, RdcError } from '@rediacc/core';
-import { LANE_QUEUES, putBack, type TeamSlots, teamPrefix } from '@rediacc/queue';
+import { LANE_QUEUES, LockLostError, putBack, type TeamSlots, teamPrefix } from '@rediacc/queue';
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
 import type { BridgeConfig } from '../config.js';
 import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
@@ -130,6 +130,15 @@ function laneProcessor(lane: Lane, gate: PermitGate, slots: MachineSlotDeps, pro
     try {
       return await withMachineSlot(slots, job, token, () => processor(job, token, signal));
     } catch (error) {
+      if (error instanceof LockLostError) {
+        // Frozen past the lock (or the task ended meanwhile): another bridge holds the task and its run now.
+        // Nothing more is written for it; WaitingError tells BullMQ to leave the job alone.
+        slots.logger.warn(
+          { team: job.data?.team, machine: job.data?.machine, taskId: String(job.id), detail: error.message },
+          'lost the task: another bridge holds it now; leaving the run and every write to that bridge',
+        );
+        throw new WaitingError();
+      }
       throw asFailure(error);
     } finally {
       permit.release();

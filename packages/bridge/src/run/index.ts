@@ -1,2 +1,3 @@
 export { type AuditFn, taskProcessor } from './processor.js';
+export { stopAllTasks, stopTask } from './stop-reason.js';
 export { loadTeamKeys, readTeamKeyFile } from './team-keys.js';

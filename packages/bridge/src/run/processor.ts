@@ -1,6 +1,8 @@
 // What a bridge does with one claimed job: validate it, record ASSIGNED, run the command on its machine (or
 // re-attach to the run an earlier holder left there), record PROCESSING once it runs, and end COMPLETED (exit 0),
 // FAILED (exit code, timeout: retried while retries remain) or CANCELLED. On shutdown the run is handed back.
+// Every write is fenced by the claim's lock token (@rediacc/queue fencing.ts): a bridge that lost the task (frozen
+// past its lock while another took it over) writes nothing more, starts nothing, and leaves the run to the other.
 import {
   type AuditAction,
   type AuditOutcome,
@@ -15,13 +17,23 @@ import {
   type RunResult,
   taskIdSchema,
 } from '@rediacc/core';
-import { appendOutput, cancelRequested, streamedOutputEnd } from '@rediacc/queue';
+import {
+  appendOutput,
+  appendOutputFenced,
+  cancelRequested,
+  fenceOf,
+  holdsLock,
+  LockLostError,
+  streamedOutputEnd,
+  writeProgress,
+} from '@rediacc/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunCleaner, SshPool } from '../agent/index.js';
 import type { BridgeConfig } from '../config.js';
 import type { MachineKey } from '../ssh/index.js';
 import { openTaskSecrets } from './secrets.js';
+import { type StopReason, stopReasonOf } from './stop-reason.js';
 import { runTask } from './task-run.js';
 
 /** Appends a lifecycle transition of a task to its team's audit log. */
@@ -65,6 +77,13 @@ export function taskProcessor(deps: ProcessorDeps) {
     const earlier = progressSchema.safeParse(job.progress);
     const before = earlier.success && earlier.data.attempt === attempt ? earlier.data : undefined;
     const previousCollected = earlier.success && earlier.data.attempt !== attempt && earlier.data.result !== undefined;
+    const fence = token === undefined ? undefined : fenceOf(job, token);
+    const record = (progress: Progress) =>
+      fence ? writeProgress(deps.redis, job, fence, progress) : job.updateProgress(progress);
+    /** Before a step that writes nothing to Redis itself (starting the command, handing the result to BullMQ). */
+    const assertHeld = async (what: string) => {
+      if (fence && !(await holdsLock(deps.redis, fence))) throw new LockLostError(what);
+    };
     deps.held.set(taskId, data.team);
     if (!earlier.success) deps.onFirstClaim?.(data.team, job.opts.priority ?? 0, Date.now() - job.timestamp);
     try {
@@ -76,7 +95,7 @@ export function taskProcessor(deps: ProcessorDeps) {
       if (earlier.success && (await cancelRequested(deps.redis, data.team, [taskId])).has(taskId)) {
         stop.abort('cancel');
       }
-      await job.updateProgress({
+      await record({
         phase: 'ASSIGNED',
         bridge,
         attempt,
@@ -98,6 +117,11 @@ export function taskProcessor(deps: ProcessorDeps) {
       });
       deps.cleaner.hold(taskId, pool);
       let started: Promise<unknown> = Promise.resolve();
+      /** A write refused by the fence while the run goes on: stop following the run now, it is the new holder's. */
+      const letGoIfLost = (error: unknown): never => {
+        if (error instanceof LockLostError) stop.abort('lock-lost' satisfies StopReason);
+        throw error;
+      };
       // Live output continues where an earlier holder stopped streaming.
       const streamFrom =
         earlier.success && !previousCollected ? await streamedOutputEnd(deps.redis, data.team, taskId) : 0;
@@ -120,19 +144,30 @@ export function taskProcessor(deps: ProcessorDeps) {
         signal: stop.signal,
         onStart: (startedAt, attached) => {
           if (attached) log.info('re-attached to the run on the machine');
-          started = job.updateProgress({ phase: 'PROCESSING', bridge, attempt, startedAt } satisfies Progress);
+          // Awaited once the run ends; a lost lock stops following the run at once (it is the new holder's).
+          started = record({ phase: 'PROCESSING', bridge, attempt, startedAt }).catch(letGoIfLost);
+          started.catch(() => {});
           deps.audit(data.team, 'task.processing', taskId, 'ok', { attempt: attempt + 1, reattached: attached });
         },
+        onBusy: () =>
+          log.warn(
+            'the run was started on the machine by another agent meanwhile: following it, not starting it again',
+          ),
         onRestart: () => log.warn('the run of an earlier holder is gone from the machine: starting it again'),
         onReconnect: (reconnect, error) =>
           log.warn({ reconnect, err: error.message }, 'SSH connection lost during the run: reconnecting to re-attach'),
         streamFrom,
-        onOutput: (offset, chunk, rawEnd) => appendOutput(deps.redis, data.team, taskId, offset, chunk, rawEnd),
+        onOutput: (offset, chunk, rawEnd) =>
+          fence
+            ? appendOutputFenced(deps.redis, fence, data.team, taskId, offset, chunk, rawEnd).catch(letGoIfLost)
+            : appendOutput(deps.redis, data.team, taskId, offset, chunk, rawEnd),
+        beforeStart: () => assertHeld('the start of the command'),
       }).finally(() => signal?.removeEventListener('abort', onAbort));
       await started;
       if (end.kind === 'released') {
         deps.cleaner.release(taskId);
-        if (signal?.reason === 'handback' && token) {
+        if (stopReasonOf(stop.signal) === 'lock-lost') throw new LockLostError('the outcome');
+        if (stopReasonOf(stop.signal) === 'handback' && token) {
           await job.moveToWait(token);
           log.info('handed back: the run goes on on the machine and the next bridge re-attaches to it');
         }
@@ -142,17 +177,13 @@ export function taskProcessor(deps: ProcessorDeps) {
       if (end.collected) log.info('collected the result of a run that ended on the machine');
       if (result.ending.outcome === 'exited' && result.ending.exitCode === 0) {
         log.debug({ ms: result.finishedAt - result.startedAt }, 'task completed');
+        // BullMQ stores the result only under our lock anyway; checking first keeps a lost task out of its errors.
+        await assertHeld('the result');
         return result;
       }
       // Keep the failed try's output and exit code where `inspect` finds it, then clear the run so a retry
       // starts afresh, and only then fail the try.
-      await job.updateProgress({
-        phase: 'PROCESSING',
-        bridge,
-        attempt,
-        startedAt: result.startedAt,
-        result,
-      } satisfies Progress);
+      await record({ phase: 'PROCESSING', bridge, attempt, startedAt: result.startedAt, result });
       // Best effort: a retry starts clean anyway (cleanFirst), and a hung machine must not hide the failure.
       if (end.nothingToClean) deps.cleaner.release(taskId);
       else {
@@ -163,6 +194,11 @@ export function taskProcessor(deps: ProcessorDeps) {
       throw failureOf(result, end.stoppedBy);
     } catch (error) {
       if (error instanceof WaitingError || error instanceof UnrecoverableError) throw error;
+      if (error instanceof LockLostError) {
+        // The run on the machine is the new holder's now: no cleaning, no kill, no write (the lane logs the loss).
+        deps.cleaner.release(taskId);
+        throw error;
+      }
       const rdc = isRdcError(error)
         ? error
         : new RdcError('RDC_INTERNAL', String(error), { cause: error, retryable: true });

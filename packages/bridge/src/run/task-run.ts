@@ -5,11 +5,9 @@
 import { constants } from 'node:os';
 import { OutputMasker, RdcError, type RunOutcome, type RunResult } from '@rediacc/core';
 import type { MachinePool, RunState } from '../agent/index.js';
-import { AgentLostError, joinCut, type RemoteAgent } from '../agent/index.js';
+import { AgentLostError, joinCut, type RemoteAgent, RunBusyError } from '../agent/index.js';
 import { OutputStreamer } from './output-streamer.js';
-
-/** Why a run is stopped from the bridge's side (the abort reason BullMQ passes on). */
-export type StopReason = 'cancel' | 'kill' | 'handback' | 'lock-lost';
+import { letsGo, stopReasonOf as stopOf } from './stop-reason.js';
 
 export interface TaskRunOptions {
   taskId: string;
@@ -33,6 +31,13 @@ export interface TaskRunOptions {
   signal?: AbortSignal | undefined;
   /** Called once, when the command runs on the machine (started now, or found running). */
   onStart?: (startedAt: number, attached: boolean) => void;
+  /**
+   * Called right before the command is started on the machine: throws when this bridge may no longer start it
+   * (it lost the task's lock meanwhile).
+   */
+  beforeStart?: () => Promise<void>;
+  /** Called when a start was refused: another agent had started this run on the machine; it is followed instead. */
+  onBusy?: () => void;
   /** Called when an earlier holder's run is gone without a trace and the command is started again. */
   onRestart?: () => void;
   /** Called when the connection was lost while the run went on: the try reconnects and re-attaches. */
@@ -111,18 +116,35 @@ export async function runTask(pool: MachinePool, o: TaskRunOptions): Promise<Tas
           return cancelledBeforeStart(o);
         }
         const deadline = o.timeoutMs === undefined ? 0 : o.timeoutMs / 1000 + o.graceSeconds + 5;
+        await o.beforeStart?.();
         if (o.cleanFirst && !startSent) agent.clean([o.taskId]);
         startSent = true;
-        await agent.start({
-          id: o.taskId,
-          command: o.command,
-          deadlineSeconds: deadline,
-          graceSeconds: o.graceSeconds,
-          ...(o.env && { env: o.env }),
-        });
-        ownChild = true;
-        startedAt = Date.now();
-        state = { state: 'running', pid: 0 };
+        const own = await agent
+          .start({
+            id: o.taskId,
+            command: o.command,
+            deadlineSeconds: deadline,
+            graceSeconds: o.graceSeconds,
+            ...(o.env && { env: o.env }),
+          })
+          .then(
+            () => true,
+            (error: unknown) => {
+              if (error instanceof RunBusyError) return false;
+              throw error;
+            },
+          );
+        if (own) {
+          ownChild = true;
+          startedAt = Date.now();
+          state = { state: 'running', pid: 0 };
+        } else {
+          // Another agent started this run meanwhile (a bridge that lost the task, or the one that took it over):
+          // follow that run instead. Probing tells its end; a start still in flight there probes as running.
+          o.onBusy?.();
+          state = await agent.probe(o.taskId);
+          if (state.state === 'absent') state = { state: 'running', pid: 0 };
+        }
       }
       if (!announced && state.state === 'running') {
         announced = true;
@@ -245,7 +267,7 @@ async function waitForEnd(
     const nextPollMs = () => (ownChild ? Math.max(o.pollMs, 1_000) : o.pollMs);
     const onAbort = () => {
       const reason = stopOf(o.signal);
-      if (reason === 'handback' || reason === 'lock-lost') finish('released');
+      if (letsGo(reason)) finish('released');
       else if (reason) kill(reason);
     };
     if (ownChild) {
@@ -351,15 +373,8 @@ async function acquireUnlessStopped(
   }
 }
 
-function stopOf(signal: AbortSignal | undefined): StopReason | undefined {
-  if (!signal?.aborted) return undefined;
-  const reason: unknown = signal.reason;
-  return reason === 'kill' || reason === 'handback' || reason === 'lock-lost' ? reason : 'cancel';
-}
-
 function releasedBy(signal: AbortSignal | undefined): boolean {
-  const reason = stopOf(signal);
-  return reason === 'handback' || reason === 'lock-lost';
+  return letsGo(stopOf(signal));
 }
 
 function cancelledBeforeStart(o: TaskRunOptions): TaskRunEnd {
