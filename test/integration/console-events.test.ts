@@ -106,6 +106,14 @@ describe('console event stream', () => {
     await waitFor('the task to run', async () =>
       (await client.tasks.inspect(task.taskId)).status === 'PROCESSING' ? true : undefined,
     );
+    // While it runs, the output route answers the tail from the live stream.
+    const live = await waitFor('the first line in the live output', async () => {
+      const res = await fetch(`${base}/api/tasks/${task.taskId}/output`, { headers: bearer('viewerA') });
+      const body = (await res.json()) as { text: string; done: boolean };
+      return body.text.includes('early-marker') ? body : undefined;
+    });
+    expect(live).toMatchObject({ offset: 0, truncated: false, done: false });
+    expect(live.text.startsWith('early-marker\n')).toBe(true);
     const sse = await openSse(`${base}/api/events?task=${task.taskId}`, bearer('viewerA'));
     try {
       const end = await sse.next((e) => e.event === 'end', 'the end event');
