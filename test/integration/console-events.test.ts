@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine, openSse, type SseEvent, useHarness, waitFor } from '../harness/index.js';
 
 const WAIT = { timeoutMs: 30_000 };
+const SENTINEL = 'SENTINEL-console-events-91f3-do-not-leak';
 const h = useHarness();
 let redisUrl = '';
 let client: RediaccClient;
@@ -36,6 +37,7 @@ beforeAll(async () => {
   const machine = await h.machine();
   const teamKeys = await addTeamWithMachine(client, 'A', machine);
   await addTeamWithMachine(client, 'B', machine);
+  await client.vault.set('A', 'API_TOKEN', SENTINEL);
   bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
   for (const [name, role, team] of [
     ['viewerA', 'viewer', 'A'],
@@ -124,6 +126,29 @@ describe('console event stream', () => {
       expect(output[0]).toMatchObject({ taskId: task.taskId, offset: 0 });
     } finally {
       sse.close();
+    }
+  });
+
+  it('never streams the sentinel secret a task printed, only its mask', async () => {
+    const sse = await openSse(`${base}/api/events?team=A`, bearer('viewerA'));
+    const task = await client.tasks.create({
+      team: 'A',
+      machine: 'm1',
+      priority: 3,
+      command: 'echo "token $API_TOKEN"; sleep 1; echo "again $API_TOKEN"',
+      secrets: ['API_TOKEN'],
+    });
+    await sse.next(taskEvent(task.taskId, 'PROCESSING'), 'the task to run');
+    const follow = await openSse(`${base}/api/events?task=${task.taskId}`, bearer('viewerA'));
+    try {
+      await follow.next((e) => e.event === 'end', 'the end event');
+      await sse.next(taskEvent(task.taskId, 'COMPLETED'), 'the task to complete');
+      const streamed = JSON.stringify([...sse.events, ...follow.events]);
+      expect(streamed).toContain('again ***');
+      expect(streamed).not.toContain(SENTINEL);
+    } finally {
+      sse.close();
+      follow.close();
     }
   });
 
