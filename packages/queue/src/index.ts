@@ -89,6 +89,7 @@ export {
   teamOfKey,
   teamPrefix,
 } from './keys.js';
+export { type LaneEvent, laneEventsAfter, laneEventsKey, lastLaneEventId } from './lane-events.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,
@@ -107,6 +108,7 @@ export {
   readOutputChunks,
   streamedOutputEnd,
 } from './output-stream.js';
+export { lastOutputChunks } from './output-tail.js';
 export { putBack } from './put-back.js';
 export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
 export {
@@ -121,6 +123,7 @@ export {
   replaceMachineKey,
   updateMachine,
 } from './registry.js';
+export { type ActiveTask, activeTasks } from './running-tasks.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {
@@ -132,6 +135,8 @@ export {
   type TaskCounts,
   type TaskLocation,
 } from './team-tasks.js';
+export { countInMinute, recentThroughput, type ThroughputBucket } from './throughput.js';
+export { usualDurationMs } from './usual-duration.js';
 export {
   deleteVaultEntry,
   getVaultEntries,
