@@ -196,6 +196,7 @@ export function aclRules(team: string, role: Role): string[] {
         `~${p}:bridge:*`,
         `~${p}:output:*`,
         `~${p}:machine-slots:*`,
+        `~${p}:machine-status`,
         `~${p}:alerts`,
         readAll,
         readTeams,

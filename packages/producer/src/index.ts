@@ -8,7 +8,16 @@ export type {
   TeamRecord,
   VaultEntryInfo,
 } from '@rediacc/core';
-export type { AclApplyResult, AclShowEntry, AclUser, AuditIntegrity, BridgeHeartbeat, TeamSlots } from '@rediacc/queue';
+export type {
+  AclApplyResult,
+  AclShowEntry,
+  AclUser,
+  AuditIntegrity,
+  BridgeHeartbeat,
+  MachineError,
+  MachineStatus,
+  TeamSlots,
+} from '@rediacc/queue';
 export { asAccessDenied, newestFirst, redisAddress } from '@rediacc/queue';
 export { Acl, type AclApplyOptions, aclApplyOptionsSchema } from './acl-api.js';
 export { Audit, type AuditFollowOptions, type AuditRead, type AuditReadOptions } from './audit-api.js';

@@ -22,6 +22,9 @@ import {
   getTeam,
   listMachines,
   listTeams,
+  type MachineStatus,
+  machineSlotCounts,
+  readMachineStatuses,
   removeMachine,
   updateMachine,
 } from '@rediacc/queue';
@@ -116,6 +119,23 @@ export class Machines {
 
   list(team?: string): Promise<MachineRecord[]> {
     return listMachines(this.redis, team);
+  }
+
+  /**
+   * What the bridges last saw of each machine of `team`, by machine name: load, memory and disk free of the run
+   * directory (sampled every 30 s by default), the last SSH error and since when the machine is unreachable.
+   * Machines no bridge has held a connection to yet are absent; a removed machine's status may linger.
+   */
+  status(team: string): Promise<Map<string, MachineStatus>> {
+    parseInput(teamNameSchema, team, 'team name');
+    return readMachineStatuses(this.redis, team);
+  }
+
+  /** Tasks running on each of `machines` of `team` now (their live machine slot leases, fleet-wide). */
+  running(team: string, machines: readonly string[]): Promise<Map<string, number>> {
+    parseInput(teamNameSchema, team, 'team name');
+    for (const name of machines) parseInput(machineNameSchema, name, 'machine name');
+    return machineSlotCounts(this.redis, team, machines);
   }
 
   /**

@@ -69,11 +69,28 @@ export {
 export {
   acquireMachineSlot,
   type MachineSlotRef,
+  machineSlotCounts,
   machineSlotHolders,
   releaseMachineSlot,
   renewIntervalMs,
   renewMachineSlot,
 } from './machine-slots.js';
+export {
+  type MachineError,
+  type MachineSample,
+  type MachineStatus,
+  machineErrorSchema,
+  machineStatusSchema,
+  readMachineStatus,
+  readMachineStatuses,
+  recordMachineError,
+  recordMachineReachable,
+  recordMachineSample,
+  withError,
+  withReachable,
+  withSample,
+  writeMachineStatus,
+} from './machine-status.js';
 export { oldestPendingByPriority } from './oldest-pending.js';
 export {
   appendOutput,
