@@ -23,9 +23,9 @@ import {
   listMachines,
   listTeams,
   type MachineStatus,
-  machineSlotCounts,
   readMachineStatuses,
   removeMachine,
+  runningByMachine,
   updateMachine,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
@@ -131,11 +131,10 @@ export class Machines {
     return readMachineStatuses(this.redis, team);
   }
 
-  /** Tasks running on each of `machines` of `team` now (their live machine slot leases, fleet-wide). */
-  running(team: string, machines: readonly string[]): Promise<Map<string, number>> {
+  /** Tasks of `team` running now (claimed by a bridge), by machine name; machines running none are absent. */
+  running(team: string): Promise<Map<string, number>> {
     parseInput(teamNameSchema, team, 'team name');
-    for (const name of machines) parseInput(machineNameSchema, name, 'machine name');
-    return machineSlotCounts(this.redis, team, machines);
+    return runningByMachine(this.redis, team);
   }
 
   /**

@@ -69,7 +69,6 @@ export {
 export {
   acquireMachineSlot,
   type MachineSlotRef,
-  machineSlotCounts,
   machineSlotHolders,
   releaseMachineSlot,
   renewIntervalMs,
@@ -115,6 +114,7 @@ export {
   replaceMachineKey,
   updateMachine,
 } from './registry.js';
+export { runningByMachine } from './running-tasks.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {

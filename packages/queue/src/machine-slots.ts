@@ -86,23 +86,6 @@ export async function machineSlotHolders(redis: Redis, team: string, machine: st
   return redis.zrangebyscore(registryKeys.machineSlots(team, machine), `(${now}`, '+inf');
 }
 
-/** Live leases (tasks running) per machine of `team`: one ZCOUNT per machine, in one round trip. */
-export async function machineSlotCounts(
-  redis: Redis,
-  team: string,
-  machines: readonly string[],
-): Promise<Map<string, number>> {
-  if (machines.length === 0) return new Map();
-  const t = await redis.time();
-  const now = Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
-  const pipeline = redis.pipeline();
-  for (const machine of machines) pipeline.zcount(registryKeys.machineSlots(team, machine), `(${now}`, '+inf');
-  const replies = (await pipeline.exec()) ?? [];
-  const failed = replies.find(([error]) => error)?.[0];
-  if (failed) throw failed;
-  return new Map(machines.map((machine, i) => [machine, Number(replies[i]?.[1] ?? 0)]));
-}
-
 /** How often a holder renews its lease: three chances before it expires. */
 export function renewIntervalMs(leaseMs: number): number {
   return Math.max(1, Math.floor(leaseMs / 3));

@@ -5,6 +5,7 @@ import { RdcError } from '@rediacc/core';
 import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import type { SshConnection } from '../ssh/index.js';
 import { type AgentEvent, parseAgentLine, type RunState } from './events.js';
+import { execOutput } from './exec-output.js';
 import { AGENT_VERSION, agentCommand, cleanLine, killLine, probeLine, type RunRequest, runLine } from './script.js';
 
 /** The agent (its connection) went away: runs it started may still be running on the machine. */
@@ -145,6 +146,12 @@ export class RemoteAgent {
     if (ids.length === 0) return;
     this.assertAlive();
     this.send(cleanLine(ids));
+  }
+
+  /** Runs a short command on its own exec channel of this agent's connection: its stdout (capped), for sampling. */
+  exec(command: string, timeoutMs: number): Promise<string> {
+    this.assertAlive();
+    return execOutput(this.connection, command, timeoutMs);
   }
 
   /** Drops what this agent remembers of a run (after its result is stored or it was handed on). */
