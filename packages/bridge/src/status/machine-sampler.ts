@@ -36,6 +36,7 @@ export class MachineSampler {
   private readonly writes = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private started = 0;
 
   constructor(private readonly options: MachineSamplerOptions) {}
 
@@ -51,6 +52,7 @@ export class MachineSampler {
     for (const target of this.options.targets()) {
       const key = `${target.team}/${target.machine}`;
       if (this.stopped || this.inFlight.has(key)) continue;
+      this.started++;
       const sample = this.sampleOne(target).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, sample);
       started.push(sample);
@@ -61,6 +63,11 @@ export class MachineSampler {
   /** Samples being taken now (at most one per machine). */
   get samplesInFlight(): number {
     return this.inFlight.size;
+  }
+
+  /** Samples started since the bridge started. */
+  get samplesStarted(): number {
+    return this.started;
   }
 
   /** The pool opened a connection to the machine (ok) or failed to (`error`, an RdcError naming the step). */
