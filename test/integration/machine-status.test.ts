@@ -50,6 +50,13 @@ describe('machine status', () => {
     expect((await fleet.admin.machines.status('B')).size).toBe(0);
   });
 
+  it('removing a machine removes its status', async () => {
+    expect((await fleet.admin.machines.status('A')).has('m1')).toBe(true);
+    await fleet.admin.machines.remove('A', 'm1');
+    expect((await fleet.admin.machines.status('A')).has('m1')).toBe(false);
+    expect((await fleet.admin.machines.status('A')).has('m2')).toBe(true);
+  });
+
   it('neither an operator nor a viewer nor another team’s bridge may write it', async () => {
     for (const [team, role] of [
       ['A', 'operator'],

@@ -79,6 +79,7 @@ export async function startBridge(
       sampler?.connection(team, machine, ok, error);
     },
   });
+  const machine = machineCache(redis, config);
   sampler = new MachineSampler({
     redis,
     bridgeId: config.name,
@@ -90,12 +91,16 @@ export async function startBridge(
         dir: agent.dir,
         exec: (command, timeoutMs) => agent.exec(command, timeoutMs),
       })),
-    onSample: (team, machine, sample) => metrics.machineSampled(team, machine, sample),
+    registered: (team, name) =>
+      machine(team, name).then(
+        () => true,
+        () => false,
+      ),
+    onSample: (team, name, sample) => metrics.machineSampled(team, name, sample),
     logger,
   });
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
-  const machine = machineCache(redis, config);
   const machineKey = machineKeyCache(redis, config, teamKeys);
   const actor = await resolveActor(redis, options.actor);
   const writer = new AuditWriter(redis, (error, entries) =>

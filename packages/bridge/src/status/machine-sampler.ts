@@ -27,6 +27,8 @@ export interface MachineSamplerOptions {
   timeoutMs: number;
   /** The machines with a live pooled connection now. */
   targets: () => SampleTarget[];
+  /** Whether the machine is still registered: a removed machine's connection is not sampled into a new status. */
+  registered: (team: string, machine: string) => Promise<boolean>;
   onSample?: (team: string, machine: string, sample: MachineSample) => void;
   logger: Logger;
 }
@@ -89,6 +91,7 @@ export class MachineSampler {
 
   private async sampleOne(target: SampleTarget): Promise<void> {
     const { team, machine } = target;
+    if (!(await this.options.registered(team, machine))) return;
     let output: string;
     try {
       output = await target.exec(sampleCommand(target.dir), this.options.timeoutMs);
