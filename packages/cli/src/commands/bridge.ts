@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { bridgeNameSchema, startBridge } from '@rediacc/bridge';
 import { createLogger, durationSchema, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '@rediacc/core';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { withClient } from '../context.js';
 import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
 import { type BridgeListCommandOptions, bridgeList } from './bridge-list.js';
@@ -28,9 +28,12 @@ interface BridgeStartOptions {
 
 const durationFlag = schemaFlag(durationSchema);
 
-/** `--sample-interval`: a duration (30s, 1m), or 0 / off for no sampling. */
+/** `--sample-interval`: a duration up to an hour (30s, 1m), or 0 / off for no sampling. */
 function sampleInterval(value: string): number {
-  return value === '0' || value === 'off' ? 0 : durationFlag(value);
+  if (value === '0' || value === 'off') return 0;
+  const ms = durationFlag(value);
+  if (ms > 3_600_000) throw new InvalidArgumentError('sample interval must be at most 1h (or off)');
+  return ms;
 }
 
 export function registerBridge(program: Command): void {
