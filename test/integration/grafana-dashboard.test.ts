@@ -8,7 +8,7 @@ import { createClient } from '@rediacc/producer';
 import { createDashboardToken } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { addTeamWithMachine, metricNames, useHarness } from '../harness/index.js';
+import { addTeamWithMachine, metricNames, parseProm, sampleValue, useHarness } from '../harness/index.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
@@ -36,9 +36,15 @@ describe('grafana dashboard', () => {
     );
     const app = await createDashboard({ redis: server.url });
     try {
+      // A task opens a pooled connection, which the bridge then samples (load, memory, disk gauges get values).
+      const { taskId } = await client.tasks.create({ team: 'grafana', machine: 'm1', command: 'true' });
+      expect((await client.tasks.wait(taskId, { timeoutMs: 20_000 })).status).toBe('COMPLETED');
+      await bridge.sampler.sampleAll();
       const fromBridge = await (await fetch(`http://127.0.0.1:${bridge.metricsPort}/metrics`)).text();
       const { token } = await createDashboardToken(redis, { role: 'viewer' });
       const fromDashboard = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+      const labels = { team: 'grafana', machine: 'm1' };
+      expect(sampleValue(parseProm(fromBridge), 'rediacc_machine_memory_total_bytes', labels)).toBeGreaterThan(0);
       const exposed = new Set([...metricNames(fromBridge), ...metricNames(fromDashboard)]);
       const queried = queriedNames(json);
       expect(queried.size).toBeGreaterThan(5);

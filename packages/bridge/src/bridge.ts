@@ -27,6 +27,7 @@ import {
   createBridgeMetrics,
   type FinishOutcome,
   type Heartbeat,
+  MachineSampler,
   type MetricsServer,
   serveMetrics,
   startHeartbeat,
@@ -37,6 +38,8 @@ export interface Bridge {
   readonly config: BridgeConfig;
   /** This bridge's Prometheus metrics (served at /metrics when metricsPort is set). */
   readonly metrics: BridgeMetrics;
+  /** Samples the machines this bridge holds connections to (every sampleIntervalMs; `sampleAll()` for one round now). */
+  readonly sampler: MachineSampler;
   /** The port the metrics server listens on, when there is one. */
   readonly metricsPort: number | undefined;
   /**
@@ -68,16 +71,37 @@ export async function startBridge(
   }
   let slots: () => ReturnType<TeamLanes['slots']> = () => ({});
   const metrics = createBridgeMetrics(() => slots());
+  let sampler: MachineSampler | undefined;
   const pool = new SshPool({
     ...config,
-    onConnection: (target, ok) => {
-      const [team = '', machine = target.label] = target.label.split('/');
+    onConnection: (target, ok, error) => {
+      const { team, machine } = teamMachine(target.label);
       metrics.sshConnection(team, machine, ok);
+      sampler?.connection(team, machine, ok, error);
     },
+  });
+  const machine = machineCache(redis, config);
+  sampler = new MachineSampler({
+    redis,
+    bridgeId: config.name,
+    intervalMs: config.sampleIntervalMs,
+    timeoutMs: config.connectTimeoutMs,
+    targets: () =>
+      pool.connected().map(({ target, agent }) => ({
+        ...teamMachine(target.label),
+        dir: agent.dir,
+        exec: (command, timeoutMs) => agent.exec(command, timeoutMs),
+      })),
+    registered: (team, name) =>
+      machine(team, name).then(
+        () => true,
+        () => false,
+      ),
+    onSample: (team, name, sample) => metrics.machineSampled(team, name, sample),
+    logger,
   });
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
-  const machine = machineCache(redis, config);
   const machineKey = machineKeyCache(redis, config, teamKeys);
   const actor = await resolveActor(redis, options.actor);
   const writer = new AuditWriter(redis, (error, entries) =>
@@ -151,6 +175,7 @@ export async function startBridge(
     );
   }
   const alerting = await startBridgeAlerting(redis, config, teamKeys, logger);
+  sampler.start();
   heartbeat = await startHeartbeat(
     redis,
     { id: config.name, teams: config.teams, version: bridgeVersion(), slots: () => lanes.slots() },
@@ -171,6 +196,7 @@ export async function startBridge(
   return {
     config,
     metrics,
+    sampler,
     metricsPort: metricsServer?.port,
     close(closeOptions = {}) {
       closing ??= (async () => {
@@ -190,7 +216,7 @@ export async function startBridge(
         await lanes.close();
         clearTimeout(deadline);
         stopWatching();
-        await writer.close();
+        await Promise.all([writer.close(), sampler?.stop()]);
         cleaner.flush();
         pool.close();
         await Promise.all([redis, subscriber].map((r) => r.quit().catch(() => r.disconnect())));
@@ -199,6 +225,12 @@ export async function startBridge(
       return closing;
     },
   };
+}
+
+/** A pool target's label is `team/machine`. */
+function teamMachine(label: string): { team: string; machine: string } {
+  const [team = '', machine = label] = label.split('/');
+  return { team, machine };
 }
 
 /**

@@ -89,6 +89,16 @@ export const bridgeConfigSchema = z
     keysDir: z.string().min(1).optional(),
     /** How long registry lookups (machine records) are cached. */
     registryTtlMs: z.number().int().min(0).default(5_000),
+    /**
+     * How often each machine with a live pooled connection is sampled (load, memory, disk free of the run
+     * directory) into its machine status; 0: never. A sample unanswered within connectTimeoutMs counts as failed.
+     */
+    sampleIntervalMs: z
+      .number()
+      .int()
+      .min(0, 'sampleIntervalMs must be 0 (no sampling) or more')
+      .max(3_600_000, 'sampleIntervalMs must be at most 3600000 (1h; --sample-interval 1h)')
+      .default(30_000),
     /** Serve Prometheus metrics at GET /metrics on this port (0: any free port); none when absent. */
     metricsPort: z.number().int().min(0).max(65_535).optional(),
     /** Address the metrics server binds to: loopback unless told otherwise. */

@@ -205,6 +205,7 @@ export function aclRules(team: string, role: Role): string[] {
         `~${p}:bridge:*`,
         `~${p}:output:*`,
         `~${p}:machine-slots:*`,
+        `~${p}:machine-status`,
         `~${p}:alerts`,
         // The alert engine every bridge runs: its delivery queue, firing state and the alert log.
         `~${p}:alert-deliveries:*`,

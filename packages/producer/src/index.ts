@@ -11,7 +11,16 @@ export type {
   VaultEntryInfo,
   WebhookInfo,
 } from '@rediacc/core';
-export type { AclApplyResult, AclShowEntry, AclUser, AuditIntegrity, BridgeHeartbeat, TeamSlots } from '@rediacc/queue';
+export type {
+  AclApplyResult,
+  AclShowEntry,
+  AclUser,
+  AuditIntegrity,
+  BridgeHeartbeat,
+  MachineError,
+  MachineStatus,
+  TeamSlots,
+} from '@rediacc/queue';
 export { asAccessDenied, newestFirst, redisAddress } from '@rediacc/queue';
 export { Acl, type AclApplyOptions, aclApplyOptionsSchema } from './acl-api.js';
 export { Alerts, type NewAlertRule, type NewWebhook } from './alerts-api.js';

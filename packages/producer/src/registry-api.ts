@@ -22,7 +22,10 @@ import {
   getTeam,
   listMachines,
   listTeams,
+  type MachineStatus,
+  readMachineStatuses,
   removeMachine,
+  runningByMachine,
   updateMachine,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
@@ -116,6 +119,22 @@ export class Machines {
 
   list(team?: string): Promise<MachineRecord[]> {
     return listMachines(this.redis, team);
+  }
+
+  /**
+   * What the bridges last saw of each machine of `team`, by machine name: load, memory and disk free of the run
+   * directory (sampled every 30 s by default), the last SSH error and since when the machine is unreachable.
+   * Machines no bridge has held a connection to yet are absent; a removed machine's status may linger.
+   */
+  status(team: string): Promise<Map<string, MachineStatus>> {
+    parseInput(teamNameSchema, team, 'team name');
+    return readMachineStatuses(this.redis, team);
+  }
+
+  /** Tasks of `team` running now (claimed by a bridge), by machine name; machines running none are absent. */
+  running(team: string): Promise<Map<string, number>> {
+    parseInput(teamNameSchema, team, 'team name');
+    return runningByMachine(this.redis, team);
   }
 
   /**

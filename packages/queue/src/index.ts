@@ -98,6 +98,22 @@ export {
   renewIntervalMs,
   renewMachineSlot,
 } from './machine-slots.js';
+export {
+  type MachineError,
+  type MachineSample,
+  type MachineStatus,
+  machineErrorSchema,
+  machineStatusSchema,
+  readMachineStatus,
+  readMachineStatuses,
+  recordMachineError,
+  recordMachineReachable,
+  recordMachineSample,
+  withError,
+  withReachable,
+  withSample,
+  writeMachineStatus,
+} from './machine-status.js';
 export { oldestPendingByPriority } from './oldest-pending.js';
 export {
   appendOutput,
@@ -123,7 +139,7 @@ export {
   replaceMachineKey,
   updateMachine,
 } from './registry.js';
-export { type ActiveTask, activeTasks } from './running-tasks.js';
+export { type ActiveTask, activeTasks, runningByMachine } from './running-tasks.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {

@@ -43,6 +43,8 @@ export const registryKeys = {
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
   /** zset: holder (taskId, or taskId:lockToken when fenced) → lease expiry (ms), the fleet-wide slots of a machine */
   machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
+  /** hash: machine name → MachineStatus JSON (last sample, last SSH error), written by the bridges */
+  machineStatus: (team: string) => `${teamPrefix(team)}:machine-status`,
   /**
    * stream, capped: the audit entries one Redis user appended for a team. One stream per user, so an ACL can let
    * each user append to its own stream only: the stream names who wrote it, and nobody can cut another's entries.

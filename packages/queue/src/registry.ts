@@ -124,6 +124,7 @@ export async function removeMachine(redis: Redis, team: string, name: string): P
     .multi()
     .hdel(registryKeys.machines(team), name)
     .hdel(registryKeys.vault(team), sshKeyEntry(name))
+    .hdel(registryKeys.machineStatus(team), name)
     .exec();
   return replies?.[0]?.[1] === 1;
 }

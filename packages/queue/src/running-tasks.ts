@@ -1,4 +1,4 @@
-// What runs now, for the console's overview: a team's active tasks with their priority, phase (ASSIGNED, not yet
+// What runs now, for the console's overview and `machine list`: a team's active tasks with their priority, phase (ASSIGNED, not yet
 // started on its machine, or PROCESSING) and machine. Cheap at any backlog: active jobs are bounded by the bridges'
 // slots, and the read is two pipelined round trips.
 import { LANES, type Lane } from '@rediacc/core';
@@ -39,6 +39,15 @@ export async function activeTasks(redis: Redis, team: string): Promise<ActiveTas
       },
     ];
   });
+}
+
+/** Tasks running now per machine of the team (claimed by a bridge: ASSIGNED or PROCESSING). */
+export async function runningByMachine(redis: Redis, team: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { machine } of await activeTasks(redis, team)) {
+    if (machine !== undefined) counts.set(machine, (counts.get(machine) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /** One top-level field of a JSON object held as text; undefined when it is not there or not JSON. */

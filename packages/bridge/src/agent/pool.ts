@@ -13,8 +13,8 @@ export interface PoolOptions extends ConnectionOptions {
   runsPerConnection: number;
   /** After a failed connect, further tasks for that machine fail at once for this long. */
   failFastMs: number;
-  /** Told of every connection this pool opens or fails to open (metrics). */
-  onConnection?: (target: SshTarget, ok: boolean) => void;
+  /** Told of every connection this pool opens or fails to open, with the failure (metrics, machine status). */
+  onConnection?: (target: SshTarget, ok: boolean, error?: unknown) => void;
 }
 
 class MachinePool {
@@ -99,7 +99,7 @@ class MachinePool {
       });
       return agent;
     } catch (error) {
-      this.options.onConnection?.(this.target, false);
+      this.options.onConnection?.(this.target, false, error);
       if (isRdcError(error)) this.lastFailure = { error, at: Date.now() };
       // Waiters retry and get the same fast failure instead of waiting forever.
       for (const wake of this.waiters.splice(0)) wake();
@@ -131,6 +131,14 @@ export class SshPool {
       this.machines.set(key, pool);
     }
     return pool;
+  }
+
+  /** The machines this pool holds a live connection to now, each with one of its agents. */
+  connected(): { target: SshTarget; agent: RemoteAgent }[] {
+    return [...this.machines.values()].flatMap((pool) => {
+      const agent = pool.anyAgent();
+      return agent ? [{ target: pool.target, agent }] : [];
+    });
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { RdcError } from '@rediacc/core';
 import type { ClientChannel } from 'ssh2';
 import type { SshConnection } from '../ssh/index.js';
 import { type AgentEvent, parseAgentLine, type RunState } from './events.js';
+import { execOutput } from './exec-output.js';
 import {
   AGENT_VERSION,
   agentCommand,
@@ -179,6 +180,12 @@ export class RemoteAgent {
     if (ids.length === 0) return;
     this.assertAlive();
     this.send(cleanLine(ids));
+  }
+
+  /** Runs a short command on its own exec channel of this agent's connection: its stdout (capped), for sampling. */
+  exec(command: string, timeoutMs: number): Promise<string> {
+    this.assertAlive();
+    return execOutput(this.connection, command, timeoutMs);
   }
 
   /** Drops what this agent remembers of a run (after its result is stored or it was handed on). */

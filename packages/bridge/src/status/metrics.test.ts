@@ -27,4 +27,16 @@ describe('createBridgeMetrics', () => {
     expect(text).toContain('rediacc_bridge_slots{team="A",lane="critical",state="free"} 3');
     expect(text).toContain('rediacc_bridge_slots{team="A",lane="normal",state="busy"} 1');
   });
+
+  it('sets the machine gauges from a sample, keeping the last value of what a sample could not tell', async () => {
+    const metrics = createBridgeMetrics(idle);
+    const sample = { load1: 1.5, load5: 1, load15: 1, memUsedBytes: 10, memTotalBytes: 40, diskFreeBytes: 99 };
+    metrics.machineSampled('A', 'm1', sample);
+    metrics.machineSampled('A', 'm1', { ...sample, load1: null, diskFreeBytes: 77 });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('rediacc_machine_load1{team="A",machine="m1"} 1.5');
+    expect(text).toContain('rediacc_machine_memory_used_bytes{team="A",machine="m1"} 10');
+    expect(text).toContain('rediacc_machine_memory_total_bytes{team="A",machine="m1"} 40');
+    expect(text).toContain('rediacc_machine_disk_free_bytes{team="A",machine="m1"} 77');
+  });
 });

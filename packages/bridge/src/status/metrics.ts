@@ -1,7 +1,7 @@
 // A bridge's Prometheus metrics, in a registry of its own (never prom-client's global one, so two bridges in one
 // process do not mix). Labels are bounded: team, machine, lane, priority, outcome; never a task id.
 // Times are in seconds; buckets reach an hour, since SSH tasks run long.
-import type { TeamSlots } from '@rediacc/queue';
+import type { MachineSample, TeamSlots } from '@rediacc/queue';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How a task ended for good on this bridge. A failed try that will be retried counts as a retry instead. */
@@ -18,6 +18,8 @@ export interface BridgeMetrics {
   taskClaimed(team: string, priority: number, waitSeconds: number): void;
   /** A pooled SSH connection to a machine opened (ok) or failed to. */
   sshConnection(team: string, machine: string, ok: boolean): void;
+  /** The last sample of a machine (a number the sample could not tell stays at its previous value). */
+  machineSampled(team: string, machine: string, sample: MachineSample): void;
 }
 
 export function createBridgeMetrics(slots: () => Record<string, TeamSlots>): BridgeMetrics {
@@ -75,6 +77,20 @@ export function createBridgeMetrics(slots: () => Record<string, TeamSlots>): Bri
       }
     },
   });
+  const machineGauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ['team', 'machine'] as const, registers: [registry] });
+  const samples = {
+    load1: machineGauge('rediacc_machine_load1', 'Load average over one minute of a machine, from its last sample.'),
+    memUsedBytes: machineGauge(
+      'rediacc_machine_memory_used_bytes',
+      'Memory in use on a machine (total − available), from its last sample.',
+    ),
+    memTotalBytes: machineGauge('rediacc_machine_memory_total_bytes', 'Memory of a machine, from its last sample.'),
+    diskFreeBytes: machineGauge(
+      'rediacc_machine_disk_free_bytes',
+      "Free space on the disk of a machine's run directory, from its last sample.",
+    ),
+  };
   return {
     registry,
     taskFinished(team, machine, outcome, durationSeconds) {
@@ -89,6 +105,12 @@ export function createBridgeMetrics(slots: () => Record<string, TeamSlots>): Bri
     },
     sshConnection(team, machine, ok) {
       (ok ? connections : connectionFailures).inc({ team, machine });
+    },
+    machineSampled(team, machine, sample) {
+      for (const [field, gauge] of Object.entries(samples)) {
+        const value = sample[field as keyof typeof samples];
+        if (value !== null) gauge.set({ team, machine }, value);
+      }
     },
   };
 }

@@ -1,12 +1,12 @@
 // rediacc bridge list (bridge-list.ts) | bridge start --team T[,T2…] [--batch-size N] [--critical-slots N] [--max-per-machine N]
-// [--metrics-port P [--metrics-host H]]: runs in the
+// [--metrics-port P [--metrics-host H]] [--sample-interval 30s|off]: runs in the
 // foreground until SIGTERM/SIGINT, then stops claiming, lets running tasks finish within --grace, hands the rest
 // back (or kills them) and exits 0. The teams' vault keys come from --keys-dir (default $RDC_HOME/keys): a missing
 // or wrong key fails here, at start.
 import { join, resolve } from 'node:path';
 import { BRIDGE_DEFAULTS, BRIDGE_LIMITS, bridgeNameSchema, startBridge } from '@rediacc/bridge';
-import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '@rediacc/core';
-import type { Command } from 'commander';
+import { createLogger, durationSchema, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '@rediacc/core';
+import { type Command, InvalidArgumentError } from 'commander';
 import { withClient } from '../context.js';
 import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
 import { type BridgeListCommandOptions, bridgeList } from './bridge-list.js';
@@ -23,6 +23,17 @@ interface BridgeStartOptions {
   keysDir?: string;
   metricsPort?: number;
   metricsHost?: string;
+  sampleInterval?: number;
+}
+
+const durationFlag = schemaFlag(durationSchema);
+
+/** `--sample-interval`: a duration up to an hour (30s, 1m), or 0 / off for no sampling. */
+function sampleInterval(value: string): number {
+  if (value === '0' || value === 'off') return 0;
+  const ms = durationFlag(value);
+  if (ms > 3_600_000) throw new InvalidArgumentError('sample interval must be at most 1h (or off)');
+  return ms;
 }
 
 export function registerBridge(program: Command): void {
@@ -76,6 +87,11 @@ export function registerBridge(program: Command): void {
     .option('--keys-dir <dir>', "directory of the teams' vault keys, TEAM.key (default: $RDC_HOME/keys)")
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics', integer(0, 65_535))
     .option('--metrics-host <host>', 'address the metrics server binds to', BRIDGE_DEFAULTS.metricsHost)
+    .option(
+      '--sample-interval <duration>',
+      'how often to sample load, memory and disk of the machines it holds connections to (default 30s; off: never)',
+      sampleInterval,
+    )
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
@@ -93,6 +109,7 @@ export function registerBridge(program: Command): void {
           ...(options.name && { name: options.name }),
           ...(options.metricsPort !== undefined && { metricsPort: options.metricsPort }),
           ...(options.metricsHost && { metricsHost: options.metricsHost }),
+          ...(options.sampleInterval !== undefined && { sampleIntervalMs: options.sampleInterval }),
         },
         { logger, ...(config.actor !== undefined && { actor: config.actor }) },
       );

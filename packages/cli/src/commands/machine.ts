@@ -14,8 +14,9 @@ import {
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, integerOrNone, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine, printNote, printTable } from '../output.js';
+import { type OutputOptions, printJson, printLine, printNote } from '../output.js';
 import { checkNewMachine, readMachineKeyFile, registerMachineCheck } from './machine-check.js';
+import { type MachineListCommandOptions, machineList } from './machine-list.js';
 
 interface AddOptions extends OutputOptions {
   team: string;
@@ -132,23 +133,8 @@ export function registerMachine(program: Command): void {
     .command('list')
     .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
-    .description('list machines')
-    .action((options: OutputOptions & { team?: string }) =>
-      withClient(async (client) => {
-        const machines = await client.machines.list(options.team);
-        if (options.json) printJson(machines);
-        else
-          printTable(machines as unknown as Record<string, unknown>[], [
-            'name',
-            'team',
-            'user',
-            'host',
-            'port',
-            'maxConcurrent',
-            'hostKeyFingerprint',
-          ]);
-      }),
-    );
+    .description('list machines: tasks running, load, memory, disk free (sampled by the bridges), last SSH error')
+    .action((options: MachineListCommandOptions) => withClient((client) => machineList(client, options)));
   machine
     .command('remove')
     .argument('<name>', 'machine name', schemaFlag(machineNameSchema))
