@@ -31,7 +31,14 @@ beforeAll(async () => {
   const machine = await h.machine();
   const teamKeys = await addTeamWithMachine(client, 'A', machine);
   await addTeamWithMachine(client, 'B', machine);
-  bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
+  bridge = await startBridge({
+    redisUrl: server.url,
+    teams: ['A'],
+    teamKeys,
+    batchSize: 2,
+    pollMs: 100,
+    sampleIntervalMs: 500,
+  });
   token = (await createDashboardToken(redis, { role: 'viewer' })).token;
   const runs = await client.tasks.createMany([
     { team: 'A', machine: 'm1', priority: 3, command: 'true' },
@@ -91,8 +98,18 @@ describe('console overview', () => {
     await waitFor('the task to run', async () =>
       (await client.tasks.inspect(running.taskId)).status === 'PROCESSING' ? true : undefined,
     );
+    // The bridge samples the machine it holds a connection to (every 500 ms here).
+    await waitFor('a sample of m1', async () =>
+      (await overview()).machines.find((m: { name: string }) => m.name === 'm1')?.sample ? true : undefined,
+    );
     const body = await overview();
     const a = body.teams.find((t: { team: string }) => t.team === 'A');
+    const sample = body.machines.find((m: { name: string }) => m.name === 'm1').sample;
+    expect(sample.load1).toBeGreaterThanOrEqual(0);
+    expect(sample.memTotalBytes).toBeGreaterThan(0);
+    expect(sample.memUsedBytes).toBeLessThanOrEqual(sample.memTotalBytes);
+    expect(sample.diskFreeBytes).toBeGreaterThan(0);
+    expect(Date.parse(sample.at)).toBeLessThanOrEqual(Date.parse(body.at));
     expect(a.byPriority['2']).toEqual({ pending: 0, assigned: 0, processing: 1 });
     expect(a.totals.processing).toBe(1);
     expect(body.machines).toContainEqual({
@@ -100,10 +117,12 @@ describe('console overview', () => {
       name: 'm1',
       host: expect.any(String),
       running: 1,
-      sample: null,
+      sample: expect.anything(),
       lastError: null,
+      unreachableSince: null,
     });
     expect(body.machines.find((m: { team: string }) => m.team === 'B').running).toBe(0);
+    expect(body.machines.find((m: { team: string }) => m.team === 'B').sample).toBeNull();
     expect(body.bridges.map((b: { id: string }) => b.id)).toEqual([bridge.config.name]);
     await client.tasks.cancel([running.taskId]);
   });

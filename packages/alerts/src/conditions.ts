@@ -1,7 +1,7 @@
 // Source (b): what each rule kind looks at, cheaply (counts and small hashes, never a scan of the queue).
 // A condition that holds yields one subject per thing it is about (the queue, the bridges, a machine).
 import type { AlertRule } from '@rediacc/core';
-import { liveBridges, type TeamQueues, teamPrefix } from '@rediacc/queue';
+import { liveBridges, readMachineStatuses, type TeamQueues } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export interface Holding {
@@ -37,21 +37,12 @@ export class TeamSnapshot {
     return this.bridges;
   }
 
-  /**
-   * Machine name → unreachableSince (ms) of the machines the bridges' samples find unreachable. The records are
-   * those of branch i11-sampling (`rdc:{team}:machine-status`, JSON per machine); until its reader
-   * (readMachineStatuses in @rediacc/queue) is merged, only the one field needed here is read.
-   */
+  /** Machine name → unreachableSince (ms) of the machines the bridges find unreachable (their status records). */
   unreachableMachines(): Promise<Map<string, number>> {
-    this.machines ??= this.redis.hgetall(`${teamPrefix(this.team)}:machine-status`).then((hash) => {
+    this.machines ??= readMachineStatuses(this.redis, this.team).then((statuses) => {
       const down = new Map<string, number>();
-      for (const [machine, json] of Object.entries(hash)) {
-        try {
-          const since = (JSON.parse(json) as { unreachableSince?: unknown }).unreachableSince;
-          if (typeof since === 'number' && Number.isFinite(since)) down.set(machine, since);
-        } catch {
-          // a record this version cannot read says nothing about reachability
-        }
+      for (const [machine, status] of statuses) {
+        if (status.unreachableSince !== null) down.set(machine, status.unreachableSince);
       }
       return down;
     });

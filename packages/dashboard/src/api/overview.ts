@@ -40,9 +40,17 @@ export interface MachineOverview {
   name: string;
   host: string;
   running: number;
-  /** Filled by the bridges' machine sampling once it exists. */
-  sample: { at: string; load1: number; memUsedBytes: number; memTotalBytes: number; diskFreeBytes: number } | null;
-  lastError: { at: string; message: string } | null;
+  /** The bridges' last sample of the machine (a field the machine did not report is null); null before any. */
+  sample: {
+    at: string;
+    load1: number | null;
+    memUsedBytes: number | null;
+    memTotalBytes: number | null;
+    diskFreeBytes: number | null;
+  } | null;
+  /** The last SSH failure a bridge saw (kept after recovery), and since when the machine is unreachable. */
+  lastError: { at: string; code: string; message: string } | null;
+  unreachableSince: string | null;
 }
 
 export interface Overview {
@@ -129,13 +137,27 @@ async function teamOverview(
 }
 
 async function machinesOf(deps: OverviewDeps, team: string, active: readonly ActiveTask[]): Promise<MachineOverview[]> {
-  const records = await deps.client.machines.list(team);
-  return records.map((machine) => ({
-    team,
-    name: machine.name,
-    host: machine.host,
-    running: active.filter((task) => task.machine === machine.name).length,
-    sample: null,
-    lastError: null,
-  }));
+  const [records, statuses] = await Promise.all([deps.client.machines.list(team), deps.client.machines.status(team)]);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return records.map((machine) => {
+    const status = statuses.get(machine.name);
+    return {
+      team,
+      name: machine.name,
+      host: machine.host,
+      running: active.filter((task) => task.machine === machine.name).length,
+      sample:
+        status?.sampledAt != null
+          ? {
+              at: iso(status.sampledAt),
+              load1: status.load1,
+              memUsedBytes: status.memUsedBytes,
+              memTotalBytes: status.memTotalBytes,
+              diskFreeBytes: status.diskFreeBytes,
+            }
+          : null,
+      lastError: status?.lastError ? { ...status.lastError, at: iso(status.lastError.at) } : null,
+      unreachableSince: status?.unreachableSince != null ? iso(status.unreachableSince) : null,
+    };
+  });
 }
