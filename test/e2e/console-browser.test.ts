@@ -68,6 +68,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   h.own(() => browser.close());
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on('console', (message) => console.log(`browser ${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => console.log(`browser error: ${error.message}`));
 });
 
 afterAll(async () => {
@@ -79,7 +81,9 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
     await page.goto(base.href);
     await page.fill('input[name="token"]', token);
     await Promise.all([page.waitForURL(base.href), page.click('button[type="submit"]')]);
-    await page.screenshot({ path: `${ARTIFACTS}console-login.png` });
-    expect(await page.locator('body').textContent()).toContain('console');
+    await page.locator('#live').waitFor();
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: `${ARTIFACTS}console-first.png` });
+    expect(await page.locator('body').textContent()).toContain('Recent tasks');
   });
 });

@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAuth } from './auth.js';
 import { registerBoard } from './board.js';
+import { registerConsole } from './console-pages.js';
 import { registerHealth } from './health.js';
 import { registerHome } from './home.js';
 import { registerLogin } from './login.js';
@@ -55,6 +56,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   registerAuth(app, redis);
   registerLogin(app, redis);
   registerHome(app, client);
+  await registerConsole(app);
   registerMetrics(app, client, redis);
   await registerBoard(app, redis);
   await app.ready();
