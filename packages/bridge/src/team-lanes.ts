@@ -10,7 +10,15 @@
 // Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts).
 import { LANES, type Lane, RdcError } from '@rediacc/core';
 import { LANE_QUEUES, putBack, type TeamSlots, teamPrefix } from '@rediacc/queue';
-import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
+import {
+  DelayedError,
+  type Job,
+  MetricsTime,
+  UnrecoverableError,
+  WaitingError,
+  Worker,
+  type WorkerOptions,
+} from 'bullmq';
 import type { BridgeConfig } from './config.js';
 import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
 import { PermitGate } from './permit-gate.js';
@@ -73,6 +81,8 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
         ...options.workerOptions,
         prefix: teamPrefix(team),
         concurrency: lane === 'critical' ? capacity : config.batchSize,
+        // BullMQ's per-minute completed/failed counts, kept a week: the console's 15-minute throughput reads them.
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       });
       byLane.set(lane, worker);
       workers.push({ team, lane, worker });

@@ -17,6 +17,10 @@ export const ERROR_CODES = {
     exit: 1,
     fix: 'A taskId names one task: reuse it only to retry the same create, or omit it to get a new id.',
   },
+  RDC_TASK_NOT_RETRYABLE: {
+    exit: 1,
+    fix: 'Only a FAILED task is retried, never one that was cancelled or whose run was lost; create the task again if it should still run.',
+  },
   RDC_REDIS_UNAVAILABLE: {
     exit: 1,
     fix: 'Check that redis-server runs at the host and port named and that REDIS_URL is right (`rediacc up` starts a local one).',
@@ -102,6 +106,10 @@ export const ERROR_CODES = {
   RDC_CSRF: {
     exit: 1,
     fix: 'Reload the page and submit the form again; scripts should send `Authorization: Bearer TOKEN` instead of the session cookie.',
+  },
+  RDC_STREAM_LIMIT: {
+    exit: 1,
+    fix: 'Close console tabs you no longer need (each page holds one live stream), or use another token for more screens.',
   },
   RDC_MISSING_DEPENDENCY: { exit: 1, fix: 'Install the program named in the message (as root: apt-get install -y …).' },
   RDC_INTERNAL: { exit: 1, fix: 'This is a bug in rediacc; please report it with the log lines around it.' },

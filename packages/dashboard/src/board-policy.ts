@@ -2,7 +2,7 @@
 // everyone, so a Bull Board upgrade that adds routes exposes nothing until someone reviews them here. Never
 // allowed: adding or editing jobs (tasks are created through the SDK, which validates and seals them), changing
 // priorities or delays, obliterating queues, schedulers, flows (their bodies bypass the data formatter), retrying
-// a whole status at once (it would re-run cancelled and run-lost tasks; single retries are checked, board-retry.ts),
+// a whole status at once (it would re-run cancelled and run-lost tasks; single retries are checked by the SDK's rule, tasks.retry),
 // and the cross-queue actions (pause/resume all, metrics history) that would reach teams a token may not see.
 import type { AuditAction, DashboardRole } from '@rediacc/core';
 

@@ -29,7 +29,7 @@ export function scrubBoardBody<R extends BoardResult>(route: string, result: R, 
       const jobs = Array.isArray(queue.jobs)
         ? queue.jobs.map((job) => (isObject(job) ? withoutStack(job) : job))
         : queue.jobs;
-      // Completed tasks are never retried from the board (board-retry.ts): no one gets the button.
+      // Completed tasks are never retried from the board (the SDK's retry rule): no one gets the button.
       return viewer
         ? { ...queue, jobs, readOnlyMode: true, allowRetries: false, allowCompletedRetries: false }
         : { ...queue, jobs, allowCompletedRetries: false };

@@ -9,13 +9,14 @@ import type { BaseAdapter } from '@bull-board/api/baseAdapter';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { type AuditAction, type AuditInput, type DashboardPrincipal, LANES, roleAtLeast } from '@rediacc/core';
+import { retryRefusal } from '@rediacc/producer';
 import { appendAudit, LANE_QUEUES, listTeams, openTeamQueue } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { principalOfHeaders } from './auth.js';
 import { policyOf } from './board-policy.js';
-import { retryRefusal } from './board-retry.js';
+
 import { scrubBoardBody, sealedJobData } from './board-scrub.js';
 
 export const BOARD_PATH = '/queues';
@@ -110,7 +111,7 @@ type Refusal = { allow: false; status: 403; message: string };
 
 const forbidden = (message: string): Refusal => ({ allow: false, status: 403, message: `RDC_FORBIDDEN: ${message}` });
 
-/** A job retry the board refuses whoever asks (see board-retry.ts). */
+/** A job retry the board refuses whoever asks (the SDK's rule, tasks.retry). */
 async function retryGuard(
   route: string,
   target: BoardQueue | undefined,

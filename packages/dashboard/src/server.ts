@@ -8,6 +8,7 @@ import { createClient } from '@rediacc/producer';
 import { asRedisError, createRedis } from '@rediacc/queue';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { registerConsoleApi, statusOf } from './api/index.js';
 import { registerAuth } from './auth.js';
 import { registerBoard } from './board.js';
 import { registerConsole } from './console-pages.js';
@@ -38,7 +39,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   app.setErrorHandler((error, request, reply) => {
     const mapped = asRedisError(error, url);
     if (isRdcError(mapped)) {
-      const status = mapped.code === 'RDC_REDIS_UNAVAILABLE' ? 503 : mapped.exitCode === 2 ? 400 : 500;
+      const status = statusOf(mapped);
       return reply.code(status).send({ error: { code: mapped.code, message: mapped.message, fix: mapped.fix } });
     }
     const status = (error as { statusCode?: number }).statusCode;
@@ -58,6 +59,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   registerHome(app, client);
   await registerConsole(app);
   registerMetrics(app, client, redis);
+  registerConsoleApi(app, client, redis);
   await registerBoard(app, redis);
   await app.ready();
   return app;

@@ -45,6 +45,7 @@ const ACTIONS: Record<string, string> = {
   'tasks.create': 'create tasks',
   'tasks.createMany': 'create tasks',
   'tasks.cancel': 'cancel tasks',
+  'tasks.retry': 'retry tasks',
   'teams.create': 'create teams',
   'machines.add': 'add machines',
   'machines.remove': 'remove machines',

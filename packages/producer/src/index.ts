@@ -19,6 +19,7 @@ export { type CreatedTeam, Machines, Teams } from './registry-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';
 export type { CreatedTask } from './task-factory.js';
 export { LIST_SORTS, type ListOptions, listOptionsSchema } from './task-list.js';
+export { type RetryResult, retryRefusal } from './task-retry.js';
 export type { TaskEvent } from './task-watch.js';
 export { type QueueCounts, Tasks } from './tasks.js';
 export { Vault } from './vault-api.js';

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 export async function locateReadable(
   redis: Redis,
   taskId: string,
-  verb: 'read' | 'cancel',
+  verb: 'read' | 'cancel' | 'retry',
 ): Promise<TaskLocation | undefined> {
   const teams = (await listTeams(redis)).map((t) => t.name);
   const readable = await readableTeams(redis, teams);

@@ -20,6 +20,7 @@ import type { CreatedTask } from './task-factory.js';
 import { parseTaskId } from './task-id.js';
 import { type ListOptions, listTasks } from './task-list.js';
 import { locateReadable } from './task-locate.js';
+import { type RetryResult, retryTask } from './task-retry.js';
 import type { TaskWaiter } from './task-waiter.js';
 import { type TaskEvent, watchTask } from './task-watch.js';
 
@@ -97,6 +98,28 @@ export class Tasks {
     );
   }
 
+  /**
+   * Runs a FAILED task again: back to its queue as PENDING, with its priority. Refused (RDC_TASK_NOT_RETRYABLE)
+   * for any other status and for tasks that failed with RDC_CANCELLED or RDC_RUN_LOST. Audited either way.
+   */
+  async retry(taskId: string): Promise<RetryResult> {
+    const id = parseTaskId(taskId);
+    const where = await this.locateOrDeny(id, 'retry');
+    if (!where) throw new RdcError('RDC_TASK_UNKNOWN', `no task with id ${id}`);
+    const audit = { team: where.team, action: 'task.retry', target: id } as const;
+    const queue = where.lane ? this.queues.get(where.team, where.lane) : undefined;
+    const result = await retryTask(queue, id).catch(async (error: unknown) => {
+      if (error instanceof RdcError && error.code === 'RDC_TASK_NOT_RETRYABLE') {
+        await this.audit.record([{ ...audit, outcome: 'failed', detail: { error: error.code } }]);
+      } else {
+        await this.audit.refused(error, audit);
+      }
+      throw await this.denied(error, 'retry tasks', where.team);
+    });
+    await this.audit.record([{ ...audit, outcome: 'ok' }]);
+    return result;
+  }
+
   /** An ACL refusal as RDC_ACCESS_DENIED naming the team the call was about; other errors unchanged. */
   private denied(error: unknown, action: string, team: string): Promise<unknown> {
     return asAccessDenied(error, this.redis, { action, team });
@@ -168,7 +191,7 @@ export class Tasks {
     return { team, ...counts, cancelled };
   }
 
-  private locateOrDeny(taskId: string, verb: 'read' | 'cancel'): Promise<TaskLocation | undefined> {
+  private locateOrDeny(taskId: string, verb: 'read' | 'cancel' | 'retry'): Promise<TaskLocation | undefined> {
     return locateReadable(this.redis, taskId, verb);
   }
 }

@@ -84,6 +84,7 @@ export {
   readOutputChunks,
   streamedOutputEnd,
 } from './output-stream.js';
+export { lastOutputChunks } from './output-tail.js';
 export { putBack } from './put-back.js';
 export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
 export {
@@ -98,6 +99,7 @@ export {
   replaceMachineKey,
   updateMachine,
 } from './registry.js';
+export { type ActiveCount, activeByPriority, slotsHeld } from './running-tasks.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {
@@ -109,6 +111,8 @@ export {
   type TaskCounts,
   type TaskLocation,
 } from './team-tasks.js';
+export { countInMinute, recentThroughput, type ThroughputBucket } from './throughput.js';
+export { usualDurationMs } from './usual-duration.js';
 export {
   deleteVaultEntry,
   getVaultEntries,

@@ -72,7 +72,8 @@ export async function readOutputChunks(
   return reply.flatMap(([, entries]) => entries.flatMap((entry) => chunkOf(entry) ?? []));
 }
 
-function chunkOf([id, fields]: [Buffer, Buffer[]]): OutputChunk | undefined {
+/** One stream entry as a chunk; undefined for an entry that is not one. */
+export function chunkOf([id, fields]: [Buffer, Buffer[]]): OutputChunk | undefined {
   let offset: number | undefined;
   let data: Buffer | undefined;
   let rawEnd: number | undefined;
