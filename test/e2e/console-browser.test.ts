@@ -59,9 +59,25 @@ beforeAll(async () => {
   const machine = await h.machine();
   env = { ...process.env, REDIS_URL: redis.url, RDC_HOME: await h.tempDir('rdc-home-'), RDC_LOG_LEVEL: 'warn' };
   delete env.RDC_ACTOR;
-  await rediacc(['team', 'create', 'Web']);
-  await rediacc(machineAddArgs(machine, 'Web', 'web-01'));
-  daemon(['bridge', 'start', '--team', 'Web', '--name', 'wall-bridge', '--batch-size', '4', '--critical-slots', '1']);
+  for (const [team, name] of [
+    ['Web', 'web-01'],
+    ['Data', 'db-01'],
+  ] as const) {
+    await rediacc(['team', 'create', team]);
+    await rediacc(machineAddArgs(machine, team, name));
+  }
+  daemon([
+    'bridge',
+    'start',
+    '--team',
+    'Web,Data',
+    '--name',
+    'wall-bridge',
+    '--batch-size',
+    '4',
+    '--critical-slots',
+    '1',
+  ]);
   base = await dashboardUrl(daemon(['dashboard', 'start', '--port', '0']));
   token = (await rediacc(['dashboard', 'token', 'create', '--role', 'admin'])).trimEnd().split('\n').at(-1) ?? '';
   await mkdir(ARTIFACTS, { recursive: true });
@@ -76,14 +92,139 @@ afterAll(async () => {
   await page?.close();
 });
 
+/** Marks the page, so a later check proves it was never reloaded. */
+async function markPage(): Promise<void> {
+  await page.evaluate(() => {
+    (globalThis as unknown as { rdcMark: number }).rdcMark = 1;
+  });
+}
+
+async function stillSamePage(): Promise<boolean> {
+  return page.evaluate(() => (globalThis as unknown as { rdcMark?: number }).rdcMark === 1);
+}
+
+const row = (taskId: string, status?: string) =>
+  page.locator(`tr[data-task-id="${taskId}"]${status ? `[data-status="${status}"]` : ''}`);
+
 describe.skipIf(!hasChromium)('the console in a browser', () => {
   it('logs in through the login page with a CLI-made token', async () => {
     await page.goto(base.href);
+    await page.screenshot({ path: `${ARTIFACTS}login.png` });
     await page.fill('input[name="token"]', token);
     await Promise.all([page.waitForURL(base.href), page.click('button[type="submit"]')]);
-    await page.locator('#live').waitFor();
-    await page.waitForTimeout(1500);
-    await page.screenshot({ path: `${ARTIFACTS}console-first.png` });
+    await page.locator('#live[data-state="live"], #live[data-state="reconnecting"]').waitFor();
     expect(await page.locator('body').textContent()).toContain('Recent tasks');
+    expect(await page.locator('input[name="q"]').count()).toBe(1);
+  });
+
+  it('shows a task created by the CLI appear and turn COMPLETED without a reload', async () => {
+    await markPage();
+    const id = (
+      await rediacc([
+        'create',
+        'task',
+        '--team',
+        'Web',
+        '--machine',
+        'web-01',
+        '--command',
+        'echo hello from the console; sleep 1; echo bye',
+      ])
+    ).trim();
+    await row(id).waitFor({ timeout: 30_000 });
+    await row(id, 'COMPLETED').waitFor({ timeout: 30_000 });
+    expect(await stillSamePage()).toBe(true);
+    expect(await row(id).locator('td').nth(5).textContent()).toContain('echo hello from the console');
+
+    // A few more of every kind, for the screenshot a person looks at.
+    const extra = [
+      ['Web', 'web-01', '1', 'head -1 /etc/os-release'],
+      ['Web', 'web-01', '3', 'df -h / | tail -1'],
+      ['Web', 'web-01', '5', 'sh -c "echo disk almost full >&2; exit 3"'],
+      ['Data', 'db-01', '2', 'uptime'],
+      ['Data', 'db-01', '4', 'pg_dump --version || echo no pg_dump here'],
+      ['Data', 'db-01', '3', 'sleep 20 # nightly vacuum'],
+    ] as const;
+    for (const [team, machine, priority, command] of extra) {
+      await rediacc([
+        'create',
+        'task',
+        '--team',
+        team,
+        '--machine',
+        machine,
+        '--priority',
+        priority,
+        '--command',
+        command,
+      ]);
+    }
+    await waitFor('the extra tasks to finish', async () =>
+      (await page
+        .locator('tr[data-task-id][data-status="COMPLETED"], tr[data-task-id][data-status="FAILED"]')
+        .count()) >= 6
+        ? true
+        : undefined,
+    );
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: `${ARTIFACTS}console.png` });
+
+    await Promise.all([page.waitForURL(/\/tasks\//), row(id).locator('a').first().click()]);
+    await page.locator('#task-status', { hasText: 'COMPLETED' }).waitFor();
+    await page.locator('#task-output', { hasText: 'hello from the console' }).waitFor();
+    expect(await page.locator('#task-output').textContent()).toContain('bye');
+    expect(await page.locator('button[data-action="cancel"]').isVisible()).toBe(false);
+    await page.screenshot({ path: `${ARTIFACTS}task-completed.png` });
+  });
+
+  it('follows the output of a running task and cancels it from its page', async () => {
+    const id = (
+      await rediacc([
+        'create',
+        'task',
+        '--team',
+        'Web',
+        '--machine',
+        'web-01',
+        '--command',
+        'for i in $(seq 1 30); do echo "step $i of 30"; sleep 1; done',
+      ])
+    ).trim();
+    await page.goto(new URL(`/tasks/${id}`, base).href);
+    await page.locator('#task-status', { hasText: 'PROCESSING' }).waitFor({ timeout: 30_000 });
+    await page.locator('#task-output', { hasText: 'step 3 of 30' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${ARTIFACTS}task-running.png` });
+    await page.locator('button[data-action="cancel"]').click();
+    await page.locator('#task-status', { hasText: 'CANCELLED' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#task-status').textContent()).toBe('CANCELLED');
+    expect(await page.locator('button[data-action="cancel"]').isVisible()).toBe(false);
+    await page.screenshot({ path: `${ARTIFACTS}task-cancelled.png` });
+  });
+
+  it('keeps only the tail of a 1 MB output in the page, and offers the whole as a download', async () => {
+    const id = (
+      await rediacc([
+        'create',
+        'task',
+        '--team',
+        'Web',
+        '--machine',
+        'web-01',
+        '--command',
+        'seq -f "line %06g of a long log" 1 40000; echo the last line',
+      ])
+    ).trim();
+    await page.goto(new URL(`/tasks/${id}`, base).href);
+    await page.locator('#task-status', { hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+    await page.locator('#task-output', { hasText: 'the last line' }).waitFor({ timeout: 30_000 });
+    const shown = (await page.locator('#task-output').textContent()) ?? '';
+    expect(shown.length).toBeLessThanOrEqual(64 * 1024);
+    expect(shown).not.toContain('line 000001 of');
+    const href = await page.locator('#download').getAttribute('href');
+    expect(href).toBe(`/api/tasks/${id}/output.txt`);
+    const whole = await page.request.get(new URL(href ?? '', base).href);
+    expect(whole.status()).toBe(200);
+    expect((await whole.text()).endsWith('the last line\n')).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}task-big-output.png` });
   });
 });

@@ -71,42 +71,58 @@ export function postJson(path) {
 }
 
 /**
- * The page's one EventSource: `handlers` maps event names to functions of the parsed data; `onReconnect` runs
- * when the stream comes back after a drop (to fetch what may have been missed). The browser resumes with
- * Last-Event-ID on its own; #live shows whether the stream is up.
+ * The page's one EventSource: `handlers` maps event names to functions of the parsed data; `refresh` refetches
+ * what the page shows, run when the stream comes back after a drop (to catch what was missed) and every few
+ * seconds while it is down. The browser resumes with Last-Event-ID on its own after a network drop; a stream the
+ * server refused (an HTTP error closes it for good) is opened again with a growing delay. #live shows the state.
  */
-export function live(url, handlers, onReconnect) {
+export function live(url, handlers, refresh) {
   const indicator = document.getElementById('live');
   const label = indicator?.querySelector('.label');
   let dropped = false;
+  let source = null;
+  let retryMs = 2000;
+  let poll = null;
   const show = (state, text) => {
     if (!indicator) return;
     indicator.dataset.state = state;
     if (label) label.textContent = text;
   };
-  const source = new EventSource(url);
-  source.addEventListener('open', () => {
-    show('live', 'live');
-    if (dropped) onReconnect?.();
-    dropped = false;
-  });
-  source.addEventListener('error', () => {
+  const down = () => {
     dropped = true;
     show('reconnecting', 'reconnecting');
-  });
-  for (const [name, handler] of Object.entries(handlers)) {
-    source.addEventListener(name, (event) => {
-      let data;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      handler(data);
+    poll ??= setInterval(() => refresh?.(), 5000);
+  };
+  const open = () => {
+    source = new EventSource(url);
+    source.addEventListener('open', () => {
+      show('live', 'live');
+      clearInterval(poll);
+      poll = null;
+      retryMs = 2000;
+      if (dropped) refresh?.();
+      dropped = false;
     });
-  }
-  addEventListener('pagehide', () => source.close());
-  return source;
+    source.addEventListener('error', () => {
+      down();
+      if (source.readyState !== EventSource.CLOSED) return;
+      setTimeout(open, retryMs);
+      retryMs = Math.min(retryMs * 2, 30000);
+    });
+    for (const [name, handler] of Object.entries(handlers)) {
+      source.addEventListener(name, (event) => {
+        let data;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        handler(data);
+      });
+    }
+  };
+  open();
+  addEventListener('pagehide', () => source?.close());
 }
 
 /** Runs `fn` at most once per `ms`, and once more after the last call. */

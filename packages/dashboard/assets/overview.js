@@ -174,7 +174,13 @@ function renderBridges(bridges) {
     return el(
       'tr',
       { dataset: { bridge: b.id } },
-      el('td', {}, el('span', { className: 'dot ok' }), el('strong', {}, b.id)),
+      el(
+        'td',
+        {},
+        el('span', { className: 'dot ok' }),
+        el('strong', {}, b.id),
+        b.version ? el('span', { className: 'dim version' }, ` v${b.version}`) : null,
+      ),
       el('td', { className: 'dim' }, `${b.host} · pid ${b.pid}`),
       el('td', {}, (b.teams ?? []).join(', ')),
       el('td', {}, meter(normal.busy, normal.busy + normal.free, `${normal.busy}/${normal.busy + normal.free}`)),
@@ -183,7 +189,6 @@ function renderBridges(bridges) {
         {},
         meter(critical.busy, critical.busy + critical.free, `${critical.busy}/${critical.busy + critical.free}`),
       ),
-      el('td', { className: 'dim num' }, b.version ? `v${b.version}` : ''),
       el('td', { className: 'dim num' }, `up ${duration(Date.now() - Date.parse(b.startedAt))}`),
     );
   });
@@ -202,7 +207,6 @@ function renderBridges(bridges) {
           el('th', {}, 'Teams'),
           el('th', {}, 'Normal slots'),
           el('th', {}, 'Critical slots'),
-          el('th', { className: 'num' }, 'Version'),
           el('th', { className: 'num' }, 'Uptime'),
         ),
       ),
