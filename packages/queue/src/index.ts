@@ -99,7 +99,7 @@ export {
   replaceMachineKey,
   updateMachine,
 } from './registry.js';
-export { type ActiveCount, activeByPriority, slotsHeld } from './running-tasks.js';
+export { type ActiveTask, activeTasks } from './running-tasks.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {

@@ -1,64 +1,51 @@
-// What runs now, for the console's overview: a team's active tasks by priority and phase (ASSIGNED, not yet
-// started on its machine, or PROCESSING), and how many tasks hold each machine's slots. Cheap at any backlog:
-// active jobs are bounded by the bridges' slots, and each read is one pipelined round trip.
+// What runs now, for the console's overview: a team's active tasks with their priority, phase (ASSIGNED, not yet
+// started on its machine, or PROCESSING) and machine. Cheap at any backlog: active jobs are bounded by the bridges'
+// slots, and the read is two pipelined round trips.
 import { LANES, type Lane } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { LANE_QUEUES, registryKeys, taskKey, teamPrefix } from './keys.js';
+import { LANE_QUEUES, taskKey, teamPrefix } from './keys.js';
 
-export interface ActiveCount {
-  assigned: number;
-  processing: number;
+export interface ActiveTask {
+  priority: number;
+  phase: 'ASSIGNED' | 'PROCESSING';
+  /** The machine it runs on; undefined when its data does not say (never for a valid task). */
+  machine: string | undefined;
 }
 
 /** Active jobs read per lane at most: far above any fleet's slots, a guard against a runaway list. */
 const MAX_ACTIVE = 10_000;
 
-/** priority (1–5) → active tasks of `team` at that priority, ASSIGNED and PROCESSING. */
-export async function activeByPriority(redis: Redis, team: string): Promise<Map<number, ActiveCount>> {
+export async function activeTasks(redis: Redis, team: string): Promise<ActiveTask[]> {
   const lists = redis.pipeline();
   for (const lane of LANES) lists.lrange(`${teamPrefix(team)}:${LANE_QUEUES[lane]}:active`, 0, MAX_ACTIVE - 1);
-  const ids = ((await lists.exec()) ?? []).map(([error, value], i): { lane: Lane; ids: string[] } => {
+  const jobs = ((await lists.exec()) ?? []).flatMap(([error, value], i) => {
     if (error) throw error;
-    return { lane: LANES[i]!, ids: value as string[] };
+    const lane: Lane = LANES[i]!;
+    return (value as string[]).map((id) => ({ lane, id }));
   });
-  const jobs = ids.flatMap(({ lane, ids }) => ids.map((id) => ({ lane, id })));
-  const out = new Map<number, ActiveCount>();
-  if (jobs.length === 0) return out;
+  if (jobs.length === 0) return [];
   const fields = redis.pipeline();
-  for (const { lane, id } of jobs) fields.hmget(taskKey(team, lane, id), 'priority', 'progress');
-  for (const [error, value] of (await fields.exec()) ?? []) {
+  for (const { lane, id } of jobs) fields.hmget(taskKey(team, lane, id), 'priority', 'progress', 'data');
+  return ((await fields.exec()) ?? []).flatMap(([error, value]) => {
     if (error) throw error;
-    const [priority, progress] = value as [string | null, string | null];
-    const count = out.get(Number(priority)) ?? { assigned: 0, processing: 0 };
-    if (phaseOf(progress) === 'PROCESSING') count.processing += 1;
-    else count.assigned += 1;
-    out.set(Number(priority), count);
-  }
-  return out;
+    const [priority, progress, data] = value as [string | null, string | null, string | null];
+    if (priority === null) return []; // finished and removed between the two reads
+    const machine = field(data, 'machine');
+    return [
+      {
+        priority: Number(priority),
+        phase: field(progress, 'phase') === 'PROCESSING' ? 'PROCESSING' : 'ASSIGNED',
+        machine: typeof machine === 'string' ? machine : undefined,
+      },
+    ];
+  });
 }
 
-/** The phase the bridge recorded in a job's progress JSON (ASSIGNED until it says PROCESSING). */
-function phaseOf(progress: string | null): unknown {
+/** One top-level field of a JSON object held as text; undefined when it is not there or not JSON. */
+function field(json: string | null, name: string): unknown {
   try {
-    return progress ? (JSON.parse(progress) as { phase?: unknown }).phase : undefined;
+    return json ? (JSON.parse(json) as Record<string, unknown>)[name] : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** machine → how many tasks hold one of its fleet-wide slots now (live leases only). */
-export async function slotsHeld(redis: Redis, team: string, machines: readonly string[]): Promise<Map<string, number>> {
-  if (machines.length === 0) return new Map();
-  const [seconds, micros] = await redis.time();
-  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  const counts = redis.pipeline();
-  for (const machine of machines) counts.zcount(registryKeys.machineSlots(team, machine), `(${now}`, '+inf');
-  const replies = (await counts.exec()) ?? [];
-  return new Map(
-    machines.map((machine, i) => {
-      const [error, value] = replies[i] ?? [null, 0];
-      if (error) throw error;
-      return [machine, Number(value)];
-    }),
-  );
 }

@@ -1,14 +1,14 @@
 // GET /api/overview, also pushed on the event stream: per team the pending/assigned/processing counts of each
 // priority, totals, the oldest pending age per priority and the last 15 minutes' throughput; the live bridges; the
-// machines with the tasks holding their slots. Cheap at any backlog: BullMQ's counters and metrics, the oldest
-// waiting job per priority, the active lists (bounded by slots) — never a scan of jobs.
+// machines with the tasks running on them. Cheap at any backlog: BullMQ's counters and metrics, the oldest
+// waiting job per priority, the active jobs (bounded by the bridges' slots) — never a scan of jobs.
 import type { DashboardPrincipal } from '@rediacc/core';
 import type { BridgeHeartbeat, RediaccClient } from '@rediacc/producer';
 import {
-  activeByPriority,
+  type ActiveTask,
+  activeTasks,
   oldestPendingByPriority,
   recentThroughput,
-  slotsHeld,
   type TeamQueues,
   type ThroughputBucket,
 } from '@rediacc/queue';
@@ -76,21 +76,28 @@ export async function buildOverview(
 ): Promise<Overview> {
   const now = Date.now();
   const single = teams.length === 1 ? teams[0] : undefined;
+  const active = new Map(
+    await Promise.all(teams.map(async (team) => [team, await activeTasks(deps.redis, team)] as const)),
+  );
   const [perTeam, bridges, machines] = await Promise.all([
-    Promise.all(teams.map((team) => teamOverview(deps, team, now))),
+    Promise.all(teams.map((team) => teamOverview(deps, team, active.get(team) ?? [], now))),
     // A fleet token sees every bridge; a team's view names only that team's slots.
     single !== undefined || principal.team !== undefined
       ? deps.client.bridges.list({ team: single ?? principal.team })
       : deps.client.bridges.list(),
-    Promise.all(teams.map((team) => machinesOf(deps, team))),
+    Promise.all(teams.map((team) => machinesOf(deps, team, active.get(team) ?? []))),
   ]);
   return { at: new Date(now).toISOString(), teams: perTeam, bridges, machines: machines.flat() };
 }
 
-async function teamOverview(deps: OverviewDeps, team: string, now: number): Promise<TeamOverview> {
-  const [counts, active, oldest, throughput] = await Promise.all([
+async function teamOverview(
+  deps: OverviewDeps,
+  team: string,
+  active: readonly ActiveTask[],
+  now: number,
+): Promise<TeamOverview> {
+  const [counts, oldest, throughput] = await Promise.all([
     deps.client.tasks.counts(team),
-    activeByPriority(deps.redis, team),
     oldestPendingByPriority(deps.redis, team),
     recentThroughput(deps.queues, team, now),
   ]);
@@ -100,7 +107,11 @@ async function teamOverview(deps: OverviewDeps, team: string, now: number): Prom
   let processing = 0;
   for (const key of PRIORITIES) {
     const priority = Number(key) as 1 | 2 | 3 | 4 | 5;
-    const running = active.get(priority) ?? { assigned: 0, processing: 0 };
+    const atPriority = active.filter((task) => task.priority === priority);
+    const running = {
+      assigned: atPriority.filter((task) => task.phase === 'ASSIGNED').length,
+      processing: atPriority.filter((task) => task.phase === 'PROCESSING').length,
+    };
     assigned += running.assigned;
     processing += running.processing;
     byPriority[key] = { pending: counts.pendingByPriority[priority], ...running };
@@ -117,18 +128,13 @@ async function teamOverview(deps: OverviewDeps, team: string, now: number): Prom
   };
 }
 
-async function machinesOf(deps: OverviewDeps, team: string): Promise<MachineOverview[]> {
+async function machinesOf(deps: OverviewDeps, team: string, active: readonly ActiveTask[]): Promise<MachineOverview[]> {
   const records = await deps.client.machines.list(team);
-  const held = await slotsHeld(
-    deps.redis,
-    team,
-    records.map((machine) => machine.name),
-  );
   return records.map((machine) => ({
     team,
     name: machine.name,
     host: machine.host,
-    running: held.get(machine.name) ?? 0,
+    running: active.filter((task) => task.machine === machine.name).length,
     sample: null,
     lastError: null,
   }));
