@@ -167,7 +167,28 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
         : undefined,
     );
     await page.waitForTimeout(1500);
-    await page.screenshot({ path: `${ARTIFACTS}console.png` });
+    await page.screenshot({ path: `${ARTIFACTS}console.png`, fullPage: true });
+
+    // Search and filters narrow the table and are kept in the URL, so the view can be shared.
+    await page.fill('input[name="q"]', 'os-release');
+    await page.waitForURL(/\?q=os-release$/);
+    await waitFor('the search to narrow the table', async () =>
+      (await page.locator('tr[data-task-id]').count()) === 1 ? true : undefined,
+    );
+    expect(await page.locator('tr[data-task-id] td.command').textContent()).toBe('head -1 /etc/os-release');
+    await page.fill('input[name="q"]', '');
+    await page.selectOption('select[name="status"]', 'FAILED');
+    await page.waitForURL(/\?status=FAILED$/);
+    await waitFor('the status filter to narrow the table', async () => {
+      const statuses = await page
+        .locator('tr[data-task-id]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+      return statuses.length > 0 && statuses.every((s) => s === 'FAILED') ? statuses : undefined;
+    });
+    await page.reload();
+    expect(await page.locator('select[name="status"]').inputValue()).toBe('FAILED');
+    await page.selectOption('select[name="status"]', '');
+    await page.waitForURL(base.href);
 
     await Promise.all([page.waitForURL(/\/tasks\//), row(id).locator('a').first().click()]);
     await page.locator('#task-status', { hasText: 'COMPLETED' }).waitFor();

@@ -29,7 +29,8 @@ function viewOf(request: FastifyRequest): PageView {
   return { principal: request.principal, csrf: request.dashboardSession?.csrf };
 }
 
-function shell(view: PageView, title: string, script: string, main: string): string {
+/** A page: `name` is its script and stylesheet in assets/ (besides base.css), `main` its body. */
+function shell(view: PageView, title: string, name: string, main: string): string {
   const { principal } = view;
   const scope = principal.team ? `team ${principal.team}` : 'all teams';
   const logout = view.csrf
@@ -41,8 +42,9 @@ function shell(view: PageView, title: string, script: string, main: string): str
 <meta name="rdc-team" content="${escapeHtml(principal.team ?? '')}">
 <meta name="rdc-csrf" content="${escapeHtml(view.csrf ?? '')}">
 <title>${escapeHtml(title)} · rediacc</title>
-<link rel="stylesheet" href="/assets/console.css">
-<script type="module" src="/assets/${script}"></script>
+<link rel="stylesheet" href="/assets/base.css">
+<link rel="stylesheet" href="/assets/${name}.css">
+<script type="module" src="/assets/${name}.js"></script>
 </head><body>
 <header class="topbar">
 <a class="brand" href="/"><span class="logo" aria-hidden="true"></span>rediacc<span class="dim">fleet</span></a>
@@ -60,7 +62,7 @@ export function consolePage(view: PageView): string {
   return shell(
     view,
     'Console',
-    'console.js',
+    'console',
     `<main class="console">
 <section id="teams" class="teams" aria-label="teams"><p class="empty">Loading…</p></section>
 <section class="fleet">
@@ -89,7 +91,7 @@ export function taskPage(view: PageView, taskId: string): string {
   return shell(
     view,
     `Task ${taskId}`,
-    'task.js',
+    'task',
     `<main class="task" data-task-id="${escapeHtml(taskId)}">
 <div class="crumbs"><a href="/">Console</a> / <span>task</span> <code>${escapeHtml(taskId)}</code></div>
 <section class="task-head">

@@ -11,7 +11,8 @@ function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · rediacc</title>
-<link rel="stylesheet" href="/assets/console.css">
+<link rel="stylesheet" href="/assets/base.css">
+<link rel="stylesheet" href="/assets/login.css">
 </head><body class="gate"><main class="login panel">${body}</main></body></html>\n`;
 }
 
