@@ -5,5 +5,6 @@ export { addTeamWithMachine } from './fleet.js';
 export { Harness, type MachineOptions, type TestMachine } from './harness.js';
 export { metricNames, parseProm, type Sample, sampleValue } from './prom-text.js';
 export { holdCommand, loggedCommand, maxOverlap } from './run-log.js';
+export { openSse, type SseClient, type SseEvent } from './sse-client.js';
 export { useHarness } from './use-harness.js';
 export { waitFor } from './wait-for.js';

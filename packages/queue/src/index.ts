@@ -66,6 +66,7 @@ export {
   teamOfKey,
   teamPrefix,
 } from './keys.js';
+export { type LaneEvent, laneEventsAfter, laneEventsKey, lastLaneEventId } from './lane-events.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,

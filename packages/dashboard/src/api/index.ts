@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerActionRoutes } from './actions.js';
 import { ActorClients } from './actor-clients.js';
+import { TaskEventHub } from './event-hub.js';
+import { registerEventsRoute } from './events.js';
 import { registerOutputRoutes } from './output.js';
 import { registerOverviewRoute } from './overview.js';
 import { registerTaskRoutes } from './tasks.js';
@@ -15,11 +17,14 @@ export { statusOf } from './http-status.js';
 export function registerConsoleApi(app: FastifyInstance, client: RediaccClient, redis: Redis): void {
   const queues = new TeamQueues(redis);
   const actors = new ActorClients(redis);
+  const hub = new TaskEventHub(redis, app.log);
   app.addHook('onClose', async () => {
-    await Promise.allSettled([queues.close(), actors.close()]);
+    await Promise.allSettled([hub.close(), queues.close(), actors.close()]);
   });
-  registerOverviewRoute(app, { client, redis, queues });
+  const overview = { client, redis, queues };
+  registerOverviewRoute(app, overview);
   registerTaskRoutes(app, client, redis);
   registerOutputRoutes(app, client, redis);
   registerActionRoutes(app, client, redis, actors);
+  registerEventsRoute(app, { client, redis, overview, hub });
 }
