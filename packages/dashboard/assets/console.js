@@ -60,6 +60,7 @@ function applyForm() {
   }
   const query = params.toString();
   history.replaceState(null, '', query ? `/?${query}` : '/');
+  generation++;
   syncForm();
   loadTasks();
 }
@@ -111,8 +112,9 @@ function showTasks(tasks, append) {
   }
 }
 
+/** Loads the first page (or, with `append`, the next one); an answer for filters since changed is dropped. */
 async function loadTasks(append = false) {
-  const mine = ++generation;
+  const mine = generation;
   const shown = rows.querySelectorAll('tr[data-task-id]').length;
   const limit = append ? PAGE : Math.min(200, Math.max(PAGE, shown));
   try {
@@ -139,7 +141,23 @@ function onTask(event) {
   refreshTasks();
 }
 
-const refreshTasks = throttle(() => loadTasks(), 1000);
+// Live refreshes run one at a time: a slow answer is never dropped for a newer request that may be slow too.
+let inFlight = null;
+let again = false;
+function refreshNow() {
+  if (inFlight) {
+    again = true;
+    return;
+  }
+  inFlight = loadTasks().finally(() => {
+    inFlight = null;
+    if (again) {
+      again = false;
+      refreshTasks();
+    }
+  });
+}
+const refreshTasks = throttle(refreshNow, 1000);
 
 async function loadOverview() {
   try {
@@ -179,6 +197,7 @@ rows.addEventListener('click', (event) => {
 });
 more.addEventListener('click', () => loadTasks(true));
 addEventListener('popstate', () => {
+  generation++;
   syncForm();
   loadTasks();
 });
@@ -188,6 +207,6 @@ loadOverview();
 loadTasks();
 live('/api/events', { overview: onOverview, task: onTask }, () => {
   loadOverview();
-  loadTasks();
+  refreshTasks();
 });
 setInterval(tick, 1000);
