@@ -241,4 +241,34 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
     expect((await whole.text()).endsWith('the last line\n')).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}task-big-output.png` });
   });
+
+  it('offers Retry on a failed task to an admin, and neither Retry nor Cancel to a viewer', async () => {
+    const id = (
+      await rediacc(['create', 'task', '--team', 'Web', '--machine', 'web-01', '--command', 'echo broken >&2; exit 7'])
+    ).trim();
+    await page.goto(new URL(`/tasks/${id}`, base).href);
+    await page.locator('#task-status', { hasText: 'FAILED' }).waitFor({ timeout: 30_000 });
+    const retry = page.locator('button[data-action="retry"]');
+    expect(await retry.isVisible()).toBe(true);
+    await retry.click();
+    await page.locator('#task-message', { hasText: 'Retried' }).waitFor();
+    await page.locator('#task-facts', { hasText: /Attempts\s*2/ }).waitFor({ timeout: 30_000 });
+
+    const viewerToken = (await rediacc(['dashboard', 'token', 'create', '--role', 'viewer']))
+      .trimEnd()
+      .split('\n')
+      .at(-1);
+    const viewer = await browser.newPage();
+    try {
+      await viewer.goto(new URL('/login', base).href);
+      await viewer.fill('input[name="token"]', viewerToken ?? '');
+      await Promise.all([viewer.waitForURL(base.href), viewer.click('button[type="submit"]')]);
+      await viewer.goto(new URL(`/tasks/${id}`, base).href);
+      await viewer.locator('#task-status', { hasText: 'FAILED' }).waitFor({ timeout: 30_000 });
+      expect(await viewer.locator('button[data-action="retry"]').isVisible()).toBe(false);
+      expect(await viewer.locator('button[data-action="cancel"]').isVisible()).toBe(false);
+    } finally {
+      await viewer.close();
+    }
+  });
 });

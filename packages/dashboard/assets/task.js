@@ -45,7 +45,7 @@ function renderTask() {
       ...fact('Team', task.team),
       ...fact('Machine', el('a', { href: `/?machine=${encodeURIComponent(task.machine)}` }, task.machine)),
       ...fact('Priority', el('span', { className: `prio p${task.priority}` }, `P${task.priority}`)),
-      ...fact('Attempts', `${task.attempts} of ${task.maxRetries + 1}`),
+      ...fact('Attempts', task.maxRetries ? `${task.attempts} of ${task.maxRetries + 1}` : String(task.attempts)),
       ...fact('Exit code', exit, task.exitCode ? 'bad' : ''),
       ...fact('Bridge', task.bridge),
       ...fact('Secrets', task.secrets?.length ? task.secrets.join(', ') : null),
