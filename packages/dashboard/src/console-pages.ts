@@ -50,7 +50,7 @@ function shell(view: PageView, title: string, name: string, main: string): strin
 <a class="brand" href="/"><span class="logo" aria-hidden="true"></span>rediacc<span class="dim">fleet</span></a>
 <nav><a href="/">Console</a><a href="/queues/">Bull Board</a></nav>
 <span class="spacer"></span>
-<span id="live" data-state="connecting" title="live updates"><span class="dot"></span><span class="label">connecting</span></span>
+<span id="live" data-state="connecting" title="live updates"><span class="pulse"></span><span class="label">connecting</span></span>
 <span class="who">${escapeHtml(principal.role)} of ${escapeHtml(scope)}</span>
 ${logout}
 </header>
