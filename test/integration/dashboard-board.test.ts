@@ -234,6 +234,15 @@ describe('Bull Board in the dashboard', () => {
     expect(page).toContain('<script type="module" src="/assets/console.js"></script>');
   });
 
+  it('renders a task page with its id escaped, under a CSP that allows only our own scripts', async () => {
+    const res = await as('viewerA', 'GET', `/tasks/${encodeURIComponent('<img src=x onerror=alert(1)>')}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('<img');
+    expect(res.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self';");
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+  });
+
   it('refuses a cookie-authenticated board change from another site, and allows it from the board itself', async () => {
     const login = await app.inject({
       method: 'POST',
