@@ -31,6 +31,10 @@ describe('rediacc up starts the web console', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect((await fetch(`${url}/`)).status).toBe(401);
+    // The console's browser modules come from the built package.
+    const script = await fetch(`${url}/assets/console.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
 
     const stack = await readFile(join(home, 'up', 'stack.json'), 'utf8');
     expect(JSON.parse(stack).dashboardUrl).toBe(url);

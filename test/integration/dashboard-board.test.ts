@@ -220,7 +220,7 @@ describe('Bull Board in the dashboard', () => {
     expect(detail.job.stacktrace).toEqual([]);
   });
 
-  it('counts the tasks of the teams a token may see, on the front page and in /api/counts', async () => {
+  it('counts the tasks of the teams a token may see in /api/counts; the front page is the console', async () => {
     const own = (await as('viewerA', 'GET', '/api/counts')).json().teams as Array<Record<string, unknown>>;
     expect(own.map((t) => t.team)).toEqual(['A']);
     // One completed, one failed, one cancelled while running (BullMQ keeps it as failed) by the tests above.
@@ -228,9 +228,19 @@ describe('Bull Board in the dashboard', () => {
     const fleet = (await as('viewerFleet', 'GET', '/api/counts')).json().teams as Array<Record<string, unknown>>;
     expect(fleet.map((t) => t.team)).toEqual(['A', 'B']);
     expect(fleet[1]).toMatchObject({ team: 'B', pending: 1 });
+    // The console page is a shell its modules fill from the JSON API, so it holds no team's data itself.
     const page = (await as('viewerA', 'GET', '/')).body;
-    expect(page).toContain('<td>A</td><td>0</td><td>0</td><td>1</td><td>2</td><td>0</td>');
-    expect(page).not.toContain('<td>B</td>');
+    expect(page).toContain('viewer of team A');
+    expect(page).toContain('<script type="module" src="/assets/console.js"></script>');
+  });
+
+  it('renders a task page with its id escaped, under a CSP that allows only our own scripts', async () => {
+    const res = await as('viewerA', 'GET', `/tasks/${encodeURIComponent('<img src=x onerror=alert(1)>')}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('<img');
+    expect(res.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self';");
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
   });
 
   it('refuses a cookie-authenticated board change from another site, and allows it from the board itself', async () => {

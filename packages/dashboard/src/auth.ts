@@ -12,8 +12,8 @@ import { readSession, type Session } from './sessions.js';
 
 export const SESSION_COOKIE = 'rdc_session';
 
-/** Routes anyone may reach: process health and the way in. */
-const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/login']);
+/** Routes anyone may reach: process health, the way in, and the console's static files (public package code). */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/login', '/assets/*']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 declare module 'fastify' {

@@ -1,19 +1,10 @@
-// The console's front page: who you are, the task counts of each team you may see (from the producer SDK's
-// counts, cheap at any queue size), a link to Bull Board, logout; and /api/whoami, the smallest authenticated API
-// route. Both sit behind the auth hook like everything else.
+// The smallest authenticated API routes: /api/whoami (who you are) and /api/counts (the task counts of each team
+// you may see, from the producer SDK's counts, cheap at any queue size). The console pages are console-pages.ts.
 import type { DashboardPrincipal } from '@rediacc/core';
 import type { QueueCounts, RediaccClient } from '@rediacc/producer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { homePage } from './pages.js';
 
 export function registerHome(app: FastifyInstance, client: RediaccClient): void {
-  app.get('/', async (request, reply) => {
-    const principal = principalOf(request);
-    const counts = await teamCounts(client, principal);
-    const csrf = request.dashboardSession?.csrf;
-    return reply.type('text/html; charset=utf-8').send(homePage({ principal, csrf, counts }));
-  });
-
   app.get('/api/whoami', async (request) => {
     const principal = principalOf(request);
     return {

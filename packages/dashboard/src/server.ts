@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { registerConsoleApi, statusOf } from './api/index.js';
 import { registerAuth } from './auth.js';
 import { registerBoard } from './board.js';
+import { registerConsole } from './console-pages.js';
 import { registerHealth } from './health.js';
 import { registerHome } from './home.js';
 import { registerLogin } from './login.js';
@@ -56,6 +57,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   registerAuth(app, redis);
   registerLogin(app, redis);
   registerHome(app, client);
+  await registerConsole(app);
   registerMetrics(app, client, redis);
   registerConsoleApi(app, client, redis);
   await registerBoard(app, redis);
