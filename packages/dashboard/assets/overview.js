@@ -224,29 +224,38 @@ function renderMachines(machines) {
   const rows = machines.map((m) => {
     const s = m.sample;
     const error = m.lastError;
+    // lastError is kept after the machine answers again; only unreachableSince means it is down now.
+    const down = m.unreachableSince !== null && m.unreachableSince !== undefined;
+    const num = (v, show) => (v === null || v === undefined ? '—' : show(v));
     return el(
       'tr',
       { dataset: { machine: m.name } },
       el(
         'td',
         {},
-        el('span', { className: `dot ${error ? 'bad' : 'ok'}` }),
+        el('span', { className: `dot ${down ? 'bad' : 'ok'}` }),
         el('a', { href: `/?machine=${encodeURIComponent(m.name)}` }, m.name),
       ),
       el('td', { className: 'dim' }, m.team),
       el('td', { className: 'dim mono' }, m.host),
       el('td', { className: 'num' }, String(m.running ?? 0)),
-      el('td', { className: 'num' }, s ? s.load1.toFixed(2) : '—'),
+      el('td', { className: 'num' }, s ? num(s.load1, (v) => v.toFixed(2)) : '—'),
       el(
         'td',
         {},
-        s ? meter(s.memUsedBytes, s.memTotalBytes, `${bytes(s.memUsedBytes)} / ${bytes(s.memTotalBytes)}`) : '—',
+        s && s.memUsedBytes !== null && s.memTotalBytes !== null
+          ? meter(s.memUsedBytes, s.memTotalBytes, `${bytes(s.memUsedBytes)} / ${bytes(s.memTotalBytes)}`)
+          : '—',
       ),
-      el('td', { className: 'num dim' }, s ? bytes(s.diskFreeBytes) : '—'),
+      el('td', { className: 'num dim' }, s ? num(s.diskFreeBytes, bytes) : '—'),
       el(
         'td',
-        { className: error ? 'error-cell' : 'dim' },
-        error ? el('span', { title: error.message }, `${error.message} · ${ago(error.at)}`) : 'ok',
+        { className: down ? 'error-cell' : 'dim' },
+        down && error
+          ? el('span', { title: error.message }, `unreachable since ${ago(m.unreachableSince)}: ${error.message}`)
+          : error
+            ? el('span', { title: error.message }, `ok (last error ${ago(error.at)})`)
+            : 'ok',
       ),
     );
   });
