@@ -77,6 +77,8 @@ beforeAll(async () => {
     '4',
     '--critical-slots',
     '1',
+    '--sample-interval',
+    '1s',
   ]);
   base = await dashboardUrl(daemon(['dashboard', 'start', '--port', '0']));
   token = (await rediacc(['dashboard', 'token', 'create', '--role', 'admin'])).trimEnd().split('\n').at(-1) ?? '';
@@ -155,6 +157,12 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
       (await page
         .locator('tr[data-task-id][data-status="COMPLETED"], tr[data-task-id][data-status="FAILED"]')
         .count()) >= 6
+        ? true
+        : undefined,
+    );
+    // The bridge samples its machines every second: the machines table shows their load.
+    await waitFor('the machines’ load', async () =>
+      (await page.locator('#machines td.num').allTextContents()).some((text) => /^\d+\.\d\d$/.test(text))
         ? true
         : undefined,
     );

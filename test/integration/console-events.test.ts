@@ -98,6 +98,30 @@ describe('console event stream', () => {
     }
   });
 
+  it('brings every open page an overview that counts the last change, even when pages share overview reads', async () => {
+    // Pages of one scope share an overview read for a second; one read before a change must not be the one a page
+    // gets after it (it would then wait for the 10 s refresh).
+    const pages = await Promise.all(Array.from({ length: 6 }, () => openSse(`${base}/api/events`, bearer('viewerA'))));
+    try {
+      const completedIn = (e: SseEvent) =>
+        (e.data as { teams: Array<{ totals: { completed: number } }> }).teams[0]!.totals.completed;
+      const firsts = await Promise.all(
+        pages.map((sse) => sse.next((e) => e.event === 'overview', 'the first overview')),
+      );
+      const before = Math.max(...firsts.map(completedIn));
+      const task = await client.tasks.create({ team: 'A', machine: 'm1', priority: 3, command: 'true' });
+      await client.tasks.wait(task.taskId, WAIT);
+      const counted = await Promise.all(
+        pages.map((sse) =>
+          sse.next((e) => e.event === 'overview' && completedIn(e) > before, 'an overview counting the task', 5_000),
+        ),
+      );
+      expect(counted.every((e) => completedIn(e) === before + 1)).toBe(true);
+    } finally {
+      for (const sse of pages) sse.close();
+    }
+  });
+
   it("streams a running task's output as it arrives, then its end", async () => {
     const task = await client.tasks.create({
       team: 'A',

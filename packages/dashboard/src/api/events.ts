@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { principalOf, teamsOf } from './access.js';
 import type { TaskEventHub } from './event-hub.js';
 import { followOutput, type OutputFollow } from './output-follow.js';
-import { buildOverview, type Overview, type OverviewDeps } from './overview.js';
+import { buildOverview, type OverviewDeps } from './overview.js';
+import { sharedReads } from './shared-reads.js';
 import { SseStream } from './sse-stream.js';
 import {
   compareStreamIds,
@@ -46,7 +47,18 @@ export interface EventsDeps {
 export function registerEventsRoute(app: FastifyInstance, deps: EventsDeps): void {
   const perToken = new Map<string, number>();
   const closers = new Set<() => void>();
-  const overviews = overviewCache(deps.overview);
+  // Overviews shared by the streams of one scope for a second, so many open pages cost one read per second.
+  const scopes = new Map<string, { principal: DashboardPrincipal; teams: readonly string[] }>();
+  const sharedOverview = sharedReads(OVERVIEW_MIN_MS, async (key) => {
+    const scope = scopes.get(key);
+    if (!scope) throw new Error(`no overview scope ${key}`);
+    return buildOverview(deps.overview, scope.principal, scope.teams);
+  });
+  const overviews = (principal: DashboardPrincipal, teams: readonly string[], freshAfter: number) => {
+    const key = `${principal.team ?? '*'}|${teams.join(',')}`;
+    scopes.set(key, { principal, teams });
+    return sharedOverview(key, freshAfter);
+  };
   // Open streams would keep the server from closing: end them first.
   app.addHook('preClose', async () => {
     for (const close of [...closers]) close();
@@ -88,11 +100,13 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsDeps): voi
     try {
       const positions: Positions = new Map();
       let changed = false;
+      let changedAt = 0;
       let lastOverview = 0;
       const pushOverview = async () => {
         lastOverview = Date.now();
         changed = false;
-        const body = await overviews(principal, teams);
+        // Never an overview read that began before the last change this stream saw: it would not show it.
+        const body = await overviews(principal, teams, changedAt);
         stream.send('overview', body, encodePositions(positions));
       };
       const deliver = (change: TaskChange) => {
@@ -101,6 +115,7 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsDeps): voi
         if (at !== undefined && compareStreamIds(change.streamId, at) <= 0) return;
         positions.set(key, change.streamId);
         changed = true;
+        changedAt = Date.now();
         const { taskId, team, status } = change;
         stream.send('task', { taskId, team, status }, encodePositions(positions));
       };
@@ -153,18 +168,4 @@ function lastEventIdOf(request: FastifyRequest): string | undefined {
 function failed(request: FastifyRequest, error: unknown, close: () => void): void {
   request.log.error({ err: error }, 'event stream failed');
   close();
-}
-
-/** Overviews shared by the streams of one scope for a second, so many open pages cost one read per second. */
-function overviewCache(deps: OverviewDeps) {
-  const cache = new Map<string, { at: number; overview: Promise<Overview> }>();
-  return (principal: DashboardPrincipal, teams: readonly string[]): Promise<Overview> => {
-    const key = `${principal.team ?? '*'}|${teams.join(',')}`;
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < OVERVIEW_MIN_MS) return hit.overview;
-    const overview = buildOverview(deps, principal, teams);
-    cache.set(key, { at: Date.now(), overview });
-    overview.catch(() => cache.delete(key));
-    return overview;
-  };
 }
