@@ -2,7 +2,7 @@
 // (parsed options and an SDK client in, a CommandResult out) so tests call them without spawning; the commander
 // wiring (`runCommand` in context.ts) prints the result, and only bin.ts turns its exit code into the process's.
 import type { RdcError } from '@rediacc/core';
-import { printJson, printJsonLine, printLine, printNote, printTable, printText } from './output.js';
+import { printJson, printJsonLine, printNote, printTable, printText } from './output.js';
 
 export type Printed =
   /** One JSON document on stdout (--json). */

@@ -9,6 +9,7 @@ import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '
 import type { Command } from 'commander';
 import { withClient } from '../context.js';
 import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
+import { nextStopSignal } from '../stop-signal.js';
 import { type BridgeListCommandOptions, bridgeList } from './bridge-list.js';
 
 interface BridgeStartOptions {
@@ -64,6 +65,7 @@ export function registerBridge(program: Command): void {
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
+      const stopped = nextStopSignal();
       const bridge = await startBridge(
         {
           redisUrl: config.redisUrl,
@@ -81,14 +83,7 @@ export function registerBridge(program: Command): void {
         },
         { logger, ...(config.actor !== undefined && { actor: config.actor }) },
       );
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'signal received');
-          resolve();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      logger.info({ signal: await stopped }, 'signal received');
       await bridge.close();
     });
 }
