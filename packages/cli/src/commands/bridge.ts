@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { bridgeNameSchema, startBridge } from '@rediacc/bridge';
 import { createLogger, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { runCommand } from '../context.js';
 import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
 import { nextStopSignal } from '../stop-signal.js';
 import { type BridgeListCommandOptions, bridgeList } from './bridge-list.js';
@@ -33,7 +33,7 @@ export function registerBridge(program: Command): void {
     .description('list the live bridges of the teams you may read: teams, slots busy/free, uptime, last heartbeat')
     .option('--team <team>', 'only the bridges serving this team', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
-    .action((options: BridgeListCommandOptions) => withClient((client) => bridgeList(client, options)));
+    .action((options: BridgeListCommandOptions) => runCommand(bridgeList, options));
   bridge
     .command('start')
     .description('serve the queues of one or more teams until SIGTERM')
