@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Entry point: runs the command, maps failures to exit codes. Usage errors exit 2, runtime errors exit 1
+// Entry point: runs the command, maps failures to exit codes (the only place that sets the process's exit code). Usage errors exit 2, runtime errors exit 1
 // with the error's code and the fix.
 import { isRdcError } from '@rediacc/core';
 import { CommanderError } from 'commander';
 import { hideLongArguments } from './long-arguments.js';
 import { printNote } from './output.js';
 import { buildProgram } from './program.js';
+import { CommandExit } from './result.js';
 
 // A reader that stops early (`rediacc list queue | head`) closes the pipe: what is left has nowhere to go, which
 // is no failure of the command. It ends as it would have, without printing a stack trace.
@@ -19,8 +20,10 @@ for (const stream of [process.stdout, process.stderr]) {
 async function main(): Promise<number> {
   try {
     await buildProgram().parseAsync(process.argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return 0;
   } catch (error) {
+    // A command that chose its exit code (a task's, a partial cancel) has printed everything already.
+    if (error instanceof CommandExit) return error.exitCode;
     if (error instanceof CommanderError) {
       // commander already printed the one-line message (help and version exit 0).
       return error.exitCode === 0 ? 0 : 2;

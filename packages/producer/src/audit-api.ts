@@ -138,6 +138,11 @@ async function* followEntries(
       yield* page.entries;
       if (!signal?.aborted) await addAuditCursors(reader, read.teams, cursors, from);
     }
+  } catch (error) {
+    // An abort disconnects the reader: the command it was in (any of them, not only the blocking read) fails
+    // with "connection lost", which is the end that was asked for.
+    if (signal?.aborted) return;
+    throw error;
   } finally {
     signal?.removeEventListener('abort', stop);
     reader.disconnect();

@@ -14,7 +14,8 @@ export class Bridges {
   constructor(private readonly redis: Redis) {}
 
   /** The bridges serving `team` now: each beats every few seconds, and a bridge that stopped is gone within 15 s. */
-  live(team: string): Promise<BridgeHeartbeat[]> {
+  async live(team: string): Promise<BridgeHeartbeat[]> {
+    // async: a malformed name rejects the promise like every other SDK failure, it does not throw synchronously.
     parseInput(teamNameSchema, team, 'team name');
     return liveBridges(this.redis, team);
   }

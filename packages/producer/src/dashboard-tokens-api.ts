@@ -1,6 +1,6 @@
 // The tokens that open the web console (@rediacc/dashboard): created, listed and revoked here, stored hashed by
 // the queue package. The client's actor is who the audit log names.
-import type { DashboardPrincipal } from '@rediacc/core';
+import { type DashboardPrincipal, dashboardRoleSchema, parseInput, teamNameSchema } from '@rediacc/core';
 import {
   createDashboardToken,
   listDashboardTokens,
@@ -17,6 +17,8 @@ export class DashboardTokens {
 
   /** A new token: its text (shown this once, never stored) and its record (without the hash). */
   async create(input: Omit<NewDashboardToken, 'createdBy'>): Promise<{ token: string; record: DashboardPrincipal }> {
+    parseInput(dashboardRoleSchema, input.role, 'token role');
+    if (input.team !== undefined) parseInput(teamNameSchema, input.team, 'team name');
     const { token, record } = await createDashboardToken(this.redis, { ...input, createdBy: this.actor });
     const { hash: _hash, ...principal } = record;
     return { token, record: principal };

@@ -3,9 +3,10 @@
 import { type AuditEntry, durationSchema, teamNameSchema } from '@rediacc/core';
 import type { AuditRead, RediaccClient } from '@rediacc/producer';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { integer, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printJsonLine, printLine, printNote, printTable } from '../output.js';
+import { type OutputOptions, printJsonLine, printLine, printNote } from '../output.js';
+import { done, json, jsonLine, table } from '../result.js';
 
 interface AuditOptions extends OutputOptions {
   team?: string;
@@ -23,28 +24,48 @@ export function registerAudit(program: Command): void {
     .option('--limit <n>', 'at most the newest N entries (before --follow)', integer(1, 1_000_000), 1_000)
     .option('--follow', 'keep printing new entries as they are appended, until Ctrl-C')
     .option('--json', 'machine-readable output (an array of entries; with --follow one entry per line)')
-    .action((options: AuditOptions) =>
-      withClient(async (client) => {
-        const read = await readLog(client, options);
-        if (options.follow) {
-          for (const entry of read.entries) printEntry(entry, options.json === true);
-          await follow(client, read, options.json === true);
-        } else if (options.json) printJson(read.entries);
-        else printTable(read.entries.map(row), ['at', 'team', 'actor', 'action', 'target', 'outcome', 'detail']);
-      }),
-    );
+    .action((options: AuditOptions) => runCommand(auditLog, options));
   audit
     .command('export')
     .description('write the audit log as JSON lines (one entry per line) for compliance archives')
     .option('--team <team>', 'only this team (default: every team you may read)', schemaFlag(teamNameSchema))
     .option('--since <duration>', 'only entries this recent, for example 30d', schemaFlag(durationSchema))
-    .action((options: Pick<AuditOptions, 'team' | 'since'>) =>
-      withClient(async (client) => {
-        const read = await readLog(client, options);
-        for (const entry of read.entries) printJsonLine(entry);
-      }),
-    );
+    .action((options: Pick<AuditOptions, 'team' | 'since'>) => runCommand(auditExport, options));
 }
+
+/** The log as a table or JSON; with --follow, what is there and then what is appended, until Ctrl-C or SIGTERM. */
+export const auditLog: Handler<AuditOptions> = async (options, client) => {
+  if (options.follow) {
+    // Listen for the stop before anything is printed: a reader that saw the first entries may stop us at once.
+    const stopped = new AbortController();
+    const stop = () => stopped.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      const read = await readLog(client, options);
+      for (const entry of read.entries) printEntry(entry, options.json === true);
+      for await (const entry of client.audit.follow(read, { signal: stopped.signal })) {
+        printEntry(entry, options.json === true);
+      }
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return done();
+  }
+  const read = await readLog(client, options);
+  return done(
+    options.json
+      ? json(read.entries)
+      : table(read.entries.map(row), ['at', 'team', 'actor', 'action', 'target', 'outcome', 'detail']),
+  );
+};
+
+/** The log as JSON lines, oldest first. */
+export const auditExport: Handler<Pick<AuditOptions, 'team' | 'since'>> = async (options, client) => {
+  const read = await readLog(client, options);
+  return done(...read.entries.map(jsonLine));
+};
 
 /** Reads the log and warns about what the reader should know: skipped stream entries, and streams cut. */
 async function readLog(
@@ -64,20 +85,6 @@ async function readLog(
     );
   }
   return read;
-}
-
-/** Prints what is appended after `read`, until Ctrl-C. */
-async function follow(client: RediaccClient, read: AuditRead, json: boolean): Promise<void> {
-  const stopped = new AbortController();
-  const stop = () => stopped.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    for await (const entry of client.audit.follow(read, { signal: stopped.signal })) printEntry(entry, json);
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
 }
 
 function printEntry(entry: AuditEntry, json: boolean): void {

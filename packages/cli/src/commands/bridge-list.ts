@@ -1,7 +1,8 @@
 // rediacc bridge list [--team T] [--json]: the live bridges (their heartbeat has not expired) of every team the
 // user may read, with their load. A table row sums the slots of the teams shown; --json keeps them per team.
-import type { BridgeHeartbeat, RediaccClient, TeamSlots } from '@rediacc/producer';
-import { printJson, printTable } from '../output.js';
+import type { BridgeHeartbeat, TeamSlots } from '@rediacc/producer';
+import type { Handler } from '../context.js';
+import { done, json, table } from '../result.js';
 import { ageOf } from './task-table.js';
 
 export interface BridgeListCommandOptions {
@@ -11,11 +12,10 @@ export interface BridgeListCommandOptions {
 
 export const BRIDGE_COLUMNS = ['id', 'host', 'pid', 'version', 'teams', 'normal', 'critical', 'up', 'lastSeen'];
 
-export async function bridgeList(client: RediaccClient, options: BridgeListCommandOptions): Promise<void> {
+export const bridgeList: Handler<BridgeListCommandOptions> = async (options, client) => {
   const bridges = await client.bridges.list(options.team === undefined ? {} : { team: options.team });
-  if (options.json) printJson(bridges);
-  else printTable(bridgeRows(bridges, Date.now()), BRIDGE_COLUMNS);
-}
+  return done(options.json ? json(bridges) : table(bridgeRows(bridges, Date.now()), BRIDGE_COLUMNS));
+};
 
 /** One row per bridge; slots as busy/free (summed over its teams), `-` from a bridge too old to report them. */
 export function bridgeRows(bridges: readonly BridgeHeartbeat[], now: number): Record<string, string>[] {

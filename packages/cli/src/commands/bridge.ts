@@ -7,8 +7,9 @@ import { join, resolve } from 'node:path';
 import { BRIDGE_DEFAULTS, BRIDGE_LIMITS, bridgeNameSchema, startBridge } from '@rediacc/bridge';
 import { createLogger, durationSchema, loadConfig, MAX_CONCURRENT_LIMIT, teamNameSchema } from '@rediacc/core';
 import { type Command, InvalidArgumentError } from 'commander';
-import { withClient } from '../context.js';
+import { runCommand } from '../context.js';
 import { integer, oneOf, positiveNumber, schemaFlag, teamList } from '../options.js';
+import { nextStopSignal } from '../stop-signal.js';
 import { type BridgeListCommandOptions, bridgeList } from './bridge-list.js';
 
 interface BridgeStartOptions {
@@ -43,7 +44,7 @@ export function registerBridge(program: Command): void {
     .description('list the live bridges of the teams you may read: teams, slots busy/free, uptime, last heartbeat')
     .option('--team <team>', 'only the bridges serving this team', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
-    .action((options: BridgeListCommandOptions) => withClient((client) => bridgeList(client, options)));
+    .action((options: BridgeListCommandOptions) => runCommand(bridgeList, options));
   bridge
     .command('start')
     .description('serve the queues of one or more teams until SIGTERM')
@@ -95,6 +96,7 @@ export function registerBridge(program: Command): void {
     .action(async (options: BridgeStartOptions) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'bridge', level: config.logLevel });
+      const stopped = nextStopSignal();
       const bridge = await startBridge(
         {
           redisUrl: config.redisUrl,
@@ -113,14 +115,7 @@ export function registerBridge(program: Command): void {
         },
         { logger, ...(config.actor !== undefined && { actor: config.actor }) },
       );
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'signal received');
-          resolve();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      logger.info({ signal: await stopped }, 'signal received');
       await bridge.close();
     });
 }

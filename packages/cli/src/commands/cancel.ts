@@ -2,9 +2,42 @@
 // so a mistyped id never cancels anything by surprise.
 import { RdcError, taskIdSchema } from '@rediacc/core';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { repeatable } from '../options.js';
-import { type OutputOptions, printJson, printTable } from '../output.js';
+import type { OutputOptions } from '../output.js';
+import { done, endWith, failWith, json, table } from '../result.js';
+
+export interface CancelOptions extends OutputOptions {
+  taskIds: string[];
+  confirm?: boolean;
+}
+
+/** Exit 0 when every task was cancelled, 1 when one was not (already finished, unknown); 2 without --confirm. */
+export const cancelQueue: Handler<CancelOptions> = async (options, client) => {
+  const { taskIds } = options;
+  if (!options.confirm) {
+    const rows = await Promise.all(
+      taskIds.map(async (taskId) => {
+        const view = await client.tasks.inspect(taskId).catch(() => undefined);
+        return {
+          taskId,
+          status: view?.status ?? 'UNKNOWN',
+          machine: view?.machine ?? '-',
+          command: view?.command ?? '-',
+        };
+      }),
+    );
+    return failWith(
+      new RdcError('RDC_INVALID_INPUT', `nothing cancelled: add --confirm to cancel ${taskIds.length} task(s)`),
+      options.json ? json(rows) : table(rows, ['taskId', 'status', 'machine', 'command']),
+    );
+  }
+  const results = await client.tasks.cancel(taskIds);
+  const printed = options.json
+    ? json(results)
+    : table(results as unknown as Record<string, unknown>[], ['taskId', 'outcome', 'status']);
+  return results.some((r) => r.outcome !== 'cancelled') ? endWith(1, printed) : done(printed);
+};
 
 export function registerCancel(program: Command): void {
   program
@@ -15,31 +48,7 @@ export function registerCancel(program: Command): void {
     .option('--confirm', 'really cancel (without it, only show what would be cancelled)')
     .option('--json', 'machine-readable output (an array of per-task results)')
     .description('cancel tasks: PENDING ones never run, running ones are killed on their machine')
-    .action((taskIds: string[], options: OutputOptions & { confirm?: boolean }) =>
-      withClient(async (client) => {
-        if (!options.confirm) {
-          const rows = await Promise.all(
-            taskIds.map(async (taskId) => {
-              const view = await client.tasks.inspect(taskId).catch(() => undefined);
-              return {
-                taskId,
-                status: view?.status ?? 'UNKNOWN',
-                machine: view?.machine ?? '-',
-                command: view?.command ?? '-',
-              };
-            }),
-          );
-          if (options.json) printJson(rows);
-          else printTable(rows, ['taskId', 'status', 'machine', 'command']);
-          throw new RdcError(
-            'RDC_INVALID_INPUT',
-            `nothing cancelled: add --confirm to cancel ${taskIds.length} task(s)`,
-          );
-        }
-        const results = await client.tasks.cancel(taskIds);
-        if (options.json) printJson(results);
-        else printTable(results as unknown as Record<string, unknown>[], ['taskId', 'outcome', 'status']);
-        if (results.some((r) => r.outcome !== 'cancelled')) process.exitCode = 1;
-      }),
+    .action((taskIds: string[], options: Omit<CancelOptions, 'taskIds'>) =>
+      runCommand(cancelQueue, { ...options, taskIds }),
     );
 }

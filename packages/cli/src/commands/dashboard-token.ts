@@ -9,9 +9,10 @@ import {
   tokenIdSchema,
 } from '@rediacc/core';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine, printTable } from '../output.js';
+import type { OutputOptions } from '../output.js';
+import { done, json, line, table } from '../result.js';
 
 interface CreateOptions extends OutputOptions {
   role: DashboardRole;
@@ -36,48 +37,44 @@ export function registerDashboardToken(dashboard: Command): void {
       schemaFlag(durationSchema),
     )
     .option('--json', 'machine-readable output (the token is in it)')
-    .action((options: CreateOptions) =>
-      withClient(async (client) => {
-        const { token: text, record: shown } = await client.dashboardTokens.create({
-          role: options.role,
-          team: options.team,
-          expiresInMs: options.expires,
-        });
-        if (options.json) {
-          printJson({ ...describe(shown), token: text });
-          return;
-        }
-        const scope = shown.team ? `team ${shown.team}` : 'every team';
-        const until = shown.expiresAt ? `expires ${new Date(shown.expiresAt).toISOString()}` : 'no expiry';
-        printLine(
-          `token ${shown.id}: ${shown.role} of ${scope}, ${until}\nkeep it now, it is not shown again:\n${text}`,
-        );
-      }),
-    );
+    .action((options: CreateOptions) => runCommand(tokenCreate, options));
   token
     .command('list')
     .description('list tokens (ids, roles, teams, expiry; never the tokens themselves)')
     .option('--json', 'machine-readable output')
-    .action((options: OutputOptions) =>
-      withClient(async (client) => {
-        const rows = (await client.dashboardTokens.list()).map(describe);
-        if (options.json) printJson(rows);
-        else printTable(rows, ['id', 'role', 'team', 'createdAt', 'expiresAt', 'expired']);
-      }),
-    );
+    .action((options: OutputOptions) => runCommand(tokenList, options));
   token
     .command('revoke')
     .argument('<id>', 'token id, as `dashboard token list` shows it', schemaFlag(tokenIdSchema))
     .description('revoke a token; its login sessions end with it')
     .option('--json', 'machine-readable output')
-    .action((id: string, options: OutputOptions) =>
-      withClient(async (client) => {
-        const revoked = describe(await client.dashboardTokens.revoke(id));
-        if (options.json) printJson(revoked);
-        else printLine(`token ${revoked.id} revoked`);
-      }),
-    );
+    .action((id: string, options: OutputOptions) => runCommand(tokenRevoke, { ...options, id }));
 }
+
+/** Creates a token and prints it once (on the last line, or in the --json document). */
+export const tokenCreate: Handler<CreateOptions> = async (options, client) => {
+  const { token: secret, record: shown } = await client.dashboardTokens.create({
+    role: options.role,
+    team: options.team,
+    expiresInMs: options.expires,
+  });
+  if (options.json) return done(json({ ...describe(shown), token: secret }));
+  const scope = shown.team ? `team ${shown.team}` : 'every team';
+  const until = shown.expiresAt ? `expires ${new Date(shown.expiresAt).toISOString()}` : 'no expiry';
+  return done(
+    line(`token ${shown.id}: ${shown.role} of ${scope}, ${until}\nkeep it now, it is not shown again:\n${secret}`),
+  );
+};
+
+export const tokenList: Handler<OutputOptions> = async (options, client) => {
+  const rows = (await client.dashboardTokens.list()).map(describe);
+  return done(options.json ? json(rows) : table(rows, ['id', 'role', 'team', 'createdAt', 'expiresAt', 'expired']));
+};
+
+export const tokenRevoke: Handler<OutputOptions & { id: string }> = async (options, client) => {
+  const revoked = describe(await client.dashboardTokens.revoke(options.id));
+  return done(options.json ? json(revoked) : line(`token ${revoked.id} revoked`));
+};
 
 function describe(token: DashboardPrincipal) {
   return {

@@ -5,6 +5,7 @@ import { createLogger, loadConfig } from '@rediacc/core';
 import type { Command } from 'commander';
 import { integer } from '../options.js';
 import { printLine, printNote } from '../output.js';
+import { nextStopSignal } from '../stop-signal.js';
 import { DEFAULT_DASHBOARD_PORT, serveDashboard } from './dashboard-serve.js';
 import { registerDashboardToken } from './dashboard-token.js';
 
@@ -30,6 +31,7 @@ async function startDashboard(options: DashboardStartOptions): Promise<void> {
   const config = loadConfig();
   // Logs go to stderr (createLogger's default): stdout carries only the URL line.
   const logger = createLogger({ name: 'dashboard', level: config.logLevel });
+  const stopped = nextStopSignal();
   const dashboard = await serveDashboard({ redisUrl: config.redisUrl, logger, host: options.host, port: options.port });
   printLine(`dashboard listening on ${dashboard.url}/`);
   if (!LOOPBACK.has(options.host)) {
@@ -37,9 +39,6 @@ async function startDashboard(options: DashboardStartOptions): Promise<void> {
       `warning: the console is reachable from other hosts on ${options.host}; tokens and session cookies cross the network, so put it behind TLS`,
     );
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopped;
   await dashboard.close();
 }

@@ -11,9 +11,10 @@ import {
 } from '@rediacc/bridge';
 import { checkPrivateKey, machineNameSchema, RdcError, teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine } from '../output.js';
+import type { OutputOptions } from '../output.js';
+import { done, endWith, failWith, json, line } from '../result.js';
 
 export interface KeyFileContents {
   text: string;
@@ -50,7 +51,8 @@ export async function checkNewMachine(target: LoginCheckTarget, expectedHostKey:
   return result.hostKeyFingerprint;
 }
 
-interface CheckOptions extends OutputOptions {
+export interface CheckOptions extends OutputOptions {
+  name: string;
   team?: string;
   keysDir?: string;
 }
@@ -69,38 +71,37 @@ export function registerMachineCheck(machine: Command): void {
     .description(
       'test that bridges can log in to a machine: TCP connect, host key, authentication and a trivial command; says which step failed and how to fix it',
     )
-    .action((name: string, options: CheckOptions) =>
-      withClient(async (client, config) => {
-        const record = await client.machines.get(name, options.team);
-        // Records from before the vault name a key file and need no team key.
-        const teamKey =
-          record.keyFile === undefined
-            ? await readTeamKeyFile(
-                join(resolve(options.keysDir ?? join(config.home, 'keys')), `${record.team}.key`),
-                record.team,
-              )
-            : undefined;
-        const key = await loadMachineKey(client.redis, record, teamKey);
-        const result: LoginCheckResult = await checkMachineLogin(
-          {
-            label: `${record.team}/${record.name}`,
-            host: record.host,
-            port: record.port,
-            user: record.user,
-            privateKey: key.privateKey,
-            keySource: key.source,
-          },
-          { expectedHostKey: record.hostKeyFingerprint },
-        );
-        if (options.json) {
-          printJson({ team: record.team, machine: record.name, ...result });
-          if (!result.ok) process.exitCode = 1;
-          return;
-        }
-        if (!result.ok) throw new RdcError(result.code, `${result.message}. Fix: ${result.fix}.`);
-        printLine(
-          `machine ${record.name} of team ${record.team}: login ok (connect, host key ${result.hostKeyFingerprint}, auth, command) in ${result.durationMs} ms`,
-        );
-      }),
-    );
+    .action((name: string, options: Omit<CheckOptions, 'name'>) => runCommand(machineCheck, { ...options, name }));
 }
+
+/** Logs in to a registered machine; a failed step fails with its code and fix (with --json: the result, exit 1). */
+export const machineCheck: Handler<CheckOptions> = async (options, client, config) => {
+  const record = await client.machines.get(options.name, options.team);
+  // Records from before the vault name a key file and need no team key.
+  const teamKey =
+    record.keyFile === undefined
+      ? await readTeamKeyFile(
+          join(resolve(options.keysDir ?? join(config.home, 'keys')), `${record.team}.key`),
+          record.team,
+        )
+      : undefined;
+  const key = await loadMachineKey(client.redis, record, teamKey);
+  const result: LoginCheckResult = await checkMachineLogin(
+    {
+      label: `${record.team}/${record.name}`,
+      host: record.host,
+      port: record.port,
+      user: record.user,
+      privateKey: key.privateKey,
+      keySource: key.source,
+    },
+    { expectedHostKey: record.hostKeyFingerprint },
+  );
+  if (options.json) return endWith(result.ok ? 0 : 1, json({ team: record.team, machine: record.name, ...result }));
+  if (!result.ok) return failWith(new RdcError(result.code, `${result.message}. Fix: ${result.fix}.`));
+  return done(
+    line(
+      `machine ${record.name} of team ${record.team}: login ok (connect, host key ${result.hostKeyFingerprint}, auth, command) in ${result.durationMs} ms`,
+    ),
+  );
+};

@@ -12,13 +12,15 @@ import {
   teamNameSchema,
 } from '@rediacc/core';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand, withClient } from '../context.js';
 import { integer, integerOrNone, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine, printNote } from '../output.js';
+import type { OutputOptions } from '../output.js';
+import { done, failWith, json, line, note, type Printed } from '../result.js';
 import { checkNewMachine, readMachineKeyFile, registerMachineCheck } from './machine-check.js';
 import { type MachineListCommandOptions, machineList } from './machine-list.js';
 
 interface AddOptions extends OutputOptions {
+  name: string;
   team: string;
   host: string;
   port: number;
@@ -33,8 +35,22 @@ interface AddOptions extends OutputOptions {
 }
 
 interface SetOptions extends OutputOptions {
+  name: string;
   team?: string;
   maxConcurrent: number | 'none';
+}
+
+interface TrustOptions extends OutputOptions {
+  name: string;
+  team?: string;
+  hostKeyFingerprint?: string;
+}
+
+interface RotateOptions extends OutputOptions {
+  name: string | undefined;
+  team?: string;
+  all?: boolean;
+  keysDir?: string;
 }
 
 export function registerMachine(program: Command): void {
@@ -74,35 +90,7 @@ export function registerMachine(program: Command): void {
     .description(
       'register a machine, pinning its SSH host key, once a login with its key works (a failed check registers nothing)',
     )
-    .action((name: string, options: AddOptions) =>
-      withClient(async (client) => {
-        if (!options.hostKeyFingerprint && !options.acceptNewHostKey) {
-          throw new RdcError('RDC_HOST_KEY_UNKNOWN', `machine ${name}: say which host key to trust`);
-        }
-        const key = await readMachineKeyFile(options.keyFile);
-        const target = { host: options.host, port: options.port, user: options.user };
-        const fingerprint = options.check
-          ? await checkNewMachine(
-              { ...target, label: `${options.team}/${name}`, privateKey: key.text, keySource: key.source },
-              options.hostKeyFingerprint,
-            )
-          : (options.hostKeyFingerprint ?? (await probeHostKey(options.host, options.port)));
-        const record = await client.machines.add({
-          name,
-          team: options.team,
-          ...target,
-          privateKey: key.text,
-          hostKeyFingerprint: fingerprint,
-          ...(options.maxConcurrent !== undefined && { maxConcurrent: options.maxConcurrent }),
-          ...(options.authorizedKeysFile !== undefined && { authorizedKeysFile: options.authorizedKeysFile }),
-        });
-        if (options.json) printJson(record);
-        else {
-          const login = options.check ? 'login checked' : 'login not checked (--no-check)';
-          printLine(`machine ${record.name} added to team ${record.team} (host key ${fingerprint}, ${login})`);
-        }
-      }),
-    );
+    .action((name: string, options: Omit<AddOptions, 'name'>) => runCommand(machineAdd, { ...options, name }));
   machine
     .command('set')
     .argument('<name>', 'machine name', schemaFlag(machineNameSchema))
@@ -118,17 +106,7 @@ export function registerMachine(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .description('change a registered machine')
-    .action((name: string, options: SetOptions) =>
-      withClient(async (client) => {
-        const maxConcurrent = options.maxConcurrent === 'none' ? null : options.maxConcurrent;
-        const record = await client.machines.set(name, { maxConcurrent }, options.team);
-        if (options.json) printJson(record);
-        else
-          printLine(
-            `machine ${record.name} of team ${record.team}: max concurrent ${record.maxConcurrent ?? 'none (bridge default)'}`,
-          );
-      }),
-    );
+    .action((name: string, options: Omit<SetOptions, 'name'>) => runCommand(machineSet, { ...options, name }));
   machine
     .command('list')
     .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
@@ -142,13 +120,7 @@ export function registerMachine(program: Command): void {
     .option('--json', 'machine-readable output')
     .description('unregister a machine and delete its SSH key from the vault')
     .action((name: string, options: OutputOptions & { team: string }) =>
-      withClient(async (client) => {
-        const removed = await client.machines.remove(options.team, name);
-        if (!removed)
-          throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${options.team}"`);
-        if (options.json) printJson({ name, team: options.team, removed });
-        else printLine(`machine ${name} removed from team ${options.team}`);
-      }),
+      runCommand(machineRemove, { ...options, name }),
     );
   machine
     .command('trust')
@@ -165,18 +137,7 @@ export function registerMachine(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .description("re-pin a machine's SSH host key after a deliberate change (reinstall, new host key)")
-    .action((name: string, options: OutputOptions & { team?: string; hostKeyFingerprint?: string }) =>
-      withClient(async (client) => {
-        const current = await client.machines.get(name, options.team);
-        const fingerprint = options.hostKeyFingerprint ?? (await probeHostKey(current.host, current.port));
-        const record = await client.machines.trust(name, fingerprint, current.team);
-        if (options.json) printJson({ ...record, previousHostKeyFingerprint: current.hostKeyFingerprint });
-        else
-          printLine(
-            `machine ${record.name} of team ${record.team}: host key ${current.hostKeyFingerprint === fingerprint ? 'unchanged' : `re-pinned from ${current.hostKeyFingerprint}`} to ${fingerprint}`,
-          );
-      }),
-    );
+    .action((name: string, options: Omit<TrustOptions, 'name'>) => runCommand(machineTrust, { ...options, name }));
   machine
     .command('rotate-key')
     .argument('[name]', 'machine name (or --all --team T)', schemaFlag(machineNameSchema))
@@ -191,38 +152,100 @@ export function registerMachine(program: Command): void {
     .description(
       "replace a machine's SSH key: install a new ed25519 key, verify a login with it, store it in the vault, remove the old one (a failure keeps the old key)",
     )
-    .action((name: string | undefined, options: OutputOptions & { team?: string; all?: boolean; keysDir?: string }) =>
-      withClient(async (client, config) => {
-        if (options.all ? name !== undefined || options.team === undefined : name === undefined) {
-          throw new RdcError('RDC_INVALID_INPUT', 'rotate-key takes a machine NAME, or --all with --team TEAM');
-        }
-        const machines = options.all
-          ? await client.machines.list(options.team)
-          : [await client.machines.get(name ?? '', options.team)];
-        const keysDir = resolve(options.keysDir ?? join(config.home, 'keys'));
-        const results: (RotateKeyResult | { team: string; machine: string; error: string; code: string })[] = [];
-        let failure: RdcError | undefined;
-        for (const m of machines) {
-          const teamKey = await readTeamKeyFile(join(keysDir, `${m.team}.key`), m.team);
-          try {
-            const result = await rotateMachineKey({ redis: client.redis, team: m.team, machine: m.name, teamKey });
-            results.push(result);
-            if (!options.json) {
-              printLine(
-                `machine ${m.name} of team ${m.team}: key rotated, ${result.oldKeyFingerprint} -> ${result.newKeyFingerprint}`,
-              );
-              if (result.warning) printNote(`warning: ${result.warning}`);
-            }
-          } catch (error) {
-            if (!(error instanceof RdcError) || machines.length === 1) throw error;
-            failure ??= error;
-            results.push({ team: m.team, machine: m.name, code: error.code, error: error.message });
-            if (!options.json) printNote(`machine ${m.name}: error ${error.code}: ${error.message}`);
-          }
-        }
-        if (options.json) printJson(results);
-        if (failure) throw failure;
-      }),
+    .action((name: string | undefined, options: Omit<RotateOptions, 'name'>) =>
+      runCommand(machineRotateKey, { ...options, name }),
     );
   registerMachineCheck(machine);
 }
+
+/** Checks the login (unless --no-check), then registers the machine with its key sealed in the team's vault. */
+export const machineAdd: Handler<AddOptions> = async (options, client) => {
+  const { name } = options;
+  if (!options.hostKeyFingerprint && !options.acceptNewHostKey) {
+    throw new RdcError('RDC_HOST_KEY_UNKNOWN', `machine ${name}: say which host key to trust`);
+  }
+  const key = await readMachineKeyFile(options.keyFile);
+  const target = { host: options.host, port: options.port, user: options.user };
+  const fingerprint = options.check
+    ? await checkNewMachine(
+        { ...target, label: `${options.team}/${name}`, privateKey: key.text, keySource: key.source },
+        options.hostKeyFingerprint,
+      )
+    : (options.hostKeyFingerprint ?? (await probeHostKey(options.host, options.port)));
+  const record = await client.machines.add({
+    name,
+    team: options.team,
+    ...target,
+    privateKey: key.text,
+    hostKeyFingerprint: fingerprint,
+    ...(options.maxConcurrent !== undefined && { maxConcurrent: options.maxConcurrent }),
+    ...(options.authorizedKeysFile !== undefined && { authorizedKeysFile: options.authorizedKeysFile }),
+  });
+  if (options.json) return done(json(record));
+  const login = options.check ? 'login checked' : 'login not checked (--no-check)';
+  return done(line(`machine ${record.name} added to team ${record.team} (host key ${fingerprint}, ${login})`));
+};
+
+export const machineSet: Handler<SetOptions> = async (options, client) => {
+  const maxConcurrent = options.maxConcurrent === 'none' ? null : options.maxConcurrent;
+  const record = await client.machines.set(options.name, { maxConcurrent }, options.team);
+  if (options.json) return done(json(record));
+  return done(
+    line(
+      `machine ${record.name} of team ${record.team}: max concurrent ${record.maxConcurrent ?? 'none (bridge default)'}`,
+    ),
+  );
+};
+
+export const machineRemove: Handler<OutputOptions & { name: string; team: string }> = async (options, client) => {
+  const { name, team } = options;
+  const removed = await client.machines.remove(team, name);
+  if (!removed) throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${team}"`);
+  return done(options.json ? json({ name, team, removed }) : line(`machine ${name} removed from team ${team}`));
+};
+
+/** Re-pins the host key: the one given, or the one the machine presents now. */
+export const machineTrust: Handler<TrustOptions> = async (options, client) => {
+  const current = await client.machines.get(options.name, options.team);
+  const fingerprint = options.hostKeyFingerprint ?? (await probeHostKey(current.host, current.port));
+  const record = await client.machines.trust(options.name, fingerprint, current.team);
+  if (options.json) return done(json({ ...record, previousHostKeyFingerprint: current.hostKeyFingerprint }));
+  const change =
+    current.hostKeyFingerprint === fingerprint ? 'unchanged' : `re-pinned from ${current.hostKeyFingerprint}`;
+  return done(line(`machine ${record.name} of team ${record.team}: host key ${change} to ${fingerprint}`));
+};
+
+/** Rotates one machine's key, or every machine's of a team; with --all a failure is reported and the rest go on. */
+export const machineRotateKey: Handler<RotateOptions> = async (options, client, config) => {
+  const { name } = options;
+  if (options.all ? name !== undefined || options.team === undefined : name === undefined) {
+    throw new RdcError('RDC_INVALID_INPUT', 'rotate-key takes a machine NAME, or --all with --team TEAM');
+  }
+  const machines = options.all
+    ? await client.machines.list(options.team)
+    : [await client.machines.get(name ?? '', options.team)];
+  const keysDir = resolve(options.keysDir ?? join(config.home, 'keys'));
+  const results: (RotateKeyResult | { team: string; machine: string; error: string; code: string })[] = [];
+  const printed: Printed[] = [];
+  let failure: RdcError | undefined;
+  for (const m of machines) {
+    const teamKey = await readTeamKeyFile(join(keysDir, `${m.team}.key`), m.team);
+    try {
+      const result = await rotateMachineKey({ redis: client.redis, team: m.team, machine: m.name, teamKey });
+      results.push(result);
+      printed.push(
+        line(
+          `machine ${m.name} of team ${m.team}: key rotated, ${result.oldKeyFingerprint} -> ${result.newKeyFingerprint}`,
+        ),
+      );
+      if (result.warning) printed.push(note(`warning: ${result.warning}`));
+    } catch (error) {
+      if (!(error instanceof RdcError) || machines.length === 1) throw error;
+      failure ??= error;
+      results.push({ team: m.team, machine: m.name, code: error.code, error: error.message });
+      printed.push(note(`machine ${m.name}: error ${error.code}: ${error.message}`));
+    }
+  }
+  const shown = options.json ? [json(results)] : printed;
+  return failure ? failWith(failure, ...shown) : done(...shown);
+};

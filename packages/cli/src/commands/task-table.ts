@@ -1,10 +1,10 @@
 // `list queue` for people: one line per task with what a reader scans for (status, priority, where, how old,
 // what it runs); --json has every field.
 import type { TaskView } from '@rediacc/core';
-import { printTable } from '../output.js';
+import { type Printed, table } from '../result.js';
 
-export function printTaskTable(tasks: readonly TaskView[], now = Date.now()): void {
-  printTable(
+export function taskTable(tasks: readonly TaskView[], now = Date.now()): Printed {
+  return table(
     tasks.map((t) => ({
       taskId: t.taskId,
       status: t.status,

@@ -13,10 +13,11 @@ import {
 } from '@rediacc/core';
 import { LIST_SORTS, newestFirst } from '@rediacc/producer';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine, printNote, printText } from '../output.js';
-import { printTaskTable } from './task-table.js';
+import type { OutputOptions } from '../output.js';
+import { done, endWith, json, line, note, type Printed, text } from '../result.js';
+import { taskTable } from './task-table.js';
 import { followTask, waitForTask } from './task-wait.js';
 
 interface ListCliOptions extends OutputOptions {
@@ -46,6 +47,68 @@ interface CreateOptions extends OutputOptions {
   wait?: boolean;
   waitTimeout?: number;
 }
+
+interface InspectOptions extends OutputOptions {
+  taskId: string;
+  follow?: boolean;
+  waitTimeout?: number;
+}
+
+/** Prints the task id (or the created task); with --wait, waits and ends with the task's exit code. */
+export const createTask: Handler<CreateOptions> = async (options, client) => {
+  const team = options.team ?? (await client.machines.get(options.machine)).team;
+  const spec: TaskSpecInput = {
+    team,
+    machine: options.machine,
+    command: options.command,
+    priority: options.priority,
+    ...(options.taskId !== undefined && { taskId: options.taskId }),
+    ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+    ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
+    ...(options.backoff !== undefined && { backoff: options.backoff }),
+    ...(options.maxRetryDelay !== undefined && { maxRetryDelay: options.maxRetryDelay }),
+    ...(options.timeout !== undefined && { timeout: options.timeout }),
+    ...(options.runOnce && { runOnce: true }),
+    ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
+    ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
+    ...(options.secret !== undefined && { secrets: options.secret }),
+  };
+  const created = await client.tasks.create(spec);
+  if (!options.wait && options.waitTimeout === undefined) {
+    return done(options.json ? json(created) : line(created.taskId));
+  }
+  // The wait prints as it goes (the id first, then the output): only the exit code is left to return.
+  return endWith(await waitForTask(client, created, { json: options.json === true, waitTimeout: options.waitTimeout }));
+};
+
+export const listQueue: Handler<ListCliOptions> = async (options, client) => {
+  const tasks = await client.tasks.list({
+    status: options.status,
+    team: options.team,
+    limit: options.limit,
+    ...(options.before !== undefined && { before: options.before }),
+    ...(options.sort !== undefined && { sort: options.sort }),
+    reverse: options.reverse === true,
+  });
+  if (options.json) return done(json(tasks));
+  const printed = [taskTable(tasks)];
+  const oldest = [...tasks].sort(newestFirst).at(-1);
+  if (oldest && tasks.length === options.limit) {
+    printed.push(note(`(more: rediacc list queue --before ${oldest.taskId} --limit ${options.limit})`));
+  }
+  return done(...printed);
+};
+
+/** One task's view; with --follow, its output as it arrives and the command's exit code at the end. */
+export const inspectQueue: Handler<InspectOptions> = async (options, client) => {
+  if (options.follow) {
+    return endWith(
+      await followTask(client, options.taskId, { json: options.json === true, waitTimeout: options.waitTimeout }),
+    );
+  }
+  const view = await client.tasks.inspect(options.taskId);
+  return done(...(options.json ? [json(view)] : viewText(view)));
+};
 
 export function registerTask(program: Command): void {
   program
@@ -97,37 +160,7 @@ export function registerTask(program: Command): void {
       positiveNumber,
     )
     .option('--json', 'machine-readable output')
-    .action((options: CreateOptions) =>
-      withClient(async (client) => {
-        const team = options.team ?? (await client.machines.get(options.machine)).team;
-        const spec: TaskSpecInput = {
-          team,
-          machine: options.machine,
-          command: options.command,
-          priority: options.priority,
-          ...(options.taskId !== undefined && { taskId: options.taskId }),
-          ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
-          ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
-          ...(options.backoff !== undefined && { backoff: options.backoff }),
-          ...(options.maxRetryDelay !== undefined && { maxRetryDelay: options.maxRetryDelay }),
-          ...(options.timeout !== undefined && { timeout: options.timeout }),
-          ...(options.runOnce && { runOnce: true }),
-          ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
-          ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
-          ...(options.secret !== undefined && { secrets: options.secret }),
-        };
-        const created = await client.tasks.create(spec);
-        if (!options.wait && options.waitTimeout === undefined) {
-          if (options.json) printJson(created);
-          else printLine(created.taskId);
-          return;
-        }
-        process.exitCode = await waitForTask(client, created, {
-          json: options.json === true,
-          waitTimeout: options.waitTimeout,
-        });
-      }),
-    );
+    .action((options: CreateOptions) => runCommand(createTask, options));
 
   program
     .command('list')
@@ -147,27 +180,7 @@ export function registerTask(program: Command): void {
     .option('--sort <key>', 'created (newest first) or priority (1 first, newest first within one)', oneOf(LIST_SORTS))
     .option('--reverse', 'the same tasks the other way round (oldest first)')
     .option('--json', 'machine-readable output (an array of tasks)')
-    .action((options: ListCliOptions) =>
-      withClient(async (client) => {
-        const tasks = await client.tasks.list({
-          status: options.status,
-          team: options.team,
-          limit: options.limit,
-          ...(options.before !== undefined && { before: options.before }),
-          ...(options.sort !== undefined && { sort: options.sort }),
-          reverse: options.reverse === true,
-        });
-        if (options.json) {
-          printJson(tasks);
-          return;
-        }
-        printTaskTable(tasks);
-        const oldest = [...tasks].sort(newestFirst).at(-1);
-        if (oldest && tasks.length === options.limit) {
-          printNote(`(more: rediacc list queue --before ${oldest.taskId} --limit ${options.limit})`);
-        }
-      }),
-    );
+    .action((options: ListCliOptions) => runCommand(listQueue, options));
 
   program
     .command('inspect')
@@ -182,24 +195,14 @@ export function registerTask(program: Command): void {
     )
     .option('--json', 'machine-readable output (with --follow: one JSON event per line)')
     .description("show a task's status, output and error")
-    .action((taskId: string, options: OutputOptions & { follow?: boolean; waitTimeout?: number }) =>
-      withClient(async (client) => {
-        if (options.follow) {
-          process.exitCode = await followTask(client, taskId, {
-            json: options.json === true,
-            waitTimeout: options.waitTimeout,
-          });
-          return;
-        }
-        const view = await client.tasks.inspect(taskId);
-        if (options.json) printJson(view);
-        else printView(view);
-      }),
+    .action((taskId: string, options: Omit<InspectOptions, 'taskId'>) =>
+      runCommand(inspectQueue, { ...options, taskId }),
     );
 }
 
-function printView(view: TaskView): void {
+function viewText(view: TaskView): Printed[] {
   const { output, ...fields } = view;
+  const printed: Printed[] = [];
   for (const [key, value] of Object.entries(fields)) {
     // retryCount keeps the docs' meaning (retries left); the line says so, since "count" reads as "done".
     const shown =
@@ -210,7 +213,8 @@ function printView(view: TaskView): void {
           : typeof value === 'object'
             ? JSON.stringify(value)
             : value;
-    printLine(`${`${key}:`.padEnd(16)}${shown}`);
+    printed.push(line(`${`${key}:`.padEnd(16)}${shown}`));
   }
-  printText(`output:\n${output ?? ''}${output?.endsWith('\n') ? '' : '\n'}`);
+  printed.push(text(`output:\n${output ?? ''}${output?.endsWith('\n') ? '' : '\n'}`));
+  return printed;
 }

@@ -4,11 +4,13 @@
 import { readFile } from 'node:fs/promises';
 import { MAX_SECRET_BYTES, RdcError, secretNameSchema, teamNameSchema, vaultEntryNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine, printTable } from '../output.js';
+import type { OutputOptions } from '../output.js';
+import { done, json, line, table } from '../result.js';
 
 interface SetOptions extends OutputOptions {
+  name: string;
   team: string;
   fromFile?: string;
   stdin?: boolean;
@@ -24,41 +26,46 @@ export function registerVault(program: Command): void {
     .option('--stdin', 'read the value from stdin (one trailing newline is dropped)')
     .option('--json', 'machine-readable output')
     .description('store or replace a secret; tasks get it with `create task --secret NAME`')
-    .action((name: string, options: SetOptions) =>
-      withClient(async (client) => {
-        const value = await readValue(options);
-        const entry = await client.vault.set(options.team, name, value);
-        if (options.json) printJson({ team: options.team, ...entry });
-        else printLine(`secret ${name} stored in the vault of team ${options.team}`);
-      }),
-    );
+    .action((name: string, options: Omit<SetOptions, 'name'>) => runCommand(vaultSet, { ...options, name }));
   vault
     .command('list')
     .requiredOption('--team <team>', 'team whose vault to list', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
     .description("list a team's vault entries: names and kinds, never values")
-    .action((options: OutputOptions & { team: string }) =>
-      withClient(async (client) => {
-        const entries = await client.vault.list(options.team);
-        const rows = entries.map((e) => ({ ...e, updatedAt: new Date(e.updatedAt).toISOString() }));
-        if (options.json) printJson(rows);
-        else printTable(rows, ['name', 'kind', 'updatedAt']);
-      }),
-    );
+    .action((options: OutputOptions & { team: string }) => runCommand(vaultList, options));
   vault
     .command('delete')
     .argument('<name>', 'secret name', schemaFlag(vaultEntryNameSchema))
     .requiredOption('--team <team>', 'team whose vault holds it', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
     .description('remove a secret; tasks that still ask for it fail with RDC_VAULT_UNKNOWN')
-    .action((name: string, options: OutputOptions & { team: string }) =>
-      withClient(async (client) => {
-        await client.vault.delete(options.team, name);
-        if (options.json) printJson({ team: options.team, name, deleted: true });
-        else printLine(`secret ${name} deleted from the vault of team ${options.team}`);
-      }),
-    );
+    .action((name: string, options: OutputOptions & { team: string }) => runCommand(vaultDelete, { ...options, name }));
 }
+
+export const vaultSet: Handler<SetOptions> = async (options, client) => {
+  const value = await readValue(options);
+  const entry = await client.vault.set(options.team, options.name, value);
+  return done(
+    options.json
+      ? json({ team: options.team, ...entry })
+      : line(`secret ${options.name} stored in the vault of team ${options.team}`),
+  );
+};
+
+export const vaultList: Handler<OutputOptions & { team: string }> = async (options, client) => {
+  const entries = await client.vault.list(options.team);
+  const rows = entries.map((e) => ({ ...e, updatedAt: new Date(e.updatedAt).toISOString() }));
+  return done(options.json ? json(rows) : table(rows, ['name', 'kind', 'updatedAt']));
+};
+
+export const vaultDelete: Handler<OutputOptions & { team: string; name: string }> = async (options, client) => {
+  await client.vault.delete(options.team, options.name);
+  return done(
+    options.json
+      ? json({ team: options.team, name: options.name, deleted: true })
+      : line(`secret ${options.name} deleted from the vault of team ${options.team}`),
+  );
+};
 
 /** The value from --from-file or --stdin: UTF-8 text, one trailing newline dropped. */
 async function readValue(options: SetOptions): Promise<string> {
