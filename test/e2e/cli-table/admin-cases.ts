@@ -2,6 +2,7 @@
 // the team exists: every command and flag once, and each bad input with its error code and fix. Team Tab.
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { alertSteps } from './alert-cases.js';
 import { keysDir, machineSteps, T, usage } from './machine-cases.js';
 import type { CaseTable } from './table.js';
 
@@ -34,6 +35,7 @@ export const adminCases: CaseTable = [
     { name: 'team list as a table', args: () => ['team', 'list'], code: 0, stdout: /^name\s+createdAt\nTab\s+\d{4}-/ },
   ],
   ...machineSteps,
+  ...alertSteps,
   [
     // m2 shared m1's first key, which rotating m1 removed from the machine: it is gone by now, so --all rotates m1.
     {

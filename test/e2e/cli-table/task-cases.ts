@@ -262,6 +262,11 @@ export const taskCases: CaseTable = [
       stdout: /taskId\s+outcome\s+status/,
     },
     usage(
+      'bridge start with a bad sample interval',
+      () => ['bridge', 'start', '--team', R, '--sample-interval', 'often'],
+      /sample|duration|often/,
+    ),
+    usage(
       'bridge start with an unknown shutdown policy',
       () => ['bridge', 'start', '--team', R, '--on-shutdown', 'never'],
       /must be one of handback, kill/,
@@ -302,6 +307,8 @@ export const taskCases: CaseTable = [
         '0',
         '--metrics-host',
         '127.0.0.1',
+        '--sample-interval',
+        '30s',
       ],
       env: (ctx) => ({ ...ctx.env, RDC_LOG_LEVEL: 'info' }),
       code: 0,
