@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, type CliRun, runCli } from '../harness/cli-run.js';
+import { CLI_BIN, type CliRun, machineAddArgs, runCli } from '../harness/cli-run.js';
 import { type TestMachine, useHarness } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-cli-secret-77e1c0de';
@@ -27,22 +27,7 @@ async function rediacc(args: string[], options: { stdin?: string; timeoutMs?: nu
 }
 
 function machineArgs(name: string, m: TestMachine, extra: string[] = []): string[] {
-  return [
-    'machine',
-    'add',
-    name,
-    '--team',
-    'Sec',
-    '--host',
-    m.host,
-    '--port',
-    String(m.port),
-    '--user',
-    m.user,
-    '--key-file',
-    m.privateKeyPath,
-    ...extra,
-  ];
+  return [...machineAddArgs(m, 'Sec', name, { pinHostKey: false }), ...extra];
 }
 
 async function withBridge<T>(run: () => Promise<T>): Promise<{ result: T; log: string }> {

@@ -2,31 +2,16 @@
 // remove, every flag once, each bad input with its error code and fix. m1 and m2 share the harness's sshd.
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { machineAddArgs } from '../../harness/cli-run.js';
 import type { CaseContext, CaseTable, CliCase } from './table.js';
 
 export const T = 'Tab';
 export const keysDir = (ctx: CaseContext) => join(ctx.home, 'keys');
 const authorizedKeys = (ctx: CaseContext) => join(ctx.machine.sshd.dir, 'authorized_keys');
 
-/** `machine add NAME --team TEAM` with the harness machine's address and key. */
-function addArgs(ctx: CaseContext, name: string, team = T): string[] {
-  const m = ctx.machine;
-  return [
-    'machine',
-    'add',
-    name,
-    '--team',
-    team,
-    '--host',
-    m.host,
-    '--port',
-    String(m.port),
-    '--user',
-    m.user,
-    '--key-file',
-    m.privateKeyPath,
-  ];
-}
+/** `machine add NAME --team TEAM` with the harness machine's address and key, its host key not pinned. */
+const addArgs = (ctx: CaseContext, name: string, team = T) =>
+  machineAddArgs(ctx.machine, team, name, { pinHostKey: false });
 
 /** A value commander rejects: exit 2, its one-line message, a pointer to --help. */
 export const usage = (name: string, args: CliCase['args'], message: RegExp): CliCase => ({
