@@ -1,6 +1,7 @@
 // The remote agent's script lives in agent.sh (next to this file, copied into dist/ by the build): a real POSIX sh
 // file with its protocol described at its top. This module loads it and builds the lines the bridge sends it.
 import { readFileSync } from 'node:fs';
+import { shellWord } from '../ssh/index.js';
 
 /** The version the agent says hello with (`H <version> …` in agent.sh). */
 export const AGENT_VERSION = 2;
@@ -46,7 +47,7 @@ export function framesMarker(token: string): string {
 export function agentCommand(token: string): string {
   if (!/^[A-Za-z0-9]{8,64}$/.test(token)) throw new Error('the agent token must be 8 to 64 letters and digits');
   // Plain single quotes: newlines inside them are fine for the login shell.
-  const script = `'${agentScript().replace(/'/g, `'\\''`)}'`;
+  const script = shellWord(agentScript());
   return [
     `command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc -c ${script} rdc-agent ${token}`,
     `exec /bin/sh -c ${script} rdc-agent ${token}`,
@@ -58,7 +59,7 @@ export function agentCommand(token: string): string {
  * line: the agent reads line by line.
  */
 export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`).replace(/\n/g, `'"$nl"'`)}'`;
+  return shellWord(value).replace(/\n/g, `'"$nl"'`);
 }
 
 const RUN_ID = /^[A-Za-z0-9-]{1,128}$/;

@@ -9,3 +9,4 @@ export {
   type LoginCheckTarget,
 } from './login-check.js';
 export { loadMachineKey, type MachineKey } from './machine-keys.js';
+export { shellWord } from './shell-word.js';

@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { type ConnectionOptions, SshConnection, type SshTarget } from './connection.js';
 import { loadMachineKey } from './machine-keys.js';
+import { shellWord } from './shell-word.js';
 
 export interface RotateKeyOptions {
   redis: Redis;
@@ -172,20 +173,15 @@ function fingerprintOfBlob(blobB64: string): string {
   return `SHA256:${createHash('sha256').update(Buffer.from(blobB64, 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** A single-quoted word for sh (newlines stay as they are: scripts here are not sent to the agent line by line). */
-function sq(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The authorized_keys path in the login shell: relative paths (and ~/) are under $HOME. */
 function resolveFile(file: string): string {
   const relative = file.startsWith('~/') ? file.slice(2) : file;
-  return relative.startsWith('/') ? `f=${sq(relative)}` : `f="$HOME"/${sq(relative)}`;
+  return relative.startsWith('/') ? `f=${shellWord(relative)}` : `f="$HOME"/${shellWord(relative)}`;
 }
 
 /** Appends `line` unless it is there already; a last line without a newline gets one first. */
 function installScript(file: string, line: string): string {
-  const l = sq(line);
+  const l = shellWord(line);
   return [
     'set -e',
     resolveFile(file),
@@ -204,7 +200,7 @@ function removeScript(file: string, blob: string): string {
     resolveFile(file),
     '[ -f "$f" ] || exit 0',
     't=$(mktemp "$f.XXXXXX")',
-    `grep -vF -- ${sq(blob)} "$f" >"$t" || [ $? -eq 1 ]`,
+    `grep -vF -- ${shellWord(blob)} "$f" >"$t" || [ $? -eq 1 ]`,
     'cat "$t" >"$f"',
     'rm -f "$t"',
   ].join('\n');
@@ -215,7 +211,7 @@ function runScript(connection: SshConnection, script: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let stderr = '';
     connection
-      .exec(`sh -c ${sq(script)}`, (channel) => {
+      .exec(`sh -c ${shellWord(script)}`, (channel) => {
         channel.stderr.on('data', (d: Buffer) => {
           stderr += d.toString();
         });

@@ -2,15 +2,11 @@
 // introduced by a marker line and parsed on its own, so a machine without /proc (or a df that fails) still gives
 // the numbers it can: a missing or garbled section is null, never a wrong number.
 import type { MachineSample } from '@rediacc/queue';
+import { shellWord } from '../ssh/index.js';
 
 const LOAD = '@rdc-load';
 const MEM = '@rdc-mem';
 const DISK = '@rdc-df';
-
-/** Single-quoted for sh: `'` becomes `'\''`. */
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`;
-}
 
 /** Load averages, MemTotal/MemAvailable (with the pre-3.14 fields to fall back on), and df of `dir`. */
 export function sampleCommand(dir: string): string {
@@ -20,7 +16,7 @@ export function sampleCommand(dir: string): string {
     `echo ${MEM}`,
     "grep -E '^(MemTotal|MemAvailable|MemFree|Buffers|Cached):' /proc/meminfo 2>/dev/null",
     `echo ${DISK}`,
-    `df -Pk ${shellQuote(dir)} 2>/dev/null`,
+    `df -Pk ${shellWord(dir)} 2>/dev/null`,
     'exit 0',
   ].join('; ');
 }
