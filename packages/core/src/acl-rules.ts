@@ -14,6 +14,7 @@
 //     Each user may append to its own stream only (`rdc:{TEAM}:audit:USER`), so the stream proves who wrote an
 //     entry, and XADD's MAXLEN argument (a trim no ACL can forbid) can cut nobody's entries but the user's own.
 import { z } from 'zod';
+import { ALERT_DELIVERY_QUEUE, FLEET_WEBHOOKS_KEY, LANE_QUEUES, registryKeys, teamPrefix } from './keys.js';
 import { NAME_PATTERN } from './names.js';
 
 export const ROLES = ['admin', 'operator', 'viewer', 'bridge'] as const;
@@ -22,10 +23,6 @@ export const roleSchema = z.enum(ROLES, { error: `role must be one of ${ROLES.jo
 
 /** The fleet-wide admin user `acl apply` also keeps: every key and command, for team create and acl apply. */
 export const FLEET_ADMIN_USER = 'rdc-admin';
-
-const TEAMS_KEY = 'rdc:teams';
-/** Webhooks of every team (fleet-level): written by the fleet admin only, read by every team's users. */
-const FLEET_WEBHOOKS_KEY = 'rdc:webhooks';
 
 /** `rdc-TEAM-ROLE`: the role is the last segment (roles hold no '-'), so no two pairs share a name. */
 export function aclUserName(team: string, role: Role): string {
@@ -159,14 +156,19 @@ function selector(rules: readonly string[]): string {
  */
 export function aclRules(team: string, role: Role): string[] {
   if (!NAME_PATTERN.test(team)) throw new Error(`aclRules: invalid team name ${JSON.stringify(team)}`);
-  const p = `rdc:{${team}}`;
+  // Every pattern is built from the key layout (keys.ts): a renamed key cannot leave its ACL behind.
+  const k = registryKeys;
+  const p = teamPrefix(team);
   const readAll = `%R~${p}:*`;
-  const readTeams = `%R~${TEAMS_KEY}`;
+  const readTeams = `%R~${k.teams}`;
   const readWebhooks = `%R~${FLEET_WEBHOOKS_KEY}`;
   // Append-only audit: XADD to the user's own stream, SADD to the index of writers, nothing else.
   const user = aclUserName(team, role);
-  const appendAudit = [selector([`~${p}:audit:${user}`, '+xadd']), selector([`~${p}:audit-writers`, '+sadd'])];
-  const queues = [`~${p}:tasks:*`, `~${p}:critical:*`];
+  const appendAudit = [
+    selector([`~${k.auditStream(team, user)}`, '+xadd']),
+    selector([`~${k.auditWriters(team)}`, '+sadd']),
+  ];
+  const queues = Object.values(LANE_QUEUES).map((queue) => `~${p}:${queue}:*`);
   switch (role) {
     case 'admin':
       return [
@@ -179,13 +181,13 @@ export function aclRules(team: string, role: Role): string[] {
     case 'operator':
       return [
         ...queues,
-        `~${p}:cancelled`,
-        `~${p}:cancelled:order`,
-        `~${p}:cancel:*`,
+        `~${k.cancelled(team)}`,
+        `~${k.cancelledOrder(team)}`,
+        `~${k.cancelRequest(team, '*')}`,
         readAll,
         readTeams,
         readWebhooks,
-        `&${p}:cancel`,
+        `&${k.cancelChannel(team)}`,
         ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, 'publish']),
         ...appendAudit,
       ];
@@ -201,21 +203,21 @@ export function aclRules(team: string, role: Role): string[] {
     case 'bridge':
       return [
         ...queues,
-        `~${p}:bridges`,
-        `~${p}:bridge:*`,
-        `~${p}:output:*`,
-        `~${p}:machine-slots:*`,
-        `~${p}:machine-status`,
-        `~${p}:alerts`,
+        `~${k.bridges(team)}`,
+        `~${k.bridgeHeartbeat(team, '*')}`,
+        `~${k.output(team, '*')}`,
+        `~${k.machineSlots(team, '*')}`,
+        `~${k.machineStatus(team)}`,
+        `~${k.alerts(team)}`,
         // The alert engine every bridge runs: its delivery queue, firing state and the alert log.
-        `~${p}:alert-deliveries:*`,
-        `~${p}:alert-state`,
-        `~${p}:alert-since`,
-        `~${p}:alert-log`,
+        `~${p}:${ALERT_DELIVERY_QUEUE}:*`,
+        `~${k.alertState(team)}`,
+        `~${k.alertSince(team)}`,
+        `~${k.alertLog(team)}`,
         readAll,
         readTeams,
         readWebhooks,
-        `&${p}:cancel`,
+        `&${k.cancelChannel(team)}`,
         ...allow([...CONNECTION, ...READ, ...SCRIPTS, ...WRITE, ...CONSUME, ...ALERTING]),
         ...appendAudit,
       ];

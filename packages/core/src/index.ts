@@ -55,6 +55,18 @@ export { durationSchema, parseDuration } from './duration.js';
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './error-codes.js';
 export { isRdcError, parseReason, RdcError } from './errors.js';
 export {
+  ALERT_DELIVERY_QUEUE,
+  dashboardKeys,
+  FLEET_WEBHOOKS_KEY,
+  KEY_ROOT,
+  LANE_QUEUES,
+  queueNameFor,
+  registryKeys,
+  taskKey,
+  teamOfKey,
+  teamPrefix,
+} from './keys.js';
+export {
   assertNever,
   isTerminal,
   JOB_STATES,

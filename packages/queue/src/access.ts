@@ -1,9 +1,8 @@
 // Redis ACL refusals as users should read them. Redis says NOPERM (or, for a command inside a Lua script,
 // "ERR The user executing the script can't …") without naming the user or the key; ioredis keeps the refused
 // command on the error, so we can name the team whose key it touched, and ACL WHOAMI names the user.
-import { parseAclUserName, RdcError } from '@rediacc/core';
+import { parseAclUserName, RdcError, registryKeys, teamOfKey } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { registryKeys, teamOfKey } from './keys.js';
 
 const REFUSAL = /^NOPERM\b|^ERR The user executing the script can't|^ERR .*no permissions to/;
 

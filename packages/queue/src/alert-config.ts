@@ -2,10 +2,17 @@
 // (per team). Records are validated on the way in and out; ids are random, so removal finds a record by id alone,
 // looking in the fleet hash and in every team the connection may read.
 import { randomBytes } from 'node:crypto';
-import { type AlertRule, alertRuleSchema, RdcError, type WebhookRecord, webhookRecordSchema } from '@rediacc/core';
+import {
+  type AlertRule,
+  alertRuleSchema,
+  FLEET_WEBHOOKS_KEY,
+  RdcError,
+  registryKeys,
+  type WebhookRecord,
+  webhookRecordSchema,
+} from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { isAccessRefusal } from './access.js';
-import { FLEET_WEBHOOKS_KEY, registryKeys } from './keys.js';
 import { getTeam, listTeams } from './registry.js';
 
 export function newWebhookId(): string {

@@ -1,8 +1,7 @@
 // The alert log: a capped stream per team of every alert event (firing, resolved), newest read first by
 // `alert list` and the console. Written by the alert engine once per event (the engine that claimed it).
-import { type AlertEvent, alertEventSchema } from '@rediacc/core';
+import { type AlertEvent, alertEventSchema, registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 
 export const ALERT_LOG_KEPT = 10_000;
 

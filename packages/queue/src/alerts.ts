@@ -1,7 +1,8 @@
 // Alerts: a capped Redis stream per team of tasks that failed for good with failureAction "alert".
 // The alert engine (@rediacc/alerts) reads them through a consumer group and delivers them to webhooks.
+
+import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 
 export const ALERTS_KEPT = 10_000;
 

@@ -11,10 +11,10 @@ import {
   auditEntrySchema,
   auditInputSchema,
   parseInput,
+  registryKeys,
 } from '@rediacc/core';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { whoAmI } from './access.js';
-import { registryKeys } from './keys.js';
 
 /** Entries kept per user stream (about: MAXLEN ~ trims whole stream nodes, never below this). */
 export const AUDIT_KEPT = 100_000;

@@ -3,9 +3,9 @@
 // zset, so a reader finds the keys without SCAN. The record is JSON; fields added later (version, slots) are
 // optional, so a reader still understands a bridge of an older version during a rolling upgrade.
 
+import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { registryKeys } from './keys.js';
 
 const laneLoadSchema = z.object({
   /** Tasks of the lane running (or holding a permit) on this bridge now. */

@@ -1,8 +1,9 @@
 // Cancelling tasks that are running. The canceller does not know which bridge holds a task, and BullMQ's
 // `worker.cancelJob` only works in the holding process, so a cancel is a flag (kept as long as finished tasks
 // are) that any bridge can check, plus a broadcast on the team's channel that every bridge hears at once.
+
+import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 
 /** Flags live as long as finished tasks are kept for `inspect`. */
 export const CANCEL_REQUEST_TTL_SECONDS = 7 * 24 * 3600;

@@ -1,10 +1,9 @@
 // Tombstones of tasks cancelled while PENDING. BullMQ cannot move a waiting job to failed and `remove()`
 // leaves no record, so the job is removed and its last snapshot kept here, read back as CANCELLED.
 import type { JobSnapshot, TaskView } from '@rediacc/core';
-import { FINISHED_TASK_RETENTION, progressSchema, toTaskView } from '@rediacc/core';
+import { FINISHED_TASK_RETENTION, progressSchema, registryKeys, toTaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 
 export const CANCELLED_REASON = 'RDC_CANCELLED: cancelled before it ran';
 

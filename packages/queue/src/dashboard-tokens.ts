@@ -6,6 +6,7 @@ import {
   type DashboardPrincipal,
   type DashboardRole,
   type DashboardToken,
+  dashboardKeys,
   dashboardTokenSchema,
   formatToken,
   RdcError,
@@ -13,7 +14,6 @@ import {
 } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { appendAudit, resolveActor } from './audit-log.js';
-import { dashboardKeys } from './keys.js';
 import { getTeam } from './registry.js';
 
 export interface NewDashboardToken {

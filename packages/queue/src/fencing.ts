@@ -3,9 +3,10 @@
 // BullMQ checks the token itself when a job finishes (moveToFinished, moveToDelayed, retryJob); every other write a
 // bridge makes while it runs a task (progress, live output, machine slots) goes through a script here that checks
 // it first, in the same step, so a woken bridge cannot write over the bridge that took the task over.
+
+import { registryKeys } from '@rediacc/core';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 import { luaScript, runScript } from './lua-script.js';
 import { OUTPUT_CHUNK_BYTES, OUTPUT_STREAM_CHUNKS, OUTPUT_STREAM_TTL_SECONDS } from './output-stream.js';
 

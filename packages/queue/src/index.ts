@@ -1,4 +1,16 @@
 export {
+  ALERT_DELIVERY_QUEUE,
+  dashboardKeys,
+  FLEET_WEBHOOKS_KEY,
+  KEY_ROOT,
+  LANE_QUEUES,
+  queueNameFor,
+  registryKeys,
+  taskKey,
+  teamOfKey,
+  teamPrefix,
+} from '@rediacc/core';
+export {
   asAccessDenied,
   describeUser,
   isAccessRefusal,
@@ -77,18 +89,6 @@ export {
   type TaskFence,
   writeProgress,
 } from './fencing.js';
-export {
-  ALERT_DELIVERY_QUEUE,
-  dashboardKeys,
-  FLEET_WEBHOOKS_KEY,
-  KEY_ROOT,
-  LANE_QUEUES,
-  queueNameFor,
-  registryKeys,
-  taskKey,
-  teamOfKey,
-  teamPrefix,
-} from './keys.js';
 export { type LaneEvent, laneEventsAfter, laneEventsKey, lastLaneEventId } from './lane-events.js';
 export {
   acquireMachineSlot,

@@ -2,8 +2,8 @@
 // need more than a live QueueEvents: where it ends now, and the entries after a position (to resume a client that
 // reconnects). Entries are [stream id, [field, value, …]] as Redis returns them.
 import type { Lane } from '@rediacc/core';
+import { LANE_QUEUES, teamPrefix } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { LANE_QUEUES, teamPrefix } from './keys.js';
 
 export type LaneEvent = [id: string, fields: string[]];
 

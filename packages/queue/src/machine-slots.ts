@@ -4,9 +4,10 @@
 // bridge's lease simply expires and is dropped by the next acquire. Open-source BullMQ has no groups
 // (per-group concurrency is BullMQ Pro), hence this. Bridges hold slots fenced by their task's lock (fencing.ts):
 // a bridge that lost the task can neither renew nor release the slot the task holds now on another bridge.
+
+import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { LockLostError, type TaskFence } from './fencing.js';
-import { registryKeys } from './keys.js';
 import { luaScript, runScript } from './lua-script.js';
 
 // Now in ms on Redis's clock, and the key kept as long as its latest lease.

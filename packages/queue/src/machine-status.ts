@@ -2,9 +2,10 @@
 // connection), and the last SSH error with `unreachableSince`, the first failure since the last success. One hash
 // per team (`rdc:{TEAM}:machine-status`), a field per machine, written by any bridge holding connections to it:
 // the last writer wins. Values are JSON checked by machineStatusSchema; a value that does not parse is skipped.
+
+import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { registryKeys } from './keys.js';
 
 const bytes = z.number().nonnegative().nullable();
 

@@ -2,9 +2,8 @@
 // any backlog: BullMQ keeps a lane's ready jobs in its `prioritized` zset scored priority × 2^32 + an insertion
 // counter, so the first member in a priority's score range is its oldest waiting job (O(log n)), and its hash
 // holds the creation timestamp. Tasks backing off before a retry (delayed) are not waiting and are not counted.
-import { laneOf } from '@rediacc/core';
+import { LANE_QUEUES, laneOf, taskKey, teamPrefix } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { LANE_QUEUES, taskKey, teamPrefix } from './keys.js';
 
 const SCORE_STEP = 0x100000000;
 const PRIORITIES = [1, 2, 3, 4, 5] as const;

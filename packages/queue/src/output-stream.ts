@@ -2,8 +2,9 @@
 // capped stream per task, so `tasks.watch` and `inspect --follow` can print them while the command runs. Every
 // chunk carries its byte offset in the run's output: a bridge that re-attaches continues where the last one
 // stopped, without repeating anything. The final output stays in the task's result; this stream expires.
+
+import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 
 /** Chunks kept per task (about; each chunk is at most OUTPUT_CHUNK_BYTES). */
 export const OUTPUT_STREAM_CHUNKS = 64;

@@ -1,7 +1,8 @@
 // The end of a running task's live output, for the console: the newest chunks of its output stream, read from the
 // newest end back until `bytes` are covered (a few entries per round trip), never the whole stream.
+
+import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 import { chunkOf, type OutputChunk } from './output-stream.js';
 
 const BATCH = 16;

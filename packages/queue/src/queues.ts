@@ -1,8 +1,7 @@
 // A team's BullMQ queues, one per lane, all under the team's hash-tagged prefix.
-import { LANES, type Lane, laneOf } from '@rediacc/core';
+import { LANE_QUEUES, LANES, type Lane, laneOf, teamPrefix } from '@rediacc/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LANE_QUEUES, teamPrefix } from './keys.js';
 
 export function openTeamQueue(connection: Redis, team: string, lane: Lane): Queue {
   // skipMetasUpdate: opening a queue would HSET its meta hash, which a read-only (viewer) user may not, and every

@@ -7,6 +7,7 @@ import {
   machineRecordSchema,
   parseInput,
   RdcError,
+  registryKeys,
   sshKeyEntry,
   type TeamRecord,
   teamNameSchema,
@@ -16,7 +17,6 @@ import {
 } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { describeUser, readableTeams, whoAmI } from './access.js';
-import { registryKeys } from './keys.js';
 import { luaScript, runScript } from './lua-script.js';
 
 export async function createTeam(redis: Redis, name: string, publicKey?: string): Promise<TeamRecord> {

@@ -1,9 +1,8 @@
 // What runs now, for the console's overview and `machine list`: a team's active tasks with their priority, phase (ASSIGNED, not yet
 // started on its machine, or PROCESSING) and machine. Cheap at any backlog: active jobs are bounded by the bridges'
 // slots, and the read is two pipelined round trips.
-import { LANES, type Lane } from '@rediacc/core';
+import { LANE_QUEUES, LANES, type Lane, taskKey, teamPrefix } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { LANE_QUEUES, taskKey, teamPrefix } from './keys.js';
 
 export interface ActiveTask {
   priority: number;

@@ -1,11 +1,10 @@
 // Reads that span a team's lanes: where a task id lives, the task itself, listings and counts. Every
 // caller that reads tasks goes through here, so no read forgets a lane. Costs stay flat at any backlog:
 // EXISTS per lane, paginated listings, and counts from BullMQ's per-state and per-priority counters.
-import { LANES, type Lane, type TaskView } from '@rediacc/core';
+import { LANES, type Lane, type TaskView, taskKey } from '@rediacc/core';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { hasTombstone } from './cancellations.js';
-import { taskKey } from './keys.js';
 import type { TeamQueues } from './queues.js';
 import { readTask } from './task-reader.js';
 

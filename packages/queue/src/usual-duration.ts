@@ -1,9 +1,8 @@
 // How long a command usually runs, for the console's task page ("elapsed against the usual"): the median run time
 // of the newest completed tasks of a team with the same command. Bounded: it reads the newest RECENT completed
 // jobs of each lane (one pipelined round trip), never a scan of the completed set.
-import { LANES } from '@rediacc/core';
+import { LANE_QUEUES, LANES, taskKey, teamPrefix } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { LANE_QUEUES, taskKey, teamPrefix } from './keys.js';
 
 /** Completed jobs looked at per lane. */
 const RECENT = 100;

@@ -3,6 +3,7 @@
 import {
   parseInput,
   RdcError,
+  registryKeys,
   teamNameSchema,
   type VaultEntryInfo,
   type VaultRecord,
@@ -10,7 +11,6 @@ import {
   vaultRecordSchema,
 } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { registryKeys } from './keys.js';
 
 export async function putVaultEntry(redis: Redis, team: string, name: string, record: VaultRecord): Promise<void> {
   parseInput(teamNameSchema, team, 'team name');

@@ -1,11 +1,11 @@
-// Key and queue naming. Every key of a team carries the `{team}` hash tag, so on Redis Cluster a team's
+// Key and queue naming, in one place for every package (the Redis plumbing in queue, the ACL rules here). Every key of a team carries the `{team}` hash tag, so on Redis Cluster a team's
 // queues, jobs and registry live on one shard. Hash tags go in BullMQ's prefix, never in ioredis keyPrefix.
 //
 // A team has one BullMQ queue per lane under the same prefix (see laneOf in @rediacc/core):
 //   rdc:{team}:critical:…   P1–P2, served by bridges with reserved capacity on top of their batch size
 //   rdc:{team}:tasks:…      P3–P5
 // A task lives in the queue of its priority's lane for its whole life; its job id is its taskId.
-import { type Lane, laneOf } from '@rediacc/core';
+import { type Lane, laneOf } from './priority.js';
 
 export const KEY_ROOT = 'rdc';
 

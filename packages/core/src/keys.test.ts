@@ -1,7 +1,6 @@
-import { PRIORITIES } from '@rediacc/core';
 import { describe, expect, it } from 'vitest';
 import { LANE_QUEUES, queueNameFor, registryKeys, taskKey, teamOfKey, teamPrefix } from './keys.js';
-import { renewIntervalMs } from './machine-slots.js';
+import { PRIORITIES } from './task-spec.js';
 
 describe('queue naming', () => {
   it.each([
@@ -50,14 +49,4 @@ describe('teamOfKey', () => {
       expect(teamOfKey(key)).toBeUndefined();
     },
   );
-});
-
-describe('renewIntervalMs', () => {
-  it.each([
-    [30_000, 10_000],
-    [1_000, 333],
-    [2, 1],
-  ])('renews a %i ms lease every %i ms: three chances before it expires', (lease, every) => {
-    expect(renewIntervalMs(lease)).toBe(every);
-  });
 });
