@@ -1,9 +1,10 @@
 // SIGTERM with a grace period: running tasks may finish; those still running at the deadline are handed back
 // (their runs go on and the next bridge re-attaches) or killed, per policy. Nothing is left PROCESSING.
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
+import { holdCommand, startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
 import { alive, faultBridge, fleet, lines } from './fleet-faults.js';
 
 const h = useHarness();
@@ -11,13 +12,16 @@ const h = useHarness();
 describe('bridge shutdown (SIGTERM)', () => {
   it('hands a task still running at the end of the grace back; the next bridge re-attaches to its run', async () => {
     const f = await fleet(h);
-    const runs = join(await h.tempDir('shutdown'), 'runs');
+    const dir = await h.tempDir('shutdown');
+    const runs = join(dir, 'runs');
+    const release = join(dir, 'release');
     const a = await startBridgeProcess(h, faultBridge(f, 'bridge-a', { shutdownGraceMs: 500 }));
     const quick = await f.client.tasks.create({ team: f.team, machine: 'm1', command: 'sleep 0.2; echo quick' });
     const long = await f.client.tasks.create({
       team: f.team,
       machine: 'm1',
-      command: `echo $$ >> ${runs}; echo before; sleep 4; echo after`,
+      // Runs until the test lets it end, once bridge B re-attached to it: however slow B is to start.
+      command: `echo $$ >> ${runs}; echo before; ${holdCommand(release, 60)}; echo after`,
     });
     await waitFor('both PROCESSING', async () => {
       const views = await Promise.all([quick, long].map((t) => f.client.tasks.inspect(t.taskId)));
@@ -30,6 +34,8 @@ describe('bridge shutdown (SIGTERM)', () => {
     expect(a.log()).toContain('handed back');
 
     const b = await startBridgeProcess(h, faultBridge(f, 'bridge-b'));
+    await waitFor('bridge-b to re-attach', () => (b.log().includes('re-attached') ? true : undefined));
+    await writeFile(release, '');
     const done = await f.client.tasks.wait(long.taskId, { timeoutMs: 30_000 });
     expect(done).toMatchObject({ status: 'COMPLETED', output: 'before\nafter\n', bridge: 'bridge-b', retryCount: 0 });
     expect(lines(runs)).toHaveLength(1);
