@@ -4,7 +4,7 @@
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { createDashboardToken } from '@rediacc/queue';
+import { appendAlertLog, createDashboardToken } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,13 +62,41 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-async function overview() {
-  const res = await app.inject({ url: '/api/overview', headers: { authorization: `Bearer ${token}` } });
+async function overview(bearer = token) {
+  const res = await app.inject({ url: '/api/overview', headers: { authorization: `Bearer ${bearer}` } });
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 }
 
 describe('console overview', () => {
+  it('carries the newest alert messages of the teams the token may see, and no other team’s', async () => {
+    const now = Date.now();
+    const alert = (team: string, at: number) => ({
+      id: `queue-depth.${team}.${at}`,
+      state: 'firing' as const,
+      team,
+      kind: 'pending-above' as const,
+      rule: 'ar-0123456789ab',
+      subject: 'queue',
+      summary: `team ${team} has too many pending tasks`,
+      since: at - 60_000,
+      at,
+    });
+    await appendAlertLog(redis, alert('A', now - 1_000));
+    await appendAlertLog(redis, alert('B', now));
+    const all = await overview();
+    expect(all.alerts.map((a: { team: string }) => a.team)).toEqual(['B', 'A']);
+    expect(all.alerts[1]).toMatchObject({
+      state: 'firing',
+      kind: 'pending-above',
+      summary: 'team A has too many pending tasks',
+      at: new Date(now - 1_000).toISOString(),
+      since: new Date(now - 61_000).toISOString(),
+    });
+    const teamA = (await createDashboardToken(redis, { role: 'viewer', team: 'A' })).token;
+    expect((await overview(teamA)).alerts.map((a: { team: string }) => a.team)).toEqual(['A']);
+  });
+
   it('counts the tasks that ran in the last 15 one-minute buckets, from BullMQ metrics', async () => {
     const body = await overview();
     const a = body.teams.find((t: { team: string }) => t.team === 'A');

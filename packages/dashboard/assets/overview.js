@@ -9,6 +9,7 @@ export function renderOverview(overview) {
   renderTeams(overview.teams ?? []);
   renderBridges(overview.bridges ?? []);
   renderMachines(overview.machines ?? []);
+  renderAlerts(overview.alerts ?? []);
 }
 
 function renderTeams(teams) {
@@ -208,6 +209,46 @@ function renderBridges(bridges) {
           el('th', {}, 'Normal slots'),
           el('th', {}, 'Critical slots'),
           el('th', { className: 'num' }, 'Uptime'),
+        ),
+      ),
+      el('tbody', {}, rows),
+    ),
+  );
+}
+
+function renderAlerts(alerts) {
+  const box = document.getElementById('alerts');
+  if (!box) return;
+  if (alerts.length === 0) {
+    box.replaceChildren(el('p', { className: 'empty' }, 'No alerts. Add rules with rediacc alert rule add …'));
+    return;
+  }
+  const rows = alerts.map((a) =>
+    el(
+      'tr',
+      { dataset: { alert: a.id, state: a.state } },
+      el('td', {}, el('span', { className: `dot ${a.state === 'firing' ? 'bad' : 'ok'}` }), a.state),
+      el('td', { className: 'dim' }, a.team),
+      el('td', { className: 'dim' }, a.kind),
+      el('td', {}, a.summary),
+      el('td', { className: 'num dim' }, ago(a.at)),
+    ),
+  );
+  box.replaceChildren(
+    el(
+      'table',
+      { className: 'grid compact' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', {}, 'State'),
+          el('th', {}, 'Team'),
+          el('th', {}, 'Kind'),
+          el('th', {}, 'Summary'),
+          el('th', { className: 'num' }, 'When'),
         ),
       ),
       el('tbody', {}, rows),

@@ -69,6 +69,7 @@ export function consolePage(view: PageView): string {
 <div class="panel"><h2>Bridges</h2><div id="bridges"></div></div>
 <div class="panel"><h2>Machines</h2><div id="machines"></div></div>
 </section>
+<section class="panel alerts"><h2>Alerts</h2><div id="alerts"></div></section>
 <section class="panel tasks">
 <div class="panel-head"><h2>Recent tasks</h2>
 <form id="filters" class="filters" role="search">

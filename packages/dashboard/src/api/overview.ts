@@ -53,12 +53,29 @@ export interface MachineOverview {
   unreachableSince: string | null;
 }
 
+/** One alert message (firing or resolved) of a visible team, as `rediacc alert list` shows it. */
+export interface AlertOverview {
+  id: string;
+  state: 'firing' | 'resolved';
+  team: string;
+  kind: string;
+  subject: string;
+  summary: string;
+  since: string;
+  at: string;
+}
+
 export interface Overview {
   at: string;
   teams: TeamOverview[];
   bridges: BridgeHeartbeat[];
   machines: MachineOverview[];
+  /** The newest alert messages of the visible teams, newest first. */
+  alerts: AlertOverview[];
 }
+
+/** Alert messages the overview carries. */
+const RECENT_ALERTS = 10;
 
 export interface OverviewDeps {
   client: RediaccClient;
@@ -87,15 +104,16 @@ export async function buildOverview(
   const active = new Map(
     await Promise.all(teams.map(async (team) => [team, await activeTasks(deps.redis, team)] as const)),
   );
-  const [perTeam, bridges, machines] = await Promise.all([
+  const [perTeam, bridges, machines, alerts] = await Promise.all([
     Promise.all(teams.map((team) => teamOverview(deps, team, active.get(team) ?? [], now))),
     // A fleet token sees every bridge; a team's view names only that team's slots.
     single !== undefined || principal.team !== undefined
       ? deps.client.bridges.list({ team: single ?? principal.team })
       : deps.client.bridges.list(),
     Promise.all(teams.map((team) => machinesOf(deps, team, active.get(team) ?? []))),
+    recentAlerts(deps, teams),
   ]);
-  return { at: new Date(now).toISOString(), teams: perTeam, bridges, machines: machines.flat() };
+  return { at: new Date(now).toISOString(), teams: perTeam, bridges, machines: machines.flat(), alerts };
 }
 
 async function teamOverview(
@@ -134,6 +152,26 @@ async function teamOverview(
     oldestPendingAgeSeconds,
     throughput,
   };
+}
+
+/** The newest alert messages of `teams` (each team's log read for as many, then merged). */
+async function recentAlerts(deps: OverviewDeps, teams: readonly string[]): Promise<AlertOverview[]> {
+  const logs = await Promise.all(teams.map((team) => deps.client.alerts.list({ team, limit: RECENT_ALERTS })));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return logs
+    .flat()
+    .sort((a, b) => b.at - a.at)
+    .slice(0, RECENT_ALERTS)
+    .map(({ id, state, team, kind, subject, summary, since, at }) => ({
+      id,
+      state,
+      team,
+      kind,
+      subject,
+      summary,
+      since: iso(since),
+      at: iso(at),
+    }));
 }
 
 async function machinesOf(deps: OverviewDeps, team: string, active: readonly ActiveTask[]): Promise<MachineOverview[]> {
