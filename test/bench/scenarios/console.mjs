@@ -203,6 +203,7 @@ async function idleCpu(fleet, sizes, reps, log) {
         // One task per machine, so the bridge holds a pooled connection to each (what sampling runs over).
         const warm = await fleet.client.tasks.createMany(names.map((machine) => ({ team, machine, command: 'true' })));
         await Promise.all(warm.map((t) => fleet.client.tasks.wait(t.taskId)));
+        await sleep(1000); // past the start-up and the warm tasks' tail (GC, connection set-up)
         const before = cpuMs(bridge.pid);
         await sleep(sizes.consoleIdleMs);
         out[k].push((cpuMs(bridge.pid) - before) * perMinute);
