@@ -16,6 +16,7 @@ import { preparePeers } from './peers.mjs';
 import { checkResults, mergeRun, renderBenchmarks, renderReadmeBlock, spliceReadme } from './render.mjs';
 import { crashRow, printTable, writeJson } from './report.mjs';
 import * as backlog from './scenarios/backlog.mjs';
+import * as consoleScenario from './scenarios/console.mjs';
 import * as crash from './scenarios/crash.mjs';
 import * as enqueue from './scenarios/enqueue.mjs';
 import * as footprint from './scenarios/footprint.mjs';
@@ -24,7 +25,7 @@ import * as oneMachine from './scenarios/one-machine.mjs';
 import * as p1Load from './scenarios/p1-load.mjs';
 import * as tenMachines from './scenarios/ten-machines.mjs';
 
-const SCENARIOS = [enqueue, oneMachine, tenMachines, latency, p1Load, backlog, footprint, crash];
+const SCENARIOS = [enqueue, oneMachine, tenMachines, latency, p1Load, backlog, footprint, crash, consoleScenario];
 
 const FULL = {
   enqueue: 20_000,
@@ -42,6 +43,10 @@ const FULL = {
   cpuTasks: 2_000,
   crashTrials: 10,
   crashDefaultTrials: 10,
+  consoleBacklog: 100_000,
+  consoleBase: 1_000,
+  consoleSseSamples: 100,
+  consoleIdleMs: 20_000,
 };
 const QUICK = {
   enqueue: 500,
@@ -59,6 +64,10 @@ const QUICK = {
   cpuTasks: 200,
   crashTrials: 2,
   crashDefaultTrials: 0,
+  consoleBacklog: 1_000,
+  consoleBase: 100,
+  consoleSseSamples: 10,
+  consoleIdleMs: 3_000,
 };
 
 const ROOT = new URL('../..', import.meta.url).pathname;
