@@ -3,9 +3,10 @@
 import { type AlertRule, alertForSchema, alertRuleIdSchema, RdcError, teamNameSchema } from '@rediacc/core';
 import type { NewAlertRule } from '@rediacc/producer';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { integer, schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine, printTable } from '../output.js';
+import type { OutputOptions } from '../output.js';
+import { done, json, line, table } from '../result.js';
 
 interface AddOptions extends OutputOptions {
   team: string;
@@ -24,6 +25,25 @@ function duration(value: string): string {
   schemaFlag(alertForSchema)(value);
   return value;
 }
+
+export const ruleAdd: Handler<AddOptions> = async (options, client) => {
+  const added = await client.alerts.addRule(ruleOf(options));
+  return done(
+    options.json
+      ? json(describe(added))
+      : line(`alert rule added to team ${added.team}: ${condition(added)}; its id:\n${added.id}`),
+  );
+};
+
+export const ruleList: Handler<OutputOptions & { team?: string }> = async (options, client) => {
+  const rows = (await client.alerts.listRules(options.team)).map(describe);
+  return done(options.json ? json(rows) : table(rows, ['id', 'team', 'condition', 'createdAt', 'createdBy']));
+};
+
+export const ruleRemove: Handler<OutputOptions & { id: string }> = async (options, client) => {
+  const removed = describe(await client.alerts.removeRule(options.id));
+  return done(options.json ? json(removed) : line(`alert rule ${removed.id} removed`));
+};
 
 export function registerAlertRule(alert: Command): void {
   const rule = alert.command('rule').description('when alerts fire: queue depth, no live bridge, unreachable machines');
@@ -48,37 +68,19 @@ export function registerAlertRule(alert: Command): void {
     )
     .option('--json', 'machine-readable output')
     .description('add an alert rule (one kind per rule); its id is printed on the last line')
-    .action((options: AddOptions) =>
-      withClient(async (client) => {
-        const added = await client.alerts.addRule(ruleOf(options));
-        if (options.json) printJson(describe(added));
-        else printLine(`alert rule added to team ${added.team}: ${condition(added)}; its id:\n${added.id}`);
-      }),
-    );
+    .action((options: AddOptions) => runCommand(ruleAdd, options));
   rule
     .command('list')
     .option('--team <team>', "this team's rules (default: every team this user may read)", schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
     .description('list alert rules')
-    .action((options: OutputOptions & { team?: string }) =>
-      withClient(async (client) => {
-        const rows = (await client.alerts.listRules(options.team)).map(describe);
-        if (options.json) printJson(rows);
-        else printTable(rows, ['id', 'team', 'condition', 'createdAt', 'createdBy']);
-      }),
-    );
+    .action((options: OutputOptions & { team?: string }) => runCommand(ruleList, options));
   rule
     .command('remove')
     .argument('<id>', 'rule id, as `alert rule list` shows it', schemaFlag(alertRuleIdSchema))
     .option('--json', 'machine-readable output')
     .description('remove an alert rule; an alert it fired resolves at the next evaluation')
-    .action((id: string, options: OutputOptions) =>
-      withClient(async (client) => {
-        const removed = describe(await client.alerts.removeRule(id));
-        if (options.json) printJson(removed);
-        else printLine(`alert rule ${removed.id} removed`);
-      }),
-    );
+    .action((id: string, options: OutputOptions) => runCommand(ruleRemove, { ...options, id }));
 }
 
 function ruleOf(options: AddOptions): NewAlertRule {

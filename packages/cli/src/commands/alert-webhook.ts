@@ -4,15 +4,34 @@
 import { readFile } from 'node:fs/promises';
 import { RdcError, teamNameSchema, type WebhookInfo, webhookIdSchema, webhookUrlSchema } from '@rediacc/core';
 import type { Command } from 'commander';
-import { withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { schemaFlag } from '../options.js';
-import { type OutputOptions, printJson, printLine, printTable } from '../output.js';
+import type { OutputOptions } from '../output.js';
+import { done, json, line, table } from '../result.js';
 
 interface AddOptions extends OutputOptions {
   team?: string;
   secret?: string;
   secretFile?: string;
 }
+
+export const webhookAdd: Handler<AddOptions & { url: string }> = async (options, client) => {
+  const secret = await secretOf(options);
+  const added = await client.alerts.addWebhook({ url: options.url, team: options.team, secret });
+  if (options.json) return done(json(describe(added)));
+  const scope = added.team ? `team ${added.team}` : 'every team';
+  return done(line(`webhook for ${scope} added (${added.signed ? 'signed' : 'unsigned'}); its id:\n${added.id}`));
+};
+
+export const webhookList: Handler<OutputOptions & { team?: string }> = async (options, client) => {
+  const rows = (await client.alerts.listWebhooks(options.team)).map(describe);
+  return done(options.json ? json(rows) : table(rows, ['id', 'team', 'url', 'signed', 'createdAt', 'createdBy']));
+};
+
+export const webhookRemove: Handler<OutputOptions & { id: string }> = async (options, client) => {
+  const removed = describe(await client.alerts.removeWebhook(options.id));
+  return done(options.json ? json(removed) : line(`webhook ${removed.id} removed`));
+};
 
 export function registerAlertWebhook(alert: Command): void {
   const webhook = alert.command('webhook').description('where alerts are POSTed (JSON, HMAC-signed with a secret)');
@@ -28,42 +47,19 @@ export function registerAlertWebhook(alert: Command): void {
     .option('--secret-file <path>', 'read the HMAC key from this file (first line)')
     .option('--json', 'machine-readable output')
     .description('add a webhook; its id is printed on the last line')
-    .action((url: string, options: AddOptions) =>
-      withClient(async (client) => {
-        const secret = await secretOf(options);
-        const added = await client.alerts.addWebhook({ url, team: options.team, secret });
-        if (options.json) {
-          printJson(describe(added));
-          return;
-        }
-        const scope = added.team ? `team ${added.team}` : 'every team';
-        printLine(`webhook for ${scope} added (${added.signed ? 'signed' : 'unsigned'}); its id:\n${added.id}`);
-      }),
-    );
+    .action((url: string, options: AddOptions) => runCommand(webhookAdd, { ...options, url }));
   webhook
     .command('list')
     .option('--team <team>', "this team's webhooks and those of every team", schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
     .description('list webhooks (never their secrets)')
-    .action((options: OutputOptions & { team?: string }) =>
-      withClient(async (client) => {
-        const rows = (await client.alerts.listWebhooks(options.team)).map(describe);
-        if (options.json) printJson(rows);
-        else printTable(rows, ['id', 'team', 'url', 'signed', 'createdAt', 'createdBy']);
-      }),
-    );
+    .action((options: OutputOptions & { team?: string }) => runCommand(webhookList, options));
   webhook
     .command('remove')
     .argument('<id>', 'webhook id, as `alert webhook list` shows it', schemaFlag(webhookIdSchema))
     .option('--json', 'machine-readable output')
     .description('remove a webhook; deliveries already queued for it are dropped')
-    .action((id: string, options: OutputOptions) =>
-      withClient(async (client) => {
-        const removed = describe(await client.alerts.removeWebhook(id));
-        if (options.json) printJson(removed);
-        else printLine(`webhook ${removed.id} removed`);
-      }),
-    );
+    .action((id: string, options: OutputOptions) => runCommand(webhookRemove, { ...options, id }));
 }
 
 async function secretOf(options: AddOptions): Promise<string | undefined> {

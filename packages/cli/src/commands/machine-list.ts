@@ -1,8 +1,9 @@
 // rediacc machine list [--team T] [--json]: the registered machines with what the bridges last saw of them —
 // tasks running (claimed by a bridge), load, memory, disk free of the run directory, the sample's age, and
 // the last SSH error with when it was seen (and since when the machine is unreachable, while it is).
-import type { MachineRecord, MachineStatus, RediaccClient } from '@rediacc/producer';
-import { printJson, printTable } from '../output.js';
+import type { MachineRecord, MachineStatus } from '@rediacc/producer';
+import type { Handler } from '../context.js';
+import { done, json, table } from '../result.js';
 import { ageOf } from './task-table.js';
 
 export interface MachineListCommandOptions {
@@ -25,7 +26,7 @@ export const MACHINE_COLUMNS = [
   'lastError',
 ];
 
-export async function machineList(client: RediaccClient, options: MachineListCommandOptions): Promise<void> {
+export const machineList: Handler<MachineListCommandOptions> = async (options, client) => {
   const machines = await client.machines.list(options.team);
   const entries: MachineListEntry[] = [];
   for (const team of [...new Set(machines.map((m) => m.team))]) {
@@ -35,9 +36,8 @@ export async function machineList(client: RediaccClient, options: MachineListCom
       entries.push({ ...m, running: running.get(m.name) ?? 0, status: statuses.get(m.name) ?? null });
     }
   }
-  if (options.json) printJson(entries);
-  else printTable(machineRows(entries, Date.now()), MACHINE_COLUMNS);
-}
+  return done(options.json ? json(entries) : table(machineRows(entries, Date.now()), MACHINE_COLUMNS));
+};
 
 /** One row per machine; `-` for what no bridge has sampled yet. */
 export function machineRows(entries: readonly MachineListEntry[], now: number): Record<string, string>[] {

@@ -12,7 +12,7 @@ import {
   teamNameSchema,
 } from '@rediacc/core';
 import type { Command } from 'commander';
-import { type Handler, runCommand, withClient } from '../context.js';
+import { type Handler, runCommand } from '../context.js';
 import { integer, integerOrNone, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, failWith, json, line, note, type Printed } from '../result.js';
@@ -112,7 +112,7 @@ export function registerMachine(program: Command): void {
     .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
     .description('list machines: tasks running, load, memory, disk free (sampled by the bridges), last SSH error')
-    .action((options: MachineListCommandOptions) => withClient((client) => machineList(client, options)));
+    .action((options: MachineListCommandOptions) => runCommand(machineList, options));
   machine
     .command('remove')
     .argument('<name>', 'machine name', schemaFlag(machineNameSchema))
