@@ -163,6 +163,12 @@ function sumSlots(bridge, lane) {
   return { busy, free };
 }
 
+/** A compact grid table: headers (a label, or [label, class]) over the given rows. */
+function gridTable(headers, rows) {
+  const head = headers.map((h) => (Array.isArray(h) ? el('th', { className: h[1] }, h[0]) : el('th', {}, h)));
+  return el('table', { className: 'grid compact' }, el('thead', {}, el('tr', {}, ...head)), el('tbody', {}, rows));
+}
+
 function renderBridges(bridges) {
   const box = document.getElementById('bridges');
   if (bridges.length === 0) {
@@ -194,25 +200,7 @@ function renderBridges(bridges) {
     );
   });
   box.replaceChildren(
-    el(
-      'table',
-      { className: 'grid compact' },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          el('th', {}, 'Bridge'),
-          el('th', {}, 'Host'),
-          el('th', {}, 'Teams'),
-          el('th', {}, 'Normal slots'),
-          el('th', {}, 'Critical slots'),
-          el('th', { className: 'num' }, 'Uptime'),
-        ),
-      ),
-      el('tbody', {}, rows),
-    ),
+    gridTable(['Bridge', 'Host', 'Teams', 'Normal slots', 'Critical slots', ['Uptime', 'num']], rows),
   );
 }
 
@@ -234,26 +222,7 @@ function renderAlerts(alerts) {
       el('td', { className: 'num dim' }, ago(a.at)),
     ),
   );
-  box.replaceChildren(
-    el(
-      'table',
-      { className: 'grid compact' },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          el('th', {}, 'State'),
-          el('th', {}, 'Team'),
-          el('th', {}, 'Kind'),
-          el('th', {}, 'Summary'),
-          el('th', { className: 'num' }, 'When'),
-        ),
-      ),
-      el('tbody', {}, rows),
-    ),
-  );
+  box.replaceChildren(gridTable(['State', 'Team', 'Kind', 'Summary', ['When', 'num']], rows));
 }
 
 function renderMachines(machines) {
@@ -301,26 +270,18 @@ function renderMachines(machines) {
     );
   });
   box.replaceChildren(
-    el(
-      'table',
-      { className: 'grid compact' },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          el('th', {}, 'Machine'),
-          el('th', {}, 'Team'),
-          el('th', {}, 'Host'),
-          el('th', { className: 'num' }, 'Running'),
-          el('th', { className: 'num' }, 'Load'),
-          el('th', {}, 'Memory'),
-          el('th', { className: 'num' }, 'Disk free'),
-          el('th', {}, 'Last SSH error'),
-        ),
-      ),
-      el('tbody', {}, rows),
+    gridTable(
+      [
+        'Machine',
+        'Team',
+        'Host',
+        ['Running', 'num'],
+        ['Load', 'num'],
+        'Memory',
+        ['Disk free', 'num'],
+        'Last SSH error',
+      ],
+      rows,
     ),
   );
 }
