@@ -57,7 +57,11 @@ const plants: Plant[] = [
     rule: 'dashboard-no-ssh-no-bridge',
   },
   { file: 'cli/src/planted-queue.ts', source: "import '@rediacc/queue';", rule: 'cli-only-through-the-sdk' },
-  { file: 'cli/src/planted-internal.ts', source: "import '../../queue/src/registry.js';", rule: 'only-through-the-entry' },
+  {
+    file: 'cli/src/planted-internal.ts',
+    source: "import '../../queue/src/registry.js';",
+    rule: 'only-through-the-entry',
+  },
   { file: 'cli/src/planted-subpath.ts', source: "import '@rediacc/queue/dist/keys.js';", rule: 'no-unresolvable' },
 ];
 
