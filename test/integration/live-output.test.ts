@@ -71,6 +71,15 @@ describe('live output', () => {
     expect(seen.filter((e) => e.type === 'status').at(-1)).toMatchObject({ status: 'COMPLETED' });
   });
 
+  it('follows a task that already ended: its output first, then its final status', async () => {
+    const { taskId } = await client.tasks.create({ team: 'live', machine: 'm1', command: 'echo done-before' });
+    await client.tasks.wait(taskId, { timeoutMs: 30_000 });
+    const seen = await events(taskId);
+    expect(seen.map((e) => e.type)).toEqual(['output', 'status']);
+    expect(seen[0]).toEqual({ type: 'output', data: 'done-before\n' });
+    expect(seen[1]).toMatchObject({ type: 'status', status: 'COMPLETED' });
+  });
+
   it('caps the kept output: head and tail, the cut marked', async () => {
     const { taskId } = await client.tasks.create({
       team: 'live',

@@ -2,15 +2,13 @@
 // SIGTERM that comes while the server starts, or right after it said it started, is then a clean stop, not
 // Node's default (the process killed by the signal, nothing closed).
 
-/** Resolves with the first SIGTERM or SIGINT from now on. */
-export function nextStopSignal(): Promise<NodeJS.Signals> {
+/** Resolves with the first of `signals` (SIGTERM or SIGINT unless given) from now on. */
+export function nextStopSignal(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
+      for (const name of signals) process.off(name, stop);
       resolve(signal);
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    for (const name of signals) process.on(name, stop);
   });
 }

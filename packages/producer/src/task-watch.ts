@@ -30,11 +30,12 @@ export async function* watchTask(deps: WatchDeps): AsyncGenerator<TaskEvent, voi
     for (;;) {
       const task = await deps.view();
       if (!task) throw new RdcError('RDC_TASK_UNKNOWN', `task ${deps.taskId} was removed while watching it`);
-      if (task.status !== lastStatus) {
+      const ended = isTerminal(task.status);
+      // The final status comes after the output it ended with, so a reader sees the output first.
+      if (!ended && task.status !== lastStatus) {
         lastStatus = task.status;
         yield { type: 'status', status: task.status, task };
       }
-      const ended = isTerminal(task.status);
       // While it runs, wait for output up to pollMs; once it ended, drain what is left.
       const chunks = await readOutputChunks(reader, deps.team, deps.taskId, lastId, ended ? 0 : deps.pollMs);
       for (const chunk of chunks) {
@@ -47,6 +48,7 @@ export async function* watchTask(deps: WatchDeps): AsyncGenerator<TaskEvent, voi
       const rest = decoder.decode();
       if (rest) yield { type: 'output', data: rest };
       if (!streamed && task.output) yield { type: 'output', data: task.output };
+      yield { type: 'status', status: task.status, task };
       return;
     }
   } finally {

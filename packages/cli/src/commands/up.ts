@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { integer } from '../options.js';
 import { printLine } from '../output.js';
 import { claimStack } from '../stack-lock.js';
+import { nextStopSignal } from '../stop-signal.js';
 import { setAsideTeamKey, writeTeamKey } from '../team-keys.js';
 import { createUpToken, startUpDashboard } from './up-dashboard.js';
 
@@ -53,6 +54,15 @@ export function registerUp(program: Command): void {
     )
     .option('--no-dashboard', 'do not start the web console')
     .action(async (options: UpOptions) => {
+      // Listen from the first moment: a signal while the stack starts stops it at the next step, with everything
+      // started so far stopped again (Node's default would kill the process and orphan redis-server and sshd).
+      // SIGHUP too: a closed terminal must stop the stack; after a hang-up there is no terminal left to tell.
+      const stopped = nextStopSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
+      let received: NodeJS.Signals | undefined;
+      void stopped.then((signal) => {
+        received = signal;
+      });
+      const stopRequested = () => received !== undefined;
       const config = loadConfig();
       const home = join(config.home, 'up');
       await mkdir(home, { recursive: true, mode: 0o700 });
@@ -73,6 +83,7 @@ export function registerUp(program: Command): void {
         const fromEnv = config.redisUrlSource === 'REDIS_URL';
         const redisUrl = fromEnv ? config.redisUrl : (await localRedis(home, options.port, stops)).url;
         await claim.lock.publish(redisUrl);
+        if (stopRequested()) return;
         out(
           `redis    ${redisAddress(redisUrl)}${fromEnv ? ' (from REDIS_URL)' : ` (local redis-server with a generated password; data in ${join(home, 'redis')})`}`,
         );
@@ -83,6 +94,7 @@ export function registerUp(program: Command): void {
           : await generateKeyPair(join(home, 'keys'), 'demo-client');
         const sshd = await startSshd({ dir: join(home, 'sshd'), authorizedKeys: [key.publicKey] });
         stops.push(() => sshd.stop());
+        if (stopRequested()) return;
         out(`machine  ${MACHINE}: sshd on ${sshd.host}:${sshd.port} (host key ${sshd.hostKeyFingerprint})`);
 
         const client = createClient({ redis: redisUrl, ...(config.actor !== undefined && { actor: config.actor }) });
@@ -106,6 +118,7 @@ export function registerUp(program: Command): void {
           hostKeyFingerprint: sshd.hostKeyFingerprint,
         });
 
+        if (stopRequested()) return;
         const bridge = await startBridge(
           {
             redisUrl,
@@ -132,6 +145,7 @@ export function registerUp(program: Command): void {
           out(`console  ${dashboard.url}  (log in with token ${token}; it is shown once and expires in 12h)`);
         }
         out('');
+        if (stopRequested()) return;
 
         // Queue every demo task at once: the P1 and P2 run in the critical lane, never behind the P5 and P4.
         const created = await client.tasks.createMany(DEMO_TASKS.map((t) => ({ team: TEAM, machine: MACHINE, ...t })));
@@ -140,7 +154,9 @@ export function registerUp(program: Command): void {
           client,
           created.map((c) => c.taskId),
           out,
+          stopRequested,
         );
+        if (stopRequested()) return;
 
         out(
           [
@@ -155,12 +171,7 @@ export function registerUp(program: Command): void {
         );
         if (options.exit) return;
         out('\nPress Ctrl-C to stop.');
-        // SIGHUP too: a closed terminal must stop the stack, not orphan its redis-server and sshd (which would
-        // then hold the data directories). After a hang-up there is no terminal left to tell.
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => resolve(name));
-        });
-        if (signal !== 'SIGHUP') out('stopping…');
+        if ((await stopped) !== 'SIGHUP') out('stopping…');
       } finally {
         for (const stop of stops.reverse()) await stop().catch(() => {});
       }
@@ -194,6 +205,7 @@ async function watch(
   client: ReturnType<typeof createClient>,
   ids: string[],
   out: (line: string) => void,
+  stopRequested: () => boolean,
 ): Promise<void> {
   const last = new Map<string, string>();
   const deadline = Date.now() + 60_000;
@@ -205,7 +217,7 @@ async function watch(
       const tail = view.status === 'COMPLETED' ? `  → ${view.output?.trim().split('\n')[0] ?? ''}` : '';
       out(`  P${view.priority}  ${view.taskId.slice(0, 8)}  ${view.status.padEnd(10)}${tail}`);
     }
-    if (views.every((v) => isTerminal(v.status))) return;
+    if (views.every((v) => isTerminal(v.status)) || stopRequested()) return;
     if (Date.now() > deadline) throw new RdcError('RDC_TIMEOUT', 'demo tasks did not finish within 60s');
     await new Promise((r) => setTimeout(r, 50));
   }
