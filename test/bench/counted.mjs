@@ -20,10 +20,13 @@ export function plainMachines(fleet) {
   }));
 }
 
-/** A bridge process (bridge-main.mjs, `config` as `bridge start` takes it) with the counters preload. */
-export function countedBridge(fleet, config, { nodeArgs = [] } = {}) {
+/**
+ * A bridge process (bridge-main.mjs, `config` as `bridge start` takes it) with the counters preload; `nodeArgs`
+ * such as --cpu-prof, `env` such as RDC_BENCH_TRACE=1.
+ */
+export function countedBridge(fleet, config, { nodeArgs = [], env = {} } = {}) {
   const full = { redisUrl: fleet.redis.url, keysDir: fleet.keysDir, ...config };
-  return countedProcess(fleet, config.name, [...nodeArgs, BRIDGE_MAIN, JSON.stringify(full)]);
+  return countedProcess(fleet, config.name, [...nodeArgs, BRIDGE_MAIN, JSON.stringify(full)], env);
 }
 
 /** The raw BullMQ Worker + pooled ssh2 process (raw-stack-main.mjs) with the counters preload. */
@@ -32,13 +35,13 @@ export function countedRaw(fleet, { name, concurrency = 10 }) {
   return countedProcess(fleet, name, [RAW_MAIN, JSON.stringify(args)]);
 }
 
-async function countedProcess(fleet, name, args) {
+async function countedProcess(fleet, name, args, env = {}) {
   const file = join(fleet.dir, `counters-${name}.json`);
   const logPath = join(fleet.dir, `counted-${name}.log`);
   const fd = openSync(logPath, 'a');
   const child = spawn(process.execPath, ['--import', COUNTERS, ...args], {
     stdio: ['ignore', 'pipe', fd],
-    env: { ...process.env, RDC_LOG_LEVEL: 'warn', RDC_BENCH_COUNTERS: file },
+    env: { ...process.env, RDC_LOG_LEVEL: 'warn', RDC_BENCH_COUNTERS: file, ...env },
   });
   closeSync(fd);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));

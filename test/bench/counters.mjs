@@ -7,7 +7,9 @@
 //   Blocking reads (BZPOPMIN, XREAD BLOCK, …) are counted apart: they wait for work, not for Redis.
 // - ssh2: channel opens and channel requests (the `Protocol` messages the client sends), channel data messages,
 //   SFTP requests (open, read, fstat, close, …), and the bytes read and written on each SSH socket.
-// On SIGUSR2 it writes everything so far, with process.cpuUsage(), as JSON to $RDC_BENCH_COUNTERS.
+// On SIGUSR2 it writes everything so far, with process.cpuUsage(), as JSON to $RDC_BENCH_COUNTERS. With
+// RDC_BENCH_TRACE=1 it also keeps a trace: [CLOCK_MONOTONIC ms, what] for each command and message it sends
+// (the bench's clock too: process.hrtime), which profile-one.mjs cuts into one task's steps.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,6 +46,11 @@ const SFTP_REQUESTS = [
 ];
 
 const counts = { redis: {}, redisRoundTrips: 0, redisBlocking: 0, ssh: {}, sftp: {} };
+const trace = process.env.RDC_BENCH_TRACE === '1' ? [] : null;
+/** [ms, what, 1 when it starts a round trip (a Redis burst, an SSH request that is answered) else 0]. */
+const note = (what, roundTrip) => trace?.push([Number(process.hrtime.bigint()) / 1e6, what, roundTrip ? 1 : 0]);
+const ANSWERED = new Set(['session', 'exec', 'subsystem', 'channelData']);
+let inSftp = false; // an SFTP request's channelData is traced as the request
 const sockets = new Set();
 const scriptNames = ourScripts();
 const bump = (map, key) => {
@@ -86,15 +93,19 @@ const sendCommand = Redis.prototype.sendCommand;
 Redis.prototype.sendCommand = function counted(command, stream) {
   const name = String(command?.name ?? '').toLowerCase();
   const blocking = BLOCKING.has(name) || ((name === 'xread' || name === 'xreadgroup') && command.args.some(isBlockArg));
+  let starts = false;
   if (blocking) counts.redisBlocking++;
   else if (!this.__benchBurst) {
     this.__benchBurst = true;
+    starts = true;
     counts.redisRoundTrips++;
     setImmediate(() => {
       this.__benchBurst = false;
     });
   }
-  bump(counts.redis, name === 'evalsha' ? `evalsha ${scriptName(this, String(command.args[0]))}` : name);
+  const label = name === 'evalsha' ? `evalsha ${scriptName(this, String(command.args[0]))}` : name;
+  bump(counts.redis, label);
+  note(`redis ${label}`, starts);
   return sendCommand.call(this, command, stream);
 };
 
@@ -108,9 +119,17 @@ for (const [target, names, into] of [
 ]) {
   for (const name of names) {
     const original = target[name];
+    const sftp = into === counts.sftp;
     target[name] = function counted(...args) {
       bump(into, name);
-      return original.apply(this, args);
+      if (sftp || !inSftp) note(`${sftp ? 'sftp' : 'ssh'} ${name}`, sftp || ANSWERED.has(name));
+      if (!sftp) return original.apply(this, args);
+      inSftp = true;
+      try {
+        return original.apply(this, args);
+      } finally {
+        inSftp = false;
+      }
     };
   }
 }
@@ -129,7 +148,12 @@ function snapshot() {
     bytesRead += s.bytesRead ?? 0;
     bytesWritten += s.bytesWritten ?? 0;
   }
-  return { ...structuredClone(counts), sshBytes: { read: bytesRead, written: bytesWritten }, cpu: process.cpuUsage() };
+  return {
+    ...structuredClone(counts),
+    sshBytes: { read: bytesRead, written: bytesWritten },
+    cpu: process.cpuUsage(),
+    ...(trace ? { trace } : {}),
+  };
 }
 
 const file = process.env.RDC_BENCH_COUNTERS;
