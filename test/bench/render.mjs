@@ -162,11 +162,41 @@ export function renderBenchmarks(results, findings = '') {
         ...new Set(mine.filter((r) => r.note && metText(r) !== r.note).map((r) => `- _${r.metric}_: ${r.note}`)),
       ];
       if (notes.length) out.push('', ...notes);
+      for (const r of mine.filter((x) => x.series)) out.push('', ...seriesChart(r.series));
       out.push('');
     }
   }
   if (findings) out.push(findings);
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+const BAR_MS = 5; // one bar character per 5 ms: the 100 ms line at 20
+const BAR_MAX = 40;
+
+/**
+ * A row's stepped series ({ rates, limitMs, ours: [p99 ms | null], raw: [...] }, the capacity row) as a text chart:
+ * one bar per side per offered rate, its p99, and a `|` where the limit falls. null: that side had stopped at a lower
+ * rate; 'unstarted': some of its tasks never started (p99 unbounded).
+ */
+export function seriesChart(series) {
+  const limitAt = Math.round(series.limitMs / BAR_MS);
+  const bar = (ms) => {
+    const n = Math.min(BAR_MAX, Math.round(ms / BAR_MS));
+    const body = Array.from({ length: Math.max(n, limitAt + 1) }, (_, i) => (i === limitAt ? '|' : i < n ? '#' : ' '));
+    return `${body.join('').trimEnd()}${ms / BAR_MS > BAR_MAX ? '>' : ''}`;
+  };
+  const width = Math.max(...series.rates.map((r) => String(r).length));
+  const lines = [`dispatch p99 (ms) by offered rate (tasks/s); one # per ${BAR_MS} ms, | at ${series.limitMs} ms`];
+  for (const [i, rate] of series.rates.entries()) {
+    for (const side of ['ours', 'raw']) {
+      const ms = series[side][i];
+      const head = `${side === 'ours' ? `${String(rate).padStart(width)}/s` : ' '.repeat(width + 2)} ${side.padEnd(4)} `;
+      if (ms === null || ms === undefined) lines.push(`${head}(stopped at a lower rate)`);
+      else if (typeof ms !== 'number') lines.push(`${head}${bar(Number.POSITIVE_INFINITY)} some tasks never started`);
+      else lines.push(`${head}${bar(ms)} ${ms}`);
+    }
+  }
+  return ['```text', ...lines, '```'];
 }
 
 /**
@@ -184,6 +214,7 @@ const HEADLINES = [
   ['backlog', /^(list|create P1)/, /./],
   ['footprint', /./, /./],
   ['crash', /./, /./],
+  ['cost', /^(Redis commands|bridge CPU|capacity)/, /./],
 ];
 
 /** README's block between the markers: headline rows, each with the run that measured it. */

@@ -13,6 +13,7 @@ type Render = {
   mergeRun(previous: Results, run: Run, rows: Row[], order: string[]): Results;
   renderBenchmarks(results: Results, findings?: string): string;
   renderReadmeBlock(results: Results): string;
+  seriesChart(series: Record<string, unknown>): string[];
   spliceReadme(readme: string, block: string): string;
   README_BEGIN: string;
   README_END: string;
@@ -140,6 +141,49 @@ describe('a partial rerun', () => {
     expect(render.renderBenchmarks(withSkip)).toMatch(
       /\| b metric \(vs raw\) +\| – +\| – +\| – +\| – +\| skipped: ansible is not installed \|/,
     );
+  });
+});
+
+describe('the capacity chart', () => {
+  const run = {
+    id: '2026-01-04T00:00:00Z',
+    date: '2026-01-04T00:00:00Z',
+    scope: 'full' as const,
+    scenarios: ['cost'],
+    quick: false,
+    reps: 3,
+    runtimeS: 60,
+    env: { node: 'v20' },
+    methods: { cost: { title: '10. Cost per task, and capacity', describe: 'How.' } },
+  };
+  const capacityRow = {
+    scenario: 'cost',
+    metric: 'capacity: highest offered rate with dispatch p99 < 100 ms (sleep 0.05 over ten)',
+    unit: 'tasks/s',
+    ours: 40,
+    baseline: 60,
+    baselineName: 'raw BullMQ + ssh2',
+    ratio: 0.667,
+    target: 'ratio ≥ 0.8',
+    met: false,
+    run: run.id,
+    series: { rates: [20, 40, 60, 80], limitMs: 100, ours: [12, 48, 350, null], raw: [9, 11, 30, 'unstarted'] },
+  };
+
+  it('is drawn under its table from the stored series, a bar per side and rate, the limit marked', () => {
+    const text = render.renderBenchmarks({ runs: [run], rows: [capacityRow] });
+    const chart = text.slice(text.indexOf('```text'), text.lastIndexOf('```') + 3);
+    expect(chart.split('\n')).toEqual(render.seriesChart(capacityRow.series));
+    expect(chart).toMatch(/^20\/s ours ## +\| 12$/m);
+    expect(chart).toMatch(/^60\/s ours #{20}\|#{19}> 350$/m);
+    expect(chart).toMatch(/^80\/s ours \(stopped at a lower rate\)$/m);
+    expect(chart).toMatch(/^ {5}raw {2}#{20}\|#{19}> some tasks never started$/m);
+  });
+
+  it('results without it (written before the cost rows existed) render without a chart', () => {
+    expect(render.renderBenchmarks(results, '')).not.toContain('```text');
+    const { series: _, ...plain } = capacityRow;
+    expect(render.renderBenchmarks({ runs: [run], rows: [plain] })).not.toContain('```text');
   });
 });
 

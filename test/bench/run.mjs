@@ -17,6 +17,7 @@ import { checkResults, mergeRun, renderBenchmarks, renderReadmeBlock, spliceRead
 import { crashRow, printTable, writeJson } from './report.mjs';
 import * as backlog from './scenarios/backlog.mjs';
 import * as consoleScenario from './scenarios/console.mjs';
+import * as cost from './scenarios/cost.mjs';
 import * as crash from './scenarios/crash.mjs';
 import * as enqueue from './scenarios/enqueue.mjs';
 import * as footprint from './scenarios/footprint.mjs';
@@ -25,7 +26,7 @@ import * as oneMachine from './scenarios/one-machine.mjs';
 import * as p1Load from './scenarios/p1-load.mjs';
 import * as tenMachines from './scenarios/ten-machines.mjs';
 
-const SCENARIOS = [enqueue, oneMachine, tenMachines, latency, p1Load, backlog, footprint, crash, consoleScenario];
+const SCENARIOS = [enqueue, oneMachine, tenMachines, latency, p1Load, backlog, footprint, crash, consoleScenario, cost];
 
 const FULL = {
   enqueue: 20_000,
@@ -47,6 +48,7 @@ const FULL = {
   consoleBase: 1_000,
   consoleSseSamples: 100,
   consoleIdleMs: 20_000,
+  costTasks: 1_000,
 };
 const QUICK = {
   enqueue: 500,
@@ -68,6 +70,7 @@ const QUICK = {
   consoleBase: 100,
   consoleSseSamples: 10,
   consoleIdleMs: 3_000,
+  costTasks: 100,
 };
 
 const ROOT = new URL('../..', import.meta.url).pathname;
