@@ -281,6 +281,7 @@ export function cliProblems(program: Command, args: readonly string[], where: st
     if (option.argChoices && !option.argChoices.includes(value)) {
       problems.push(`${where}: ${name} ${flag} ${value}: not one of ${option.argChoices.join(', ')}`);
     }
+    if (value.startsWith('$')) continue; // filled in by the shell
     try {
       option.parseArg?.(value, option.defaultValue);
     } catch (error) {

@@ -214,3 +214,16 @@ export function checkK8s(texts: string[], context: DeployContext): { problems: s
   }
   return { problems, probes };
 }
+
+/**
+ * The rediacc arguments of every `… run --rm admin ARGS` line in a text (the README's Deploy section, the compose
+ * file's comments), quotes removed; a value from the shell (`"$(cat …)"`) is left for cliProblems to skip.
+ */
+export function adminRuns(text: string): string[][] {
+  const joined = text.replace(/\\\n[#\s]*/g, ' ');
+  return [...joined.matchAll(/run --rm admin ([a-z-][^\n`]*)/g)].map((m) =>
+    [...(m[1] ?? '').replace(/\s+#.*$/, '').matchAll(/"[^"]*"|'[^']*'|\S+/g)].map((t) =>
+      t[0].replace(/^(["'])(.*)\1$/, '$2'),
+    ),
+  );
+}

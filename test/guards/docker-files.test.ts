@@ -13,7 +13,7 @@ import { buildProgram } from '../../packages/cli/src/program.js';
 import { CLI_BIN, runCli } from '../harness/cli-run.js';
 import { useHarness, waitFor } from '../harness/index.js';
 import { checkDockerfile, cliProblems, dockerIgnore, type ImageTarget } from './docker-check.js';
-import { checkCompose, checkK8s, type DeployContext, type Probe } from './docker-deploy-check.js';
+import { adminRuns, checkCompose, checkK8s, type DeployContext, type Probe } from './docker-deploy-check.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dockerDir = join(root, 'docker');
@@ -101,6 +101,27 @@ describe('rediacc commands in deployment files', () => {
     expect(cliProblems(program, ['bridge', 'begin'], 'x')).toEqual([expect.stringMatching(/begin: no such command/)]);
     expect(cliProblems(program, ['dashboard', 'start', '--host=0.0.0.0', '--prot', '1'], 'x')).toEqual([
       'x: rediacc dashboard start has no option --prot',
+    ]);
+  });
+});
+
+describe('the admin commands the README and compose.yml tell operators to run', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const deploy = readme.slice(readme.indexOf('## Deploy'), readme.indexOf('\n## ', readme.indexOf('## Deploy') + 1));
+
+  it('parse with the real CLI', () => {
+    const program = buildProgram();
+    const runs = [...adminRuns(deploy), ...adminRuns(read('compose.yml'))];
+    expect(runs.map((args) => args.slice(0, 2).join(' '))).toEqual(
+      expect.arrayContaining(['team create', 'machine add', 'create task', 'dashboard token']),
+    );
+    expect(runs.flatMap((args) => cliProblems(program, args, args.slice(0, 2).join(' ')))).toEqual([]);
+  });
+
+  it('name a flag the CLI does not have', () => {
+    const planted = adminRuns(deploy.replace('--host-key-fingerprint', '--host-fingerprint'));
+    expect(planted.flatMap((args) => cliProblems(buildProgram(), args, 'README'))).toEqual([
+      'README: rediacc machine add has no option --host-fingerprint',
     ]);
   });
 });
