@@ -3,8 +3,8 @@
 // ENTRYPOINT, every `rediacc` command in compose.yml and k8s/ parses with the real CLI, the bridge's grace periods
 // outlast its drain, no secret sits in an environment, and the probe paths answer on a real bridge and console.
 // Each rule is also shown failing on a planted violation. Run alone: npx vitest run test/guards/docker-files.test.ts
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BRIDGE_DEFAULTS } from '@rediacc/bridge';
@@ -18,6 +18,7 @@ import { adminRuns, checkCompose, checkK8s, type DeployContext, type Probe } fro
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dockerDir = join(root, 'docker');
 const read = (path: string) => readFileSync(join(dockerDir, path), 'utf8');
+const h = useHarness();
 const k8sFiles = readdirSync(join(dockerDir, 'k8s')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
 
 function rediaccImage(text = read('Dockerfile')) {
@@ -85,6 +86,26 @@ describe('docker/Dockerfile', () => {
     const { problems } = checkDockerfile(read('sshd-demo.Dockerfile'), { root, ignored, rediacc: false });
     expect(problems).toEqual([]);
     expect(ignored('packages/cli/src/bin.ts')).toBe(true);
+  });
+});
+
+describe("the images' entrypoint script", () => {
+  it('reads REDIS_URL from the file REDIS_URL_FILE names and execs node with the arguments', async () => {
+    const dir = await h.tempDir('rdc-entry-');
+    mkdirSync(join(dir, 'bin'));
+    // A stand-in node: prints what the real one would get.
+    writeFileSync(join(dir, 'bin', 'node'), '#!/bin/sh\necho "url=$REDIS_URL file=$REDIS_URL_FILE args=$*"\n');
+    chmodSync(join(dir, 'bin', 'node'), 0o755);
+    writeFileSync(join(dir, 'redis-url'), 'redis://:pw@redis:6379\n');
+    const env = { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, REDIS_URL_FILE: join(dir, 'redis-url') };
+    const run = spawnSync(join(dockerDir, 'entrypoint.sh'), ['bridge', 'start', '--team', 'demo'], { env });
+    expect(run.stdout.toString()).toBe(
+      'url=redis://:pw@redis:6379 file= args=/app/packages/cli/dist/bin.js bridge start --team demo\n',
+    );
+    const missing = spawnSync(join(dockerDir, 'entrypoint.sh'), ['--help'], {
+      env: { ...env, REDIS_URL_FILE: join(dir, 'absent') },
+    });
+    expect(missing.status).not.toBe(0);
   });
 });
 
@@ -200,7 +221,6 @@ describe('docker/k8s', () => {
 });
 
 describe('probe and healthcheck paths', () => {
-  const h = useHarness();
   let env: NodeJS.ProcessEnv;
 
   /** Starts `rediacc ARGS…` and waits for the first http:// URL it logs. */
@@ -246,5 +266,14 @@ describe('probe and healthcheck paths', () => {
     ).toBe(true);
     expect(statuses).toHaveLength(6);
     expect((await fetch(`${servers.get('bridge')}/ready`)).status).toBe(404);
+  });
+
+  it("are what the images' healthcheck script polls: exit 0 on /healthz, 1 elsewhere or with nothing listening", () => {
+    const healthcheck = (url: string) =>
+      spawnSync(process.execPath, [join(dockerDir, 'healthcheck.mjs')], { env: { RDC_HEALTH_URL: url } }).status;
+    expect(healthcheck(`${servers.get('bridge')}/healthz`)).toBe(0);
+    expect(healthcheck(`${servers.get('dashboard')}/healthz`)).toBe(0);
+    expect(healthcheck(`${servers.get('bridge')}/ready`)).toBe(1);
+    expect(healthcheck('http://127.0.0.1:1/healthz')).toBe(1);
   });
 });
