@@ -164,8 +164,11 @@ export function checkDockerfile(
               `line ${copy.line}: COPY --from=${from} ${source}: ${repoPath} is not in the built workspace`,
             );
           }
-          if (/node_modules/.test(source) && from === 'build') {
-            problems.push(`line ${copy.line}: COPY --from=build ${source} brings dev dependencies into the image`);
+          if (
+            installsDevDependencies(stages, from) &&
+            (/node_modules/.test(source) || source === workdirOf(stages, from))
+          ) {
+            problems.push(`line ${copy.line}: COPY --from=${from} ${source} brings dev dependencies into the image`);
           }
           continue;
         }
@@ -216,6 +219,18 @@ export function checkDockerfile(
     }
   }
   return { problems, targets };
+}
+
+function workdirOf(stages: Stage[], name: string): string | undefined {
+  return chainOf(stages, name).at(-1)?.instrs.at(-1)?.workdir;
+}
+
+/** The stage runs `npm ci` or `npm install` without `--omit=dev`: its node_modules hold the dev dependencies. */
+function installsDevDependencies(stages: Stage[], name: string): boolean {
+  const installs = chainOf(stages, name)
+    .flatMap((s) => s.instrs)
+    .filter((i) => i.keyword === 'RUN' && /\bnpm (ci|install)\b/.test(i.args.join(' ')));
+  return installs.some((i) => !i.args.includes('--omit=dev'));
 }
 
 /** The ENTRYPOINT script comes from the repository, is executable, and every /app path it names is in the image. */

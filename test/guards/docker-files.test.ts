@@ -69,8 +69,12 @@ describe('docker/Dockerfile', () => {
     expect(rediaccImage(noHealth).problems).toEqual([expect.stringMatching(/^target bridge: HEALTHCHECK does not/)]);
     const devDeps = plant(text, 'COPY --from=deps /app ./', 'COPY --from=build /src/node_modules node_modules');
     expect(rediaccImage(devDeps).problems).toEqual(
-      expect.arrayContaining([expect.stringContaining('brings dev dependencies into the image')]),
+      expect.arrayContaining([expect.stringContaining('COPY --from=build /src/node_modules brings dev dependencies')]),
     );
+    const allDeps = plant(text, 'npm ci --omit=dev --workspace', 'npm ci --workspace');
+    expect(rediaccImage(allDeps).problems).toEqual([
+      expect.stringMatching(/^line \d+: COPY --from=deps \/app brings dev dependencies into the image$/),
+    ]);
   });
 
   it('leaves out build output and secrets from the build context', () => {
