@@ -1,11 +1,12 @@
 // The compose file and the Kubernetes manifests against the real CLI, the images' healthchecks and the bridge's
-// drain bound (docker-check.ts reads the Dockerfiles). Each check returns its problems, one line each, and the
+// drain bound (dockerfile-check.ts reads the Dockerfiles). Each check returns its problems, one line each, and the
 // HTTP probes it found, for the test to GET on a real bridge and console.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Command } from 'commander';
 import { parse, parseAllDocuments } from 'yaml';
-import { cliProblems, flagValue, type ImageTarget, secretEnvProblems } from './docker-check.js';
+import { cliProblems, flagValue } from './cli-args-check.js';
+import type { ImageTarget } from './dockerfile-check.js';
 
 export interface Probe {
   /** Which process answers it: the first word of its rediacc command. */
@@ -226,4 +227,18 @@ export function adminRuns(text: string): string[][] {
       t[0].replace(/^(["'])(.*)\1$/, '$2'),
     ),
   );
+}
+
+/** Environment entries that would put a secret in the file: a secret-like name or a URL with credentials. */
+export function secretEnvProblems(env: Record<string, unknown>, where: string): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || value === null || name.endsWith('_FILE')) continue;
+    if (/PASS|SECRET|TOKEN|(^|_)KEY$|^REDIS_URL$/i.test(name)) {
+      problems.push(`${where}: ${name} holds a secret value; give a file (${name}_FILE) from a secret instead`);
+    } else if (/:\/\/[^/\s@]*:[^/\s@]+@/.test(String(value))) {
+      problems.push(`${where}: ${name} carries credentials in a URL`);
+    }
+  }
+  return problems;
 }

@@ -12,8 +12,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../packages/cli/src/program.js';
 import { CLI_BIN, runCli } from '../harness/cli-run.js';
 import { useHarness, waitFor } from '../harness/index.js';
-import { checkDockerfile, cliProblems, dockerIgnore, type ImageTarget } from './docker-check.js';
+import { cliProblems } from './cli-args-check.js';
 import { adminRuns, checkCompose, checkK8s, type DeployContext, type Probe } from './docker-deploy-check.js';
+import { checkDockerfile, dockerIgnore, type ImageTarget } from './dockerfile-check.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dockerDir = join(root, 'docker');

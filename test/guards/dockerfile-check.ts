@@ -1,11 +1,12 @@
-// The checks behind docker-files.test.ts: no Docker engine runs here, so the Dockerfile, the compose file and the
-// Kubernetes manifests are read as text and held against the repository (copied paths, scripts), the real CLI
-// (every `rediacc` subcommand, flag and value) and the bridge's drain bound. Each check returns what it finds wrong,
-// one line per problem, so a test can plant a violation and see it named.
+// A Dockerfile read as text (no Docker engine runs here) and held against the repository it is built from: stages,
+// where each image path comes from, copied paths and scripts that must exist, the user, healthcheck and entrypoint
+// of each target. Returns what it finds wrong, one line per problem, so a test can plant a violation and see it
+// named (docker-files.test.ts).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Command } from 'commander';
 import { DockerfileParser } from 'dockerfile-ast';
+import { cliProblems } from './cli-args-check.js';
 
 export interface Instr {
   keyword: string;
@@ -245,95 +246,6 @@ function checkScript(stages: Stage[], stage: string, script: string, root: strin
     const source = sourceOf(stages, root, stage, path);
     if (!source || !existsSync(join(root, source))) {
       problems.push(`${where}: ${repoPath} runs ${path}, which is not in the image (${source ?? 'no COPY'})`);
-    }
-  }
-  return problems;
-}
-
-/**
- * `rediacc ARGS…` against the real program: the subcommands exist, every flag belongs to the command, its value
- * passes the flag's own parser and choices, required flags and arguments are there.
- */
-export function cliProblems(program: Command, args: readonly string[], where: string): string[] {
-  const problems: string[] = [];
-  let command = program;
-  const path: string[] = [];
-  let i = 0;
-  for (; i < args.length; i++) {
-    const sub = command.commands.find((c) => c.name() === args[i] || c.aliases().includes(String(args[i])));
-    if (!sub) break;
-    command = sub;
-    path.push(String(args[i]));
-  }
-  const name = ['rediacc', ...path].join(' ');
-  const help = args.includes('--help') || args.includes('-h');
-  if (command.commands.length > 0 && !help) {
-    return [`${where}: ${name} ${args[i] ?? ''}: no such command (expected one of ${subcommands(command)})`];
-  }
-  const given = new Set<string>();
-  let positional = 0;
-  for (; i < args.length; i++) {
-    const token = String(args[i]);
-    if (!token.startsWith('-')) {
-      positional++;
-      continue;
-    }
-    if (token === '--help' || token === '-h') continue;
-    const eq = token.indexOf('=');
-    const flag = eq > 0 ? token.slice(0, eq) : token;
-    const option = command.options.find((o) => o.long === flag || o.short === flag);
-    if (!option) {
-      problems.push(`${where}: ${name} has no option ${flag}`);
-      continue;
-    }
-    given.add(option.attributeName());
-    if (!option.required && !option.optional) continue;
-    const value = eq > 0 ? token.slice(eq + 1) : args[++i];
-    if (value === undefined) {
-      problems.push(`${where}: ${name} ${flag} needs a value`);
-      continue;
-    }
-    if (option.argChoices && !option.argChoices.includes(value)) {
-      problems.push(`${where}: ${name} ${flag} ${value}: not one of ${option.argChoices.join(', ')}`);
-    }
-    if (value.startsWith('$')) continue; // filled in by the shell
-    try {
-      option.parseArg?.(value, option.defaultValue);
-    } catch (error) {
-      problems.push(`${where}: ${name} ${flag} ${value}: ${(error as Error).message}`);
-    }
-  }
-  if (help) return problems;
-  for (const option of command.options.filter((o) => o.mandatory && !given.has(o.attributeName()))) {
-    problems.push(`${where}: ${name} needs ${option.long}`);
-  }
-  const required = command.registeredArguments.filter((a) => a.required).length;
-  if (positional < required) problems.push(`${where}: ${name} needs ${required} argument(s), got ${positional}`);
-  return problems;
-}
-
-function subcommands(command: Command): string {
-  return command.commands.map((c) => c.name()).join(', ');
-}
-
-/** The value a flag has in an argument list (`--flag value` or `--flag=value`). */
-export function flagValue(args: readonly string[], flag: string): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === flag) return args[i + 1];
-    if (args[i]?.startsWith(`${flag}=`)) return args[i]?.slice(flag.length + 1);
-  }
-  return undefined;
-}
-
-/** Environment entries that would put a secret in the file: a secret-like name or a URL with credentials. */
-export function secretEnvProblems(env: Record<string, unknown>, where: string): string[] {
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || value === null || name.endsWith('_FILE')) continue;
-    if (/PASS|SECRET|TOKEN|(^|_)KEY$|^REDIS_URL$/i.test(name)) {
-      problems.push(`${where}: ${name} holds a secret value; give a file (${name}_FILE) from a secret instead`);
-    } else if (/:\/\/[^/\s@]*:[^/\s@]+@/.test(String(value))) {
-      problems.push(`${where}: ${name} carries credentials in a URL`);
     }
   }
   return problems;
