@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BRIDGE_DEFAULTS } from '@rediacc/bridge';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { buildProgram } from '../../packages/cli/src/program.js';
 import { CLI_BIN, runCli } from '../harness/cli-run.js';
 import { useHarness, waitFor } from '../harness/index.js';
@@ -202,6 +203,11 @@ describe('docker/k8s', () => {
       'dashboard /healthz',
       'dashboard /readyz',
     ]);
+  });
+
+  it('are all applied by kustomization.yaml', () => {
+    const kustomization = parse(read('k8s/kustomization.yaml')) as { resources: string[] };
+    expect([...kustomization.resources].sort()).toEqual([...k8sFiles].sort());
   });
 
   it('names a short terminationGracePeriod, a misspelt flag, root pods and a Service that selects nothing', () => {
