@@ -163,7 +163,8 @@ export async function startBridge(
   const stopWatching = await watchCancels(subscriber, redis, workers, held, config, logger);
   let metricsServer: MetricsServer | undefined;
   if (config.metricsPort !== undefined) {
-    metricsServer = await serveMetrics(metrics.registry, config.metricsPort, config.metricsHost).catch(
+    const redisAnswers = async () => (await redis.ping()) === 'PONG';
+    metricsServer = await serveMetrics(metrics.registry, config.metricsPort, config.metricsHost, redisAnswers).catch(
       async (error: Error) => {
         await Promise.all([lanes.close(), writer.close()]);
         stopWatching();

@@ -1,5 +1,7 @@
 // Serves a bridge's metrics at GET /metrics (Prometheus text format) on a plain node:http server, bound to
 // 127.0.0.1 unless told otherwise: the numbers name teams and machines, so they are not for every network.
+// Beside them, what a supervisor polls (Docker HEALTHCHECK, Kubernetes probes): GET /healthz answers while the
+// process does, GET /readyz only while `ready()` says so (the bridge's Redis answers a PING within a second).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RdcError } from '@rediacc/core';
@@ -11,9 +13,28 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function serveMetrics(registry: Registry, port: number, host: string): Promise<MetricsServer> {
+const READY_TIMEOUT_MS = 1_000;
+
+export async function serveMetrics(
+  registry: Registry,
+  port: number,
+  host: string,
+  ready: () => Promise<boolean> = async () => true,
+): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
+      return;
+    }
+    if (req.method === 'GET' && path === '/readyz') {
+      answersWithin(ready, READY_TIMEOUT_MS).then((ok) =>
+        ok
+          ? res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}\n')
+          : res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable"}\n'),
+      );
+      return;
+    }
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
@@ -41,6 +62,19 @@ export async function serveMetrics(registry: Registry, port: number, host: strin
       return closing;
     },
   };
+}
+
+/** True when `check` resolves true within `ms`; false when it says no, throws or takes longer. */
+async function answersWithin(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([check().catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A port taken or not ours to bind is the operator's option to change: say which and how. */
