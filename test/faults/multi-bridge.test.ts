@@ -102,7 +102,12 @@ describe('several bridges on one fleet', () => {
       return {
         team,
         machine,
-        command: loggedCommand(fileOf(team, machine, 'runs'), '$RDC_TASK_ID', idCommand(fileOf(team, machine, 'ids'))),
+        // Long enough (0.2 s) that, without the limits, a machine would run three or four at once.
+        command: loggedCommand(
+          fileOf(team, machine, 'runs'),
+          '$RDC_TASK_ID',
+          idCommand(fileOf(team, machine, 'ids'), 'sleep 0.2'),
+        ),
       };
     });
     const created: { taskId: string; team: string; machine: string }[] = [];

@@ -77,6 +77,7 @@ describe.skipIf(unavailable !== undefined)('network cut', () => {
     );
 
     await cutHost.cut();
+    const cutAt = Date.now();
     const failing = await client.tasks.create({ team, machine: 'm1', command: idCommand(ids('m1')), maxRetries: 0 });
     const patient = await client.tasks.create({
       team,
@@ -94,6 +95,9 @@ describe.skipIf(unavailable !== undefined)('network cut', () => {
         [],
       );
       const lost = await client.tasks.wait(running.taskId, { timeoutMs: 40_000 });
+      console.log(
+        `network-cut: the running task failed ${(Date.parse(lost.completedAt ?? '') - cutAt) / 1000} s after the cut`,
+      );
       expect(lost, lost.error ?? '').toMatchObject({ status: 'FAILED', errorCode: 'RDC_SSH_CONNECT' });
       // The link is down: the reconnects find no route to the machine (or no answer within the connect timeout).
       const unreachable = /^SSH to netcut\/m1: (cannot connect to|connecting to) 10\.\d+\.1\.2:22/;
