@@ -39,12 +39,14 @@ describe.skipIf(unavailable !== undefined)('network cut', () => {
         user: machine.user,
         keyFile: machine.privateKeyPath,
         hostKeyFingerprint: machine.hostKeyFingerprint,
+        // One at a time on m1: the tasks created after the first one queue behind it.
+        ...(i === 1 && { maxConcurrent: 1 }),
       });
     }
     const [cutHost] = hosts;
     if (!cutHost) throw new Error('no machines');
     // A dead link shows in 3 unanswered keepalives a second apart; a reconnect gives up after 2 s.
-    await startBridgeProcess(h, {
+    const bridge = await startBridgeProcess(h, {
       name: 'bridge-a',
       redisUrl,
       teams: [team],
@@ -102,6 +104,12 @@ describe.skipIf(unavailable !== undefined)('network cut', () => {
       // The link is down: the reconnects find no route to the machine (or no answer within the connect timeout).
       const unreachable = /^SSH to netcut\/m1: (cannot connect to|connecting to) 10\.\d+\.1\.2:22/;
       expect(lost.error).toMatch(unreachable);
+      // It failed the way a dead link shows: keepalives unanswered, then reconnecting to re-attach failed.
+      const lostLines = bridge
+        .log()
+        .split('\n')
+        .filter((line) => line.includes(running.taskId) && line.includes('SSH connection lost during the run'));
+      expect(lostLines.length).toBeGreaterThan(0);
       const refused = await client.tasks.wait(failing.taskId, { timeoutMs: 40_000 });
       expect(refused, refused.error ?? '').toMatchObject({ status: 'FAILED', errorCode: 'RDC_SSH_CONNECT' });
       expect(refused.error).toMatch(unreachable);
