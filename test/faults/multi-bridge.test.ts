@@ -7,8 +7,15 @@ import { join } from 'node:path';
 import { createClient, type TaskView } from '@rediacc/producer';
 import { describe, expect, it } from 'vitest';
 import { CLI_BIN } from '../harness/cli-run.js';
-import { idCommand, tallyIds } from '../harness/id-files.js';
-import { loggedCommand, maxOverlap, type TestMachine, useHarness, waitFor } from '../harness/index.js';
+import {
+  idCommand,
+  loggedCommand,
+  maxOverlap,
+  type TestMachine,
+  tallyIds,
+  useHarness,
+  waitFor,
+} from '../harness/index.js';
 
 const h = useHarness();
 

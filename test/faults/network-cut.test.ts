@@ -6,9 +6,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from '@rediacc/producer';
 import { describe, expect, it } from 'vitest';
-import { idCommand, tallyIds } from '../harness/id-files.js';
-import { startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
-import { type IsolatedMachine, isolatedMachine, netnsUnavailable } from '../harness/netns.js';
+import {
+  type IsolatedMachine,
+  idCommand,
+  isolatedMachine,
+  netnsUnavailable,
+  startBridgeProcess,
+  tallyIds,
+  useHarness,
+  waitFor,
+} from '../harness/index.js';
 import { lines } from './fleet-faults.js';
 
 const unavailable = await netnsUnavailable();
