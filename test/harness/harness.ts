@@ -31,6 +31,10 @@ export interface MachineOptions {
   sftp?: boolean;
   /** The login user (default: whoever runs the tests). sshd's authorized_keys are per file, not per user. */
   user?: string;
+  /** Default: a free port (found on `host` from this process: give one for a host in another namespace). */
+  port?: number;
+  /** A command that execs sshd in its place: `['ip', 'netns', 'exec', NS]` (see netns.ts). */
+  execVia?: readonly string[];
 }
 
 type Releaser = () => Promise<void>;
@@ -56,6 +60,8 @@ export class Harness {
       ...(options.host === undefined ? {} : { host: options.host }),
       ...(options.setEnvShlvl === undefined ? {} : { setEnvShlvl: options.setEnvShlvl }),
       ...(options.sftp === undefined ? {} : { sftp: options.sftp }),
+      ...(options.execVia === undefined ? {} : { execVia: options.execVia }),
+      ...(options.port === undefined ? {} : { port: options.port }),
       authorizedKeys: [key.publicKey],
     });
     this.#own(() => sshd.stop());

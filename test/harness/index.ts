@@ -3,7 +3,9 @@
 export { type BridgeProcess, startBridgeProcess } from './bridge-process.js';
 export { addTeamWithMachine } from './fleet.js';
 export { Harness, type MachineOptions, type TestMachine } from './harness.js';
+export { type IdTally, idCommand, tallyIds } from './id-files.js';
 export { type LoginUser, loginUser, loginUsersUnavailable } from './login-users.js';
+export { type IsolatedMachine, isolatedMachine, netnsUnavailable } from './netns.js';
 export { metricNames, parseProm, type Sample, sampleValue } from './prom-text.js';
 export { holdCommand, loggedCommand, maxOverlap } from './run-log.js';
 export { openSse, type SseClient, type SseEvent } from './sse-client.js';

@@ -28,6 +28,11 @@ export interface SshdOptions {
   maxStartups?: string;
   /** Default true: `Subsystem sftp internal-sftp`. False: no SFTP subsystem, as on hardened hosts and appliances. */
   sftp?: boolean;
+  /**
+   * A command that execs sshd in its place, so the pid stays sshd's: `['ip', 'netns', 'exec', NS]` runs it in
+   * the network namespace NS (root only; `host` is then an address of that namespace). Default: none.
+   */
+  execVia?: readonly string[];
 }
 
 export interface Sshd extends ManagedProcess {
@@ -78,11 +83,13 @@ export async function startSshd(options: SshdOptions): Promise<Sshd> {
         sftp: options.sftp ?? true,
       });
       await writeFile(configPath, config, { mode: 0o600 });
+      // -D: stay in the foreground so we own the process; -e: log to stderr, which goes to DIR/sshd.log.
+      const args = ['-D', '-e', '-f', configPath];
+      const [via, ...viaArgs] = options.execVia ?? [];
       return new ManagedChild({
         name: 'sshd',
-        command,
-        // -D: stay in the foreground so we own the process; -e: log to stderr, which goes to DIR/sshd.log.
-        args: ['-D', '-e', '-f', configPath],
+        command: via ?? command,
+        args: via === undefined ? args : [...viaArgs, command, ...args],
         cwd: dir,
         logPath: join(dir, 'sshd.log'),
         startTimeoutMs: START_TIMEOUT_MS,

@@ -44,7 +44,15 @@ export class SshConnection {
 
   static async open(target: SshTarget, options: ConnectionOptions): Promise<SshConnection> {
     const privateKey = target.privateKey;
-    const sock = await openSocket(target.host, target.port, options.connectTimeoutMs);
+    const sock = await openSocket(target.host, target.port, options.connectTimeoutMs).catch((error: unknown) => {
+      // The socket knows only host:port (an unreachable address, a cut link): name the machine, as the task's
+      // error is all its owner sees.
+      if (!(error instanceof RdcError)) throw error;
+      throw new RdcError(error.code, `SSH to ${target.label}: ${error.message}`, {
+        cause: error.cause,
+        retryable: error.retryable,
+      });
+    });
     const client = new Client();
     // ssh2 may emit more than one error (a protocol error after a timeout, a reset after a close); an 'error'
     // without a listener would crash the bridge. The handlers below decide what an error means.
