@@ -54,6 +54,8 @@ const ACTIONS: Record<string, string> = {
   'machines.remove': 'remove machines',
   'machines.set': 'change machines',
   'machines.trust': 'change machines',
+  'machines.tag': 'change machines',
+  'machines.untag': 'change machines',
   'vault.set': 'store secrets',
   'vault.delete': 'delete secrets',
   'audit.read': 'read the audit log',

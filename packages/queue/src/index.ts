@@ -137,6 +137,7 @@ export {
   listTeams,
   removeMachine,
   replaceMachineKey,
+  selectMachines,
   updateMachine,
 } from './registry.js';
 export { type ActiveTask, activeTasks, runningByMachine } from './running-tasks.js';
