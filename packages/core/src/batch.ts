@@ -70,3 +70,13 @@ export type BatchInfo = z.infer<typeof batchInfoSchema>;
 
 /** How long a batch's index outlives its creation: a day longer than finished tasks are kept. */
 export const BATCH_RETENTION_SECONDS = 8 * 24 * 3600;
+
+/** A pool task: the task spec with `pool` (a selector) instead of a machine; it runs once, on the least busy match. */
+export const poolSpecSchema = taskSpecSchema
+  .omit({ machine: true, team: true })
+  .extend({
+    team: teamNameSchema.optional(),
+    pool: selectorSchema,
+  })
+  .strict();
+export type PoolSpecInput = z.input<typeof poolSpecSchema>;

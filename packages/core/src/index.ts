@@ -50,6 +50,8 @@ export {
   batchTagSchema,
   MAX_BATCH_SIZE,
   maxParallelSchema,
+  type PoolSpecInput,
+  poolSpecSchema,
 } from './batch.js';
 export { DEFAULT_REDIS_URL, loadConfig, type RdcConfig } from './config.js';
 export {
