@@ -83,7 +83,9 @@ describe('fan-out batches', () => {
     expect(started.map((l) => l.split(' ')[1]).sort()).toEqual([...created.taskIds].sort());
     expect(await maxOverlap(log)).toBeLessThanOrEqual(2);
     // The tasks carry their batch in their job data, and the batch lists them in machine order.
-    expect((await client.batches.tasks(created.batchId)).map((t) => t.machine)).toEqual(created.machines);
+    const tasks = await client.batches.tasks(created.batchId);
+    expect(tasks.map((t) => t.machine)).toEqual(created.machines);
+    expect(tasks.map((t) => t.batchId)).toEqual(created.machines.map(() => created.batchId));
   }, 120_000);
 
   it('--stop-on-failure: once one machine fails, the rest are CANCELLED and none of their commands ran', async () => {
