@@ -171,6 +171,20 @@ export const batchSteps: CaseTable = [
       message: /only one of --machine, --machines, --select or --pool/,
     },
     {
+      name: 'create task with no machine at all says where to run',
+      args: () => ['create', 'task', '--command', 'true'],
+      code: 2,
+      error: 'RDC_INVALID_INPUT',
+      message: /say where to run: --machine NAME, or a batch with --machines a,b or --select key=value, or --pool/,
+    },
+    {
+      name: 'create task --select --wait: a batch is followed with inspect batch',
+      args: () => ['create', 'task', '--select', 'role=web', '--command', 'true', '--wait'],
+      code: 2,
+      error: 'RDC_INVALID_INPUT',
+      message: /use `inspect batch ID --follow` for a batch/,
+    },
+    {
       name: 'create task --machine with --max-parallel',
       args: () => ['create', 'task', '--machine', 'f1', '--max-parallel', '2', '--command', 'true'],
       code: 2,
