@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAcl } from './commands/acl.js';
 import { registerAlert } from './commands/alert.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBatch } from './commands/batch.js';
 import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerDashboard } from './commands/dashboard.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerMachine(program);
   registerTask(program);
   registerCancel(program);
+  registerBatch(program);
   registerBridge(program);
   registerVault(program);
   registerAcl(program);

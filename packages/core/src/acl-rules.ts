@@ -184,6 +184,8 @@ export function aclRules(team: string, role: Role): string[] {
         `~${k.cancelled(team)}`,
         `~${k.cancelledOrder(team)}`,
         `~${k.cancelRequest(team, '*')}`,
+        `~${k.batch(team, '*')}`,
+        `~${k.batchInfo(team, '*')}`,
         readAll,
         readTeams,
         readWebhooks,
@@ -207,6 +209,9 @@ export function aclRules(team: string, role: Role): string[] {
         `~${k.bridgeHeartbeat(team, '*')}`,
         `~${k.output(team, '*')}`,
         `~${k.machineSlots(team, '*')}`,
+        // Fan-out batches: --max-parallel's slots and the --stop-on-failure flag.
+        `~${k.batchSlots(team, '*')}`,
+        `~${k.batchStop(team, '*')}`,
         `~${k.machineStatus(team)}`,
         `~${k.alerts(team)}`,
         // The alert engine every bridge runs: its delivery queue, firing state and the alert log.

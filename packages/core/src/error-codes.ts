@@ -11,6 +11,14 @@ export const ERROR_CODES = {
     fix: 'Register it with `rediacc machine add NAME --team TEAM --host HOST --key-file PATH` or check `rediacc machine list`.',
   },
   RDC_MACHINE_AMBIGUOUS: { exit: 1, fix: 'Say which team with `--team TEAM`.' },
+  RDC_NO_MACHINES: {
+    exit: 1,
+    fix: 'Tag the machines the batch or pool should use with `rediacc machine tag NAME key=value`, or check the selector against `rediacc machine list`.',
+  },
+  RDC_BATCH_UNKNOWN: {
+    exit: 1,
+    fix: 'Check the batch id that `create task` printed; batches are kept 8 days, like their tasks.',
+  },
   RDC_MACHINE_EXISTS: { exit: 1, fix: 'Pick another name, or remove the existing machine first.' },
   RDC_TASK_UNKNOWN: { exit: 1, fix: 'Check the id with `rediacc list queue`; finished tasks are kept for 7 days.' },
   RDC_TASK_ID_CONFLICT: {

@@ -38,6 +38,21 @@ export {
   auditEntrySchema,
   auditInputSchema,
 } from './audit-entry.js';
+export {
+  BATCH_RETENTION_SECONDS,
+  type BatchInfo,
+  type BatchSpec,
+  type BatchSpecInput,
+  type BatchTag,
+  batchIdSchema,
+  batchInfoSchema,
+  batchSpecSchema,
+  batchTagSchema,
+  MAX_BATCH_SIZE,
+  maxParallelSchema,
+  type PoolSpecInput,
+  poolSpecSchema,
+} from './batch.js';
 export { DEFAULT_REDIS_URL, loadConfig, type RdcConfig } from './config.js';
 export {
   DASHBOARD_ROLES,
@@ -86,6 +101,21 @@ export {
   readLocalStack,
 } from './local-stack-file.js';
 export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
+export {
+  formatTags,
+  MAX_TAGS,
+  type MachineTags,
+  machineTagsSchema,
+  matchesSelector,
+  type Selector,
+  type SelectorInput,
+  selectorSchema,
+  TAG_PATTERN,
+  type TagPair,
+  tagKeySchema,
+  tagPairSchema,
+  tagValueSchema,
+} from './machine-tags.js';
 export { machineNameSchema, NAME_PATTERN, nameSchema, teamNameSchema } from './names.js';
 export { MASK, type MaskedPart, MIN_MASKED_BYTES, OutputMasker } from './output-masker.js';
 export {

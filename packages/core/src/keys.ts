@@ -43,6 +43,14 @@ export const registryKeys = {
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
   /** zset: holder (taskId, or taskId:lockToken when fenced) → lease expiry (ms), the fleet-wide slots of a machine */
   machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
+  /** zset: taskId → its machine's place in the batch, the tasks of one fan-out batch (expires with the tasks) */
+  batch: (team: string, batchId: string) => `${teamPrefix(team)}:batch:${batchId}`,
+  /** string: BatchInfo JSON of a fan-out batch (command, size, options), expiring with its index */
+  batchInfo: (team: string, batchId: string) => `${teamPrefix(team)}:batch-info:${batchId}`,
+  /** zset: the lease semaphore of a batch's --max-parallel, laid out like machineSlots */
+  batchSlots: (team: string, batchId: string) => `${teamPrefix(team)}:batch-slots:${batchId}`,
+  /** string with expiry: the batch stopped (--stop-on-failure): the task id that failed; its other tasks never start */
+  batchStop: (team: string, batchId: string) => `${teamPrefix(team)}:batch-stop:${batchId}`,
   /** hash: machine name → MachineStatus JSON (last sample, last SSH error), written by the bridges */
   machineStatus: (team: string) => `${teamPrefix(team)}:machine-status`,
   /**

@@ -1,5 +1,6 @@
 // Records of the registry kept in Redis: teams and their machines.
 import { z } from 'zod';
+import { machineTagsSchema, tagKeySchema } from './machine-tags.js';
 import { machineNameSchema, teamNameSchema } from './names.js';
 
 export const FINGERPRINT_PATTERN = /^SHA256:[A-Za-z0-9+/]{43}$/;
@@ -54,6 +55,8 @@ const machineFields = {
   maxConcurrent: maxConcurrentSchema.optional(),
   /** The login user's authorized_keys on the machine, which `machine rotate-key` edits (default .ssh/authorized_keys). */
   authorizedKeysFile: authorizedKeysFileSchema.optional(),
+  /** Labels that select the machine for fan-out batches and pool tasks: `{ role: 'web', env: 'prod' }`. */
+  tags: machineTagsSchema.optional(),
 };
 
 /**
@@ -86,12 +89,16 @@ export type MachineRecord = z.infer<typeof machineRecordSchema>;
 
 /**
  * A change to a registered machine: `maxConcurrent: null` removes the machine's own limit; `hostKeyFingerprint`
- * re-pins its host key (`machine trust`).
+ * re-pins its host key (`machine trust`); `tags` sets tags and `untag` removes them (`machine tag`, `machine untag`).
  */
 export const machinePatchSchema = z
   .object({
     maxConcurrent: maxConcurrentSchema.nullable().optional(),
     hostKeyFingerprint: hostKeyFingerprintSchema.optional(),
+    /** Tags to set (added, or a key's value replaced); the machine's other tags stay. */
+    tags: machineTagsSchema.optional(),
+    /** Tag keys to remove. */
+    untag: z.array(tagKeySchema).optional(),
   })
   .strict();
 export type MachinePatch = z.input<typeof machinePatchSchema>;

@@ -1,6 +1,7 @@
 // What a task looks like inside Redis: the job data the producer writes, the progress the bridge
 // records, and the result it returns. Parsed with zod wherever it is read, since anything can be in Redis.
 import { z } from 'zod';
+import { batchTagSchema } from './batch.js';
 import { machineNameSchema, teamNameSchema } from './names.js';
 import { backoffSchema, failureActionSchema } from './task-spec.js';
 
@@ -29,6 +30,8 @@ export const jobDataSchema = z.object({
   vaultShape: z.unknown().optional(),
   /** Vault secrets the command gets as environment variables: names only, never values. */
   secrets: z.array(z.object({ env: z.string(), name: z.string() })).optional(),
+  /** The fan-out batch this task belongs to, and the batch's run options. */
+  batch: batchTagSchema.optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 

@@ -63,6 +63,8 @@ export interface TaskView {
   startedAt: string | null;
   completedAt: string | null;
   nextAttemptAt: string | null;
+  /** The fan-out batch the task belongs to (`inspect batch ID`), or null. */
+  batchId: string | null;
 }
 
 export function toTaskView(job: JobSnapshot): TaskView | undefined {
@@ -114,6 +116,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     startedAt: iso(run?.startedAt ?? (progress.success ? progress.data.startedAt : undefined)),
     completedAt: isTerminal(status) ? iso(job.finishedOn) : null,
     nextAttemptAt: job.state === 'delayed' && job.delayUntil ? iso(job.delayUntil) : null,
+    batchId: d?.batch?.id ?? null,
   };
 }
 

@@ -7,9 +7,11 @@ import { Acl } from './acl-api.js';
 import { Alerts } from './alerts-api.js';
 import { Audit } from './audit-api.js';
 import { AuditTrail } from './audit-trail.js';
+import { Batches } from './batches-api.js';
 import { Bridges } from './bridges-api.js';
 import { DashboardTokens } from './dashboard-tokens-api.js';
 import { RegistryCache } from './machine-cache.js';
+import { Pools } from './pool-api.js';
 import { Machines, Teams } from './registry-api.js';
 import { TaskWaiter } from './task-waiter.js';
 import { Tasks } from './tasks.js';
@@ -24,6 +26,10 @@ export interface ClientOptions {
 
 export interface RediaccClient {
   tasks: Tasks;
+  /** Fan-out batches: one command on many machines (by name or tags), `create`, `inspect`, `watch`, `cancel`. */
+  batches: Batches;
+  /** Pool tasks: one command on the least busy machine a selector matches (`pools.create`, `pools.choose`). */
+  pools: Pools;
   teams: Teams;
   machines: Machines;
   /** Which bridges serve a team now (from their heartbeats). */
@@ -49,11 +55,16 @@ const ACTIONS: Record<string, string> = {
   'tasks.createMany': 'create tasks',
   'tasks.cancel': 'cancel tasks',
   'tasks.retry': 'retry tasks',
+  'batches.create': 'create tasks',
+  'batches.cancel': 'cancel tasks',
+  'pools.create': 'create tasks',
   'teams.create': 'create teams',
   'machines.add': 'add machines',
   'machines.remove': 'remove machines',
   'machines.set': 'change machines',
   'machines.trust': 'change machines',
+  'machines.tag': 'change machines',
+  'machines.untag': 'change machines',
   'vault.set': 'store secrets',
   'vault.delete': 'delete secrets',
   'audit.read': 'read the audit log',
@@ -83,8 +94,16 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
   const registry = new RegistryCache(redis);
   let closing: Promise<void> | undefined;
   const errors = { url, redis };
+  const tasks = new Tasks(redis, queues, registry, waiter, audit);
+  const creating = () => ({ redis, queues, registry, audit });
   return {
-    tasks: withRedisErrors(new Tasks(redis, queues, registry, waiter, audit), 'tasks', errors),
+    tasks: withRedisErrors(tasks, 'tasks', errors),
+    batches: withRedisErrors(
+      new Batches(redis, queues, creating, (ids, options) => tasks.cancel(ids, options)),
+      'batches',
+      errors,
+    ),
+    pools: withRedisErrors(new Pools(redis, creating), 'pools', errors),
     teams: withRedisErrors(new Teams(redis, audit), 'teams', errors),
     machines: withRedisErrors(new Machines(redis, audit), 'machines', errors),
     bridges: withRedisErrors(new Bridges(redis), 'bridges', errors),

@@ -1,9 +1,12 @@
 export type {
   AlertEvent,
   AlertRule,
+  BatchSpecInput,
   MachineInput,
   MachinePatch,
   MachineRecord,
+  PoolSpecInput,
+  SelectorInput,
   TaskSpecInput,
   TaskStatus,
   TaskView,
@@ -25,9 +28,18 @@ export { asAccessDenied, newestFirst, redisAddress } from '@rediacc/queue';
 export { Acl, type AclApplyOptions, aclApplyOptionsSchema } from './acl-api.js';
 export { Alerts, type NewAlertRule, type NewWebhook } from './alerts-api.js';
 export { Audit, type AuditFollowOptions, type AuditRead, type AuditReadOptions } from './audit-api.js';
+export {
+  type BatchEvent,
+  Batches,
+  type BatchSummary,
+  type BatchTask,
+  type BatchView,
+  type CreatedBatch,
+} from './batches-api.js';
 export { type BridgeListOptions, Bridges } from './bridges-api.js';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { DashboardTokens } from './dashboard-tokens-api.js';
+export { type PoolChoice, Pools } from './pool-api.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';
 export type { CreatedTask } from './task-factory.js';

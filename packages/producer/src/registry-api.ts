@@ -2,16 +2,22 @@
 import { readFile } from 'node:fs/promises';
 import {
   checkPrivateKey,
+  formatTags,
   generateTeamKeyPair,
   type MachineInput,
   type MachinePatch,
   type MachineRecord,
+  type MachineTags,
   machineInputSchema,
   machineNameSchema,
+  machineTagsSchema,
   parseInput,
   RdcError,
+  type SelectorInput,
   seal,
+  selectorSchema,
   type TeamRecord,
+  tagKeySchema,
   teamNameSchema,
 } from '@rediacc/core';
 import {
@@ -26,9 +32,11 @@ import {
   readMachineStatuses,
   removeMachine,
   runningByMachine,
+  selectMachines,
   updateMachine,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { AuditTrail } from './audit-trail.js';
 import { teamPublicKey } from './vault-api.js';
 
@@ -171,6 +179,39 @@ export class Machines {
     await this.audit.record([
       { ...target, outcome: 'ok', detail: { from: before.hostKeyFingerprint, to: record.hostKeyFingerprint } },
     ]);
+    return record;
+  }
+
+  /** Sets tags on a machine (`{ role: 'web' }`): new keys are added, existing ones get the new value. */
+  tag(name: string, tags: MachineTags, team?: string): Promise<MachineRecord> {
+    return this.retag(name, { tags: parseInput(machineTagsSchema, tags, 'tags') }, team);
+  }
+
+  /** Removes tags from a machine by key; a key it does not carry is ignored. */
+  untag(name: string, keys: readonly string[], team?: string): Promise<MachineRecord> {
+    return this.retag(name, { untag: parseInput(z.array(tagKeySchema), keys, 'tag keys') }, team);
+  }
+
+  /**
+   * The machines whose tags carry every pair of `selector` (`'role=web,env=prod'` or `{ role: 'web' }`), in `team`
+   * or in every team this connection may read.
+   */
+  select(selector: SelectorInput, team?: string): Promise<MachineRecord[]> {
+    const parsed = parseInput(selectorSchema, selector, 'selector');
+    if (team !== undefined) parseInput(teamNameSchema, team, 'team name');
+    return selectMachines(this.redis, parsed, team);
+  }
+
+  private async retag(name: string, patch: MachinePatch, team?: string): Promise<MachineRecord> {
+    validName(name, team);
+    const owner = team ?? (await findMachine(this.redis, name)).team;
+    const target = { team: owner, action: 'machine.set', target: name } as const;
+    const record = await updateMachine(this.redis, owner, name, patch).catch(async (error: unknown) => {
+      await this.audit.refused(error, target);
+      throw error;
+    });
+    const detail = { tags: patch.tags ? formatTags(patch.tags) : null, untag: patch.untag?.join(',') ?? null };
+    await this.audit.record([{ ...target, outcome: 'ok', detail }]);
     return record;
   }
 

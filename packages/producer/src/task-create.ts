@@ -3,6 +3,7 @@
 // the add when the writer may (one round trip), after it otherwise.
 import { randomUUID } from 'node:crypto';
 import {
+  type BatchTag,
   formatIssues,
   LANES,
   parseInput,
@@ -95,8 +96,18 @@ async function addChecked(ctx: CreateContext, queue: Queue, entry: TaskEntry): P
   return created(entry, true);
 }
 
+/** A fan-out batch's tag for every task, and the task ids chosen ahead (its index is written before the adds). */
+export interface BatchMembers {
+  batch: BatchTag;
+  taskIds: readonly string[];
+}
+
 /** Enqueues all specs or none: every spec is validated and every machine checked before anything is added. */
-export async function createTasks(ctx: CreateContext, inputs: readonly TaskSpecInput[]): Promise<CreatedTask[]> {
+export async function createTasks(
+  ctx: CreateContext,
+  inputs: readonly TaskSpecInput[],
+  members?: BatchMembers,
+): Promise<CreatedTask[]> {
   if (!Array.isArray(inputs)) throw new RdcError('RDC_INVALID_INPUT', 'createMany takes an array of task specs');
   const specs = inputs.map((input, i) => {
     const result = taskSpecSchema.safeParse(input);
@@ -106,7 +117,7 @@ export async function createTasks(ctx: CreateContext, inputs: readonly TaskSpecI
     return result.data;
   });
   try {
-    const { results, audited } = await createAll(ctx, specs);
+    const { results, audited } = await createAll(ctx, specs, members);
     if (!audited) await ctx.audit.record(results.map(createRecord));
     return results;
   } catch (error) {
@@ -125,8 +136,13 @@ export async function createTasks(ctx: CreateContext, inputs: readonly TaskSpecI
 }
 
 /** Adds every spec or none; `audited`: the creates' audit entries went out with the adds. */
-async function createAll(ctx: CreateContext, specs: TaskSpec[]): Promise<{ results: CreatedTask[]; audited: boolean }> {
-  const entries = await Promise.all(specs.map((spec) => entryFor(ctx, spec)));
+async function createAll(
+  ctx: CreateContext,
+  specs: TaskSpec[],
+  members: BatchMembers | undefined,
+): Promise<{ results: CreatedTask[]; audited: boolean }> {
+  const entries = await Promise.all(specs.map((spec, i) => entryFor(ctx, spec, members?.taskIds[i])));
+  if (members) for (const entry of entries) entry.data.batch = members.batch;
   const ids = new Set<string>();
   for (const entry of entries) {
     if (ids.has(entry.opts.jobId)) {
@@ -180,7 +196,7 @@ async function createAll(ctx: CreateContext, specs: TaskSpec[]): Promise<{ resul
   return { results: entries.map((e) => results.get(e.opts.jobId)!), audited: early !== undefined };
 }
 
-async function entryFor(ctx: CreateContext, spec: TaskSpec): Promise<TaskEntry> {
+async function entryFor(ctx: CreateContext, spec: TaskSpec, chosenId?: string): Promise<TaskEntry> {
   await ctx.registry.machine(spec.team, spec.machine);
   const team = await ctx.registry.team(spec.team);
   if (spec.secrets && spec.secrets.length > 0) {
@@ -197,7 +213,7 @@ async function entryFor(ctx: CreateContext, spec: TaskSpec): Promise<TaskEntry> 
       );
     }
   }
-  return taskEntry(spec, spec.taskId ?? randomUUID(), team);
+  return taskEntry(spec, spec.taskId ?? chosenId ?? randomUUID(), team);
 }
 
 function duplicate(stored: unknown, entry: TaskEntry): CreatedTask {

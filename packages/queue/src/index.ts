@@ -51,6 +51,14 @@ export {
 } from './audit-log.js';
 export { AuditWriter } from './audit-writer.js';
 export {
+  batchStoppedBy,
+  findBatchTeam,
+  readBatchIndex,
+  removeBatchIndex,
+  stopBatch,
+  writeBatchIndex,
+} from './batches.js';
+export {
   type BridgeHeartbeat,
   bridgeHeartbeatSchema,
   clearHeartbeat,
@@ -137,6 +145,7 @@ export {
   listTeams,
   removeMachine,
   replaceMachineKey,
+  selectMachines,
   updateMachine,
 } from './registry.js';
 export { type ActiveTask, activeTasks, runningByMachine } from './running-tasks.js';

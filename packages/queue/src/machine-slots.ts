@@ -76,14 +76,20 @@ export interface MachineSlotRef {
   holder: string;
   /** The claim's lock: the slot is this claim's only while the lock holds its token. */
   fence?: TaskFence | undefined;
+  /** Another semaphore of the same layout instead of the machine's (a batch's --max-parallel: batchSlots). */
+  slotsKey?: string;
 }
 
 function memberOf(ref: MachineSlotRef): string {
   return ref.fence ? `${ref.holder}:${ref.fence.token}` : ref.holder;
 }
 
+function slotsKeyOf(ref: MachineSlotRef): string {
+  return ref.slotsKey ?? registryKeys.machineSlots(ref.team, ref.machine);
+}
+
 function keysOf(ref: MachineSlotRef): string[] {
-  const slots = registryKeys.machineSlots(ref.team, ref.machine);
+  const slots = slotsKeyOf(ref);
   return ref.fence ? [slots, ref.fence.lockKey] : [slots];
 }
 
@@ -126,7 +132,7 @@ export async function renewMachineSlot(redis: Redis, ref: MachineSlotRef, leaseM
 
 /** Releases the holder's slot; a fenced holder releases only its own claim's (never one taken over since). */
 export async function releaseMachineSlot(redis: Redis, ref: MachineSlotRef): Promise<void> {
-  await redis.zrem(registryKeys.machineSlots(ref.team, ref.machine), memberOf(ref));
+  await redis.zrem(slotsKeyOf(ref), memberOf(ref));
 }
 
 /** Holders of live leases on a machine (for tests and the console). */

@@ -5,9 +5,11 @@ import {
   type MachineRecord,
   machinePatchSchema,
   machineRecordSchema,
+  matchesSelector,
   parseInput,
   RdcError,
   registryKeys,
+  type Selector,
   sshKeyEntry,
   type TeamRecord,
   teamNameSchema,
@@ -156,9 +158,9 @@ export async function updateMachine(
         : patch.maxConcurrent === null
           ? rest
           : { ...rest, maxConcurrent: patch.maxConcurrent };
-    const next: MachineRecord = machineRecordSchema.parse(
-      patch.hostKeyFingerprint === undefined ? limited : { ...limited, hostKeyFingerprint: patch.hostKeyFingerprint },
-    );
+    const pinned =
+      patch.hostKeyFingerprint === undefined ? limited : { ...limited, hostKeyFingerprint: patch.hostKeyFingerprint };
+    const next: MachineRecord = parseInput(machineRecordSchema, retagged(pinned, patch), 'machine');
     const done = await runScript(
       redis,
       COMPARE_AND_SET,
@@ -168,6 +170,20 @@ export async function updateMachine(
     if (done === 1) return next;
   }
   throw new RdcError('RDC_INTERNAL', `machine "${name}" kept changing while updating it; try again`);
+}
+
+/** The record with the patch's tags set and its `untag` keys removed; without either, unchanged. */
+function retagged(record: MachineRecord, patch: MachinePatch): MachineRecord {
+  if (patch.tags === undefined && patch.untag === undefined) return record;
+  const tags = { ...record.tags, ...patch.tags };
+  for (const key of patch.untag ?? []) delete tags[key];
+  const { tags: _, ...rest } = record;
+  return Object.keys(tags).length > 0 ? { ...rest, tags } : rest;
+}
+
+/** The machines (of `team`, or of every readable team) whose tags carry every pair of `selector`. */
+export async function selectMachines(redis: Redis, selector: Selector, team?: string): Promise<MachineRecord[]> {
+  return (await listMachines(redis, team)).filter((m) => matchesSelector(m.tags, selector));
 }
 
 // Key rotation's commit: the new record and the new sealed key, only if the record is still the one rotated from.

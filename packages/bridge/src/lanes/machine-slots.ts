@@ -50,6 +50,22 @@ export async function withMachineSlot<T>(
   if (!target || limit === undefined || token === undefined) return run();
 
   const ref: MachineSlotRef = { ...target, holder: String(job.id), fence: fenceOf(job, token) };
+  return holdSlot(deps, job, token, ref, limit, run);
+}
+
+/**
+ * Runs `run` while holding one of `limit` slots of the lease semaphore `ref` names (a machine's, or a batch's with
+ * `slotsKey`), renewing the lease as it runs; with none free the job goes back to its queue (DelayedError).
+ */
+export async function holdSlot<T>(
+  deps: Omit<MachineSlotDeps, 'machine' | 'maxPerMachine'>,
+  job: Job,
+  token: string,
+  ref: MachineSlotRef,
+  limit: number,
+  run: () => Promise<T>,
+): Promise<T> {
+  const what = ref.slotsKey === undefined ? 'machine slot' : 'batch slot';
   const log = deps.logger.child({ team: ref.team, machine: ref.machine, taskId: ref.holder });
   if (!(await acquireMachineSlot(deps.redis, ref, limit, deps.leaseMs))) {
     await putBack(deps.redis, job, token, slotRetryDelayMs());
@@ -59,16 +75,16 @@ export async function withMachineSlot<T>(
   const timer = setInterval(() => {
     renewing = renewMachineSlot(deps.redis, ref, deps.leaseMs).then(
       (kept) => {
-        if (!kept) log.warn({ limit }, 'machine slot lease had expired while the task ran; taken again');
+        if (!kept) log.warn({ limit }, `${what} lease had expired while the task ran; taken again`);
       },
       (error: Error) => {
         if (!(error instanceof LockLostError)) {
-          log.warn({ err: error.message }, 'could not renew machine slot lease');
+          log.warn({ err: error.message }, `could not renew ${what} lease`);
           return;
         }
         // The task and its slot are another bridge's now: stop renewing (the lane hears of the loss from BullMQ).
         clearInterval(timer);
-        log.warn('the machine slot went to the bridge that holds the task now: no longer renewing it');
+        log.warn(`the ${what} went to the bridge that holds the task now: no longer renewing it`);
       },
     );
   }, renewIntervalMs(deps.leaseMs));
@@ -79,7 +95,7 @@ export async function withMachineSlot<T>(
     // A renewal still in flight would re-add the lease after the release.
     await renewing;
     await releaseMachineSlot(deps.redis, ref).catch((error: Error) =>
-      log.warn({ err: error.message }, 'could not release machine slot; it frees when its lease expires'),
+      log.warn({ err: error.message }, `could not release ${what}; it frees when its lease expires`),
     );
   }
 }

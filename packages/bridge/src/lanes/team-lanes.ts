@@ -7,7 +7,8 @@
 //     bridges could run now;
 //   - a claimed task that finds no permit (critical work spilled into normal slots) waits for one,
 //     critical tasks first.
-// Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts).
+// Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts), and a task of a fan-out
+// batch follows its batch's --max-parallel and --stop-on-failure (batch-gate.ts).
 import { LANES, type Lane, RdcError } from '@rediacc/core';
 import { LANE_QUEUES, LockLostError, putBack, type TeamSlots, teamPrefix } from '@rediacc/queue';
 import {
@@ -20,6 +21,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { BridgeConfig } from '../config.js';
+import { withBatchGate } from './batch-gate.js';
 import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
 import { PermitGate } from './permit-gate.js';
 
@@ -138,7 +140,9 @@ function laneProcessor(lane: Lane, gate: PermitGate, slots: MachineSlotDeps, pro
       throw new DelayedError();
     }
     try {
-      return await withMachineSlot(slots, job, token, () => processor(job, token, signal));
+      return await withBatchGate(slots, job, token, () =>
+        withMachineSlot(slots, job, token, () => processor(job, token, signal)),
+      );
     } catch (error) {
       if (error instanceof LockLostError) {
         // Frozen past the lock (or the task ended meanwhile): another bridge holds the task and its run now.

@@ -26,12 +26,14 @@ const status = {
 
 describe('machineRows', () => {
   it('shows running tasks, load, memory used/total, disk free and the sample age', () => {
-    const [row] = machineRows([{ ...record, running: 2, status } as MachineListEntry], now);
+    const tags = { role: 'web', env: 'prod' };
+    const [row] = machineRows([{ ...record, tags, running: 2, status } as MachineListEntry], now);
     expect(row).toEqual({
       name: 'web-01',
       team: 'Ops',
       host: '10.0.0.5',
       user: 'deploy',
+      tags: 'env=prod,role=web',
       running: '2',
       load1: '0.50',
       memory: '1.5G/4.0G',
@@ -53,7 +55,14 @@ describe('machineRows', () => {
     ] as MachineListEntry[];
     const [down, unsampled] = machineRows(entries, now);
     expect(down).toMatchObject({ host: '10.0.0.5:2222', lastError: 'RDC_SSH_CONNECT 5s ago, unreachable for 3m' });
-    expect(unsampled).toMatchObject({ load1: '-', memory: '-', diskFree: '-', sampled: '-', lastError: '-' });
+    expect(unsampled).toMatchObject({
+      tags: '-',
+      load1: '-',
+      memory: '-',
+      diskFree: '-',
+      sampled: '-',
+      lastError: '-',
+    });
   });
 
   it('writes bytes in binary units', () => {

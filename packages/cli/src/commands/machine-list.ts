@@ -1,6 +1,7 @@
 // rediacc machine list [--team T] [--json]: the registered machines with what the bridges last saw of them —
 // tasks running (claimed by a bridge), load, memory, disk free of the run directory, the sample's age, and
 // the last SSH error with when it was seen (and since when the machine is unreachable, while it is).
+import { formatTags, type Selector } from '@rediacc/core';
 import type { MachineRecord, MachineStatus } from '@rediacc/producer';
 import type { Handler } from '../context.js';
 import { done, json, table } from '../result.js';
@@ -8,6 +9,8 @@ import { ageOf } from './task-table.js';
 
 export interface MachineListCommandOptions {
   team?: string;
+  /** Only machines carrying every tag of the selector. */
+  select?: Selector;
   json?: boolean;
 }
 
@@ -18,6 +21,7 @@ export const MACHINE_COLUMNS = [
   'team',
   'host',
   'user',
+  'tags',
   'running',
   'load1',
   'memory',
@@ -27,7 +31,9 @@ export const MACHINE_COLUMNS = [
 ];
 
 export const machineList: Handler<MachineListCommandOptions> = async (options, client) => {
-  const machines = await client.machines.list(options.team);
+  const machines = options.select
+    ? await client.machines.select(options.select, options.team)
+    : await client.machines.list(options.team);
   const entries: MachineListEntry[] = [];
   for (const team of [...new Set(machines.map((m) => m.team))]) {
     const mine = machines.filter((m) => m.team === team);
@@ -48,6 +54,7 @@ export function machineRows(entries: readonly MachineListEntry[], now: number): 
       team: m.team,
       host: m.port === 22 ? m.host : `${m.host}:${m.port}`,
       user: m.user,
+      tags: formatTags(m.tags) || '-',
       running: String(m.running),
       load1: s?.load1 == null ? '-' : s.load1.toFixed(2),
       memory: s?.memTotalBytes == null ? '-' : `${bytes(s.memUsedBytes)}/${bytes(s.memTotalBytes)}`,

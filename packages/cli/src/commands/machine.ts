@@ -9,15 +9,19 @@ import {
   machineInputSchema,
   machineNameSchema,
   RdcError,
+  selectorSchema,
+  type TagPair,
+  tagPairSchema,
   teamNameSchema,
 } from '@rediacc/core';
 import type { Command } from 'commander';
 import { type Handler, runCommand } from '../context.js';
-import { integer, integerOrNone, schemaFlag } from '../options.js';
+import { integer, integerOrNone, repeatable, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, failWith, json, line, note, type Printed } from '../result.js';
 import { checkNewMachine, readMachineKeyFile, registerMachineCheck } from './machine-check.js';
 import { type MachineListCommandOptions, machineList } from './machine-list.js';
+import { registerMachineTags, tagsOf } from './machine-tags.js';
 
 interface AddOptions extends OutputOptions {
   name: string;
@@ -30,6 +34,7 @@ interface AddOptions extends OutputOptions {
   acceptNewHostKey?: boolean;
   maxConcurrent?: number;
   authorizedKeysFile?: string;
+  tag?: TagPair[];
   /** False with --no-check. */
   check: boolean;
 }
@@ -86,6 +91,11 @@ export function registerMachine(program: Command): void {
       "the user's authorized_keys on the machine, for `machine rotate-key` (default .ssh/authorized_keys)",
       schemaFlag(authorizedKeysFileSchema),
     )
+    .option(
+      '--tag <key=value>',
+      'a tag batches and pools select it by, for example role=web; repeatable',
+      repeatable(tagPairSchema),
+    )
     .option('--json', 'machine-readable output')
     .description(
       'register a machine, pinning its SSH host key, once a login with its key works (a failed check registers nothing)',
@@ -110,6 +120,11 @@ export function registerMachine(program: Command): void {
   machine
     .command('list')
     .option('--team <team>', 'only this team', schemaFlag(teamNameSchema))
+    .option(
+      '--select <key=value,…>',
+      'only machines carrying every tag, for example role=web,env=prod',
+      schemaFlag(selectorSchema),
+    )
     .option('--json', 'machine-readable output')
     .description('list machines: tasks running, load, memory, disk free (sampled by the bridges), last SSH error')
     .action((options: MachineListCommandOptions) => runCommand(machineList, options));
@@ -156,6 +171,7 @@ export function registerMachine(program: Command): void {
       runCommand(machineRotateKey, { ...options, name }),
     );
   registerMachineCheck(machine);
+  registerMachineTags(machine);
 }
 
 /** Checks the login (unless --no-check), then registers the machine with its key sealed in the team's vault. */
@@ -180,6 +196,7 @@ export const machineAdd: Handler<AddOptions> = async (options, client) => {
     hostKeyFingerprint: fingerprint,
     ...(options.maxConcurrent !== undefined && { maxConcurrent: options.maxConcurrent }),
     ...(options.authorizedKeysFile !== undefined && { authorizedKeysFile: options.authorizedKeysFile }),
+    ...(tagsOf(options.tag) && { tags: tagsOf(options.tag) }),
   });
   if (options.json) return done(json(record));
   const login = options.check ? 'login checked' : 'login not checked (--no-check)';

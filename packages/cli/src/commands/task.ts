@@ -1,7 +1,9 @@
 // rediacc create task … | list queue | inspect queue ID
 import {
+  batchIdSchema,
   commandSchema,
   machineNameSchema,
+  RdcError,
   type SecretRef,
   secretRefSchema,
   TASK_STATUSES,
@@ -17,6 +19,7 @@ import { type Handler, runCommand } from '../context.js';
 import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, endWith, json, line, note, type Printed, text } from '../result.js';
+import { addFanoutOptions, createFanout, type FanoutOptions, wantsFanout } from './batch.js';
 import { taskTable } from './task-table.js';
 import { followTask, waitForTask } from './task-wait.js';
 
@@ -27,11 +30,12 @@ interface ListCliOptions extends OutputOptions {
   before?: string;
   sort?: (typeof LIST_SORTS)[number];
   reverse?: boolean;
+  batch?: string;
 }
 
-interface CreateOptions extends OutputOptions {
+interface CreateOptions extends OutputOptions, FanoutOptions {
   team?: string;
-  machine: string;
+  machine?: string;
   command: string;
   priority: number;
   taskId?: string;
@@ -56,10 +60,31 @@ interface InspectOptions extends OutputOptions {
 
 /** Prints the task id (or the created task); with --wait, waits and ends with the task's exit code. */
 export const createTask: Handler<CreateOptions> = async (options, client) => {
-  const team = options.team ?? (await client.machines.get(options.machine)).team;
-  const spec: TaskSpecInput = {
+  if (wantsFanout(options)) {
+    if (options.taskId !== undefined || options.wait || options.waitTimeout !== undefined) {
+      throw new RdcError(
+        'RDC_INVALID_INPUT',
+        '--task-id, --wait and --wait-timeout name or wait for one task: use `inspect batch ID --follow` for a batch',
+      );
+    }
+    const { machine: _, team: __, ...fields } = taskFields(options, '');
+    return createFanout(options, { ...fields, ...(options.team !== undefined && { team: options.team }) }, client);
+  }
+  const machine = options.machine ?? '';
+  const team = options.team ?? (await client.machines.get(machine)).team;
+  const created = await client.tasks.create(taskFields(options, team));
+  if (!options.wait && options.waitTimeout === undefined) {
+    return done(options.json ? json(created) : line(created.taskId));
+  }
+  // The wait prints as it goes (the id first, then the output): only the exit code is left to return.
+  return endWith(await waitForTask(client, created, { json: options.json === true, waitTimeout: options.waitTimeout }));
+};
+
+/** The task spec the flags describe. */
+function taskFields(options: CreateOptions, team: string): TaskSpecInput {
+  return {
     team,
-    machine: options.machine,
+    machine: options.machine ?? '',
     command: options.command,
     priority: options.priority,
     ...(options.taskId !== undefined && { taskId: options.taskId }),
@@ -73,15 +98,17 @@ export const createTask: Handler<CreateOptions> = async (options, client) => {
     ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
     ...(options.secret !== undefined && { secrets: options.secret }),
   };
-  const created = await client.tasks.create(spec);
-  if (!options.wait && options.waitTimeout === undefined) {
-    return done(options.json ? json(created) : line(created.taskId));
-  }
-  // The wait prints as it goes (the id first, then the output): only the exit code is left to return.
-  return endWith(await waitForTask(client, created, { json: options.json === true, waitTimeout: options.waitTimeout }));
-};
+}
 
 export const listQueue: Handler<ListCliOptions> = async (options, client) => {
+  if (options.batch !== undefined) {
+    // A batch's tasks in machine order (a batch holds at most a thousand).
+    const all = await client.batches.tasks(options.batch);
+    const tasks = all
+      .filter((t) => options.status === undefined || t.status === options.status)
+      .slice(0, options.limit);
+    return done(options.json ? json(tasks) : taskTable(tasks));
+  }
   const tasks = await client.tasks.list({
     status: options.status,
     team: options.team,
@@ -111,12 +138,14 @@ export const inspectQueue: Handler<InspectOptions> = async (options, client) => 
 };
 
 export function registerTask(program: Command): void {
-  program
+  const createCommand = program
     .command('create')
     .description('create things (create task …)')
     .command('task')
-    .description('queue a command to run on a machine; prints the task id')
-    .requiredOption('--machine <name>', 'machine to run on, for example prod-01', schemaFlag(machineNameSchema))
+    .description(
+      'queue a command to run on a machine; prints the task id (with --machines or --select: a batch, one task per machine; prints the batch id)',
+    )
+    .option('--machine <name>', 'machine to run on, for example prod-01', schemaFlag(machineNameSchema))
     .requiredOption(
       '--command <command>',
       'shell command, for example "systemctl restart app"',
@@ -159,8 +188,9 @@ export function registerTask(program: Command): void {
       'wait (implies --wait) at most this long, then exit 124 and leave the task queued',
       positiveNumber,
     )
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output (a batch: {batchId, taskIds})')
     .action((options: CreateOptions) => runCommand(createTask, options));
+  addFanoutOptions(createCommand);
 
   program
     .command('list')
@@ -179,6 +209,7 @@ export function registerTask(program: Command): void {
     )
     .option('--sort <key>', 'created (newest first) or priority (1 first, newest first within one)', oneOf(LIST_SORTS))
     .option('--reverse', 'the same tasks the other way round (oldest first)')
+    .option('--batch <batchId>', 'only the tasks of this batch, in machine order', schemaFlag(batchIdSchema))
     .option('--json', 'machine-readable output (an array of tasks)')
     .action((options: ListCliOptions) => runCommand(listQueue, options));
 

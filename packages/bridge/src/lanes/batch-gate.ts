@@ -1,0 +1,81 @@
+// The bridge side of fan-out batches, around the machine slot: a task of a batch with --max-parallel N runs only while
+// it holds one of the batch's N fleet-wide slots (the machine slots' lease semaphore, keyed by the batch), and waits
+// PENDING otherwise; a task of a batch stopped by --stop-on-failure never starts and ends CANCELLED; and the first
+// task of such a batch to fail for good stops it.
+import { batchTagSchema, parseReason, RdcError, registryKeys } from '@rediacc/core';
+import { batchStoppedBy, fenceOf, type MachineSlotRef, stopBatch } from '@rediacc/queue';
+import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { holdSlot, type MachineSlotDeps } from './machine-slots.js';
+
+/** Runs `run` under the job's batch rules; a job outside any batch goes straight on. */
+export async function withBatchGate<T>(
+  deps: MachineSlotDeps,
+  job: Job,
+  token: string | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  const data = job.data as { team?: unknown; machine?: unknown; batch?: unknown } | null;
+  const parsed = batchTagSchema.safeParse(data?.batch);
+  if (!parsed.success || typeof data?.team !== 'string' || typeof data.machine !== 'string') return run();
+  const batch = parsed.data;
+  const team = data.team;
+  const taskId = String(job.id);
+  // Checked again once a slot is held: the task that stopped the batch may have released the slot just now.
+  const start = async () => {
+    if (batch.stopOnFailure) await refuseIfStopped(deps, team, batch.id, taskId);
+    return batch.stopOnFailure ? stopOnFinalFailure(deps, job, team, batch.id, run) : run();
+  };
+  if (batch.maxParallel === undefined || token === undefined) return start();
+  if (batch.stopOnFailure) await refuseIfStopped(deps, team, batch.id, taskId);
+  const ref: MachineSlotRef = {
+    team,
+    machine: data.machine,
+    holder: taskId,
+    fence: fenceOf(job, token),
+    slotsKey: registryKeys.batchSlots(team, batch.id),
+  };
+  return holdSlot(deps, job, token, ref, batch.maxParallel, start);
+}
+
+/** A task of a batch stopped by another's failure ends CANCELLED without starting. */
+async function refuseIfStopped(deps: MachineSlotDeps, team: string, batchId: string, taskId: string): Promise<void> {
+  const stoppedBy = await batchStoppedBy(deps.redis, team, batchId);
+  if (stoppedBy === undefined || stoppedBy === taskId) return;
+  throw new UnrecoverableError(
+    new RdcError(
+      'RDC_CANCELLED',
+      `not started: task ${stoppedBy} of batch ${batchId} failed and the batch stops on failure`,
+    ).toReason(),
+  );
+}
+
+async function stopOnFinalFailure<T>(
+  deps: MachineSlotDeps,
+  job: Job,
+  team: string,
+  batchId: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isFinalFailure(error, job)) {
+      const first = await stopBatch(deps.redis, team, batchId, String(job.id));
+      if (first) {
+        deps.logger.warn(
+          { team, taskId: String(job.id), batchId },
+          'task failed: its batch stops on failure, the tasks not started yet are cancelled',
+        );
+      }
+    }
+    throw error;
+  }
+}
+
+/** A failure BullMQ will not retry, other than a cancel: the task ends FAILED with it. */
+export function isFinalFailure(error: unknown, job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
+  if (!(error instanceof Error) || error instanceof DelayedError || error instanceof WaitingError) return false;
+  if (error.name === 'LockLostError') return false;
+  if (parseReason(error.message).code === 'RDC_CANCELLED') return false;
+  return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
