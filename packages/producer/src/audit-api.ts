@@ -8,6 +8,7 @@ import {
   asAccessDenied,
   auditIntegrity,
   compareEntries,
+  duplicateRedis,
   followAudit,
   getTeam,
   listTeams,
@@ -118,7 +119,7 @@ async function* followEntries(
   const { signal } = options;
   if (signal?.aborted) return;
   // XREAD BLOCK holds its connection: a connection of its own, which an abort disconnects to end the wait.
-  const reader = redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  const reader = duplicateRedis(redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
   reader.on('error', () => {});
   const stop = () => reader.disconnect();
   signal?.addEventListener('abort', stop, { once: true });

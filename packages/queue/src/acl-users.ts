@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { aclRules, aclUserName, FLEET_ADMIN_USER, fleetAdminRules, ROLES, type Role } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { asAccessDenied, whoAmI } from './access.js';
-import { auditWriter, queueAudit, resolveActor } from './audit-log.js';
+import { auditWriter, resolveActor, sendAudit } from './audit-log.js';
 
 /** `team` is "*" for the fleet admin. */
 export interface AclUser {
@@ -82,9 +82,8 @@ export async function applyAcl(
   }
   const actor = await resolveActor(redis, options.actor);
   const writer = await auditWriter(redis);
-  const audit = redis.pipeline();
-  queueAudit(
-    audit,
+  const audit = sendAudit(
+    redis,
     writer,
     users
       .filter((u) => u.team !== '*')
@@ -98,7 +97,7 @@ export async function applyAcl(
       })),
   );
   // The users are changed already: a failed audit append is reported, not thrown (the new passwords would be lost).
-  const auditError = ((await audit.exec()) ?? []).find(([error]) => error)?.[0]?.message;
+  const auditError = (await audit).find(([error]) => error)?.[0]?.message;
   const saved = await redis.call('ACL', 'SAVE').then(
     () => true,
     () => false,
