@@ -141,6 +141,19 @@ describe('a fleet on Redis Cluster', () => {
     expect(cancelled.map((c) => c.taskId)).toEqual([taskId]);
     const after = await client.tasks.wait(taskId, { timeoutMs: 30_000 });
     expect(after.status).toBe('CANCELLED');
+    // ACL users exist on every node; a team operator's URL (the Cluster form) reads its own team only.
+    const users = JSON.parse(await ok(['acl', 'apply', '--json'])) as { team: string; role: string; url: string }[];
+    const operator = users.find((u) => u.team === team && u.role === 'operator')!;
+    expect(operator.url).toMatch(/^redis\+cluster:\/\/rdc-/);
+    for (const node of cluster.nodes) {
+      expect(await (await cluster.admin(node.port)).call('ACL', 'GETUSER', `rdc-${team}-operator`)).not.toBeNull();
+    }
+    const own = await runCli(['list', 'queue', '--json'], {
+      env: { ...env, REDIS_CLUSTER_NODES: '', REDIS_PASSWORD: '', REDIS_URL: operator.url },
+      timeoutMs: 45_000,
+    });
+    expect(own.code, own.stderr).toBe(0);
+    expect(new Set((JSON.parse(own.stdout) as Inspected[]).map((t) => t.team))).toEqual(new Set([team]));
     // The bridge's heartbeats reached every team's shard.
     const bridges = await Promise.all([...shardOf.keys()].map((t) => client.bridges.live(t)));
     for (const live of bridges) expect(live).toHaveLength(1);

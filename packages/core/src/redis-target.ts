@@ -75,7 +75,7 @@ export function parseRedisTarget(text: string, variable = 'Redis URL'): RedisTar
   if (!match) {
     throw new RdcError(
       'RDC_CONFIG_INVALID',
-      `${variable} must start with redis://, rediss://, redis+sentinel:// or redis+cluster:// (for example redis://127.0.0.1:6379)`,
+      `${variable}: must start with redis://, rediss://, redis+sentinel:// or redis+cluster:// (for example redis://127.0.0.1:6379)`,
     );
   }
   const [, kind, auth, hosts = '', path = '', query = ''] = match;
@@ -178,13 +178,9 @@ export function redisTargetFromEnv(env: RedisTargetEnv): { target: string; sourc
   }
   if (source === undefined) return undefined;
   if (source === 'REDIS_URL') {
+    // Any of the three forms: `acl apply` on a Cluster or Sentinel prints redis+cluster:// / redis+sentinel:// URLs.
     const url = env.REDIS_URL!;
-    if (!/^rediss?:\/\//.test(url)) {
-      throw new RdcError(
-        'RDC_CONFIG_INVALID',
-        'REDIS_URL: must start with redis:// or rediss:// (for example redis://127.0.0.1:6379)',
-      );
-    }
+    parseRedisTarget(url, 'REDIS_URL');
     return { target: url, source };
   }
   if (source === 'REDIS_CLUSTER_NODES') {

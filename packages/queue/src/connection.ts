@@ -60,6 +60,11 @@ function connect(target: RedisTarget, options: RedisOptions): Redis {
   return cluster as unknown as Redis;
 }
 
+/** The servers behind a connection: itself, or every node (masters and replicas) of a Cluster. */
+export function everyNode(redis: Redis): Redis[] {
+  return redis.isCluster ? (redis as unknown as Cluster).nodes('all') : [redis];
+}
+
 /**
  * A new connection like `redis` with `override` options: Redis.duplicate(options) on one server or Sentinel; a
  * Cluster's duplicate takes (startup nodes, cluster options) and its node options sit in redisOptions.
