@@ -89,9 +89,11 @@ describe('Sentinel failover', () => {
       }
     }
     const lostAges = lost.map((t) => killedAt - t.at);
+    const lastBefore = Math.max(...acknowledged.filter((a) => a.at <= killedAt).map((a) => a.at));
     console.log(
       `failover: sentinel promoted the replica ${promotedAt - killedAt} ms after the kill; ` +
         `${acknowledged.length} creates acknowledged during the run, ${refused} refused while no master answered; ` +
+        `the last one before the kill ${killedAt - lastBefore} ms before it; ` +
         `${lost.length} acknowledged but lost, acknowledged ${JSON.stringify(lostAges)} ms before the kill`,
     );
     // What can be lost is only the tail: creates acknowledged in the last moment before the kill.
