@@ -22,6 +22,8 @@ let bridge: ChildProcess;
 let bridgeLog = '';
 /** team → port of the master that holds its hash slot */
 const shardOf = new Map<string, number>();
+/** team → the task the first test ran there */
+const firstTasks = new Map<string, string>();
 
 // Generous: a node start takes seconds on a loaded box.
 function rediacc(args: string[], timeoutMs = 45_000): Promise<CliRun> {
@@ -100,6 +102,7 @@ describe('a fleet on Redis Cluster', () => {
     for (const team of shardOf.keys()) {
       const out = await ok(['create', 'task', '--team', team, '--machine', 'm1', '--command', `echo hi-${team}`]);
       created.set(team, out.trim());
+      firstTasks.set(team, out.trim());
     }
     for (const [team, taskId] of created) {
       const done = await client.tasks.wait(taskId, { timeoutMs: 40_000 }).catch((error: unknown) => {
@@ -124,11 +127,30 @@ describe('a fleet on Redis Cluster', () => {
     }
   }, 120_000);
 
+  it('follows the audit log of every team across the shards', async () => {
+    const read = await client.audit.read({});
+    expect(new Set(read.teams)).toEqual(new Set(shardOf.keys()));
+    const controller = new AbortController();
+    const seen = new Set<string>();
+    const following = (async () => {
+      for await (const entry of client.audit.follow(read, { signal: controller.signal, blockMs: 500 })) {
+        if (entry.action === 'task.create') seen.add(entry.team);
+      }
+    })();
+    for (const team of shardOf.keys()) await client.tasks.create({ team, machine: 'm1', command: 'true' });
+    await waitFor('a create of every team in the followed log', () => (seen.size === 3 ? true : undefined));
+    controller.abort();
+    await following;
+    expect(seen).toEqual(new Set(shardOf.keys()));
+  }, 60_000);
+
   it('lists, inspects and cancels through the CLI across shards', async () => {
     // Without --team: every team, read from all three masters.
     const listed = JSON.parse(await ok(['list', 'queue', '--json'])) as Inspected[];
     expect(new Set(listed.map((t) => t.team))).toEqual(new Set(shardOf.keys()));
-    const done = listed.find((t) => t.status === 'COMPLETED')!;
+    const [doneTeam, doneId] = [...firstTasks][0]!;
+    const done = listed.find((t) => t.taskId === doneId)!;
+    expect(done).toMatchObject({ team: doneTeam, status: 'COMPLETED' });
     const inspected = JSON.parse(await ok(['inspect', 'queue', done.taskId, '--json'])) as Inspected;
     expect(inspected).toMatchObject({ taskId: done.taskId, team: done.team, status: 'COMPLETED' });
     expect(inspected.output).toContain(`hi-${done.team}`);
