@@ -1,10 +1,13 @@
 // The fleet on a real 3-master Redis Cluster (issue 14): the CLI and a bridge process get only
 // REDIS_CLUSTER_NODES (+ REDIS_PASSWORD); teams chosen so that each lands on a different master carry tasks end
-// to end through one bridge serving all of them; list, inspect and cancel work through the real CLI. Which master
-// holds each team's keys is read from CLUSTER KEYSLOT / CLUSTER SLOTS and printed.
+// to end through one bridge serving all of them; list, inspect and cancel work through the real CLI, as do the
+// audit follow and the console across shards, and `acl apply` (users on every node). Which master holds each
+// team's keys is read from CLUSTER KEYSLOT / CLUSTER SLOTS and printed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatRedisTarget, parseHostPorts } from '@rediacc/core';
+import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +145,25 @@ describe('a fleet on Redis Cluster', () => {
     controller.abort();
     await following;
     expect(seen).toEqual(new Set(shardOf.keys()));
+  }, 60_000);
+
+  it('serves the console from the cluster: ready, and an overview of every team', async () => {
+    const app = await createDashboard({
+      redis: formatRedisTarget({
+        kind: 'cluster',
+        nodes: parseHostPorts(cluster.env.REDIS_CLUSTER_NODES!, 'nodes'),
+        password: cluster.password,
+      }),
+    });
+    try {
+      expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+      const { token } = await client.dashboardTokens.create({ role: 'viewer' });
+      const res = await app.inject({ url: '/api/overview', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(new Set(res.json().teams.map((t: { team: string }) => t.team))).toEqual(new Set(shardOf.keys()));
+    } finally {
+      await app.close();
+    }
   }, 60_000);
 
   it('lists, inspects and cancels through the CLI across shards', async () => {
