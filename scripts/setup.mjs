@@ -38,6 +38,8 @@ function has(binary) {
 if (args.has('--system') || args.has('--check-system')) {
   const missing = [
     ['redis-server', 'redis-server'],
+    // The Cluster test joins its nodes with redis-cli (Debian's redis-server depends on redis-tools).
+    ['redis-cli', 'redis-tools'],
     ['sshd', 'openssh-server'],
     ['ssh-keygen', 'openssh-client'],
   ]

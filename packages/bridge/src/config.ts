@@ -2,7 +2,7 @@
 // ("increase batch_size in the bridge configuration"): P3–P5 tasks a bridge runs at once per team.
 // `criticalSlots` more are reserved for P1–P2, which may also use any free normal slot.
 import { hostname } from 'node:os';
-import { maxConcurrentSchema, teamNameSchema } from '@rediacc/core';
+import { maxConcurrentSchema, redisTargetSchema, teamNameSchema } from '@rediacc/core';
 import { z } from 'zod';
 
 export const bridgeNameSchema = z
@@ -30,7 +30,8 @@ export const BRIDGE_LIMITS = {
 
 export const bridgeConfigSchema = z
   .object({
-    redisUrl: z.string().regex(/^rediss?:\/\//, 'redisUrl must start with redis:// or rediss://'),
+    /** redis://…, redis+sentinel://… or redis+cluster://… (core's redis-target.ts). */
+    redisUrl: redisTargetSchema,
     teams: z.array(teamNameSchema).min(1, 'a bridge serves at least one team (--team NAME[,NAME…])'),
     batchSize: z
       .number()

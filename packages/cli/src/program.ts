@@ -20,7 +20,7 @@ import { cliVersion } from './version.js';
 export function buildProgram(): Command {
   const program = new Command('rediacc')
     .description(
-      'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default: the stack `rediacc up` runs, else redis://127.0.0.1:6379).',
+      'Run shell commands on many machines through a Redis-backed priority queue.\nREDIS_URL selects the Redis (default: the stack `rediacc up` runs, else redis://127.0.0.1:6379);\nREDIS_SENTINELS + REDIS_SENTINEL_NAME a Sentinel set, REDIS_CLUSTER_NODES a Redis Cluster (see README).',
     )
     .version(cliVersion(), '-V, --version', 'print the version of rediacc')
     .showHelpAfterError('(run with --help for usage)');

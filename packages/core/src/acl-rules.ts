@@ -38,7 +38,7 @@ export function parseAclUserName(user: string): { team: string; role: Role } | u
   return { team: match[1], role: role.data };
 }
 
-/** Every connection: ioredis' handshake and ready check, BullMQ's version check, naming, and who am I. */
+/** Every connection: ioredis' handshake and ready check (and slot map on a Cluster), BullMQ's version check, naming, and who am I. */
 const CONNECTION = [
   'ping',
   'echo',
@@ -52,6 +52,9 @@ const CONNECTION = [
   'client|getname',
   'client|id',
   'acl|whoami',
+  // On a Redis Cluster, ioredis reads the slot map and checks the cluster is up (no key, no data).
+  'cluster|slots',
+  'cluster|info',
 ];
 
 /** Reads of our code and of BullMQ's getters and scripts (all key-scoped). */

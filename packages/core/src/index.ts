@@ -132,6 +132,19 @@ export {
   type TaskJobOptions,
 } from './priority.js';
 export {
+  describeRedisTarget,
+  formatRedisTarget,
+  type HostPort,
+  parseHostPorts,
+  parseRedisTarget,
+  type RedisTarget,
+  type RedisTargetSource,
+  type RedisTopologyOptions,
+  redisTargetFromEnv,
+  redisTargetFromOptions,
+  redisTargetSchema,
+} from './redis-target.js';
+export {
   authorizedKeysFileSchema,
   DEFAULT_AUTHORIZED_KEYS_FILE,
   FINGERPRINT_PATTERN,

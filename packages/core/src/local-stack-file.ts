@@ -11,7 +11,7 @@ export const localStackSchema = z.object({
   /** Redis URL with password: a secret. Absent while the stack is starting. */
   url: z
     .string()
-    .regex(/^rediss?:\/\//)
+    .regex(/^redis(s|\+sentinel|\+cluster)?:\/\//)
     .optional(),
   startedAt: z.string().optional(),
   /** The web console `up` serves (never a login token: those are printed once and stored only hashed). */

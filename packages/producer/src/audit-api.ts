@@ -8,6 +8,7 @@ import {
   asAccessDenied,
   auditIntegrity,
   compareEntries,
+  duplicateRedis,
   followAudit,
   getTeam,
   listTeams,
@@ -118,9 +119,17 @@ async function* followEntries(
   const { signal } = options;
   if (signal?.aborted) return;
   // XREAD BLOCK holds its connection: a connection of its own, which an abort disconnects to end the wait.
-  const reader = redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  const reader = duplicateRedis(redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
   reader.on('error', () => {});
-  const stop = () => reader.disconnect();
+  // A disconnected Cluster may keep a command it was sent queued rather than fail it: the abort ends the wait too.
+  let aborted: () => void = () => {};
+  const abortedPage = new Promise<{ entries: AuditEntry[]; skipped: number }>((resolve) => {
+    aborted = () => resolve({ entries: [], skipped: 0 });
+  });
+  const stop = () => {
+    aborted();
+    reader.disconnect();
+  };
   signal?.addEventListener('abort', stop, { once: true });
   try {
     const from = `${read.readAtMs}-0`;
@@ -131,10 +140,13 @@ async function* followEntries(
       if (cursor) cursor.lastId = entry.id;
     }
     while (!signal?.aborted) {
-      const page = await followAudit(reader, cursors, options.blockMs ?? FOLLOW_BLOCK_MS).catch((error: unknown) => {
-        if (signal?.aborted) return { entries: [], skipped: 0 };
-        throw error;
-      });
+      const page = await Promise.race([
+        followAudit(reader, cursors, options.blockMs ?? FOLLOW_BLOCK_MS).catch((error: unknown) => {
+          if (signal?.aborted) return { entries: [], skipped: 0 };
+          throw error;
+        }),
+        abortedPage,
+      ]);
       yield* page.entries;
       if (!signal?.aborted) await addAuditCursors(reader, read.teams, cursors, from);
     }

@@ -1,7 +1,7 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
 import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
-import { asAccessDenied, auditWriter, isAccessRefusal, queueAudit, resolveActor } from '@rediacc/queue';
+import { asAccessDenied, auditWriter, isAccessRefusal, resolveActor, sendAudit } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export type AuditRecord = Omit<AuditInput, 'actor'>;
@@ -28,13 +28,11 @@ export class AuditTrail {
     if (records.length === 0) return;
     const actor = await this.actorName();
     const writer = await auditWriter(this.redis);
-    const pipeline = this.redis.pipeline();
-    queueAudit(
-      pipeline,
+    const replies = await sendAudit(
+      this.redis,
       writer,
       records.map((record) => ({ ...record, actor })),
     );
-    const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error)?.[0];
     if (failed) {
       throw await asAccessDenied(failed, this.redis, {

@@ -1,6 +1,6 @@
 // createClient: the SDK's entry point. Owns its Redis connection (unless given one) and every queue
 // it opens; close() releases them all and may be called twice.
-import { actorSchema, loadConfig, parseInput } from '@rediacc/core';
+import { actorSchema, loadConfig, parseInput, type RedisTopologyOptions, redisTargetFromOptions } from '@rediacc/core';
 import { asAccessDenied, asRedisError, createRedis, lastConnectionError, TeamQueues } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { Acl } from './acl-api.js';
@@ -18,8 +18,12 @@ import { Tasks } from './tasks.js';
 import { Vault } from './vault-api.js';
 
 export interface ClientOptions {
-  /** A Redis URL (default: REDIS_URL or redis://127.0.0.1:6379) or an ioredis connection the caller owns. */
-  redis?: string | Redis;
+  /**
+   * A Redis URL (redis://, or redis+sentinel:// / redis+cluster://), a topology (`{ url }`, `{ sentinels:
+   * 'host:port,…', sentinelName }`, `{ clusterNodes: 'host:port,…' }`) or an ioredis connection (Redis or
+   * Cluster) the caller owns. Default: REDIS_URL / REDIS_SENTINELS / REDIS_CLUSTER_NODES, else redis://127.0.0.1:6379.
+   */
+  redis?: string | Redis | RedisTopologyOptions;
   /** Who the audit log names for this client's operations (default: RDC_ACTOR, else the Redis ACL user). */
   actor?: string;
 }
@@ -83,11 +87,18 @@ const ACTIONS: Record<string, string> = {
 };
 
 export function createClient(options: ClientOptions = {}): RediaccClient {
-  const url = typeof options.redis === 'string' ? options.redis : loadConfig().redisUrl;
+  const given = options.redis;
+  const connection = typeof given === 'object' && !isTopology(given) ? given : undefined;
+  const url =
+    typeof given === 'string'
+      ? given
+      : given !== undefined && isTopology(given)
+        ? redisTargetFromOptions(given)
+        : loadConfig().redisUrl;
   const configuredActor = options.actor ?? (process.env.RDC_ACTOR || undefined);
   const actor = configuredActor === undefined ? undefined : parseInput(actorSchema, configuredActor, 'actor');
-  const owned = typeof options.redis !== 'object';
-  const redis = typeof options.redis === 'object' ? options.redis : createRedis(url, 'producer');
+  const owned = connection === undefined;
+  const redis = connection ?? createRedis(url, 'producer');
   const queues = new TeamQueues(redis);
   const waiter = new TaskWaiter(redis);
   const audit = new AuditTrail(redis, actor);
@@ -121,6 +132,11 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
       return closing;
     },
   };
+}
+
+/** A topology object rather than a connection (connections have a status). */
+function isTopology(value: Redis | RedisTopologyOptions): value is RedisTopologyOptions {
+  return 'url' in value || 'sentinels' in value || 'clusterNodes' in value;
 }
 
 /**

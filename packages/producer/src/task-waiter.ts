@@ -1,7 +1,7 @@
 // Waiting for tasks to finish: BullMQ QueueEvents (one per team and lane, opened on first use) wake the
 // waiter at once; a slow poll backs it up, since the event stream is capped and a reconnect can miss events.
 import { type Lane, RdcError, type TaskView } from '@rediacc/core';
-import { LANE_QUEUES, type TaskLocation, teamPrefix } from '@rediacc/queue';
+import { duplicateRedis, LANE_QUEUES, type TaskLocation, teamPrefix } from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -81,7 +81,7 @@ export class TaskWaiter {
     const key = `${lane}/${team}`;
     let events = this.events.get(key);
     if (!events) {
-      const connection = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+      const connection = duplicateRedis(this.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
       connection.on('error', () => {});
       this.connections.push(connection);
       const qe = new QueueEvents(LANE_QUEUES[lane], { connection, prefix: teamPrefix(team), autorun: true });

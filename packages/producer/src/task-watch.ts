@@ -1,7 +1,7 @@
 // Following a task: its status changes and its output as the bridge streams it from the machine, until it ends.
 // A task that ends before any output was streamed (short commands) yields its stored output at the end.
 import { isTerminal, RdcError, type TaskStatus, type TaskView } from '@rediacc/core';
-import { readOutputChunks } from '@rediacc/queue';
+import { duplicateRedis, readOutputChunks } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export type TaskEvent =
@@ -20,7 +20,7 @@ export interface WatchDeps {
 
 export async function* watchTask(deps: WatchDeps): AsyncGenerator<TaskEvent, void, undefined> {
   // Blocking reads get a connection of their own.
-  const reader = deps.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  const reader = duplicateRedis(deps.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
   reader.on('error', () => {});
   const decoder = new TextDecoder();
   let lastId = '0';

@@ -80,18 +80,24 @@ export function accessDenied(
 
 /**
  * The teams of `teams` whose keys this connection may read, so listings default to "every team I can read". A
- * rediacc team user (rdc-TEAM-ROLE) reads its own team; any other user is probed with one pipelined EXISTS per
+ * rediacc team user (rdc-TEAM-ROLE) reads its own team; any other user is probed with one EXISTS per
  * team (so hand-written ACLs work too; their refusals do show in ACL LOG).
  */
 export async function readableTeams(redis: Redis, teams: readonly string[]): Promise<string[]> {
   if (teams.length === 0) return [];
   const own = parseAclUserName((await whoAmI(redis)) ?? '');
   if (own) return teams.filter((team) => team === own.team);
-  const pipeline = redis.pipeline();
-  for (const team of teams) pipeline.exists(registryKeys.machines(team));
-  const replies = (await pipeline.exec()) ?? [];
+  // One command per team (sent together): teams' keys may sit on different Cluster shards, a pipeline may not span them.
+  const replies = await Promise.all(
+    teams.map((team) =>
+      redis.exists(registryKeys.machines(team)).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ),
+  );
   return teams.filter((_, i) => {
-    const error = replies[i]?.[0];
+    const error = replies[i];
     if (error && !isAccessRefusal(error)) throw error;
     return !error;
   });

@@ -3,10 +3,20 @@
 // that exists keeps its passwords unless new ones are asked for (its bridges keep running), and the user the
 // caller is connected as never gets a new password: the URL the admin used keeps working.
 import { randomBytes } from 'node:crypto';
-import { aclRules, aclUserName, FLEET_ADMIN_USER, fleetAdminRules, ROLES, type Role } from '@rediacc/core';
+import {
+  aclRules,
+  aclUserName,
+  FLEET_ADMIN_USER,
+  fleetAdminRules,
+  formatRedisTarget,
+  parseRedisTarget,
+  ROLES,
+  type Role,
+} from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { asAccessDenied, whoAmI } from './access.js';
-import { auditWriter, queueAudit, resolveActor } from './audit-log.js';
+import { auditWriter, resolveActor, sendAudit } from './audit-log.js';
+import { everyNode } from './connection.js';
 
 /** `team` is "*" for the fleet admin. */
 export interface AclUser {
@@ -46,6 +56,11 @@ function planned(teams: readonly string[]): Planned[] {
 }
 
 function urlFor(baseUrl: string, user: string, password: string | undefined): string {
+  const target = parseRedisTarget(baseUrl);
+  if (target.kind !== 'url') {
+    const { password: _, ...rest } = target;
+    return formatRedisTarget({ ...rest, username: user, ...(password !== undefined && { password }) });
+  }
   const url = new URL(baseUrl);
   url.username = user;
   url.password = password ?? '';
@@ -68,7 +83,8 @@ export async function applyAcl(
       const head = password
         ? ['reset', 'resetchannels', 'on', `>${password}`]
         : ['resetkeys', 'resetchannels', '-@all', 'clearselectors', 'on'];
-      await redis.call('ACL', 'SETUSER', plan.user, ...head, ...plan.rules);
+      // ACL users are per server: on a Cluster, every node gets them (each master and replica).
+      for (const node of everyNode(redis)) await node.call('ACL', 'SETUSER', plan.user, ...head, ...plan.rules);
       users.push({
         team: plan.team,
         role: plan.role,
@@ -82,9 +98,8 @@ export async function applyAcl(
   }
   const actor = await resolveActor(redis, options.actor);
   const writer = await auditWriter(redis);
-  const audit = redis.pipeline();
-  queueAudit(
-    audit,
+  const audit = sendAudit(
+    redis,
     writer,
     users
       .filter((u) => u.team !== '*')
@@ -98,8 +113,8 @@ export async function applyAcl(
       })),
   );
   // The users are changed already: a failed audit append is reported, not thrown (the new passwords would be lost).
-  const auditError = ((await audit.exec()) ?? []).find(([error]) => error)?.[0]?.message;
-  const saved = await redis.call('ACL', 'SAVE').then(
+  const auditError = (await audit).find(([error]) => error)?.[0]?.message;
+  const saved = await Promise.all(everyNode(redis).map((node) => node.call('ACL', 'SAVE'))).then(
     () => true,
     () => false,
   );

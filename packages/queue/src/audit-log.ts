@@ -75,6 +75,23 @@ export function queueAudit(
 }
 
 /**
+ * Sends the appends of `inputs`: one pipeline per team, all at once (a team's audit keys share its hash tag; two
+ * teams' may sit on different Cluster shards, which one pipeline may not span). The replies, in no set order.
+ */
+export async function sendAudit(
+  redis: Redis,
+  writer: string,
+  inputs: readonly AuditInput[],
+): Promise<[Error | null, unknown][]> {
+  const teams = new Map<string, AuditInput[]>();
+  for (const input of inputs) teams.set(input.team, [...(teams.get(input.team) ?? []), input]);
+  const replies = await Promise.all(
+    [...teams.values()].map((entries) => queueAudit(redis.pipeline(), writer, entries).exec()),
+  );
+  return replies.flatMap((r) => r ?? []);
+}
+
+/**
  * Appends one entry to its team's audit log, in the stream of the connection's Redis user; resolves with the
  * entry's stream id. For callers outside the task path (vault set/delete, key rotation).
  */
@@ -147,15 +164,21 @@ export async function followAudit(redis: Redis, cursors: AuditCursors, blockMs: 
     return out;
   }
   const keys = [...cursors.keys()];
-  const reply = await redis.xread(
-    'COUNT',
-    PAGE,
-    'BLOCK',
-    blockMs,
-    'STREAMS',
-    ...keys,
-    ...keys.map((k) => cursors.get(k)!.lastId),
-  );
+  const teams = new Set([...cursors.values()].map((c) => c.team));
+  // One XREAD may name only keys of one hash slot on a Cluster: there, several teams are read without blocking,
+  // one XREAD each, and an empty round waits a moment instead.
+  const reply =
+    redis.isCluster && teams.size > 1
+      ? await readTeamsOnCluster(redis, cursors, teams, blockMs)
+      : await redis.xread(
+          'COUNT',
+          PAGE,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          ...keys,
+          ...keys.map((k) => cursors.get(k)!.lastId),
+        );
   for (const [key, raw] of reply ?? []) {
     const cursor = cursors.get(key);
     if (!cursor) continue;
@@ -165,6 +188,27 @@ export async function followAudit(redis: Redis, cursors: AuditCursors, blockMs: 
   }
   out.entries.sort(compareEntries);
   return out;
+}
+
+type XReadReply = [key: string, items: [id: string, fields: string[]][]][];
+
+async function readTeamsOnCluster(
+  redis: Redis,
+  cursors: AuditCursors,
+  teams: Set<string>,
+  blockMs: number,
+): Promise<XReadReply> {
+  const read = () =>
+    Promise.all(
+      [...teams].map((team) => {
+        const keys = [...cursors].filter(([, c]) => c.team === team).map(([key]) => key);
+        return redis.xread('COUNT', PAGE, 'STREAMS', ...keys, ...keys.map((k) => cursors.get(k)!.lastId));
+      }),
+    ).then((replies) => replies.flatMap((r) => r ?? []) as XReadReply);
+  const first = await read();
+  if (first.length > 0) return first;
+  await new Promise((resolve) => setTimeout(resolve, Math.min(blockMs, 500)));
+  return read();
 }
 
 /** Server time, then stream sequence, then writer: entries of different writers in one millisecond keep some order. */

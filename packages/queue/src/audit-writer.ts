@@ -1,9 +1,9 @@
 // Audit appends off the hot path: a bridge records every lifecycle transition, and a blocking XADD per
-// transition would cost a round trip each. The writer queues entries and sends them in one pipeline every
+// transition would cost a round trip each. The writer queues entries and sends them in one pipeline (per team) every
 // few milliseconds on the connection the bridge already uses; close() sends what is left.
 import { type AuditInput, auditInputSchema, formatIssues } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { auditWriter, queueAudit } from './audit-log.js';
+import { auditWriter, sendAudit } from './audit-log.js';
 
 export class AuditWriter {
   private pending: AuditInput[] = [];
@@ -41,9 +41,7 @@ export class AuditWriter {
   private async send(entries: AuditInput[]): Promise<void> {
     try {
       const writer = await auditWriter(this.redis);
-      const pipeline = this.redis.pipeline();
-      queueAudit(pipeline, writer, entries);
-      const replies = (await pipeline.exec()) ?? [];
+      const replies = await sendAudit(this.redis, writer, entries);
       const failed = replies.find(([error]) => error)?.[0];
       if (failed) this.onError(failed, entries);
     } catch (error) {

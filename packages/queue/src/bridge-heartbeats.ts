@@ -35,28 +35,34 @@ export type BridgeHeartbeat = z.infer<typeof bridgeHeartbeatSchema>;
 /** Zset entries older than this are pruned by the next heartbeat of any bridge of the team. */
 const FORGET_AFTER_MS = 60 * 60 * 1000;
 
-/** Writes `beat` for each of its teams, live for `ttlMs`: one pipeline (SET PX, ZADD, prune per team). */
+/** Writes `beat` for each of its teams, live for `ttlMs`: one pipeline per team (SET PX, ZADD, prune). */
 export async function writeHeartbeat(redis: Redis, beat: BridgeHeartbeat, ttlMs: number): Promise<void> {
   const now = Date.parse(beat.lastSeen);
-  const pipeline = redis.pipeline();
-  for (const team of beat.teams) {
-    pipeline.set(registryKeys.bridgeHeartbeat(team, beat.id), JSON.stringify(beat), 'PX', ttlMs);
-    pipeline.zadd(registryKeys.bridges(team), now, beat.id);
-    pipeline.zremrangebyscore(registryKeys.bridges(team), '-inf', now - FORGET_AFTER_MS);
-  }
-  const replies = (await pipeline.exec()) ?? [];
+  // One pipeline per team: a team's keys share its hash tag, different teams' may sit on different Cluster shards.
+  const perTeam = beat.teams.map((team) =>
+    redis
+      .pipeline()
+      .set(registryKeys.bridgeHeartbeat(team, beat.id), JSON.stringify(beat), 'PX', ttlMs)
+      .zadd(registryKeys.bridges(team), now, beat.id)
+      .zremrangebyscore(registryKeys.bridges(team), '-inf', now - FORGET_AFTER_MS)
+      .exec(),
+  );
+  const replies = (await Promise.all(perTeam)).flatMap((r) => r ?? []);
   const failed = replies.find(([error]) => error)?.[0];
   if (failed) throw failed;
 }
 
 /** Removes a stopping bridge's heartbeat from each of its teams, so readers see it gone at once. */
 export async function clearHeartbeat(redis: Redis, beat: { id: string; teams: readonly string[] }): Promise<void> {
-  const pipeline = redis.pipeline();
-  for (const team of beat.teams) {
-    pipeline.del(registryKeys.bridgeHeartbeat(team, beat.id));
-    pipeline.zrem(registryKeys.bridges(team), beat.id);
-  }
-  await pipeline.exec();
+  await Promise.all(
+    beat.teams.map((team) =>
+      redis
+        .pipeline()
+        .del(registryKeys.bridgeHeartbeat(team, beat.id))
+        .zrem(registryKeys.bridges(team), beat.id)
+        .exec(),
+    ),
+  );
 }
 
 /** The bridges of `team` whose heartbeat has not expired. Two round trips at any fleet size an hour holds. */

@@ -1,16 +1,14 @@
 // What a failed Redis connection means, in words a user can act on: nothing answers at host:port (and why:
 // ECONNREFUSED, ENOTFOUND, ETIMEDOUT), or Redis refuses the login. Messages name the host and port, never the
 // password, and never ioredis internals such as maxRetriesPerRequest.
-import { RdcError } from '@rediacc/core';
+import { describeRedisTarget, RdcError } from '@rediacc/core';
 
-/** host:port of a Redis URL (6379 when the URL names none), for messages: no user, no password. */
+/**
+ * host:port of a Redis URL (6379 when the URL names none), or the sentinels or cluster nodes of the other forms,
+ * for messages: no user, no password.
+ */
 export function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return parsed.port ? parsed.host : `${parsed.host}:6379`;
-  } catch {
-    return '(unparseable Redis URL)';
-  }
+  return describeRedisTarget(url);
 }
 
 /** Redis answers AUTH so when its default user has no password (6.0+ and older wording). */

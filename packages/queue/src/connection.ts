@@ -1,8 +1,11 @@
 // Redis connections. Producers fail fast when Redis is away (no offline queue, a bounded retry),
 // workers wait forever (BullMQ requires maxRetriesPerRequest: null for blocking commands). A password the
 // server does not expect fails the connection: ioredis would only warn and carry on unauthenticated.
-import { RdcError } from '@rediacc/core';
-import { Redis, type RedisOptions } from 'ioredis';
+// The one factory: a redis:// URL is one server, redis+sentinel:// asks the sentinels for the master (and follows
+// a failover), redis+cluster:// is an ioredis Cluster (BullMQ supports it; our keys carry hash tags, keys.ts).
+// A Cluster is handed around typed as Redis: the commands we use are the same; duplicate() is not (duplicateRedis).
+import { parseRedisTarget, RdcError, type RedisTarget } from '@rediacc/core';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { asRedisError, isPasswordNotNeeded, passwordNotNeeded, redisAddress } from './connection-errors.js';
 
 export type ConnectionRole = 'producer' | 'worker';
@@ -22,11 +25,58 @@ export function createRedis(url: string, role: ConnectionRole, extra: RedisOptio
           retryStrategy: (times) => Math.min(times * 100, 2_000),
           ...extra,
         };
-  const redis = new Redis(url, options);
-  refuseUnneededPassword(redis, url);
+  const target = parseRedisTarget(url);
+  const redis = connect(target, options);
+  if (target.kind === 'url') refuseUnneededPassword(redis, url);
   // Errors surface on commands; an unhandled 'error' event would crash the process.
   redis.on('error', (error: Error) => lastErrors.set(redis, error));
   return redis;
+}
+
+function connect(target: RedisTarget, options: RedisOptions): Redis {
+  if (target.kind === 'url') return new Redis(target.url, options);
+  const login = {
+    ...(target.username !== undefined && { username: target.username }),
+    ...(target.password !== undefined && { password: target.password }),
+  };
+  if (target.kind === 'sentinel') {
+    return new Redis({
+      ...options,
+      ...login,
+      sentinels: target.sentinels,
+      name: target.name,
+      ...(target.sentinelPassword !== undefined && { sentinelPassword: target.sentinelPassword }),
+      // A failover: the old master answers READONLY once demoted; reconnect to the new one.
+      reconnectOnError: (error) => /READONLY/.test(error.message),
+    });
+  }
+  const { retryStrategy, enableOfflineQueue, ...nodeOptions } = options;
+  const cluster = new Cluster(target.nodes, {
+    redisOptions: { ...nodeOptions, ...login },
+    ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+    ...(retryStrategy && { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null }),
+    enableReadyCheck: true,
+  });
+  return cluster as unknown as Redis;
+}
+
+/** The servers behind a connection: itself, or every node (masters and replicas) of a Cluster. */
+export function everyNode(redis: Redis): Redis[] {
+  return redis.isCluster ? (redis as unknown as Cluster).nodes('all') : [redis];
+}
+
+/**
+ * A new connection like `redis` with `override` options: Redis.duplicate(options) on one server or Sentinel; a
+ * Cluster's duplicate takes (startup nodes, cluster options) and its node options sit in redisOptions.
+ */
+export function duplicateRedis(redis: Redis, override: Partial<RedisOptions> = {}): Redis {
+  if (!redis.isCluster) return redis.duplicate(override);
+  const cluster = redis as unknown as Cluster;
+  const duplicate = cluster.duplicate(undefined, {
+    redisOptions: { ...cluster.options.redisOptions, ...override },
+  });
+  duplicate.on('error', (error: Error) => lastErrors.set(duplicate as unknown as Redis, error));
+  return duplicate as unknown as Redis;
 }
 
 /** The last error `redis` reported about its connection, if any. */

@@ -48,6 +48,7 @@ export {
   queueAudit,
   readAudit,
   resolveActor,
+  sendAudit,
 } from './audit-log.js';
 export { AuditWriter } from './audit-writer.js';
 export {
@@ -77,7 +78,7 @@ export {
   readTombstone,
   trimTombstones,
 } from './cancellations.js';
-export { type ConnectionRole, createRedis, lastConnectionError, waitReady } from './connection.js';
+export { type ConnectionRole, createRedis, duplicateRedis, lastConnectionError, waitReady } from './connection.js';
 export { asRedisError, redisAddress } from './connection-errors.js';
 export {
   createDashboardToken,

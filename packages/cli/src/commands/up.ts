@@ -80,12 +80,12 @@ export function registerUp(program: Command): void {
       }
       const stops: (() => Promise<void>)[] = [() => claim.lock.release()];
       try {
-        const fromEnv = config.redisUrlSource === 'REDIS_URL';
+        const fromEnv = config.redisUrlSource !== 'local stack' && config.redisUrlSource !== 'default';
         const redisUrl = fromEnv ? config.redisUrl : (await localRedis(home, options.port, stops)).url;
         await claim.lock.publish(redisUrl);
         if (stopRequested()) return;
         out(
-          `redis    ${redisAddress(redisUrl)}${fromEnv ? ' (from REDIS_URL)' : ` (local redis-server with a generated password; data in ${join(home, 'redis')})`}`,
+          `redis    ${redisAddress(redisUrl)}${fromEnv ? ` (from ${config.redisUrlSource})` : ` (local redis-server with a generated password; data in ${join(home, 'redis')})`}`,
         );
 
         const keyPath = join(home, 'keys', 'demo-client');

@@ -2,7 +2,7 @@
 // opened when the first page of a team connects, closed with the app. Each QueueEvents starts at the end its lane's
 // stream had when it opened, so no change after that is missed; listeners get every task change of the team.
 import { LANES, type Lane } from '@rediacc/core';
-import { LANE_QUEUES, laneEventsAfter, lastLaneEventId, teamPrefix } from '@rediacc/queue';
+import { duplicateRedis, LANE_QUEUES, laneEventsAfter, lastLaneEventId, teamPrefix } from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -85,7 +85,7 @@ export class TaskEventHub {
 
   private async openLane(team: string, lane: Lane): Promise<LaneEvents> {
     const lastEventId = await lastLaneEventId(this.redis, team, lane);
-    const connection = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+    const connection = duplicateRedis(this.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
     connection.on('error', () => {});
     const events = new QueueEvents(LANE_QUEUES[lane], {
       connection,

@@ -4,7 +4,7 @@
 // own, which stop() closes at once.
 import { isTerminal, type TaskView } from '@rediacc/core';
 import type { RediaccClient } from '@rediacc/producer';
-import { lastOutputChunks, type OutputChunk, readOutputChunks } from '@rediacc/queue';
+import { duplicateRedis, lastOutputChunks, type OutputChunk, readOutputChunks } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { outputTail } from './output.js';
 import type { SseStream } from './sse-stream.js';
@@ -19,7 +19,7 @@ export interface OutputFollow {
 }
 
 export function followOutput(client: RediaccClient, redis: Redis, first: TaskView, stream: SseStream): OutputFollow {
-  const reader = redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  const reader = duplicateRedis(redis, { maxRetriesPerRequest: null, enableOfflineQueue: true });
   reader.on('error', () => {});
   let stopped = false;
   const { taskId, team } = first;
