@@ -7,7 +7,9 @@ import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerMachine } from './commands/machine.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerTask } from './commands/task.js';
+import { registerTaskFile } from './commands/task-file.js';
 import { registerTeam } from './commands/team.js';
 import { registerUp } from './commands/up.js';
 import { registerVault } from './commands/vault.js';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerTeam(program);
   registerMachine(program);
   registerTask(program);
+  registerTaskFile(program);
+  registerSchedule(program);
   registerCancel(program);
   registerBridge(program);
   registerVault(program);

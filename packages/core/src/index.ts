@@ -62,6 +62,7 @@ export {
   LANE_QUEUES,
   queueNameFor,
   registryKeys,
+  SCHEDULE_QUEUE,
   taskKey,
   teamOfKey,
   teamPrefix,
@@ -117,7 +118,23 @@ export {
   type TeamRecord,
   teamRecordSchema,
 } from './registry-records.js';
+export {
+  cronSchema,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+  type ScheduleRecord,
+  type ScheduleSpec,
+  type ScheduleSpecInput,
+  type ScheduleView,
+  scheduledTaskSchema,
+  scheduleNameSchema,
+  scheduleRecordSchema,
+  scheduleSpecSchema,
+  scheduleTriggerSchema,
+  timeZoneSchema,
+} from './schedule.js';
 export { checkPrivateKey, MAX_PRIVATE_KEY_BYTES, type PrivateKeyInfo } from './ssh-private-key.js';
+export { type BadTaskLine, MAX_TASK_LINES, parseTaskLine, readTaskLines } from './task-lines.js';
 export {
   FINISHED_TASK_RETENTION,
   JOB_DATA_VERSION,

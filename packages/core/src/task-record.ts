@@ -29,6 +29,8 @@ export const jobDataSchema = z.object({
   vaultShape: z.unknown().optional(),
   /** Vault secrets the command gets as environment variables: names only, never values. */
   secrets: z.array(z.object({ env: z.string(), name: z.string() })).optional(),
+  /** The schedule whose run this task is (`schedule add`); absent for tasks created directly. */
+  scheduleName: z.string().optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 

@@ -83,6 +83,7 @@ describe('toTaskView', () => {
       startedAt: null,
       completedAt: null,
       nextAttemptAt: null,
+      scheduleName: null,
     });
   });
 

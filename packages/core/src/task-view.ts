@@ -63,6 +63,8 @@ export interface TaskView {
   startedAt: string | null;
   completedAt: string | null;
   nextAttemptAt: string | null;
+  /** The schedule whose run this task is; null for a task created directly. */
+  scheduleName: string | null;
 }
 
 export function toTaskView(job: JobSnapshot): TaskView | undefined {
@@ -114,6 +116,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     startedAt: iso(run?.startedAt ?? (progress.success ? progress.data.startedAt : undefined)),
     completedAt: isTerminal(status) ? iso(job.finishedOn) : null,
     nextAttemptAt: job.state === 'delayed' && job.delayUntil ? iso(job.delayUntil) : null,
+    scheduleName: d?.scheduleName ?? null,
   };
 }
 

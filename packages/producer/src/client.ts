@@ -11,6 +11,7 @@ import { Bridges } from './bridges-api.js';
 import { DashboardTokens } from './dashboard-tokens-api.js';
 import { RegistryCache } from './machine-cache.js';
 import { Machines, Teams } from './registry-api.js';
+import { Schedules } from './schedules-api.js';
 import { TaskWaiter } from './task-waiter.js';
 import { Tasks } from './tasks.js';
 import { Vault } from './vault-api.js';
@@ -36,6 +37,8 @@ export interface RediaccClient {
   acl: Acl;
   /** Webhook alerts: webhooks and rules (add, list, remove) and the recent alerts (`alerts.list`). */
   alerts: Alerts;
+  /** Schedules: a task run on a cron pattern or interval (add, list, pause, resume, remove). */
+  schedules: Schedules;
   /** The tokens that open the web console: create, list, revoke. */
   dashboardTokens: DashboardTokens;
   /** The underlying connection, for health checks. */
@@ -47,6 +50,7 @@ export interface RediaccClient {
 const ACTIONS: Record<string, string> = {
   'tasks.create': 'create tasks',
   'tasks.createMany': 'create tasks',
+  'tasks.createFromLines': 'create tasks',
   'tasks.cancel': 'cancel tasks',
   'tasks.retry': 'retry tasks',
   'teams.create': 'create teams',
@@ -66,6 +70,10 @@ const ACTIONS: Record<string, string> = {
   'alerts.addRule': 'add alert rules (an admin of the team)',
   'alerts.removeRule': 'remove alert rules',
   'alerts.list': 'read alerts',
+  'schedules.add': 'add schedules',
+  'schedules.pause': 'change schedules',
+  'schedules.resume': 'change schedules',
+  'schedules.remove': 'remove schedules',
   'dashboardTokens.create': 'create dashboard tokens',
   'dashboardTokens.revoke': 'revoke dashboard tokens',
   'dashboardTokens.list': 'read dashboard tokens',
@@ -81,6 +89,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
   const waiter = new TaskWaiter(redis);
   const audit = new AuditTrail(redis, actor);
   const registry = new RegistryCache(redis);
+  const schedules = new Schedules(redis, registry, audit);
   let closing: Promise<void> | undefined;
   const errors = { url, redis };
   return {
@@ -93,10 +102,11 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
     acl: withRedisErrors(new Acl(redis, url, actor), 'acl', errors),
     alerts: withRedisErrors(new Alerts(redis, audit), 'alerts', errors),
     dashboardTokens: withRedisErrors(new DashboardTokens(redis, actor), 'dashboardTokens', errors),
+    schedules: withRedisErrors(schedules, 'schedules', errors),
     redis,
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([waiter.close(), queues.close()]);
+        await Promise.allSettled([waiter.close(), queues.close(), schedules.close()]);
         if (owned) await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;

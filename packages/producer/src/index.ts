@@ -4,6 +4,8 @@ export type {
   MachineInput,
   MachinePatch,
   MachineRecord,
+  ScheduleSpecInput,
+  ScheduleView,
   TaskSpecInput,
   TaskStatus,
   TaskView,
@@ -29,6 +31,7 @@ export { type BridgeListOptions, Bridges } from './bridges-api.js';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';
 export { DashboardTokens } from './dashboard-tokens-api.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
+export { Schedules } from './schedules-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';
 export type { CreatedTask } from './task-factory.js';
 export { LIST_SORTS, type ListOptions, listOptionsSchema } from './task-list.js';

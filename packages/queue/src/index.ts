@@ -140,6 +140,8 @@ export {
   updateMachine,
 } from './registry.js';
 export { type ActiveTask, activeTasks, runningByMachine } from './running-tasks.js';
+export { runSchedule, runTaskId, type ScheduleRunOutcome } from './schedule-runs.js';
+export { deleteSchedule, getSchedule, listSchedules, openScheduleQueue, putSchedule } from './schedules.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {
