@@ -176,7 +176,14 @@ export async function startBridge(
     );
   }
   const alerting = await startBridgeAlerting(redis, config, teamKeys, logger);
-  const upkeep = startUpkeep({ redis, teams: config.teams, audit, logger });
+  const upkeep = startUpkeep({
+    redis,
+    teams: config.teams,
+    bridge: config.name,
+    archiveEveryMs: config.archiveEveryMs,
+    audit,
+    logger,
+  });
   sampler.start();
   heartbeat = await startHeartbeat(
     redis,

@@ -1,5 +1,6 @@
 // Team upkeep a bridge does beside running tasks: it turns schedule triggers into tasks (one BullMQ worker per team
-// on the team's schedule queue: each trigger goes to one bridge) and archives finished tasks past their retention.
+// on the team's schedule queue: each trigger goes to one bridge) and archives finished tasks past their retention
+// (every `archiveEveryMs`, by whichever bridge holds the team's archive lease; archive.ts makes a pass safe to kill).
 // Hooked in bridge.ts next to the alert engine; nothing here touches the run path. Failures are logged, never fatal.
 import {
   type AuditAction,
@@ -9,7 +10,7 @@ import {
   scheduleTriggerSchema,
   teamPrefix,
 } from '@rediacc/core';
-import { runSchedule, TeamQueues } from '@rediacc/queue';
+import { archiveTeam, registryKeys, runSchedule, TeamQueues } from '@rediacc/queue';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -25,7 +26,20 @@ export interface Upkeep {
   close(): Promise<void>;
 }
 
-export function startUpkeep(options: { redis: Redis; teams: readonly string[]; audit: Audit; logger: Logger }): Upkeep {
+/**
+ * Test hook: with RDC_TEST_ARCHIVE_STALL=1 the archiver stops for good between appending tasks to the archive and
+ * removing them from the queue, so a test can kill the bridge exactly there.
+ */
+const STALL_AFTER_APPEND = process.env.RDC_TEST_ARCHIVE_STALL === '1';
+
+export function startUpkeep(options: {
+  redis: Redis;
+  teams: readonly string[];
+  bridge: string;
+  archiveEveryMs: number;
+  audit: Audit;
+  logger: Logger;
+}): Upkeep {
   const { redis, audit } = options;
   const logger = options.logger.child({ component: 'upkeep' });
   const queues = new TeamQueues(redis);
@@ -58,10 +72,43 @@ export function startUpkeep(options: { redis: Redis; teams: readonly string[]; a
     );
     return worker;
   });
+  let stopped = false;
+  let pass: Promise<void> | undefined;
+  const archiveAll = async () => {
+    for (const team of options.teams) {
+      if (stopped) return;
+      // One archiver per team at a time; the lease outlives a slow pass's round trips, not a dead bridge for long.
+      const lease = registryKeys.archiveLease(team);
+      if ((await redis.set(lease, options.bridge, 'PX', options.archiveEveryMs * 5, 'NX')) !== 'OK') continue;
+      const result = await archiveTeam(redis, queues, team, {
+        now: Date.now(),
+        ...(STALL_AFTER_APPEND && {
+          afterAppend: () => {
+            logger.warn({ team }, 'RDC_TEST_ARCHIVE_STALL: stalled between archive and removal');
+            return new Promise<void>(() => {});
+          },
+        }),
+      });
+      if ((await redis.get(lease)) === options.bridge) await redis.del(lease);
+      if (result.archived + result.recovered > 0) logger.info({ team, ...result }, 'archived finished tasks');
+    }
+  };
+  const timer = setInterval(() => {
+    if (pass) return;
+    pass = archiveAll()
+      .catch((error: Error) => logger.error({ err: error.message }, 'archiving finished tasks failed'))
+      .finally(() => {
+        pass = undefined;
+      });
+  }, options.archiveEveryMs);
+  timer.unref();
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
+        stopped = true;
+        clearInterval(timer);
+        if (!STALL_AFTER_APPEND) await pass;
         await Promise.all(workers.map((w) => w.close()));
         await queues.close();
       })();

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAcl } from './commands/acl.js';
 import { registerAlert } from './commands/alert.js';
+import { registerArchive } from './commands/archive.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTask(program);
   registerTaskFile(program);
   registerSchedule(program);
+  registerArchive(program);
   registerCancel(program);
   registerBridge(program);
   registerVault(program);

@@ -119,6 +119,14 @@ export {
   teamRecordSchema,
 } from './registry-records.js';
 export {
+  ARCHIVE_KEPT,
+  DEFAULT_RETENTION,
+  type RetentionInput,
+  type RetentionPolicy,
+  retentionInputSchema,
+  retentionPolicySchema,
+} from './retention.js';
+export {
   cronSchema,
   OVERLAP_POLICIES,
   type OverlapPolicy,

@@ -70,6 +70,14 @@ export const registryKeys = {
   schedules: (team: string) => `${teamPrefix(team)}:schedules`,
   /** hash: schedule name → task id of its last run (for the overlap policy and `schedule list`) */
   scheduleRuns: (team: string) => `${teamPrefix(team)}:schedule-runs`,
+  /** string: the team's RetentionPolicy JSON (absent: DEFAULT_RETENTION) */
+  retention: (team: string) => `${teamPrefix(team)}:retention`,
+  /** stream, capped: finished tasks removed from the live queue (their inspect view as JSON), oldest first */
+  archive: (team: string) => `${teamPrefix(team)}:archive`,
+  /** hash: taskId → its createdAt (ms), while archived but not yet removed from the queue (see archive.ts) */
+  archiveMarks: (team: string) => `${teamPrefix(team)}:archive:marks`,
+  /** string with expiry: the bridge that archives the team now (one at a time) */
+  archiveLease: (team: string) => `${teamPrefix(team)}:archive:lease`,
 };
 
 /** BullMQ queue (under the team's prefix) holding one job per webhook delivery: `rdc:{team}:alert-deliveries:…`. */

@@ -6,7 +6,10 @@ import { backoffSchema, failureActionSchema } from './task-spec.js';
 
 export const JOB_DATA_VERSION = 1;
 
-/** How long finished tasks are kept (seconds), and at most how many per queue: BullMQ's removeOn* options. */
+/**
+ * How long finished tasks are kept (seconds), and at most how many per queue, unless the team sets its own retention
+ * (retention.ts). The bridges' archiver applies it, archiving each task before it removes it.
+ */
 export const FINISHED_TASK_RETENTION = { age: 7 * 24 * 3600, count: 100_000 } as const;
 
 export const jobDataSchema = z.object({

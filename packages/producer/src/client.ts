@@ -5,6 +5,7 @@ import { asAccessDenied, asRedisError, createRedis, lastConnectionError, TeamQue
 import type { Redis } from 'ioredis';
 import { Acl } from './acl-api.js';
 import { Alerts } from './alerts-api.js';
+import { Archive } from './archive-api.js';
 import { Audit } from './audit-api.js';
 import { AuditTrail } from './audit-trail.js';
 import { Bridges } from './bridges-api.js';
@@ -37,6 +38,8 @@ export interface RediaccClient {
   acl: Acl;
   /** Webhook alerts: webhooks and rules (add, list, remove) and the recent alerts (`alerts.list`). */
   alerts: Alerts;
+  /** Finished tasks past the live queue: `archive.export(team, { sinceMs })`, `archive.setRetention(team, …)`. */
+  archive: Archive;
   /** Schedules: a task run on a cron pattern or interval (add, list, pause, resume, remove). */
   schedules: Schedules;
   /** The tokens that open the web console: create, list, revoke. */
@@ -70,6 +73,8 @@ const ACTIONS: Record<string, string> = {
   'alerts.addRule': 'add alert rules (an admin of the team)',
   'alerts.removeRule': 'remove alert rules',
   'alerts.list': 'read alerts',
+  'archive.setRetention': 'set the retention (an admin of the team)',
+  'archive.export': 'read finished tasks',
   'schedules.add': 'add schedules',
   'schedules.pause': 'change schedules',
   'schedules.resume': 'change schedules',
@@ -103,6 +108,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
     alerts: withRedisErrors(new Alerts(redis, audit), 'alerts', errors),
     dashboardTokens: withRedisErrors(new DashboardTokens(redis, actor), 'dashboardTokens', errors),
     schedules: withRedisErrors(schedules, 'schedules', errors),
+    archive: withRedisErrors(new Archive(redis, queues, audit), 'archive', errors),
     redis,
     close() {
       closing ??= (async () => {

@@ -4,6 +4,8 @@ export type {
   MachineInput,
   MachinePatch,
   MachineRecord,
+  RetentionInput,
+  RetentionPolicy,
   ScheduleSpecInput,
   ScheduleView,
   TaskSpecInput,
@@ -26,6 +28,7 @@ export type {
 export { asAccessDenied, newestFirst, redisAddress } from '@rediacc/queue';
 export { Acl, type AclApplyOptions, aclApplyOptionsSchema } from './acl-api.js';
 export { Alerts, type NewAlertRule, type NewWebhook } from './alerts-api.js';
+export { Archive } from './archive-api.js';
 export { Audit, type AuditFollowOptions, type AuditRead, type AuditReadOptions } from './audit-api.js';
 export { type BridgeListOptions, Bridges } from './bridges-api.js';
 export { type ClientOptions, createClient, type RediaccClient } from './client.js';

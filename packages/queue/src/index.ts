@@ -33,6 +33,7 @@ export {
 } from './alert-config.js';
 export { ALERT_LOG_KEPT, appendAlertLog, readAlertLog } from './alert-log.js';
 export { ALERTS_KEPT, type Alert, alertFromFields, readAlerts, recordAlert } from './alerts.js';
+export { type ArchivePass, archiveTeam, exportFinished, getRetention, setRetention } from './archive.js';
 export {
   AUDIT_KEPT,
   type AuditCursors,

@@ -197,4 +197,45 @@ export const fleetOpsCases: CaseTable = [
       stdout: /schedule nightly removed/,
     },
   ],
+  [
+    {
+      name: 'retention set --keep-for --keep-count --json',
+      args: () => ['retention', 'set', '--team', 'Ops', '--keep-for', '30d', '--keep-count', '1', '--json'],
+      code: 0,
+      json: (v) => expect(v).toEqual({ team: 'Ops', keepForMs: 30 * 86_400_000, keepCount: 1 }),
+    },
+    {
+      name: 'retention set with nothing to set',
+      args: () => ['retention', 'set', '--team', 'Ops'],
+      code: 2,
+      error: 'RDC_INVALID_INPUT',
+      message: /give keepFor/,
+    },
+    {
+      name: 'archive export of a team that does not exist',
+      args: () => ['archive', 'export', '--team', 'Nope'],
+      code: 1,
+      error: 'RDC_TEAM_UNKNOWN',
+    },
+  ],
+  [
+    {
+      name: 'retention show --json',
+      args: () => ['retention', 'show', '--team', 'Ops', '--json'],
+      code: 0,
+      json: (v) => expect(v).toMatchObject({ keepCount: 1 }),
+    },
+    {
+      name: 'archive export --since gives every finished task, archived or live, one JSON object per line',
+      args: () => ['archive', 'export', '--team', 'Ops', '--since', '1d'],
+      code: 0,
+      jsonLines: true,
+      json: (v) => {
+        expect(v.length).toBeGreaterThanOrEqual(5);
+        for (const task of v) expect(['COMPLETED', 'FAILED']).toContain(task.status);
+        expect(new Set(v.map((t: { taskId: string }) => t.taskId)).size).toBe(v.length);
+      },
+      stderr: /\d+ finished tasks of team Ops/,
+    },
+  ],
 ];
