@@ -47,6 +47,9 @@ describe('retention and the archive', () => {
     h.own(async () => {
       await redis.quit();
     });
+    // A task cancelled before any bridge ran it: finished too (CANCELLED), kept as a tombstone.
+    const { taskId: cancelled } = await f.client.tasks.create({ team: f.team, machine: 'm1', command: 'true' });
+    expect((await f.client.tasks.cancel([cancelled]))[0]?.outcome).toBe('cancelled');
     const logger = createLogger({ name: 'test', level: 'silent' });
     const bridge: Bridge = await startBridge(faultBridge(f, 'keeper', { archiveEveryMs: 200 }), { logger });
     h.own(() => bridge.close());
@@ -58,12 +61,13 @@ describe('retention and the archive', () => {
         : undefined,
     );
     // The three oldest went to the archive; list queue reads only the live queue.
-    const live = await f.client.tasks.list({ team: f.team });
+    const live = (await f.client.tasks.list({ team: f.team })).filter((t) => t.status === 'COMPLETED');
     expect(live).toHaveLength(2);
     const archived = await archivedIds(redis, f);
     expect(new Set([...archived, ...live.map((t) => t.taskId)])).toEqual(new Set(ids));
     const all = await exported(f);
-    expect(all.map((t) => t.taskId).sort()).toEqual([...ids].sort());
+    expect(all.map((t) => t.taskId).sort()).toEqual([...ids, cancelled].sort());
+    expect(all.find((t) => t.taskId === cancelled)?.status).toBe('CANCELLED');
     expect(all[0]).toMatchObject({
       status: 'COMPLETED',
       machine: 'm1',

@@ -14,6 +14,7 @@ import {
 } from '@rediacc/core';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { tombstonesPage } from './cancellations.js';
 import type { TeamQueues } from './queues.js';
 import { readTask } from './task-reader.js';
 
@@ -132,7 +133,8 @@ function createdMs(view: TaskView): number {
 }
 
 /**
- * Every finished task of a team since `sinceMs` (by completedAt), archived or still live, one at a time and in
+ * Every finished task of a team since `sinceMs` (by completedAt), archived or still live (and those cancelled
+ * before they ran, from their tombstones), one at a time and in
  * pages (memory stays bounded by a page, plus the ids of the live tasks read). Archived first, then live, then
  * what was archived while this ran (skipping those already given as live): none is missed, none given twice.
  */
@@ -164,7 +166,20 @@ export async function* exportFinished(
       }
     }
   }
+  yield* cancelledSince(redis, team, sinceMs);
   yield* archivedBetween(redis, key, end === undefined ? '-' : `(${end}`, '+', sinceMs, live);
+}
+
+/** Tasks cancelled before they ran (tombstones, kept by cancellations.ts), newest first, cancelled since `sinceMs`. */
+async function* cancelledSince(redis: Redis, team: string, sinceMs: number): AsyncGenerator<TaskView> {
+  for (let start = 0; ; start += BATCH) {
+    const page = await tombstonesPage(redis, team, start, BATCH);
+    for (const view of page.views) {
+      if (view.completedAt !== null && Date.parse(view.completedAt) < sinceMs) return;
+      yield view;
+    }
+    if (page.count < BATCH || (page.lastCancelledAt !== undefined && page.lastCancelledAt < sinceMs)) return;
+  }
 }
 
 async function* archivedBetween(

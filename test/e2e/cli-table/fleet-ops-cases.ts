@@ -191,13 +191,11 @@ export const fleetOpsCases: CaseTable = [
   ],
   [
     {
-      name: 'schedule pause and remove without --team find the one team that has it',
+      name: 'schedule remove without --team finds the one team that has it',
       args: () => ['schedule', 'remove', 'nightly'],
       code: 0,
       stdout: /schedule nightly removed/,
     },
-  ],
-  [
     {
       name: 'retention set --keep-for --keep-count --json',
       args: () => ['retention', 'set', '--team', 'Ops', '--keep-for', '30d', '--keep-count', '1', '--json'],
