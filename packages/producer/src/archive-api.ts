@@ -1,7 +1,6 @@
 // Finished tasks past the live queue: each team's retention (how long and how many finished tasks stay in the live
 // queue, applied by the bridges' archiver) and the export of every finished task of a period, archived or live.
 import {
-  DEFAULT_RETENTION,
   parseInput,
   type RetentionInput,
   type RetentionPolicy,
@@ -32,7 +31,7 @@ export class Archive {
     const change = parseInput(retentionInputSchema, input, 'retention');
     const current = await getRetention(this.redis, team);
     const policy: RetentionPolicy = {
-      keepForMs: change.keepFor ?? current.keepForMs ?? DEFAULT_RETENTION.keepForMs,
+      keepForMs: change.keepFor ?? current.keepForMs,
       keepCount: change.keepCount ?? current.keepCount,
     };
     const audit = { team, action: 'retention.set', target: team } as const;

@@ -5,7 +5,7 @@
 import { durationSchema, type RetentionPolicy, teamNameSchema } from '@rediacc/core';
 import type { Command } from 'commander';
 import { type Handler, runCommand } from '../context.js';
-import { integer, schemaFlag } from '../options.js';
+import { durationText, integer, schemaFlag } from '../options.js';
 import { type OutputOptions, printJsonLine } from '../output.js';
 import { done, json, line, note } from '../result.js';
 
@@ -83,10 +83,7 @@ export function registerArchive(program: Command): void {
     .option(
       '--keep-for <duration>',
       'how long finished tasks stay live, for example 7d or 12h (default 7d)',
-      (v: string) => {
-        schemaFlag(durationSchema)(v);
-        return v;
-      },
+      durationText,
     )
     .option(
       '--keep-count <n>',

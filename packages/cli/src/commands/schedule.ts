@@ -4,7 +4,6 @@
 import {
   commandSchema,
   cronSchema,
-  durationSchema,
   machineNameSchema,
   OVERLAP_POLICIES,
   type ScheduleSpecInput,
@@ -18,7 +17,7 @@ import {
 } from '@rediacc/core';
 import type { Command } from 'commander';
 import { type Handler, runCommand } from '../context.js';
-import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
+import { durationText, integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, json, line, table } from '../result.js';
 
@@ -26,7 +25,7 @@ interface AddOptions extends OutputOptions {
   name: string;
   cron?: string;
   tz?: string;
-  every?: number;
+  every?: string;
   overlap?: 'skip' | 'queue';
   team?: string;
   machine: string;
@@ -55,7 +54,7 @@ export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
     team,
     ...(options.cron !== undefined && { cron: options.cron }),
     ...(options.tz !== undefined && { tz: options.tz }),
-    ...(options.every !== undefined && { every: `${options.every / 1000}s` }),
+    ...(options.every !== undefined && { every: options.every }),
     ...(options.overlap !== undefined && { overlap: options.overlap }),
     task: {
       team,
@@ -106,11 +105,6 @@ function nextRun(view: ScheduleView): string {
   return view.paused ? 'paused' : `next run ${view.nextRunAt ?? 'soon'}`;
 }
 
-/** A duration like 1s, 15m for --every, in ms. */
-function everyFlag(value: string): number {
-  return schemaFlag(durationSchema)(value);
-}
-
 export function registerSchedule(program: Command): void {
   const schedule = program.command('schedule').description('run a task on a cron pattern or interval');
   schedule
@@ -125,7 +119,7 @@ export function registerSchedule(program: Command): void {
       'time zone of the cron pattern, for example Europe/Berlin (default UTC)',
       schemaFlag(timeZoneSchema),
     )
-    .option('--every <duration>', 'run this often instead of a cron pattern, for example 15m or 1s', everyFlag)
+    .option('--every <duration>', 'run this often instead of a cron pattern, for example 15m or 1s', durationText)
     .option(
       '--overlap <policy>',
       'when the previous run is still pending or running: skip this run (audited; the default) or queue it',
