@@ -1,17 +1,22 @@
 // Many tasks at once from JSON lines (`create tasks --file`, SDK tasks.createFromLines): all or none, every bad
 // line named by number and field, and a 10,000-line file read as a stream of lines.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RdcError } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../harness/cli-run.js';
 import { addTeamWithMachine } from '../harness/fleet.js';
 import { useHarness } from '../harness/index.js';
 
 const h = useHarness();
 let client: RediaccClient;
+let redisUrl: string;
 const TEAM = 'Lines';
 
 beforeAll(async () => {
-  client = createClient({ redis: (await h.redis()).url });
+  redisUrl = (await h.redis()).url;
+  client = createClient({ redis: redisUrl });
   await addTeamWithMachine(client, TEAM, await h.machine(), 'w1');
 });
 
@@ -70,5 +75,20 @@ describe('tasks from JSON lines', () => {
     expect(created[7]).toMatchObject({ machine: 'w1', priority: 3, created: true });
     expect(await pending()).toBe(before + 10_000);
     expect((await client.tasks.inspect(created[42]!.taskId)).command).toBe('echo 42');
+  }, 120_000);
+
+  it('rediacc create tasks --file with 10,000 lines prints 10,000 ids', async () => {
+    const before = await pending();
+    const file = join(await h.tempDir('tasks-file-'), 'tasks.jsonl');
+    const lines: string[] = [];
+    for await (const line of generated(10_000)) lines.push(line);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const run = await runCli(['create', 'tasks', '--file', file, '--team', TEAM], {
+      env: { ...process.env, REDIS_URL: redisUrl, RDC_HOME: await h.tempDir('rdc-home-') },
+      timeoutMs: 90_000,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(10_000);
+    expect(await pending()).toBe(before + 10_000);
   }, 120_000);
 });
