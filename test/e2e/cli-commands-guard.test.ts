@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../packages/cli/src/program.js';
 import { adminCases } from './cli-table/admin-cases.js';
 import { fanoutCases } from './cli-table/fanout-cases.js';
+import { fleetOpsCases } from './cli-table/fleet-ops-cases.js';
 import { serverCases } from './cli-table/server-cases.js';
 import { commandSurface, drivenBy, uncovered } from './cli-table/table.js';
 import { taskCases } from './cli-table/task-cases.js';
 
-const TABLES = [adminCases, taskCases, serverCases, fanoutCases];
+const TABLES = [adminCases, taskCases, serverCases, fanoutCases, fleetOpsCases];
 
 describe('the CLI tables', () => {
   it('drive every command and option of rediacc', () => {

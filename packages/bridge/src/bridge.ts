@@ -32,6 +32,7 @@ import {
   serveMetrics,
   startHeartbeat,
 } from './status/index.js';
+import { startUpkeep } from './upkeep.js';
 import { bridgeVersion } from './version.js';
 
 export interface Bridge {
@@ -176,6 +177,14 @@ export async function startBridge(
     );
   }
   const alerting = await startBridgeAlerting(redis, config, teamKeys, logger);
+  const upkeep = startUpkeep({
+    redis,
+    teams: config.teams,
+    bridge: config.name,
+    archiveEveryMs: config.archiveEveryMs,
+    audit,
+    logger,
+  });
   sampler.start();
   heartbeat = await startHeartbeat(
     redis,
@@ -206,6 +215,7 @@ export async function startBridge(
         await heartbeat?.stop();
         await metricsServer?.close();
         await alerting.close();
+        await upkeep.close();
         const deadline = setTimeout(() => {
           if (held.size > 0) {
             logger.warn({ tasks: [...held.keys()], onShutdown: config.onShutdown }, 'grace period over');

@@ -108,6 +108,8 @@ export const bridgeConfigSchema = z
     alertEvaluateMs: z.number().int().min(100).default(5_000),
     /** First delay before a failed webhook delivery is tried again (doubles each time, 10 tries). */
     alertRetryDelayMs: z.number().int().min(10).default(5_000),
+    /** How often the team's finished tasks past their retention are archived, then removed (one bridge at a time). */
+    archiveEveryMs: z.number().int().min(100).default(60_000),
   })
   .strict();
 

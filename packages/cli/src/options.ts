@@ -1,7 +1,7 @@
 // Parsers for flag values: a bad value fails at parse time with a one-line message naming the flag
 // and what it accepts (commander turns InvalidArgumentError into exit code 2).
 
-import { teamNameSchema } from '@rediacc/core';
+import { durationSchema, teamNameSchema } from '@rediacc/core';
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 
@@ -70,6 +70,12 @@ export function listOf<S extends z.ZodType>(schema: S) {
 }
 
 export const teamList = listOf(teamNameSchema);
+
+/** A duration as typed (`7d`, `15m`), checked here and kept as text for an SDK call that parses it itself. */
+export function durationText(value: string): string {
+  schemaFlag(durationSchema)(value);
+  return value;
+}
 
 /** A flag value parsed by a zod schema: its first issue becomes the one-line message (exit 2, flag named). */
 export function schemaFlag<S extends z.ZodType>(schema: S) {

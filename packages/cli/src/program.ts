@@ -2,13 +2,16 @@
 import { Command } from 'commander';
 import { registerAcl } from './commands/acl.js';
 import { registerAlert } from './commands/alert.js';
+import { registerArchive } from './commands/archive.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBatch } from './commands/batch.js';
 import { registerBridge } from './commands/bridge.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerMachine } from './commands/machine.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerTask } from './commands/task.js';
+import { registerTaskFile } from './commands/task-file.js';
 import { registerTeam } from './commands/team.js';
 import { registerUp } from './commands/up.js';
 import { registerVault } from './commands/vault.js';
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerTeam(program);
   registerMachine(program);
   registerTask(program);
+  registerTaskFile(program);
+  registerSchedule(program);
+  registerArchive(program);
   registerCancel(program);
   registerBatch(program);
   registerBridge(program);

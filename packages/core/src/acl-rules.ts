@@ -14,7 +14,14 @@
 //     Each user may append to its own stream only (`rdc:{TEAM}:audit:USER`), so the stream proves who wrote an
 //     entry, and XADD's MAXLEN argument (a trim no ACL can forbid) can cut nobody's entries but the user's own.
 import { z } from 'zod';
-import { ALERT_DELIVERY_QUEUE, FLEET_WEBHOOKS_KEY, LANE_QUEUES, registryKeys, teamPrefix } from './keys.js';
+import {
+  ALERT_DELIVERY_QUEUE,
+  FLEET_WEBHOOKS_KEY,
+  LANE_QUEUES,
+  registryKeys,
+  SCHEDULE_QUEUE,
+  teamPrefix,
+} from './keys.js';
 import { NAME_PATTERN } from './names.js';
 
 export const ROLES = ['admin', 'operator', 'viewer', 'bridge'] as const;
@@ -189,6 +196,10 @@ export function aclRules(team: string, role: Role): string[] {
         `~${k.cancelRequest(team, '*')}`,
         `~${k.batch(team, '*')}`,
         `~${k.batchInfo(team, '*')}`,
+        // Schedules: their records and BullMQ job schedulers.
+        `~${k.schedules(team)}`,
+        `~${k.scheduleRuns(team)}`,
+        `~${p}:${SCHEDULE_QUEUE}:*`,
         readAll,
         readTeams,
         readWebhooks,
@@ -222,6 +233,12 @@ export function aclRules(team: string, role: Role): string[] {
         `~${k.alertState(team)}`,
         `~${k.alertSince(team)}`,
         `~${k.alertLog(team)}`,
+        // Schedule runs (upkeep.ts): the trigger jobs and the last run of each schedule; the archiver's keys.
+        `~${p}:${SCHEDULE_QUEUE}:*`,
+        `~${k.scheduleRuns(team)}`,
+        `~${k.archive(team)}`,
+        `~${k.archiveMarks(team)}`,
+        `~${k.archiveLease(team)}`,
         readAll,
         readTeams,
         readWebhooks,

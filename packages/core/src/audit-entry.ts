@@ -37,6 +37,15 @@ export const AUDIT_ACTIONS = [
   'alert.webhook.remove',
   'alert.rule.add',
   'alert.rule.remove',
+  // Schedules: changes by users, and each run a bridge made or skipped (its previous run still going).
+  'schedule.add',
+  'schedule.pause',
+  'schedule.resume',
+  'schedule.remove',
+  'schedule.run',
+  'schedule.skip',
+  // Retention of finished tasks.
+  'retention.set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -127,6 +127,18 @@ export const ERROR_CODES = {
     exit: 1,
     fix: 'Close console tabs you no longer need (each page holds one live stream), or use another token for more screens.',
   },
+  RDC_SCHEDULE_UNKNOWN: {
+    exit: 1,
+    fix: 'Check the name with `rediacc schedule list` (add --team TEAM when the name is in several teams).',
+  },
+  RDC_SCHEDULE_EXISTS: {
+    exit: 1,
+    fix: 'Pick another name, or remove the existing schedule first with `rediacc schedule remove NAME`.',
+  },
+  RDC_TASK_FILE_INVALID: {
+    exit: 2,
+    fix: 'Correct each line named in the message (one JSON task spec per line, the fields of `create task`) and run the command again; nothing was enqueued.',
+  },
   RDC_MISSING_DEPENDENCY: { exit: 1, fix: 'Install the program named in the message (as root: apt-get install -y …).' },
   RDC_INTERNAL: { exit: 1, fix: 'This is a bug in rediacc; please report it with the log lines around it.' },
 } as const satisfies Record<string, { exit: 1 | 2; fix: string }>;

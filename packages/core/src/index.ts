@@ -77,6 +77,7 @@ export {
   LANE_QUEUES,
   queueNameFor,
   registryKeys,
+  SCHEDULE_QUEUE,
   taskKey,
   teamOfKey,
   teamPrefix,
@@ -160,7 +161,31 @@ export {
   type TeamRecord,
   teamRecordSchema,
 } from './registry-records.js';
+export {
+  ARCHIVE_KEPT,
+  DEFAULT_RETENTION,
+  type RetentionInput,
+  type RetentionPolicy,
+  retentionInputSchema,
+  retentionPolicySchema,
+} from './retention.js';
+export {
+  cronSchema,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+  type ScheduleRecord,
+  type ScheduleSpec,
+  type ScheduleSpecInput,
+  type ScheduleView,
+  scheduledTaskSchema,
+  scheduleNameSchema,
+  scheduleRecordSchema,
+  scheduleSpecSchema,
+  scheduleTriggerSchema,
+  timeZoneSchema,
+} from './schedule.js';
 export { checkPrivateKey, MAX_PRIVATE_KEY_BYTES, type PrivateKeyInfo } from './ssh-private-key.js';
+export { type BadTaskLine, MAX_TASK_LINES, parseTaskLine, readTaskLines } from './task-lines.js';
 export {
   FINISHED_TASK_RETENTION,
   JOB_DATA_VERSION,

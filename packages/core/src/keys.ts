@@ -74,10 +74,25 @@ export const registryKeys = {
   alertState: (team: string) => `${teamPrefix(team)}:alert-state`,
   /** stream, capped: every alert event (firing, resolved) for `alert list` */
   alertLog: (team: string) => `${teamPrefix(team)}:alert-log`,
+  /** hash: schedule name → ScheduleRecord JSON (its BullMQ job scheduler lives in the SCHEDULE_QUEUE) */
+  schedules: (team: string) => `${teamPrefix(team)}:schedules`,
+  /** hash: schedule name → task id of its last run (for the overlap policy and `schedule list`) */
+  scheduleRuns: (team: string) => `${teamPrefix(team)}:schedule-runs`,
+  /** string: the team's RetentionPolicy JSON (absent: DEFAULT_RETENTION) */
+  retention: (team: string) => `${teamPrefix(team)}:retention`,
+  /** stream, capped: finished tasks removed from the live queue (their inspect view as JSON), oldest first */
+  archive: (team: string) => `${teamPrefix(team)}:archive`,
+  /** hash: taskId → its createdAt (ms), while archived but not yet removed from the queue (see archive.ts) */
+  archiveMarks: (team: string) => `${teamPrefix(team)}:archive:marks`,
+  /** string with expiry: the bridge that archives the team now (one at a time) */
+  archiveLease: (team: string) => `${teamPrefix(team)}:archive:lease`,
 };
 
 /** BullMQ queue (under the team's prefix) holding one job per webhook delivery: `rdc:{team}:alert-deliveries:…`. */
 export const ALERT_DELIVERY_QUEUE = 'alert-deliveries';
+
+/** BullMQ queue (under the team's prefix) of the schedules' job schedulers and their trigger jobs. */
+export const SCHEDULE_QUEUE = 'schedules';
 
 /** hash: webhook id → WebhookRecord JSON of webhooks that receive every team's alerts (unsigned; fleet admin). */
 export const FLEET_WEBHOOKS_KEY = `${KEY_ROOT}:webhooks`;

@@ -7,7 +7,10 @@ import { backoffSchema, failureActionSchema } from './task-spec.js';
 
 export const JOB_DATA_VERSION = 1;
 
-/** How long finished tasks are kept (seconds), and at most how many per queue: BullMQ's removeOn* options. */
+/**
+ * How long finished tasks are kept (seconds), and at most how many per queue, unless the team sets its own retention
+ * (retention.ts). The bridges' archiver applies it, archiving each task before it removes it.
+ */
 export const FINISHED_TASK_RETENTION = { age: 7 * 24 * 3600, count: 100_000 } as const;
 
 export const jobDataSchema = z.object({
@@ -32,6 +35,8 @@ export const jobDataSchema = z.object({
   secrets: z.array(z.object({ env: z.string(), name: z.string() })).optional(),
   /** The fan-out batch this task belongs to, and the batch's run options. */
   batch: batchTagSchema.optional(),
+  /** The schedule whose run this task is (`schedule add`); absent for tasks created directly. */
+  scheduleName: z.string().optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 

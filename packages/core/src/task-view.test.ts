@@ -84,6 +84,7 @@ describe('toTaskView', () => {
       completedAt: null,
       nextAttemptAt: null,
       batchId: null,
+      scheduleName: null,
     });
   });
 

@@ -65,6 +65,8 @@ export interface TaskView {
   nextAttemptAt: string | null;
   /** The fan-out batch the task belongs to (`inspect batch ID`), or null. */
   batchId: string | null;
+  /** The schedule whose run this task is; null for a task created directly. */
+  scheduleName: string | null;
 }
 
 export function toTaskView(job: JobSnapshot): TaskView | undefined {
@@ -117,6 +119,7 @@ export function toTaskView(job: JobSnapshot): TaskView | undefined {
     completedAt: isTerminal(status) ? iso(job.finishedOn) : null,
     nextAttemptAt: job.state === 'delayed' && job.delayUntil ? iso(job.delayUntil) : null,
     batchId: d?.batch?.id ?? null,
+    scheduleName: d?.scheduleName ?? null,
   };
 }
 

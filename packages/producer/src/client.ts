@@ -5,6 +5,7 @@ import { asAccessDenied, asRedisError, createRedis, lastConnectionError, TeamQue
 import type { Redis } from 'ioredis';
 import { Acl } from './acl-api.js';
 import { Alerts } from './alerts-api.js';
+import { Archive } from './archive-api.js';
 import { Audit } from './audit-api.js';
 import { AuditTrail } from './audit-trail.js';
 import { Batches } from './batches-api.js';
@@ -13,6 +14,7 @@ import { DashboardTokens } from './dashboard-tokens-api.js';
 import { RegistryCache } from './machine-cache.js';
 import { Pools } from './pool-api.js';
 import { Machines, Teams } from './registry-api.js';
+import { Schedules } from './schedules-api.js';
 import { TaskWaiter } from './task-waiter.js';
 import { Tasks } from './tasks.js';
 import { Vault } from './vault-api.js';
@@ -46,6 +48,10 @@ export interface RediaccClient {
   acl: Acl;
   /** Webhook alerts: webhooks and rules (add, list, remove) and the recent alerts (`alerts.list`). */
   alerts: Alerts;
+  /** Finished tasks past the live queue: `archive.export(team, { sinceMs })`, `archive.setRetention(team, …)`. */
+  archive: Archive;
+  /** Schedules: a task run on a cron pattern or interval (add, list, pause, resume, remove). */
+  schedules: Schedules;
   /** The tokens that open the web console: create, list, revoke. */
   dashboardTokens: DashboardTokens;
   /** The underlying connection, for health checks. */
@@ -57,6 +63,7 @@ export interface RediaccClient {
 const ACTIONS: Record<string, string> = {
   'tasks.create': 'create tasks',
   'tasks.createMany': 'create tasks',
+  'tasks.createFromLines': 'create tasks',
   'tasks.cancel': 'cancel tasks',
   'tasks.retry': 'retry tasks',
   'batches.create': 'create tasks',
@@ -81,6 +88,12 @@ const ACTIONS: Record<string, string> = {
   'alerts.addRule': 'add alert rules (an admin of the team)',
   'alerts.removeRule': 'remove alert rules',
   'alerts.list': 'read alerts',
+  'archive.setRetention': 'set the retention (an admin of the team)',
+  'archive.export': 'read finished tasks',
+  'schedules.add': 'add schedules',
+  'schedules.pause': 'change schedules',
+  'schedules.resume': 'change schedules',
+  'schedules.remove': 'remove schedules',
   'dashboardTokens.create': 'create dashboard tokens',
   'dashboardTokens.revoke': 'revoke dashboard tokens',
   'dashboardTokens.list': 'read dashboard tokens',
@@ -103,6 +116,7 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
   const waiter = new TaskWaiter(redis);
   const audit = new AuditTrail(redis, actor);
   const registry = new RegistryCache(redis);
+  const schedules = new Schedules(redis, registry, audit);
   let closing: Promise<void> | undefined;
   const errors = { url, redis };
   const tasks = new Tasks(redis, queues, registry, waiter, audit);
@@ -123,10 +137,12 @@ export function createClient(options: ClientOptions = {}): RediaccClient {
     acl: withRedisErrors(new Acl(redis, url, actor), 'acl', errors),
     alerts: withRedisErrors(new Alerts(redis, audit), 'alerts', errors),
     dashboardTokens: withRedisErrors(new DashboardTokens(redis, actor), 'dashboardTokens', errors),
+    schedules: withRedisErrors(schedules, 'schedules', errors),
+    archive: withRedisErrors(new Archive(redis, queues, audit), 'archive', errors),
     redis,
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([waiter.close(), queues.close()]);
+        await Promise.allSettled([waiter.close(), queues.close(), schedules.close()]);
         if (owned) await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;

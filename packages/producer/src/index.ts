@@ -7,6 +7,10 @@ export type {
   MachineRecord,
   PoolSpecInput,
   SelectorInput,
+  RetentionInput,
+  RetentionPolicy,
+  ScheduleSpecInput,
+  ScheduleView,
   TaskSpecInput,
   TaskStatus,
   TaskView,
@@ -27,6 +31,7 @@ export type {
 export { asAccessDenied, newestFirst, redisAddress } from '@rediacc/queue';
 export { Acl, type AclApplyOptions, aclApplyOptionsSchema } from './acl-api.js';
 export { Alerts, type NewAlertRule, type NewWebhook } from './alerts-api.js';
+export { Archive } from './archive-api.js';
 export { Audit, type AuditFollowOptions, type AuditRead, type AuditReadOptions } from './audit-api.js';
 export {
   type BatchEvent,
@@ -41,6 +46,7 @@ export { type ClientOptions, createClient, type RediaccClient } from './client.j
 export { DashboardTokens } from './dashboard-tokens-api.js';
 export { type PoolChoice, Pools } from './pool-api.js';
 export { type CreatedTeam, Machines, Teams } from './registry-api.js';
+export { Schedules } from './schedules-api.js';
 export type { CancelOptions, CancelResult } from './task-cancel.js';
 export type { CreatedTask } from './task-factory.js';
 export { LIST_SORTS, type ListOptions, listOptionsSchema } from './task-list.js';

@@ -1,7 +1,6 @@
 // Turns validated specs into BullMQ job entries: job data (vaultData sealed to the team's public key,
 // never stored in plaintext), options from the priority and retry policy, and retention.
 import {
-  FINISHED_TASK_RETENTION,
   JOB_DATA_VERSION,
   type JobData,
   jobOptionsFor,
@@ -47,8 +46,10 @@ export function taskEntry(spec: TaskSpec, taskId: string, team: TeamRecord): Tas
     data,
     opts: {
       ...jobOptionsFor(spec, taskId),
-      removeOnComplete: FINISHED_TASK_RETENTION,
-      removeOnFail: FINISHED_TASK_RETENTION,
+      // Never removed by BullMQ (its removeOn* trims inside the completing script, with no chance to keep a copy):
+      // the bridges' archiver appends each finished task to the team's archive, then removes it (retention.ts).
+      removeOnComplete: false,
+      removeOnFail: false,
       keepLogs: 100,
     },
   };

@@ -1,7 +1,15 @@
 // The task operations of the SDK: create and createMany (task-create.ts), inspect, cancel, list, wait, watch,
 // counts. Each team has one queue per lane (P1–P2 critical, P3–P5 normal): creates route by priority, reads see
 // every lane.
-import { isTerminal, parseInput, RdcError, type TaskSpecInput, type TaskView, teamNameSchema } from '@rediacc/core';
+import {
+  isTerminal,
+  parseInput,
+  RdcError,
+  readTaskLines,
+  type TaskSpecInput,
+  type TaskView,
+  teamNameSchema,
+} from '@rediacc/core';
 import {
   asAccessDenied,
   countTeamTasks,
@@ -45,6 +53,17 @@ export class Tasks {
   /** Enqueues all specs or none: every spec is validated and every machine checked before anything is added. */
   createMany(inputs: readonly TaskSpecInput[]): Promise<CreatedTask[]> {
     return createTasks(this.creating, inputs);
+  }
+
+  /**
+   * Enqueues the task specs of a JSON-lines source (a tasks file read line by line), all or none: every line is
+   * checked first, and RDC_TASK_FILE_INVALID names every bad line and field. `defaults` fills fields a line omits.
+   */
+  async createFromLines(
+    lines: AsyncIterable<string> | Iterable<string>,
+    defaults: Partial<TaskSpecInput> = {},
+  ): Promise<CreatedTask[]> {
+    return createTasks(this.creating, await readTaskLines(lines, defaults));
   }
 
   async inspect(taskId: string): Promise<TaskView> {

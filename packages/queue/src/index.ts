@@ -33,6 +33,7 @@ export {
 } from './alert-config.js';
 export { ALERT_LOG_KEPT, appendAlertLog, readAlertLog } from './alert-log.js';
 export { ALERTS_KEPT, type Alert, alertFromFields, readAlerts, recordAlert } from './alerts.js';
+export { type ArchivePass, archiveTeam, exportFinished, getRetention, setRetention } from './archive.js';
 export {
   AUDIT_KEPT,
   type AuditCursors,
@@ -150,6 +151,8 @@ export {
   updateMachine,
 } from './registry.js';
 export { type ActiveTask, activeTasks, runningByMachine } from './running-tasks.js';
+export { runSchedule, runTaskId, type ScheduleRunOutcome } from './schedule-runs.js';
+export { deleteSchedule, getSchedule, listSchedules, openScheduleQueue, putSchedule } from './schedules.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {

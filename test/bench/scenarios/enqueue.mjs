@@ -1,6 +1,11 @@
 // 1. Enqueue: tasks.create one at a time and tasks.createMany in batches of 1,000 (priorities 1–5) vs raw BullMQ
 // queue.add / addBulk of the same job data and options, into the same Redis. Interleaved, order alternating.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { JOB_DATA_VERSION } from '@rediacc/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -14,7 +19,7 @@ export const describe =
   '`tasks.create` awaited one at a time, and `tasks.createMany` in batches of 1,000, of tasks with priorities 1–5 over ten machines, vs raw BullMQ `queue.add` / `addBulk` (one queue, same job data and options as ours stores, a fresh UUID job id each). Tasks per second.';
 
 const TEAM = 'enq';
-const RETENTION = { age: 7 * 24 * 3600, count: 100_000 };
+const CLI_BIN = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 
 function specs(n, machines) {
   return Array.from({ length: n }, (_, i) => ({
@@ -44,8 +49,8 @@ function rawEntry(spec) {
       jobId: randomUUID(),
       priority: spec.priority,
       attempts: 1,
-      removeOnComplete: RETENTION,
-      removeOnFail: RETENTION,
+      removeOnComplete: false,
+      removeOnFail: false,
       keepLogs: 100,
     },
   };
@@ -77,7 +82,22 @@ export async function run({ fleet, sizes, reps, log }) {
     rawMany: async (list) => {
       for (let i = 0; i < list.length; i += 1000) await raw.addBulk(list.slice(i, i + 1000).map(rawEntry));
     },
+    // The whole CLI run (Node start-up included) of `rediacc create tasks --file`, all the list in one file.
+    oursFile: async (list) => {
+      const file = join(fileDir, 'tasks.jsonl');
+      writeFileSync(file, `${list.map((s) => JSON.stringify(s)).join('\n')}\n`);
+      const run = spawnSync(process.execPath, [CLI_BIN, 'create', 'tasks', '--file', file], {
+        env: { ...process.env, REDIS_URL: fleet.redis.url, RDC_LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      if (run.status !== 0) throw new Error(`create tasks --file failed: ${run.stderr}`);
+    },
+    rawAll: async (list) => {
+      await raw.addBulk(list.map(rawEntry));
+    },
   };
+  const fileDir = mkdtempSync(join(tmpdir(), 'rdc-bench-file-'));
   const rate = async (fn, list) => {
     const start = nowMs();
     await fn(list);
@@ -89,13 +109,13 @@ export async function run({ fleet, sizes, reps, log }) {
     const machines = fleet.machines;
     // Warm-up: registry cache, Lua scripts loaded, JIT.
     for (const fn of Object.values(methods)) await rate(fn, specs(Math.min(500, n), machines));
-    const out = { oursSingle: [], rawSingle: [], oursMany: [], rawMany: [] };
+    const out = { oursSingle: [], rawSingle: [], oursMany: [], rawMany: [], oursFile: [], rawAll: [] };
     for (let r = 0; r < reps; r++) {
       const list = specs(n, machines);
       const order =
         r % 2 === 0
-          ? ['oursSingle', 'rawSingle', 'oursMany', 'rawMany']
-          : ['rawMany', 'oursMany', 'rawSingle', 'oursSingle'];
+          ? ['oursSingle', 'rawSingle', 'oursMany', 'rawMany', 'oursFile', 'rawAll']
+          : ['rawAll', 'oursFile', 'rawMany', 'oursMany', 'rawSingle', 'oursSingle'];
       for (const name of order) out[name].push(await rate(methods[name], list));
       log(`enqueue rep ${r + 1}: ${order.map((k) => `${k} ${out[k].at(-1).toFixed(0)}/s`).join(', ')}`);
     }
@@ -116,9 +136,17 @@ export async function run({ fleet, sizes, reps, log }) {
         baselineName: 'raw addBulk',
         target: { ratio: 0.8 },
       }),
+      row(id, `create tasks --file (the CLI, Node start-up included), ${n} tasks`, {
+        unit: 'tasks/s',
+        better: 'higher',
+        ours: out.oursFile,
+        baseline: out.rawAll,
+        baselineName: 'raw addBulk of all',
+      }),
     ];
   } finally {
     await clean().catch(() => {});
+    rmSync(fileDir, { recursive: true, force: true });
     await raw.close();
     for (const q of ourQueues) await q.close();
     await connection.quit();

@@ -1,0 +1,105 @@
+// Schedules: a task spec run again and again, on a cron pattern (in a time zone) or every so often, on BullMQ's
+// job schedulers. The schema is the one definition of what `schedule add` and the SDK's schedules.add accept.
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+import { NAME_PATTERN, teamNameSchema } from './names.js';
+import { jobDataSchema } from './task-record.js';
+import { taskSpecSchema } from './task-spec.js';
+
+export const scheduleNameSchema = z
+  .string({ error: 'schedule name must be a string' })
+  .regex(
+    NAME_PATTERN,
+    `schedule name must be 1-64 characters of letters, digits, '.', '_' or '-' (for example "nightly-backup")`,
+  );
+
+/** What a schedule does when its previous run is still PENDING or running: skip this run (audited), or queue it. */
+export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+/** Five fields (minute hour day month weekday) or six (seconds first), as BullMQ's cron parser reads them. */
+const CRON_PATTERN = /^\S+(\s+\S+){4,5}$/;
+
+export const cronSchema = z
+  .string({ error: 'cron must be a string' })
+  .trim()
+  .regex(CRON_PATTERN, 'cron must have 5 fields (minute hour day month weekday, for example "0 3 * * *") or 6');
+
+export const timeZoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: (issue) => `tz ${JSON.stringify(issue.input)} is not a time zone (use an IANA name like Europe/Berlin)` },
+);
+
+/** The task a schedule runs: a task spec without its own id (each run gets one). */
+export const scheduledTaskSchema = taskSpecSchema.omit({ taskId: true });
+
+export const scheduleSpecSchema = z
+  .object({
+    name: scheduleNameSchema,
+    team: teamNameSchema,
+    cron: cronSchema.optional(),
+    /** A duration like "1s", "15m": run this often (BullMQ's `every`). */
+    every: durationSchema.optional(),
+    tz: timeZoneSchema.optional(),
+    overlap: z.enum(OVERLAP_POLICIES, { error: 'overlap must be skip or queue' }).default('skip'),
+    task: scheduledTaskSchema,
+  })
+  .strict()
+  .refine((s) => (s.cron === undefined) !== (s.every === undefined), {
+    error: 'a schedule needs exactly one of cron (a pattern like "0 3 * * *") or every (a duration like "15m")',
+    path: ['cron'],
+  })
+  .refine((s) => s.tz === undefined || s.cron !== undefined, {
+    error: 'tz applies to a cron pattern only; drop it or use cron',
+    path: ['tz'],
+  })
+  .refine((s) => s.task.team === s.team, { error: 'task.team must be the schedule team', path: ['task', 'team'] });
+
+export type ScheduleSpecInput = z.input<typeof scheduleSpecSchema>;
+export type ScheduleSpec = z.output<typeof scheduleSpecSchema>;
+
+/** A schedule as `schedule list` shows it. */
+export interface ScheduleView {
+  name: string;
+  team: string;
+  cron: string | null;
+  everyMs: number | null;
+  tz: string | null;
+  overlap: OverlapPolicy;
+  paused: boolean;
+  machine: string;
+  command: string;
+  priority: number;
+  /** When the next run is due (ISO time); null while paused. */
+  nextRunAt: string | null;
+  /** The task of the last run, if any. */
+  lastTaskId: string | null;
+}
+
+/**
+ * A schedule as stored (hash `rdc:{team}:schedules`): its timing and the job each run adds, its vaultData already
+ * sealed to the team key when the schedule was added (plaintext never stored).
+ */
+export const scheduleRecordSchema = z.object({
+  name: scheduleNameSchema,
+  team: teamNameSchema,
+  cron: z.string().optional(),
+  everyMs: z.number().int().positive().optional(),
+  tz: z.string().optional(),
+  overlap: z.enum(OVERLAP_POLICIES),
+  paused: z.boolean(),
+  createdAt: z.number(),
+  /** The BullMQ job every run adds: name, data (JobData) and options (priority, attempts, retention). */
+  job: z.object({ name: z.string(), data: jobDataSchema, opts: z.record(z.string(), z.unknown()) }),
+});
+export type ScheduleRecord = z.infer<typeof scheduleRecordSchema>;
+
+/** The data of a schedule's trigger job (BullMQ job scheduler template): which schedule fired. */
+export const scheduleTriggerSchema = z.object({ schedule: scheduleNameSchema });

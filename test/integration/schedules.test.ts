@@ -1,0 +1,125 @@
+// Schedules on BullMQ job schedulers, with a real bridge and sshd: an every-1s schedule produces ordinary tasks
+// with scheduleName set, skips a run while the previous one is still going (audited), and pause, resume and remove
+// stop and start its runs.
+import { type Bridge, startBridge } from '@rediacc/bridge';
+import { createLogger, type TaskView } from '@rediacc/core';
+import { createClient, type RediaccClient } from '@rediacc/producer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTeamWithMachine } from '../harness/fleet.js';
+import { useHarness } from '../harness/index.js';
+import { waitFor } from '../harness/wait-for.js';
+
+const h = useHarness();
+const TEAM = 'Sched';
+let client: RediaccClient;
+let bridge: Bridge;
+
+beforeAll(async () => {
+  const redisUrl = (await h.redis()).url;
+  client = createClient({ redis: redisUrl });
+  const teamKeys = await addTeamWithMachine(client, TEAM, await h.machine(), 's1');
+  bridge = await startBridge(
+    { redisUrl, teams: [TEAM], teamKeys, name: 'sched-bridge' },
+    { logger: createLogger({ name: 'test', level: 'silent' }) },
+  );
+});
+
+afterAll(async () => {
+  await bridge?.close();
+  await client?.close();
+});
+
+async function runsOf(name: string): Promise<TaskView[]> {
+  const tasks = await client.tasks.list({ team: TEAM, limit: 1000 });
+  return tasks.filter((t) => t.scheduleName === name);
+}
+
+async function auditOf(action: string, name: string) {
+  const { entries } = await client.audit.read({ team: TEAM });
+  return entries.filter((e) => e.action === action && e.target === name);
+}
+
+describe('schedules', () => {
+  it('an every-1s schedule runs its task with scheduleName, and skips runs while the slow previous one goes', async () => {
+    await client.schedules.add({
+      name: 'slow',
+      team: TEAM,
+      every: '1s',
+      task: { team: TEAM, machine: 's1', command: 'sleep 2.5; echo done' },
+    });
+    // Two runs finished: with a run taking 2.5 s and a trigger every second, some triggers found one going.
+    const runs = await waitFor(
+      'two completed runs',
+      async () => {
+        const found = await runsOf('slow');
+        return found.filter((r) => r.status === 'COMPLETED').length >= 2 ? found : undefined;
+      },
+      40_000,
+      250,
+    );
+    const skips = await auditOf('schedule.skip', 'slow');
+    expect(skips.length).toBeGreaterThan(0);
+    expect(skips[0]?.detail?.running).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await auditOf('schedule.run', 'slow')).length).toBeGreaterThanOrEqual(2);
+    // Never two runs at once: each run started after the one before it ended.
+    const done = runs.filter((r) => r.status === 'COMPLETED').sort((a, b) => a.startedAt!.localeCompare(b.startedAt!));
+    for (let i = 1; i < done.length; i++) {
+      expect(done[i]!.startedAt! >= done[i - 1]!.completedAt!).toBe(true);
+    }
+    const one = await client.tasks.inspect(done[0]!.taskId);
+    expect(one).toMatchObject({ scheduleName: 'slow', machine: 's1', output: 'done\n' });
+    await client.schedules.remove('slow', { team: TEAM });
+  }, 60_000);
+
+  it('pause stops the runs and resume starts them again; remove ends the schedule', async () => {
+    await client.schedules.add({
+      name: 'tick',
+      team: TEAM,
+      every: '1s',
+      overlap: 'queue',
+      task: { team: TEAM, machine: 's1', command: 'echo tick' },
+    });
+    await waitFor('a first run', async () => ((await runsOf('tick')).length > 0 ? true : undefined), 20_000, 200);
+    const paused = await client.schedules.pause('tick');
+    expect(paused).toMatchObject({ name: 'tick', paused: true, nextRunAt: null, overlap: 'queue' });
+    // No job scheduler while paused: nothing can fire. The record stays for resume.
+    const listed = await client.schedules.list({ team: TEAM });
+    expect(listed.map((s) => [s.name, s.paused])).toEqual([['tick', true]]);
+    const before = (await runsOf('tick')).length;
+    const resumed = await client.schedules.resume('tick');
+    expect(resumed.paused).toBe(false);
+    expect(resumed.nextRunAt).not.toBeNull();
+    await waitFor(
+      'a run after resume',
+      async () => ((await runsOf('tick')).length > before ? true : undefined),
+      20_000,
+      200,
+    );
+    await client.schedules.remove('tick');
+    expect(await client.schedules.list({ team: TEAM })).toEqual([]);
+    await expect(client.schedules.pause('tick')).rejects.toMatchObject({ code: 'RDC_SCHEDULE_UNKNOWN' });
+    expect((await auditOf('schedule.pause', 'tick')).length).toBe(1);
+  }, 60_000);
+
+  it('refuses a schedule with both cron and every, a bad time zone, or a name the team already has', async () => {
+    const task = { team: TEAM, machine: 's1', command: 'true' };
+    await expect(
+      client.schedules.add({ name: 'both', team: TEAM, cron: '0 3 * * *', every: '1h', task }),
+    ).rejects.toMatchObject({ code: 'RDC_INVALID_INPUT', message: expect.stringMatching(/exactly one of cron/) });
+    await expect(
+      client.schedules.add({ name: 'tz', team: TEAM, cron: '0 3 * * *', tz: 'Mars/Olympus', task }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/tz "Mars\/Olympus" is not a time zone/) });
+    const nightly = await client.schedules.add({
+      name: 'nightly',
+      team: TEAM,
+      cron: '0 3 * * *',
+      tz: 'Europe/Berlin',
+      task,
+    });
+    expect(nightly.nextRunAt).not.toBeNull();
+    await expect(client.schedules.add({ name: 'nightly', team: TEAM, every: '1h', task })).rejects.toMatchObject({
+      code: 'RDC_SCHEDULE_EXISTS',
+    });
+    await client.schedules.remove('nightly');
+  });
+});
