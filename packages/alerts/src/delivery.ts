@@ -2,6 +2,8 @@
 // derived from the alert id, its state and the webhook id, so engines that enqueue the same message make one job;
 // BullMQ retries a failed POST with exponential backoff. The job holds the alert and the webhook's id, never a
 // secret: the worker reads the webhook when it sends and opens its sealed secret with the team's key to sign.
+// An engine sends only the deliveries of teams whose key it holds (a bridge holds all of its teams' keys; a
+// dashboard those it finds): the others stay queued for an engine that can open them.
 import { type AlertEvent, type Logger, open } from '@rediacc/core';
 import { ALERT_DELIVERY_QUEUE, getWebhook, teamPrefix, webhooksFor } from '@rediacc/queue';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
@@ -41,6 +43,7 @@ export class Deliveries {
       const queue = new Queue<DeliveryJobData>(ALERT_DELIVERY_QUEUE, { connection: redis, prefix: teamPrefix(team) });
       queue.on('error', (error) => logger.warn({ team, err: error.message }, 'alert delivery queue error'));
       this.queues.set(team, queue);
+      if (!teamKeys.has(team)) continue;
       const worker = new Worker<DeliveryJobData>(ALERT_DELIVERY_QUEUE, (job) => this.deliver(job), {
         connection: redis,
         prefix: teamPrefix(team),
