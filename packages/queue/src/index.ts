@@ -29,6 +29,7 @@ export {
   newWebhookId,
   removeAlertRule,
   removeWebhook,
+  replaceWebhook,
   webhooksFor,
 } from './alert-config.js';
 export { ALERT_LOG_KEPT, appendAlertLog, readAlertLog } from './alert-log.js';
