@@ -119,6 +119,10 @@ export const ERROR_CODES = {
     exit: 1,
     fix: 'Close console tabs you no longer need (each page holds one live stream), or use another token for more screens.',
   },
+  RDC_LOGIN_THROTTLED: {
+    exit: 1,
+    fix: 'Wait the seconds the Retry-After header gives, then log in with a valid token (`rediacc dashboard token create`).',
+  },
   RDC_MISSING_DEPENDENCY: { exit: 1, fix: 'Install the program named in the message (as root: apt-get install -y …).' },
   RDC_INTERNAL: { exit: 1, fix: 'This is a bug in rediacc; please report it with the log lines around it.' },
 } as const satisfies Record<string, { exit: 1 | 2; fix: string }>;

@@ -17,6 +17,7 @@ import { registerConsole } from './console-pages.js';
 import { registerHealth } from './health.js';
 import { registerHome } from './home.js';
 import { registerLogin } from './login.js';
+import type { LoginLimitOptions } from './login-limit.js';
 import { registerMetrics } from './metrics.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   redis: string | Redis;
   /** Where requests and failures are logged (createLogger's pino logger, with its redaction); none by default. */
   logger?: FastifyBaseLogger;
+  /** Refused logins allowed per client address and window (default 10 per minute). */
+  loginLimit?: LoginLimitOptions;
   /** Run the alert engine for every team too (what `dashboard start` and `rediacc up` do); off by default. */
   alerting?: DashboardAlertingOptions;
 }
@@ -59,7 +62,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Fastif
   registerSecurityHeaders(app);
   registerHealth(app, redis);
   registerAuth(app, redis);
-  registerLogin(app, redis);
+  registerLogin(app, redis, options.loginLimit);
   registerHome(app, client);
   await registerConsole(app);
   registerMetrics(app, client, redis);
