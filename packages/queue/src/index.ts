@@ -91,6 +91,7 @@ export {
   writeProgress,
 } from './fencing.js';
 export { type LaneEvent, laneEventsAfter, laneEventsKey, lastLaneEventId } from './lane-events.js';
+export { indexByMachine, type MachineCursor, machineIndexKey, tasksOfMachine } from './machine-index.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,
