@@ -106,6 +106,18 @@ describe('webhook URLs', () => {
       expect(res.statusCode, url).toBe(200);
       responses.push(res.body);
     }
+    // The console's alerts panel names where alerts go, redacted alike for a viewer and an admin.
+    const viewer = (await client.dashboardTokens.create({ role: 'viewer', team: 'ops' })).token;
+    for (const t of [token, viewer]) {
+      const overview = await dashboard.inject({ url: '/api/overview', headers: { authorization: `Bearer ${t}` } });
+      responses.push(overview.body);
+      expect(overview.json().webhooks).toContainEqual({
+        id: hookId,
+        team: 'ops',
+        url: `${receiver.url('/…/')}${SENTINEL.slice(-4)}`,
+        signed: false,
+      });
+    }
     const everything = [await redisDump(), await readFile(logPath, 'utf8'), ...responses].join('\n');
     expect(everything).toContain(hookId);
     expect(everything).not.toContain(SENTINEL);
