@@ -1,5 +1,5 @@
 // The dependency direction of DESIGN.md, checked by `npm run deps`:
-//   cli → dashboard, bridge, producer, localstack; dashboard → producer → queue → core; bridge → alerts, queue;
+//   cli → dashboard, bridge, producer, localstack; dashboard → producer → queue → core; dashboard, bridge → alerts;
 //   alerts → queue → core; localstack → core
 //   only (every lower package's rule also forbids the dashboard); core imports no I/O library; the cli never
 //   imports queue (it goes through the SDK); producer never imports ssh2 nor the bridge; the dashboard no SSH,

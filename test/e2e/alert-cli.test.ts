@@ -68,7 +68,8 @@ describe('rediacc alert webhook', SLOW, () => {
     ]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     added = JSON.parse(fromFile.stdout);
-    expect(added).toMatchObject({ team: 'ops', url: 'http://127.0.0.1:9/b', signed: true, createdBy: 'alice@ops' });
+    // The URL is shown redacted (a short path entirely): some services carry a credential in it.
+    expect(added).toMatchObject({ team: 'ops', url: 'http://127.0.0.1:9/…', signed: true, createdBy: 'alice@ops' });
 
     const everyTeam = await rediacc(['alert', 'webhook', 'add', 'http://127.0.0.1:9/all']);
     expect(everyTeam.code, everyTeam.stderr).toBe(0);

@@ -16,7 +16,10 @@ export interface AlertingOptions {
   teams: readonly string[];
   /** Unique per engine: its name in the alerts stream's consumer group (a bridge passes its name). */
   consumer: string;
-  /** team → vault secret key, to sign deliveries of webhooks that have a secret. */
+  /**
+   * team → vault secret key, to open webhooks' sealed secrets. This engine sends the deliveries of these teams only;
+   * for the others it evaluates and queues, and an engine holding the key sends them.
+   */
   teamKeys?: ReadonlyMap<string, string>;
   logger: Logger;
   /** How often streams are read and rules evaluated (default 5 s). */

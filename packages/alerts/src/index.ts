@@ -7,3 +7,4 @@ export {
   TIMESTAMP_HEADER,
   verifySignature,
 } from './signature.js';
+export { findTeamKeys } from './team-keys.js';

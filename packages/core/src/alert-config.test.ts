@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { alertForSchema, thresholdSchema, webhookSecretSchema, webhookUrlSchema } from './alert-config.js';
+import {
+  alertForSchema,
+  thresholdSchema,
+  webhookSecretSchema,
+  webhookUrlHint,
+  webhookUrlSchema,
+} from './alert-config.js';
 
 describe('webhookUrlSchema', () => {
   it.each(['https://hooks.example.com/rediacc', 'http://127.0.0.1:9000/x?y=1'])('accepts %s', (url) => {
@@ -14,6 +20,19 @@ describe('webhookUrlSchema', () => {
       expect(result.error?.issues[0]?.message).toContain('http:// or https://');
     },
   );
+});
+
+describe('webhookUrlHint', () => {
+  it.each([
+    ['https://hooks.slack.com/services/T000/B000/XXXXa1b2', 'https://hooks.slack.com/…/a1b2'],
+    ['https://user:pass@hooks.example.com:8443/rediacc/token-12345678', 'https://hooks.example.com:8443/…/5678'],
+    ['https://discord.com/api/webhooks/1?token=abcdefghijkl', 'https://discord.com/…/ijkl'],
+    ['http://127.0.0.1:9000/ops', 'http://127.0.0.1:9000/…'],
+    ['https://hooks.example.com', 'https://hooks.example.com/'],
+  ])('shows %s as %s: the origin and at most the last 4 characters of a long path', (url, hint) => {
+    expect(webhookUrlHint(url)).toBe(hint);
+    expect(hint).not.toContain('pass');
+  });
 });
 
 describe('webhookSecretSchema', () => {

@@ -35,7 +35,14 @@ export const alertRuleIdSchema = z
 
 export const webhookRecordSchema = z.object({
   id: webhookIdSchema,
-  url: webhookUrlSchema,
+  /** What a listing shows of the URL: scheme://host/ and the path's last characters (webhookUrlHint). */
+  urlHint: z.string(),
+  /**
+   * team → the URL sealed to that team's vault public key: some services carry a credential in the URL, so it is
+   * never stored in plaintext. One entry for a team's webhook; for a webhook of every team, one per team that
+   * existed when it was added.
+   */
+  sealedUrls: z.record(teamNameSchema, z.string()),
   /** null: every team's alerts, unsigned. */
   team: teamNameSchema.nullable(),
   /** The HMAC secret sealed to the team's vault public key, or null for an unsigned webhook. */
@@ -44,8 +51,35 @@ export const webhookRecordSchema = z.object({
   createdBy: z.string().nullable(),
 });
 export type WebhookRecord = z.infer<typeof webhookRecordSchema>;
-/** A webhook as listings show it: whether it signs, never the (sealed) secret. */
-export type WebhookInfo = Omit<WebhookRecord, 'sealedSecret'> & { signed: boolean };
+/** A record as versions before sealed URLs stored it: the URL in plaintext. Read only to be sealed (or refused). */
+export const plaintextWebhookRecordSchema = webhookRecordSchema
+  .omit({ urlHint: true, sealedUrls: true })
+  .extend({ url: webhookUrlSchema });
+export type PlaintextWebhookRecord = z.infer<typeof plaintextWebhookRecordSchema>;
+export type StoredWebhook = WebhookRecord | PlaintextWebhookRecord;
+export const storedWebhookSchema = z.union([webhookRecordSchema, plaintextWebhookRecordSchema]);
+
+export function isPlaintextWebhook(record: StoredWebhook): record is PlaintextWebhookRecord {
+  return 'url' in record;
+}
+
+/** A webhook as listings show it: its URL redacted (`url` is the hint), whether it signs, never a sealed value. */
+export type WebhookInfo = Omit<WebhookRecord, 'sealedSecret' | 'sealedUrls' | 'urlHint'> & {
+  url: string;
+  signed: boolean;
+};
+
+/** The path (and query) is shown by its last 4 characters only when it is long enough to keep most of it hidden. */
+const HINT_MIN_PATH = 16;
+
+/** `https://hooks.slack.com/…/a1b2`: scheme, host and port, never user info, and at most the path's last 4 chars. */
+export function webhookUrlHint(url: string): string {
+  const parsed = new URL(url);
+  const origin = `${parsed.protocol}//${parsed.host}/`;
+  const rest = `${parsed.pathname}${parsed.search}`.replace(/^\//, '');
+  if (rest === '') return origin;
+  return rest.length >= HINT_MIN_PATH ? `${origin}…/${rest.slice(-4)}` : `${origin}…`;
+}
 
 export const ALERT_RULE_KINDS = ['pending-above', 'no-bridge', 'machine-unreachable'] as const;
 export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number];

@@ -35,6 +35,8 @@ export const AUDIT_ACTIONS = [
   // Webhook alerts (a webhook of every team is recorded in every team's log).
   'alert.webhook.add',
   'alert.webhook.remove',
+  // A webhook stored with its URL in plaintext (before URLs were sealed), sealed when a listing found it.
+  'alert.webhook.seal',
   'alert.rule.add',
   'alert.rule.remove',
   // Schedules: changes by users, and each run a bridge made or skipped (its previous run still going).

@@ -139,6 +139,10 @@ export const ERROR_CODES = {
     exit: 2,
     fix: 'Correct each line named in the message (one JSON task spec per line, the fields of `create task`) and run the command again; nothing was enqueued.',
   },
+  RDC_LOGIN_THROTTLED: {
+    exit: 1,
+    fix: 'Wait the seconds the Retry-After header gives, then log in with a valid token (`rediacc dashboard token create`).',
+  },
   RDC_MISSING_DEPENDENCY: { exit: 1, fix: 'Install the program named in the message (as root: apt-get install -y …).' },
   RDC_INTERNAL: { exit: 1, fix: 'This is a bug in rediacc; please report it with the log lines around it.' },
 } as const satisfies Record<string, { exit: 1 | 2; fix: string }>;

@@ -19,12 +19,18 @@ export {
   alertForSchema,
   alertRuleIdSchema,
   alertRuleSchema,
+  isPlaintextWebhook,
+  type PlaintextWebhookRecord,
+  plaintextWebhookRecordSchema,
+  type StoredWebhook,
+  storedWebhookSchema,
   thresholdSchema,
   type WebhookInfo,
   type WebhookRecord,
   webhookIdSchema,
   webhookRecordSchema,
   webhookSecretSchema,
+  webhookUrlHint,
   webhookUrlSchema,
 } from './alert-config.js';
 export {

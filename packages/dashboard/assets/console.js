@@ -14,6 +14,8 @@ const note = document.getElementById('tasks-note');
 const more = document.getElementById('more');
 let overview = null;
 let next = null;
+/** Tasks read so far by a bounded text search, across its "Search further" windows. */
+let searched = 0;
 let generation = 0;
 
 function filters() {
@@ -123,8 +125,11 @@ async function loadTasks(append = false) {
     showTasks(page.tasks ?? [], append);
     next = page.next ?? null;
     more.hidden = next === null;
+    searched = (append ? searched : 0) + (page.scanned ?? 0);
+    // A text search reads a bounded window of tasks: say so in words, and let the next window be asked for.
+    more.textContent = page.searchLimited ? 'Search further' : 'Older tasks';
     note.textContent = page.searchLimited
-      ? `Searched the newest ${page.scanned.toLocaleString()} tasks; narrow the filters to look further back.`
+      ? `Searched the newest ${searched.toLocaleString()} tasks for this text; older tasks were not searched yet. Use “Search further” to search the next ${page.window.toLocaleString()}.`
       : '';
   } catch (error) {
     if (mine !== generation) return;

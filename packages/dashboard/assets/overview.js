@@ -9,7 +9,7 @@ export function renderOverview(overview) {
   renderTeams(overview.teams ?? []);
   renderBridges(overview.bridges ?? []);
   renderMachines(overview.machines ?? []);
-  renderAlerts(overview.alerts ?? []);
+  renderAlerts(overview.alerts ?? [], overview.webhooks ?? []);
 }
 
 function renderTeams(teams) {
@@ -204,11 +204,19 @@ function renderBridges(bridges) {
   );
 }
 
-function renderAlerts(alerts) {
+function renderAlerts(alerts, webhooks) {
   const box = document.getElementById('alerts');
   if (!box) return;
+  // Webhook URLs arrive redacted (scheme://host/…/last 4 characters): some carry a credential.
+  const targets = el(
+    'p',
+    { className: 'dim' },
+    webhooks.length === 0
+      ? 'No webhooks: rediacc alert webhook add URL --team T'
+      : `Sent to ${webhooks.map((w) => `${w.url} (${w.team ?? 'every team'}${w.signed ? ', signed' : ''})`).join(' · ')}`,
+  );
   if (alerts.length === 0) {
-    box.replaceChildren(el('p', { className: 'empty' }, 'No alerts. Add rules with rediacc alert rule add …'));
+    box.replaceChildren(el('p', { className: 'empty' }, 'No alerts. Add rules with rediacc alert rule add …'), targets);
     return;
   }
   const rows = alerts.map((a) =>
@@ -222,7 +230,7 @@ function renderAlerts(alerts) {
       el('td', { className: 'num dim' }, ago(a.at)),
     ),
   );
-  box.replaceChildren(gridTable(['State', 'Team', 'Kind', 'Summary', ['When', 'num']], rows));
+  box.replaceChildren(gridTable(['State', 'Team', 'Kind', 'Summary', ['When', 'num']], rows), targets);
 }
 
 function renderMachines(machines) {

@@ -105,12 +105,12 @@ export function sameOrigin(request: FastifyRequest): boolean {
 export function refuse(
   request: FastifyRequest,
   reply: FastifyReply,
-  status: 401 | 403,
+  status: 401 | 403 | 429,
   code: ErrorCode,
   message: string,
 ): FastifyReply {
   reply.code(status).header('cache-control', 'no-store');
-  if (status === 401 && wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(loginPage(message));
+  if (status !== 403 && wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(loginPage(message));
   return reply.send({ error: { code, message, fix: ERROR_CODES[code].fix } });
 }
 

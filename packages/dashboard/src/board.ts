@@ -15,6 +15,7 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { principalOfHeaders } from './auth.js';
+import { registerBoardPage } from './board-page.js';
 import { policyOf } from './board-policy.js';
 
 import { scrubBoardBody, sealedJobData } from './board-scrub.js';
@@ -33,6 +34,7 @@ interface BoardQueue {
 export async function registerBoard(app: FastifyInstance, redis: Redis): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BOARD_PATH);
+  registerBoardPage(app, BOARD_PATH);
   const queues = new Map<string, BoardQueue>();
   const board = createBullBoard({
     queues: [],

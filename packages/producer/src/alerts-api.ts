@@ -1,6 +1,6 @@
 // Webhook alerts as the SDK exposes them: webhooks and rules are added, listed and removed here, every change
 // audited; a webhook's HMAC secret is sealed to its team's public key on this side, so neither Redis nor any
-// listing ever holds it in plaintext. `list` reads the alert log (what fired and resolved, newest first).
+// listing ever holds it in plaintext; so is its URL (webhook-sealing.ts). `list` reads the alert log (what fired and resolved, newest first).
 import {
   type AlertEvent,
   type AlertRule,
@@ -16,6 +16,7 @@ import {
   type WebhookRecord,
   webhookIdSchema,
   webhookSecretSchema,
+  webhookUrlHint,
   webhookUrlSchema,
 } from '@rediacc/core';
 import {
@@ -35,6 +36,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from './audit-trail.js';
 import { teamPublicKey } from './vault-api.js';
+import { sealPlaintext, sealUrl, webhookInfo } from './webhook-sealing.js';
 
 export interface NewWebhook {
   url: string;
@@ -74,7 +76,8 @@ export class Alerts {
     }
     const record: WebhookRecord = {
       id: newWebhookId(),
-      url,
+      urlHint: webhookUrlHint(url),
+      sealedUrls: await sealUrl(this.redis, url, team),
       team,
       sealedSecret,
       createdAt: Date.now(),
@@ -89,13 +92,16 @@ export class Alerts {
     await this.audit.record(
       teams.map((t) => ({ ...target(t), outcome: 'ok', detail: { signed: sealedSecret !== null } })),
     );
-    return info(record);
+    return webhookInfo(record);
   }
 
-  /** Webhooks of `team` (with those of every team), or of every team this connection may read. */
+  /**
+   * Webhooks of `team` (with those of every team), or of every team this connection may read. A webhook stored with
+   * its URL in plaintext by an older version is sealed now (audited as alert.webhook.seal).
+   */
   async listWebhooks(team?: string): Promise<WebhookInfo[]> {
     if (team !== undefined) parseInput(teamNameSchema, team, 'team name');
-    return (await listWebhooks(this.redis, team)).map(info);
+    return (await sealPlaintext(this.redis, this.audit, await listWebhooks(this.redis, team))).map(webhookInfo);
   }
 
   /** RDC_WEBHOOK_UNKNOWN when no webhook has that id. */
@@ -104,7 +110,7 @@ export class Alerts {
     const removed = await removeWebhook(this.redis, id);
     const teams = await this.auditedTeams(removed.team);
     await this.audit.record(teams.map((t) => ({ team: t, action: 'alert.webhook.remove', target: id, outcome: 'ok' })));
-    return info(removed);
+    return webhookInfo(removed);
   }
 
   async addRule(input: NewAlertRule): Promise<AlertRule> {
@@ -172,9 +178,4 @@ export class Alerts {
   private async auditedTeams(team: string | null): Promise<string[]> {
     return team !== null ? [team] : (await listTeams(this.redis)).map((t) => t.name);
   }
-}
-
-function info(record: WebhookRecord): WebhookInfo {
-  const { sealedSecret, ...rest } = record;
-  return { ...rest, signed: sealedSecret !== null };
 }

@@ -1,6 +1,7 @@
 // Creating tasks: one (create) or all-or-nothing (createMany). Each spec is validated, its machine and secrets
 // checked, and the task added to its team's queue for its priority's lane, with its audit entry sent alongside
-// the add when the writer may (one round trip), after it otherwise.
+// the add when the writer may (one round trip), after it otherwise. Each added task is recorded in its machine's
+// index (queue's machine-index.ts), so a machine's tasks are found without reading the backlog.
 import { randomUUID } from 'node:crypto';
 import {
   type BatchTag,
@@ -12,7 +13,7 @@ import {
   type TaskSpecInput,
   taskSpecSchema,
 } from '@rediacc/core';
-import { asAccessDenied, findJob, missingVaultEntries, type TeamQueues, taskKey } from '@rediacc/queue';
+import { asAccessDenied, findJob, indexByMachine, missingVaultEntries, type TeamQueues, taskKey } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from './audit-trail.js';
@@ -66,7 +67,8 @@ async function createOne(ctx: CreateContext, spec: TaskSpec): Promise<CreatedTas
   if (!(await ctx.audit.writesAhead(spec.team))) {
     // This user may append to the log but perhaps not add (a viewer): the entry waits for the add's answer, so
     // a refused create is recorded once, as denied (by create()), never as created.
-    await queue.add(entry.name, entry.data, entry.opts);
+    const job = await queue.add(entry.name, entry.data, entry.opts);
+    await indexByMachine(ctx.redis, queue, [job]);
     await ctx.audit.record([createRecord(result)]);
     return result;
   }
@@ -83,16 +85,18 @@ async function createOne(ctx: CreateContext, spec: TaskSpec): Promise<CreatedTas
     throw added.reason;
   }
   if (audited.status === 'rejected') throw audited.reason;
+  await indexByMachine(ctx.redis, queue, [added.value]);
   return result;
 }
 
 /** Adds a task with the caller's own id; a twin added meanwhile under another priority is a conflict. */
 async function addChecked(ctx: CreateContext, queue: Queue, entry: TaskEntry): Promise<CreatedTask> {
-  await queue.add(entry.name, entry.data, entry.opts);
+  const job = await queue.add(entry.name, entry.data, entry.opts);
   if (await twinOf(ctx, [entry])) {
     await queue.remove(entry.opts.jobId);
     throw twinConflict(entry);
   }
+  await indexByMachine(ctx.redis, queue, [job]);
   return created(entry, true);
 }
 
@@ -171,6 +175,7 @@ async function createAll(
       added.push({ queue, ids: group.entries.map((e) => e.opts.jobId) });
       const missing = group.entries.filter((e, i) => jobs[i]?.id !== e.opts.jobId);
       if (missing.length > 0) throw new RdcError('RDC_INTERNAL', `addBulk did not store ${missing.length} tasks`);
+      await indexByMachine(ctx.redis, queue, jobs);
     }
     const twin = await twinOf(
       ctx,

@@ -1,6 +1,7 @@
 // Where alerts go and when they fire: webhooks (per team, or of every team in a fleet-level hash) and alert rules
 // (per team). Records are validated on the way in and out; ids are random, so removal finds a record by id alone,
-// looking in the fleet hash and in every team the connection may read.
+// looking in the fleet hash and in every team the connection may read. Webhooks are read as StoredWebhook: records
+// written before URLs were sealed still hold theirs in plaintext until `replaceWebhook` seals them.
 import { randomBytes } from 'node:crypto';
 import {
   type AlertRule,
@@ -8,6 +9,8 @@ import {
   FLEET_WEBHOOKS_KEY,
   RdcError,
   registryKeys,
+  type StoredWebhook,
+  storedWebhookSchema,
   type WebhookRecord,
   webhookRecordSchema,
 } from '@rediacc/core';
@@ -34,35 +37,44 @@ export async function addWebhook(redis: Redis, record: WebhookRecord): Promise<W
   return parsed;
 }
 
+/** Overwrites a stored webhook with its sealed form, unless it was removed meanwhile; whether it did. */
+export async function replaceWebhook(redis: Redis, record: WebhookRecord): Promise<boolean> {
+  const parsed = webhookRecordSchema.parse(record);
+  const key = webhooksKey(parsed.team);
+  if (!(await redis.hexists(key, parsed.id))) return false;
+  await redis.hset(key, parsed.id, JSON.stringify(parsed));
+  return true;
+}
+
 /** The webhooks that receive `team`'s alerts: the team's own and those of every team. */
-export async function webhooksFor(redis: Redis, team: string): Promise<WebhookRecord[]> {
+export async function webhooksFor(redis: Redis, team: string): Promise<StoredWebhook[]> {
   const [own, fleet] = await Promise.all([
     redis.hgetall(registryKeys.webhooks(team)),
     redis.hgetall(FLEET_WEBHOOKS_KEY),
   ]);
-  return [...parseAll(own, webhookRecordSchema), ...parseAll(fleet, webhookRecordSchema)];
+  return [...parseAll(own, storedWebhookSchema), ...parseAll(fleet, storedWebhookSchema)];
 }
 
 /** One webhook of `team` (or of every team), or undefined once it was removed. */
-export async function getWebhook(redis: Redis, team: string, id: string): Promise<WebhookRecord | undefined> {
+export async function getWebhook(redis: Redis, team: string, id: string): Promise<StoredWebhook | undefined> {
   const own = await redis.hget(registryKeys.webhooks(team), id);
   const json = own ?? (await redis.hget(FLEET_WEBHOOKS_KEY, id));
-  return json === null ? undefined : webhookRecordSchema.parse(JSON.parse(json));
+  return json === null ? undefined : storedWebhookSchema.parse(JSON.parse(json));
 }
 
 /** Webhooks of one team (with those of every team), or of every team the connection may read. */
-export async function listWebhooks(redis: Redis, team?: string): Promise<WebhookRecord[]> {
+export async function listWebhooks(redis: Redis, team?: string): Promise<StoredWebhook[]> {
   if (team !== undefined) {
     await getTeam(redis, team);
     return webhooksFor(redis, team);
   }
-  const fleet = parseAll(await redis.hgetall(FLEET_WEBHOOKS_KEY), webhookRecordSchema);
+  const fleet = parseAll(await redis.hgetall(FLEET_WEBHOOKS_KEY), storedWebhookSchema);
   const perTeam = await readEachTeam(redis, (t) => redis.hgetall(registryKeys.webhooks(t)));
-  return [...fleet, ...perTeam.flatMap((hash) => parseAll(hash, webhookRecordSchema))];
+  return [...fleet, ...perTeam.flatMap((hash) => parseAll(hash, storedWebhookSchema))];
 }
 
 /** Removes a webhook; RDC_WEBHOOK_UNKNOWN when no readable team (nor the fleet) has it. */
-export async function removeWebhook(redis: Redis, id: string): Promise<WebhookRecord> {
+export async function removeWebhook(redis: Redis, id: string): Promise<StoredWebhook> {
   const found = (await listWebhooks(redis)).find((w) => w.id === id);
   if (!found) throw new RdcError('RDC_WEBHOOK_UNKNOWN', `no webhook has id ${id}`);
   await redis.hdel(webhooksKey(found.team), id);

@@ -14,7 +14,7 @@ import {
 } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { appendAudit, resolveActor } from './audit-log.js';
-import { getTeam } from './registry.js';
+import { getTeam, listTeams } from './registry.js';
 
 export interface NewDashboardToken {
   role: DashboardRole;
@@ -86,22 +86,25 @@ export async function revokeDashboardToken(redis: Redis, id: string, actor?: str
   return principal;
 }
 
-/** A team token's create and revoke go to its team's audit log; fleet tokens have no team log to go to (yet). */
+/**
+ * A token's create and revoke go to the audit log with the actor: a team token's to its team's log, a token of
+ * every team (the fleet path) to every team's log, as a webhook of every team is.
+ */
 async function auditToken(
   redis: Redis,
   action: 'token.create' | 'token.revoke',
   record: DashboardToken,
   actor: string,
 ): Promise<void> {
-  if (record.team === undefined) return;
-  await appendAudit(redis, {
-    actor,
-    team: record.team,
-    action,
-    target: record.id,
-    outcome: 'ok',
-    detail: { role: record.role, ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }) },
-  });
+  const teams = record.team !== undefined ? [record.team] : (await listTeams(redis)).map((t) => t.name);
+  const detail = {
+    role: record.role,
+    scope: record.team ?? 'every team',
+    ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
+  };
+  for (const team of teams) {
+    await appendAudit(redis, { actor, team, action, target: record.id, outcome: 'ok', detail });
+  }
 }
 
 export type TokenCheck =

@@ -29,6 +29,7 @@ export {
   newWebhookId,
   removeAlertRule,
   removeWebhook,
+  replaceWebhook,
   webhooksFor,
 } from './alert-config.js';
 export { ALERT_LOG_KEPT, appendAlertLog, readAlertLog } from './alert-log.js';
@@ -100,6 +101,7 @@ export {
   writeProgress,
 } from './fencing.js';
 export { type LaneEvent, laneEventsAfter, laneEventsKey, lastLaneEventId } from './lane-events.js';
+export { indexByMachine, type MachineCursor, machineIndexKey, tasksOfMachine } from './machine-index.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,

@@ -52,7 +52,7 @@ export function registerAlertWebhook(alert: Command): void {
     .command('list')
     .option('--team <team>', "this team's webhooks and those of every team", schemaFlag(teamNameSchema))
     .option('--json', 'machine-readable output')
-    .description('list webhooks (never their secrets)')
+    .description('list webhooks: URLs redacted to scheme://host/…/last 4 chars, never their secrets')
     .action((options: OutputOptions & { team?: string }) => runCommand(webhookList, options));
   webhook
     .command('remove')

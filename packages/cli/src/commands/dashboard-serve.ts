@@ -1,5 +1,6 @@
 // The web console listening on one address: what `dashboard start` and `rediacc up` both run. A console that fails
-// to listen is closed again (its Redis connection with it), so a caller can try another port.
+// to listen is closed again (its Redis connection with it), so a caller can try another port. Both run the alert
+// engine for every team, so a team whose bridges are all down still raises its `no-bridge` alert.
 import type { Logger } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
 
@@ -17,8 +18,14 @@ export async function serveDashboard(options: {
   logger: Logger;
   host: string;
   port: number;
+  /** Directory of TEAM.key files for the alert engine; undefined: no alert engine. */
+  keysDir: string | undefined;
 }): Promise<ServedDashboard> {
-  const app = await createDashboard({ redis: options.redisUrl, logger: options.logger });
+  const app = await createDashboard({
+    redis: options.redisUrl,
+    logger: options.logger,
+    ...(options.keysDir !== undefined && { alerting: { keysDir: options.keysDir } }),
+  });
   try {
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {

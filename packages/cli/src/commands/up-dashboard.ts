@@ -17,6 +17,8 @@ export async function startUpDashboard(options: {
   redisUrl: string;
   port: number | undefined;
   logger: Logger;
+  /** The teams' vault keys, for the console's alert engine. */
+  keysDir: string;
 }): Promise<ServedDashboard> {
   const serve = (port: number) => serveDashboard({ ...options, host: HOST, port });
   if (options.port !== undefined) return serve(options.port);

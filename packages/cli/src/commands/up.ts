@@ -137,6 +137,7 @@ export function registerUp(program: Command): void {
             redisUrl,
             port: options.dashboardPort,
             logger: createLogger({ name: 'dashboard', level: 'warn' }),
+            keysDir: join(config.home, 'keys'),
           });
           stops.push(() => dashboard.close());
           // Printed once, here; stack.json keeps only the URL, and Redis only the token's hash.

@@ -72,6 +72,8 @@ export interface Overview {
   machines: MachineOverview[];
   /** The newest alert messages of the visible teams, newest first. */
   alerts: AlertOverview[];
+  /** Where the visible teams' alerts go: URLs redacted (scheme://host/…/last 4), for every role. */
+  webhooks: { id: string; team: string | null; url: string; signed: boolean }[];
 }
 
 /** Alert messages the overview carries. */
@@ -104,7 +106,7 @@ export async function buildOverview(
   const active = new Map(
     await Promise.all(teams.map(async (team) => [team, await activeTasks(deps.redis, team)] as const)),
   );
-  const [perTeam, bridges, machines, alerts] = await Promise.all([
+  const [perTeam, bridges, machines, alerts, webhooks] = await Promise.all([
     Promise.all(teams.map((team) => teamOverview(deps, team, active.get(team) ?? [], now))),
     // A fleet token sees every bridge; a team's view names only that team's slots.
     single !== undefined || principal.team !== undefined
@@ -112,8 +114,9 @@ export async function buildOverview(
       : deps.client.bridges.list(),
     Promise.all(teams.map((team) => machinesOf(deps, team, active.get(team) ?? []))),
     recentAlerts(deps, teams),
+    webhooksOf(deps, teams),
   ]);
-  return { at: new Date(now).toISOString(), teams: perTeam, bridges, machines: machines.flat(), alerts };
+  return { at: new Date(now).toISOString(), teams: perTeam, bridges, machines: machines.flat(), alerts, webhooks };
 }
 
 async function teamOverview(
@@ -198,4 +201,11 @@ async function machinesOf(deps: OverviewDeps, team: string, active: readonly Act
       unreachableSince: status?.unreachableSince != null ? iso(status.unreachableSince) : null,
     };
   });
+}
+
+/** The webhooks of `teams` (a webhook of every team once), as the SDK lists them: never a URL beyond its hint. */
+async function webhooksOf(deps: OverviewDeps, teams: readonly string[]): Promise<Overview['webhooks']> {
+  const lists = await Promise.all(teams.map((team) => deps.client.alerts.listWebhooks(team)));
+  const byId = new Map(lists.flat().map(({ id, team, url, signed }) => [id, { id, team, url, signed }]));
+  return [...byId.values()];
 }

@@ -1,7 +1,8 @@
-// GET /api/tasks: the newest tasks first (the SDK's `tasks.list` order and task-id cursor), filtered. Team and
-// status narrow the listing itself (per-state sources, no scan); machine, priority and the text search `q` cannot
-// use an index, so they filter a window of the newest tasks, read page by page and bounded by SCAN_LIMIT:
-// `searchLimited` then says the search stopped there, and `next` continues it further back.
+// GET /api/tasks: the newest tasks first (the SDK's `tasks.list` order and task-id cursor), filtered. Exact at any
+// backlog: a task id in `q` is one lookup; team, status and machine narrow the listing itself (per-state sources,
+// and the machine's index). Priority and command text cannot use an index, so they filter a window of those tasks,
+// read page by page and bounded by SCAN_LIMIT: `searchLimited` then says the search stopped there (the console says
+// so in words), and `next` continues it with the next window further back.
 import {
   type DashboardPrincipal,
   isRdcError,
@@ -49,6 +50,8 @@ export interface TaskPage {
   scanned: number;
   /** A filter without an index stopped at SCAN_LIMIT tasks: older matches may exist (follow `next`). */
   searchLimited: boolean;
+  /** How many tasks one window of a bounded search reads (SCAN_LIMIT). */
+  window: number;
 }
 
 export async function searchTasks(
@@ -61,7 +64,7 @@ export async function searchTasks(
   // One team named (or the token's own), else every team: the SDK lists all teams this connection reads.
   const team = query.team ?? principal.team;
   const list = (limit: number, before: string | undefined) =>
-    client.tasks.list({ team, status: query.status, limit, before });
+    client.tasks.list({ team, status: query.status, machine: query.machine, limit, before });
   const matches = matcher(query);
 
   if (query.q !== undefined && taskIdSchema.safeParse(query.q).success) {
@@ -69,15 +72,16 @@ export async function searchTasks(
       if (isRdcError(error) && error.code === 'RDC_TASK_UNKNOWN') return undefined;
       throw error;
     });
+    // An id is looked up, never searched for: the answer is exact whatever the backlog.
     const hit = found && teams.includes(found.team) && matches(found, true);
-    if (hit) return { tasks: [consoleView(found)], next: null, scanned: 1, searchLimited: false };
+    return { tasks: hit ? [consoleView(found)] : [], next: null, scanned: 1, searchLimited: false, window: SCAN_LIMIT };
   }
 
-  if (query.machine === undefined && query.priority === undefined && query.q === undefined) {
+  if (query.priority === undefined && query.q === undefined) {
     const page = await list(query.limit + 1, query.before);
     const tasks = page.slice(0, query.limit);
     const next = page.length > query.limit ? (tasks[tasks.length - 1]?.taskId ?? null) : null;
-    return { tasks: tasks.map(consoleView), next, scanned: page.length, searchLimited: false };
+    return { tasks: tasks.map(consoleView), next, scanned: page.length, searchLimited: false, window: SCAN_LIMIT };
   }
 
   const kept: TaskView[] = [];
@@ -99,7 +103,7 @@ export async function searchTasks(
   const full = kept.length > query.limit;
   const searchLimited = !full && !exhausted;
   const next = full ? (tasks[tasks.length - 1]?.taskId ?? null) : searchLimited ? (cursor ?? null) : null;
-  return { tasks: tasks.map(consoleView), next, scanned, searchLimited };
+  return { tasks: tasks.map(consoleView), next, scanned, searchLimited, window: SCAN_LIMIT };
 }
 
 /** Whether a task passes the filters; `byId`: it was found by `q` as its id, so `q` needs no text match. */
