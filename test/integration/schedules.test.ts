@@ -68,6 +68,9 @@ describe('schedules', () => {
     }
     const one = await client.tasks.inspect(done[0]!.taskId);
     expect(one).toMatchObject({ scheduleName: 'slow', machine: 's1', output: 'done\n' });
+    // A run is a task like any other: the machine's index (console and SDK machine search) has it.
+    const onMachine = await client.tasks.list({ team: TEAM, machine: 's1', limit: 1000 });
+    expect(onMachine.map((t) => t.taskId)).toEqual(expect.arrayContaining(done.map((r) => r.taskId)));
     await client.schedules.remove('slow', { team: TEAM });
   }, 60_000);
 

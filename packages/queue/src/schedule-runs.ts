@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isTerminal, laneOf, registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
+import { indexByMachine } from './machine-index.js';
 import type { TeamQueues } from './queues.js';
 import { getSchedule } from './schedules.js';
 import { readTeamTask } from './team-tasks.js';
@@ -38,7 +39,12 @@ export async function runSchedule(
     if (previous && !isTerminal(previous.status)) return { outcome: 'skipped', taskId, runningTaskId: last };
   }
   const queue = queues.forPriority(team, record.job.data.priority);
-  await queue.add(record.job.name, { ...record.job.data, scheduleName: name }, { ...record.job.opts, jobId: taskId });
+  const job = await queue.add(
+    record.job.name,
+    { ...record.job.data, scheduleName: name },
+    { ...record.job.opts, jobId: taskId },
+  );
+  await indexByMachine(redis, queue, [job]);
   await redis.hset(registryKeys.scheduleRuns(team), name, taskId);
   return { outcome: 'queued', taskId };
 }
