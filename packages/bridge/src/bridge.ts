@@ -20,7 +20,7 @@ import { RunCleaner, SshPool } from './agent/index.js';
 import { startBridgeAlerting } from './alerting.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.js';
-import { type AuditFn, loadTeamKeys, stopAllTasks, stopTask, taskProcessor } from './run/index.js';
+import { type AuditFn, loadTeamKeys, putBackUnstarted, stopAllTasks, stopTask, taskProcessor } from './run/index.js';
 import { loadMachineKey, type MachineKey } from './ssh/index.js';
 import {
   type BridgeMetrics,
@@ -126,7 +126,7 @@ export async function startBridge(
   const lanes = startTeamLanes({
     config,
     processor,
-    machine,
+    putBack: (job, token) => putBackUnstarted(redis, job, token),
     logger,
     onLoadChange: () => heartbeat?.nudge(),
     workerOptions: {

@@ -143,6 +143,14 @@ export { type ActiveTask, activeTasks, runningByMachine } from './running-tasks.
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {
+  type ClaimedTask,
+  type ClaimReply,
+  type ClaimSlot,
+  claimTask,
+  endTry,
+  slotMemberOf,
+} from './task-transitions.js';
+export {
   countTeamTasks,
   findJob,
   laneHolding,

@@ -17,21 +17,13 @@ import {
   type RunResult,
   taskIdSchema,
 } from '@rediacc/core';
-import {
-  appendOutput,
-  appendOutputFenced,
-  cancelRequested,
-  fenceOf,
-  holdsLock,
-  LockLostError,
-  streamedOutputEnd,
-  writeProgress,
-} from '@rediacc/queue';
-import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { LockLostError } from '@rediacc/queue';
+import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunCleaner, SshPool } from '../agent/index.js';
 import type { BridgeConfig } from '../config.js';
 import type { MachineKey } from '../ssh/index.js';
+import { slotLimit, TaskLifecycle } from './lifecycle.js';
 import { openTaskSecrets } from './secrets.js';
 import { type StopReason, stopReasonOf } from './stop-reason.js';
 import { runTask } from './task-run.js';
@@ -73,36 +65,36 @@ export function taskProcessor(deps: ProcessorDeps) {
     const taskId = String(job.id);
     const attempt = job.attemptsMade;
     const log = deps.logger.child({ team: data.team, machine: data.machine, taskId, attempt: attempt + 1 });
+    if (token === undefined) throw new UnrecoverableError(`RDC_INTERNAL: job ${taskId} was handed over without a lock`);
     const bridge = deps.config.name;
     const earlier = progressSchema.safeParse(job.progress);
     const before = earlier.success && earlier.data.attempt === attempt ? earlier.data : undefined;
     const previousCollected = earlier.success && earlier.data.attempt !== attempt && earlier.data.result !== undefined;
-    const fence = token === undefined ? undefined : fenceOf(job, token);
-    const record = (progress: Progress) =>
-      fence ? writeProgress(deps.redis, job, fence, progress) : job.updateProgress(progress);
-    /** Before a step that writes nothing to Redis itself (starting the command, handing the result to BullMQ). */
-    const assertHeld = async (what: string) => {
-      if (fence && !(await holdsLock(deps.redis, fence))) throw new LockLostError(what);
-    };
+    const lifecycle = new TaskLifecycle(deps.redis, job, token, data, log);
     deps.held.set(taskId, data.team);
-    if (!earlier.success) deps.onFirstClaim?.(data.team, job.opts.priority ?? 0, Date.now() - job.timestamp);
     try {
       // An earlier holder collected this try's failed result, then died before storing the failure.
       if (before?.result) throw failureOf(before.result, undefined);
       const stop = new AbortController();
       const onAbort = () => stop.abort(signal?.reason);
       signal?.addEventListener('abort', onAbort);
-      if (earlier.success && (await cancelRequested(deps.redis, data.team, [taskId])).has(taskId)) {
-        stop.abort('cancel');
-      }
-      await record({
-        phase: 'ASSIGNED',
-        bridge,
-        attempt,
-        ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
-      } satisfies Progress);
-      deps.audit(data.team, 'task.assigned', taskId, 'ok', { attempt: attempt + 1 });
       const machine = await deps.machine(data.team, data.machine);
+      const limit = slotLimit(machine.maxConcurrent, deps.config.maxPerMachine);
+      // One round trip: the machine's slot (none free: back to the queue for a moment), ASSIGNED, and for a task
+      // claimed before its cancel flag and where its live output stopped.
+      const claimed = await lifecycle.claim(
+        limit === undefined ? undefined : { limit, leaseMs: deps.config.machineSlotLeaseMs },
+        {
+          phase: 'ASSIGNED',
+          bridge,
+          attempt,
+          ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
+        } satisfies Progress,
+        earlier.success,
+      );
+      if (!earlier.success) deps.onFirstClaim?.(data.team, job.opts.priority ?? 0, Date.now() - job.timestamp);
+      if (claimed.cancelRequested) stop.abort('cancel');
+      deps.audit(data.team, 'task.assigned', taskId, 'ok', { attempt: attempt + 1 });
       // Opened for every try, a re-attach too: its output must be masked all the same.
       const secrets = await openTaskSecrets(deps.redis, data, deps.teamKeys.get(data.team));
       const key = await deps.machineKey(machine);
@@ -123,8 +115,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         throw error;
       };
       // Live output continues where an earlier holder stopped streaming.
-      const streamFrom =
-        earlier.success && !previousCollected ? await streamedOutputEnd(deps.redis, data.team, taskId) : 0;
+      const streamFrom = earlier.success && !previousCollected ? claimed.outputEnd : 0;
       const end = await runTask(pool, {
         taskId,
         command: data.command,
@@ -145,7 +136,7 @@ export function taskProcessor(deps: ProcessorDeps) {
         onStart: (startedAt, attached) => {
           if (attached) log.info('re-attached to the run on the machine');
           // Awaited once the run ends; a lost lock stops following the run at once (it is the new holder's).
-          started = record({ phase: 'PROCESSING', bridge, attempt, startedAt }).catch(letGoIfLost);
+          started = lifecycle.progress({ phase: 'PROCESSING', bridge, attempt, startedAt }).catch(letGoIfLost);
           started.catch(() => {});
           deps.audit(data.team, 'task.processing', taskId, 'ok', { attempt: attempt + 1, reattached: attached });
         },
@@ -157,18 +148,16 @@ export function taskProcessor(deps: ProcessorDeps) {
         onReconnect: (reconnect, error) =>
           log.warn({ reconnect, err: error.message }, 'SSH connection lost during the run: reconnecting to re-attach'),
         streamFrom,
-        onOutput: (offset, chunk, rawEnd) =>
-          fence
-            ? appendOutputFenced(deps.redis, fence, data.team, taskId, offset, chunk, rawEnd).catch(letGoIfLost)
-            : appendOutput(deps.redis, data.team, taskId, offset, chunk, rawEnd),
-        beforeStart: () => assertHeld('the start of the command'),
+        onOutput: (offset, chunk, rawEnd) => lifecycle.output(offset, chunk, rawEnd).catch(letGoIfLost),
+        beforeStart: () => lifecycle.assertHeld('the start of the command'),
       }).finally(() => signal?.removeEventListener('abort', onAbort));
       await started;
       if (end.kind === 'released') {
         deps.cleaner.release(taskId);
         if (stopReasonOf(stop.signal) === 'lock-lost') throw new LockLostError('the outcome');
-        if (stopReasonOf(stop.signal) === 'handback' && token) {
-          await job.moveToWait(token);
+        if (stopReasonOf(stop.signal) === 'handback') {
+          await lifecycle.release();
+          await lifecycle.handBack();
           log.info('handed back: the run goes on on the machine and the next bridge re-attaches to it');
         }
         throw new WaitingError();
@@ -177,13 +166,14 @@ export function taskProcessor(deps: ProcessorDeps) {
       if (end.collected) log.info('collected the result of a run that ended on the machine');
       if (result.ending.outcome === 'exited' && result.ending.exitCode === 0) {
         log.debug({ ms: result.finishedAt - result.startedAt }, 'task completed');
-        // BullMQ stores the result only under our lock anyway; checking first keeps a lost task out of its errors.
-        await assertHeld('the result');
+        // Frees the slot and checks the lock in one round trip: BullMQ stores the result only under our lock anyway;
+        // checking first keeps a lost task out of its errors.
+        await lifecycle.end();
         return result;
       }
-      // Keep the failed try's output and exit code where `inspect` finds it, then clear the run so a retry
-      // starts afresh, and only then fail the try.
-      await record({ phase: 'PROCESSING', bridge, attempt, startedAt: result.startedAt, result });
+      // Keep the failed try's output and exit code where `inspect` finds it (and free the slot), then clear the run
+      // so a retry starts afresh, and only then fail the try.
+      await lifecycle.end({ phase: 'PROCESSING', bridge, attempt, startedAt: result.startedAt, result });
       // Best effort: a retry starts clean anyway (cleanFirst), and a hung machine must not hide the failure.
       if (end.nothingToClean) deps.cleaner.release(taskId);
       else {
@@ -193,7 +183,9 @@ export function taskProcessor(deps: ProcessorDeps) {
       }
       throw failureOf(result, end.stoppedBy);
     } catch (error) {
-      if (error instanceof WaitingError || error instanceof UnrecoverableError) throw error;
+      if (error instanceof WaitingError || error instanceof UnrecoverableError || error instanceof DelayedError) {
+        throw error;
+      }
       if (error instanceof LockLostError) {
         // The run on the machine is the new holder's now: no cleaning, no kill, no write (the lane logs the loss).
         deps.cleaner.release(taskId);
@@ -209,6 +201,7 @@ export function taskProcessor(deps: ProcessorDeps) {
       throw rdc.retryable ? new Error(rdc.toReason()) : new UnrecoverableError(rdc.toReason());
     } finally {
       deps.held.delete(taskId);
+      await lifecycle.release();
     }
   };
 }
