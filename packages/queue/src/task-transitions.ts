@@ -1,13 +1,15 @@
 // A bridge's writes on a task's transitions, one round trip each, every one fenced by the claim's lock token
-// (fencing.ts): the claim (take a machine slot, record ASSIGNED, and for a task claimed before read its cancel flag
-// and where its live output stopped) and the end of a try (release the slot, check the lock, record a failed try's
-// result). Each is one Lua script over keys of one team, which share the team's hash tag (one shard on Cluster).
+// (fencing.ts): the claim (take a machine slot and record ASSIGNED; for a task claimed before, read its cancel flag
+// and where its live output stopped in the same pipeline) and the end of a try (release the slot, check the lock,
+// record a failed try's result). Each is a Lua script over keys of one team, which share the team's hash tag (one
+// shard on Cluster).
 
 import { registryKeys } from '@rediacc/core';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LockLostError, type TaskFence } from './fencing.js';
 import { luaScript, runScript } from './lua-script.js';
+import { streamEndOf } from './output-stream.js';
 
 // As fencing.ts's PROGRESS: the progress field and a "progress" event, like BullMQ's updateProgress.
 const WRITE_PROGRESS = `
@@ -19,14 +21,14 @@ end
 `;
 
 /**
- * KEYS: slots, lock, job, events, meta, cancel flag, output stream. ARGV: holder, limit (-1: none), leaseMs, member,
- * token, progress JSON, claimed before ('1'). As machine-slots.ts's ACQUIRE (members "holder:token", leases on
- * Redis's clock), then the progress. No free slot: the try never started, so its count is taken back (as
- * put-back.ts does) before the bridge delays the job. Returns {-1} lock lost, {0} no slot, {1, cancel, outputEnd}.
+ * KEYS: slots, lock, job, events, meta. ARGV: holder, limit (-1: none), leaseMs, member, token, progress JSON. As
+ * machine-slots.ts's ACQUIRE (members "holder:token", leases on Redis's clock), then the progress. No free slot: the
+ * try never started, so its count is taken back (as put-back.ts does) before the bridge delays the job. -1 = lock
+ * lost, 0 = no slot, 1 = claimed.
  */
 const CLAIM = luaScript(`${WRITE_PROGRESS}
-if redis.call('GET', KEYS[2]) ~= ARGV[5] then return {-1} end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
+if redis.call('GET', KEYS[2]) ~= ARGV[5] then return -1 end
+if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 local limit = tonumber(ARGV[2])
 if limit >= 0 then
   local t = redis.call('TIME')
@@ -41,7 +43,7 @@ if limit >= 0 then
   end
   if not mine and redis.call('ZCARD', KEYS[1]) >= limit then
     if tonumber(redis.call('HGET', KEYS[3], 'ats') or '0') > 0 then redis.call('HINCRBY', KEYS[3], 'ats', -1) end
-    return {0}
+    return 0
   end
   if mine and mine ~= ARGV[4] then redis.call('ZREM', KEYS[1], mine) end
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
@@ -49,20 +51,7 @@ if limit >= 0 then
   if last[2] then redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(last[2])) + 1) end
 end
 writeProgress(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[6])
-local cancel, outputEnd = 0, 0
-if ARGV[7] == '1' then
-  cancel = redis.call('EXISTS', KEYS[6])
-  local last = redis.call('XREVRANGE', KEYS[7], '+', '-', 'COUNT', 1)[1]
-  if last then
-    local o, d, e
-    for i = 1, #last[2], 2 do
-      local f, v = last[2][i], last[2][i + 1]
-      if f == 'o' then o = v elseif f == 'd' then d = v elseif f == 'e' then e = v end
-    end
-    if e then outputEnd = tonumber(e) elseif o then outputEnd = tonumber(o) + string.len(d or '') end
-  end
-end
-return {1, cancel, outputEnd}
+return 1
 `);
 
 /**
@@ -124,23 +113,38 @@ export async function claimTask(
   claimedBefore: boolean,
 ): Promise<ClaimReply> {
   const taskId = String(task.job.id);
-  const reply = (await runScript(
-    redis,
-    CLAIM,
-    [...keysOf(task), registryKeys.cancelRequest(task.team, taskId), registryKeys.output(task.team, taskId)],
-    [
-      taskId,
-      slot?.limit ?? -1,
-      slot?.leaseMs ?? 0,
-      slotMemberOf(task),
-      task.fence.token,
-      JSON.stringify(progress),
-      claimedBefore ? '1' : '0',
-    ],
-  )) as number[];
-  if (reply[0] === -1) throw new LockLostError('the claim');
-  if (reply[0] === 0) return { slot: false };
-  return { slot: true, cancelRequested: reply[1] === 1, outputEnd: Number(reply[2] ?? 0) };
+  const keys = keysOf(task);
+  const args = [
+    taskId,
+    slot?.limit ?? -1,
+    slot?.leaseMs ?? 0,
+    slotMemberOf(task),
+    task.fence.token,
+    JSON.stringify(progress),
+  ];
+  let reply: unknown;
+  let cancelRequested = false;
+  let outputEnd = 0;
+  if (!claimedBefore) reply = await runScript(redis, CLAIM, keys, args);
+  else {
+    // The reads ride in the same pipeline, outside the script: a bridge may only read cancel flags (its ACL), and
+    // a script may only be handed keys its caller may write.
+    const [claim, flag, last] = (await redis
+      .pipeline()
+      .evalsha(CLAIM.sha, keys.length, ...keys, ...args)
+      .exists(registryKeys.cancelRequest(task.team, taskId))
+      .xrevrangeBuffer(registryKeys.output(task.team, taskId), '+', '-', 'COUNT', 1)
+      .exec()) as [Error | null, unknown][];
+    if (flag?.[0] || last?.[0]) throw flag?.[0] ?? last?.[0];
+    const error = claim?.[0];
+    if (error && !error.message.startsWith('NOSCRIPT')) throw error;
+    reply = error ? await runScript(redis, CLAIM, keys, args) : claim?.[1];
+    cancelRequested = flag?.[1] === 1;
+    outputEnd = streamEndOf((last?.[1] as [Buffer, Buffer[]][])[0]);
+  }
+  if (reply === -1) throw new LockLostError('the claim');
+  if (reply === 0) return { slot: false };
+  return { slot: true, cancelRequested, outputEnd };
 }
 
 /**
