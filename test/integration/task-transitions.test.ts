@@ -17,14 +17,15 @@ import {
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { aclFleet } from '../harness/acl-fleet.js';
 import { useHarness } from '../harness/index.js';
 
 const h = useHarness();
 const SLOT = { limit: 1, leaseMs: 60_000 };
 
-async function claimed(team: string): Promise<{ redis: Redis; task: ClaimedTask; jobKey: string }> {
-  const redis = new Redis((await h.redis()).url, { maxRetriesPerRequest: null });
-  h.own(async () => redis.disconnect());
+async function claimed(team: string, as?: Redis): Promise<{ redis: Redis; task: ClaimedTask; jobKey: string }> {
+  const redis = as ?? new Redis((await h.redis()).url, { maxRetriesPerRequest: null });
+  if (!as) h.own(async () => redis.disconnect());
   const queue = new Queue('tasks', { connection: redis, prefix: teamPrefix(team) });
   await queue.add('t', { n: 1 }, { jobId: 'task-1' });
   // A worker that never runs by itself: the test claims the job by hand, with a token of its own.
@@ -93,5 +94,18 @@ describe('the claim and the end of a try, one round trip each', () => {
     );
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'b' });
     expect(await redis.zrange(registryKeys.machineSlots('tt-d', 'm'), 0, -1)).toEqual(['task-1:token-b']);
+  });
+
+  it("a bridge's Redis user (ACL: cancel flags read-only) claims, reads its re-claim state and ends its try", async () => {
+    const fleet = await aclFleet(h, ['tt-acl']);
+    const { redis, task, jobKey } = await claimed('tt-acl', fleet.connectionAs('tt-acl', 'bridge'));
+    await fleet.admin.redis.set(registryKeys.cancelRequest('tt-acl', 'task-1'), '1');
+    expect(await claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, true)).toEqual({
+      slot: true,
+      cancelRequested: true,
+      outputEnd: 0,
+    });
+    await endTry(redis, task, true, { phase: 'PROCESSING', bridge: 'a', result: 'cancelled' }, 'the result');
+    expect(await progressOf(fleet.raw, jobKey)).toEqual({ phase: 'PROCESSING', bridge: 'a', result: 'cancelled' });
   });
 });
