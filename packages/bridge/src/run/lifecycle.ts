@@ -103,6 +103,8 @@ export class TaskLifecycle {
    */
   async end(failed?: Progress): Promise<void> {
     const held = await this.stopRenewing();
+    // Nothing to release nor record (no machine limit): a plain read of the lock is cheaper than a script.
+    if (!held && !failed) return this.assertHeld('the result');
     await endTry(this.redis, this.task, held, failed, failed ? 'the result of the try' : 'the result');
     if (failed) this.job.progress = failed;
   }
