@@ -20,7 +20,15 @@ import { RunCleaner, SshPool } from './agent/index.js';
 import { startBridgeAlerting } from './alerting.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.js';
-import { type AuditFn, loadTeamKeys, stopAllTasks, stopTask, taskProcessor } from './run/index.js';
+import {
+  type AuditFn,
+  loadTeamKeys,
+  putBackUnstarted,
+  stopAllTasks,
+  stopTask,
+  taskDataOf,
+  taskProcessor,
+} from './run/index.js';
 import { loadMachineKey, type MachineKey } from './ssh/index.js';
 import {
   type BridgeMetrics,
@@ -127,7 +135,8 @@ export async function startBridge(
   const lanes = startTeamLanes({
     config,
     processor,
-    machine,
+    putBack: (job, token) => putBackUnstarted(redis, job, token),
+    batchGate: { redis, leaseMs: config.machineSlotLeaseMs, logger },
     logger,
     onLoadChange: () => heartbeat?.nudge(),
     workerOptions: {
@@ -136,7 +145,10 @@ export async function startBridge(
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
-      settings: { backoffStrategy },
+      // The retry's delay from the task's data as its processor parsed it (never parsed again).
+      settings: {
+        backoffStrategy: (attempts, type, _error, job) => backoffStrategy(attempts, type, taskDataOf(job as Job)),
+      },
     },
   });
   slots = () => lanes.slots();
@@ -295,7 +307,7 @@ function auditFailure(audit: AuditFn, team: string, job: Job, error: Error): voi
 /** A task that ended for good: its outcome, and how long its last try ran. */
 function countFinished(metrics: BridgeMetrics, team: string, job: Job, outcome: FinishOutcome): void {
   const ran = job.processedOn === undefined ? undefined : ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000;
-  metrics.taskFinished(team, String(job.data?.machine ?? ''), outcome, ran);
+  metrics.taskFinished(team, taskDataOf(job)?.machine ?? '', outcome, ran);
 }
 
 function countFailure(metrics: BridgeMetrics, team: string, job: Job, error: Error): void {
@@ -347,13 +359,14 @@ function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyM
 
 /** failureAction "alert": a task that failed for good is logged at error and recorded in the team's alerts. */
 function alertIfFinal(redis: Redis, logger: Logger, team: string, job: Job | undefined, error: Error): void {
-  if (job?.data?.failureAction !== 'alert') return;
+  const data = taskDataOf(job);
+  if (!job || data?.failureAction !== 'alert') return;
   const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
   if (!final) return;
   const alert = {
     taskId: String(job.id),
     team,
-    machine: String(job.data.machine),
+    machine: data.machine,
     error: error.message,
     attempts: job.attemptsMade,
     at: Date.now(),

@@ -158,6 +158,14 @@ export { deleteSchedule, getSchedule, listSchedules, openScheduleQueue, putSched
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {
+  type ClaimedTask,
+  type ClaimReply,
+  type ClaimSlot,
+  claimTask,
+  endTry,
+  slotMemberOf,
+} from './task-transitions.js';
+export {
   countTeamTasks,
   findJob,
   laneHolding,

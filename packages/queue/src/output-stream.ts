@@ -49,6 +49,11 @@ export async function appendOutput(
 /** Where the output streamed so far ends (0 when nothing was streamed). */
 export async function streamedOutputEnd(redis: Redis, team: string, taskId: string): Promise<number> {
   const [last] = await redis.xrevrangeBuffer(registryKeys.output(team, taskId), '+', '-', 'COUNT', 1);
+  return streamEndOf(last);
+}
+
+/** Where the raw output a stream's last entry stands for ends (0 without one). */
+export function streamEndOf(last: [Buffer, Buffer[]] | undefined): number {
   const chunk = last ? chunkOf(last) : undefined;
   return chunk ? (chunk.rawEnd ?? chunk.offset + chunk.data.length) : 0;
 }

@@ -7,10 +7,12 @@
 //     bridges could run now;
 //   - a claimed task that finds no permit (critical work spilled into normal slots) waits for one,
 //     critical tasks first.
-// Around each run, the task also takes a fleet-wide slot of its machine (machine-slots.ts), and a task of a fan-out
-// batch follows its batch's --max-parallel and --stop-on-failure (batch-gate.ts).
+// The run itself (its machine's fleet-wide slot, every write for the task) is the processor's (run/); a task of a
+// fan-out batch first follows its batch's --max-parallel and --stop-on-failure (batch-gate.ts).
+
+import type { Logger } from '@rediacc/core';
 import { LANES, type Lane, RdcError } from '@rediacc/core';
-import { LANE_QUEUES, LockLostError, putBack, type TeamSlots, teamPrefix } from '@rediacc/queue';
+import { LANE_QUEUES, LockLostError, type TeamSlots, teamPrefix } from '@rediacc/queue';
 import {
   DelayedError,
   type Job,
@@ -21,8 +23,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { BridgeConfig } from '../config.js';
-import { withBatchGate } from './batch-gate.js';
-import { type MachineSlotDeps, withMachineSlot } from './machine-slots.js';
+import { type BatchGateDeps, withBatchGate } from './batch-gate.js';
 import { PermitGate } from './permit-gate.js';
 
 export type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
@@ -44,14 +45,15 @@ export interface TeamLanes {
 }
 
 export interface TeamLanesOptions {
-  config: Pick<BridgeConfig, 'teams' | 'batchSize' | 'criticalSlots' | 'maxPerMachine' | 'machineSlotLeaseMs'>;
+  config: Pick<BridgeConfig, 'teams' | 'batchSize' | 'criticalSlots'>;
   processor: Processor;
+  /** Hands a claimed job that never started back to its queue (the bridge is stopping before a permit was free). */
+  putBack: (job: Job, token: string | undefined) => Promise<void>;
   /** Shared by every worker (connection, name, lock settings); concurrency and prefix are set here. */
-  workerOptions: Omit<WorkerOptions, 'concurrency' | 'prefix' | 'connection'> & {
-    connection: MachineSlotDeps['redis'];
-  };
-  machine: MachineSlotDeps['machine'];
-  logger: MachineSlotDeps['logger'];
+  workerOptions: Omit<WorkerOptions, 'concurrency' | 'prefix'>;
+  logger: Logger;
+  /** The fan-out batches' slots (`--max-parallel`) and stop flags. */
+  batchGate: BatchGateDeps;
   /** Hears every change of the permits held, on any team (the heartbeat reports the load). */
   onLoadChange?: () => void;
 }
@@ -59,13 +61,6 @@ export interface TeamLanesOptions {
 /** Starts the lane workers of every team the bridge serves. */
 export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
   const { config } = options;
-  const slots: MachineSlotDeps = {
-    redis: options.workerOptions.connection,
-    machine: options.machine,
-    maxPerMachine: config.maxPerMachine,
-    leaseMs: config.machineSlotLeaseMs,
-    logger: options.logger,
-  };
   const gates = new Map<string, PermitGate>();
   const workers: LaneWorker[] = [];
   for (const team of config.teams) {
@@ -79,7 +74,7 @@ export function startTeamLanes(options: TeamLanesOptions): TeamLanes {
     });
     gates.set(team, gate);
     for (const lane of LANES) {
-      const worker = new Worker(LANE_QUEUES[lane], laneProcessor(lane, gate, slots, options.processor), {
+      const worker = new Worker(LANE_QUEUES[lane], laneProcessor(lane, gate, options), {
         ...options.workerOptions,
         prefix: teamPrefix(team),
         concurrency: lane === 'critical' ? capacity : config.batchSize,
@@ -123,10 +118,14 @@ export function slotsOf(gate: PermitGate, batchSize: number): TeamSlots {
 }
 
 /**
- * The processor a lane worker runs: take a permit of the team's gate, then a slot of the machine, then
- * run the task. Declares BullMQ's three parameters so the worker passes an AbortSignal (cancellation).
+ * The processor a lane worker runs: take a permit of the team's gate, then run the task. Declares BullMQ's three
+ * parameters so the worker passes an AbortSignal (cancellation).
  */
-function laneProcessor(lane: Lane, gate: PermitGate, slots: MachineSlotDeps, processor: Processor) {
+function laneProcessor(
+  lane: Lane,
+  gate: PermitGate,
+  { processor, putBack, logger, batchGate }: TeamLanesOptions,
+) {
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const permit = await gate.acquire(lane, signal);
     if (!permit.granted) {
@@ -136,18 +135,16 @@ function laneProcessor(lane: Lane, gate: PermitGate, slots: MachineSlotDeps, pro
         );
       }
       // The bridge is stopping and the task never started: hand it back for another bridge.
-      if (token !== undefined) await putBack(slots.redis, job, token, 0);
+      await putBack(job, token);
       throw new DelayedError();
     }
     try {
-      return await withBatchGate(slots, job, token, () =>
-        withMachineSlot(slots, job, token, () => processor(job, token, signal)),
-      );
+      return await withBatchGate(batchGate, job, token, () => processor(job, token, signal));
     } catch (error) {
       if (error instanceof LockLostError) {
         // Frozen past the lock (or the task ended meanwhile): another bridge holds the task and its run now.
         // Nothing more is written for it; WaitingError tells BullMQ to leave the job alone.
-        slots.logger.warn(
+        logger.warn(
           { team: job.data?.team, machine: job.data?.machine, taskId: String(job.id), detail: error.message },
           'lost the task: another bridge holds it now; leaving the run and every write to that bridge',
         );

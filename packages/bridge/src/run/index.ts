@@ -1,3 +1,4 @@
-export { type AuditFn, taskProcessor } from './processor.js';
+export { putBackUnstarted } from './lifecycle.js';
+export { type AuditFn, taskDataOf, taskProcessor } from './processor.js';
 export { stopAllTasks, stopTask } from './stop-reason.js';
 export { loadTeamKeys, readTeamKeyFile } from './team-keys.js';

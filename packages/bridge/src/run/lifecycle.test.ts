@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { slotLimit, slotRetryDelayMs } from './machine-slots.js';
+import { slotLimit, slotRetryDelayMs } from './lifecycle.js';
 
 describe('slotLimit', () => {
   it.each([

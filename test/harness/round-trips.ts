@@ -1,0 +1,86 @@
+// Counts the Redis round trips a process makes, by who made them: every command ioredis sends on its own is one
+// round trip, and a pipeline or MULTI (however many commands it holds) is one. Each is labelled with the first
+// function of our packages (or BullMQ's script name) on its stack, and whether a bridge made it (its code or a
+// BullMQ worker on the stack) or something else in the process (a producer, the test itself).
+import { Pipeline, Redis } from 'ioredis';
+
+export interface RoundTrip {
+  label: string;
+  bridge: boolean;
+}
+
+export interface RoundTripCounter {
+  readonly trips: RoundTrip[];
+  reset(): void;
+  /** Round trips made by bridges, per label. */
+  byLabel(filter?: (trip: RoundTrip) => boolean): Map<string, number>;
+  stop(): void;
+}
+
+type Sender = (this: Redis, command: { name: string; args: unknown[] }, stream?: { isPipeline?: boolean }) => unknown;
+type Exec = (this: Pipeline, ...args: unknown[]) => unknown;
+
+const OURS = /packages\/(bridge|queue|producer|core)\/(?:dist|src)\/([\w/.-]+)\.[jt]s/;
+
+export function countRoundTrips(): RoundTripCounter {
+  const trips: RoundTrip[] = [];
+  const proto = Redis.prototype as unknown as { sendCommand: Sender };
+  const pipelineProto = Pipeline.prototype as unknown as { exec: Exec };
+  const send = proto.sendCommand;
+  const exec = pipelineProto.exec;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  proto.sendCommand = function (this: Redis, command, stream) {
+    if (!stream?.isPipeline) trips.push(tripOf(this, command.name, command.args));
+    return send.call(this, command, stream);
+  };
+  pipelineProto.exec = function (this: Pipeline, ...args) {
+    trips.push(tripOf((this as unknown as { redis?: Redis }).redis, 'pipeline', []));
+    return exec.apply(this, args);
+  };
+  return {
+    trips,
+    reset: () => {
+      trips.length = 0;
+    },
+    byLabel(filter = (trip) => trip.bridge) {
+      const counts = new Map<string, number>();
+      for (const trip of trips.filter(filter)) counts.set(trip.label, (counts.get(trip.label) ?? 0) + 1);
+      return counts;
+    },
+    stop() {
+      proto.sendCommand = send;
+      pipelineProto.exec = exec;
+      Error.stackTraceLimit = limit;
+    },
+  };
+}
+
+/** Connections a bridge used: whatever is sent on them later (from a timer, a BullMQ callback) is the bridge's. */
+const bridgeConnections = new WeakSet<object>();
+
+function tripOf(redis: Redis | undefined, name: string, args: unknown[]): RoundTrip {
+  const stack = new Error().stack ?? '';
+  let bridge = /packages\/bridge\/|bullmq\/dist\/\w+\/classes\/worker\.js/.test(stack);
+  if (redis && bridge) bridgeConnections.add(redis);
+  else if (redis && bridgeConnections.has(redis)) bridge = true;
+  return { label: labelOf(redis, name, args, stack), bridge };
+}
+
+function labelOf(redis: Redis | undefined, name: string, args: unknown[], stack: string): string {
+  if (name === 'evalsha' && redis) {
+    const sha = String(args[0]);
+    const scripts = (redis as unknown as { scriptsSet?: Record<string, { sha: string }> }).scriptsSet ?? {};
+    const script = Object.entries(scripts).find(([, s]) => s.sha === sha);
+    if (script) return `bullmq ${script[0].replace(/-\d+$/, '')}`;
+  }
+  for (const line of stack.split('\n').slice(2)) {
+    const ours = OURS.exec(line);
+    if (!ours || ours[2] === 'lua-script') continue;
+    const fn = /at (?:async )?([\w.<>]+) \(/.exec(line)?.[1] ?? '?';
+    // From the bridge's own timers (the periodic cancel check), not from a task's processor.
+    const timer = /bridge\/(?:dist|src)\/bridge\.[jt]s/.test(stack) ? ' (bridge.ts)' : '';
+    return `${ours[2]} ${fn} ${name}${timer}`;
+  }
+  return name;
+}

@@ -1,0 +1,83 @@
+// The Redis round trips of one task's path on the bridge, counted by a wrapper around ioredis (a pipeline or a
+// script is one round trip). The list in docs/architecture.md ("A task's path") comes from this test's output.
+import { type Bridge, startBridge } from '@rediacc/bridge';
+import { createLogger } from '@rediacc/core';
+import { createClient, type RediaccClient } from '@rediacc/producer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTeamWithMachine, useHarness } from '../harness/index.js';
+import { countRoundTrips, type RoundTrip, type RoundTripCounter } from '../harness/round-trips.js';
+
+const WAIT = { timeoutMs: 30_000 };
+const TASKS = 5;
+const h = useHarness();
+let client: RediaccClient;
+let bridge: Bridge;
+let counter: RoundTripCounter;
+const team = `trips-${process.pid}`;
+
+/**
+ * Round trips that are not one task's: timers of the bridge (heartbeat, the periodic cancel check of held tasks) and
+ * of BullMQ's worker (lock renewal, stalled check), its blocking wait, lease renewals.
+ */
+const BACKGROUND =
+  /heartbeat|sampl|bzpopmin|moveStalledJobsToWait|extendLock|renewMachineSlot|alert|metrics|\(bridge\.ts\)/i;
+const perTask = (trip: RoundTrip) => trip.bridge && !BACKGROUND.test(trip.label);
+
+beforeAll(async () => {
+  const redisUrl = (await h.redis()).url;
+  const machine = await h.machine();
+  client = createClient({ redis: redisUrl });
+  const teamKeys = await addTeamWithMachine(client, team, machine);
+  counter = countRoundTrips();
+  bridge = await startBridge(
+    { teamKeys, redisUrl, teams: [team], name: 'trips', batchSize: 2, maxPerMachine: 2, sampleIntervalMs: 0 },
+    { logger: createLogger({ name: 'test', level: 'silent' }) },
+  );
+  // Warm: the pooled connection and agent, the machine and key caches, the scripts loaded on Redis.
+  const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'true' });
+  expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
+});
+
+afterAll(async () => {
+  await bridge?.close();
+  counter?.stop();
+  await client?.close();
+});
+
+/**
+ * Prints the bridge's round trips per task by label; returns those of our own code, per task: BullMQ's (claim,
+ * finish) and the audit log's (batched across tasks, so its count depends on timing) are reported, not asserted.
+ */
+function report(title: string, tasks: number): number {
+  if (process.env.RDC_TRIPS_ALL) console.log([...counter.byLabel(() => true)]);
+  const rows = [...counter.byLabel(perTask)].sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((sum, [, n]) => sum + n, 0);
+  const ours = rows.filter(([label]) => !/^bullmq |audit/.test(label)).reduce((sum, [, n]) => sum + n, 0);
+  const lines = rows.map(([label, n]) => `  ${(n / tasks).toFixed(2).padStart(5)}  ${label}`);
+  console.log(
+    `${title}: ${(total / tasks).toFixed(2)} round trips per task, ${(ours / tasks).toFixed(2)} of the bridge's own\n${lines.join('\n')}`,
+  );
+  return ours / tasks;
+}
+
+describe("a task's round trips on the bridge", () => {
+  it('a task that completes', async () => {
+    counter.reset();
+    for (let i = 0; i < TASKS; i++) {
+      const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'true' });
+      expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
+    }
+    // The claim (slot + ASSIGNED), the lock check before the start, PROCESSING, the end (slot release + lock check).
+    expect(report('completed', TASKS)).toBeLessThanOrEqual(4);
+  });
+
+  it('a task whose only try fails', async () => {
+    counter.reset();
+    for (let i = 0; i < TASKS; i++) {
+      const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'exit 3', maxRetries: 0 });
+      expect((await client.tasks.wait(taskId, WAIT)).status).toBe('FAILED');
+    }
+    // As above; the end also records the failed try's result.
+    expect(report('failed', TASKS)).toBeLessThanOrEqual(4);
+  });
+});
