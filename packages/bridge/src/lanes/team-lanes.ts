@@ -121,11 +121,7 @@ export function slotsOf(gate: PermitGate, batchSize: number): TeamSlots {
  * The processor a lane worker runs: take a permit of the team's gate, then run the task. Declares BullMQ's three
  * parameters so the worker passes an AbortSignal (cancellation).
  */
-function laneProcessor(
-  lane: Lane,
-  gate: PermitGate,
-  { processor, putBack, logger, batchGate }: TeamLanesOptions,
-) {
+function laneProcessor(lane: Lane, gate: PermitGate, { processor, putBack, logger, batchGate }: TeamLanesOptions) {
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const permit = await gate.acquire(lane, signal);
     if (!permit.granted) {
