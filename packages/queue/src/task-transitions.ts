@@ -140,7 +140,7 @@ export async function claimTask(
     if (error && !error.message.startsWith('NOSCRIPT')) throw error;
     reply = error ? await runScript(redis, CLAIM, keys, args) : claim?.[1];
     cancelRequested = flag?.[1] === 1;
-    outputEnd = streamEndOf((last?.[1] as [Buffer, Buffer[]][])[0]);
+    outputEnd = streamEndOf(((last?.[1] ?? []) as [Buffer, Buffer[]][])[0]);
   }
   if (reply === -1) throw new LockLostError('the claim');
   if (reply === 0) return { slot: false };
