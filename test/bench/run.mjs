@@ -24,9 +24,22 @@ import * as footprint from './scenarios/footprint.mjs';
 import * as latency from './scenarios/latency.mjs';
 import * as oneMachine from './scenarios/one-machine.mjs';
 import * as p1Load from './scenarios/p1-load.mjs';
+import * as scale from './scenarios/scale.mjs';
 import * as tenMachines from './scenarios/ten-machines.mjs';
 
-const SCENARIOS = [enqueue, oneMachine, tenMachines, latency, p1Load, backlog, footprint, crash, consoleScenario, cost];
+const SCENARIOS = [
+  enqueue,
+  oneMachine,
+  tenMachines,
+  latency,
+  p1Load,
+  backlog,
+  footprint,
+  crash,
+  consoleScenario,
+  cost,
+  scale,
+];
 
 const FULL = {
   enqueue: 20_000,
@@ -49,6 +62,15 @@ const FULL = {
   consoleSseSamples: 100,
   consoleIdleMs: 20_000,
   costTasks: 1_000,
+  scaleTasks: 1_000,
+  scaleBridges: [1, 2, 4],
+  scaleMachines: 10_000,
+  scaleBase: 100,
+  routeSamples: 20,
+  scaleSshd: 100,
+  scaleIdleMs: 30_000,
+  scaleBusyTasks: 2_000,
+  clusterTasks: 1_000,
 };
 const QUICK = {
   enqueue: 500,
@@ -71,6 +93,15 @@ const QUICK = {
   consoleSseSamples: 10,
   consoleIdleMs: 3_000,
   costTasks: 100,
+  scaleTasks: 60,
+  scaleBridges: [1, 2],
+  scaleMachines: 1_000,
+  scaleBase: 100,
+  routeSamples: 5,
+  scaleSshd: 10,
+  scaleIdleMs: 2_000,
+  scaleBusyTasks: 100,
+  clusterTasks: 30,
 };
 
 const ROOT = new URL('../..', import.meta.url).pathname;
