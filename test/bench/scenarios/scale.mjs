@@ -16,7 +16,7 @@ import { teamQueues, throughputOnce } from './one-machine.mjs';
 export const id = 'scale';
 export const title = '11. Scale';
 export const describe =
-  'Bridges: N tasks of `true` spread round-robin over the ten machines, createMany → all COMPLETED, with 1, 2 and 4 bridge processes (`--batch-size 10` each) serving the one team; rates against 1 bridge, the counts interleaved rep by rep, each rep with freshly started bridges warmed by 50 tasks. On this box the limit is the CPU: its 2 cores are shared by the bridges, redis-server, the ten sshds and the commands they fork, so more bridges add parallel claims but no cores. Registry: a team of 10,000 registered machines (quick: 1,000) vs one of 100, on a redis-server of their own (all pointing at the ten sshds); `machines.list(team)` through the SDK (median of 10 calls), the real CLI `machine list --team T --json` (whole process, Node start-up included; median of 3 runs), and routing: one `true` task created on the team’s last registered machine, ms from create to started on the bridge (the task’s startedAt; median of several tasks one at a time, one in-process bridge serving both teams, connection warm). Many machines: a bridge process whose team has 100 sshd machines on 127.0.43.x (quick: 10); RSS before any connection, then after one task on every machine (connections held) sampled idle for 30 s (quick: 2 s), then busy running `true` tasks round-robin over them; CPU from /proc (10 ms ticks) as % of one core per machine. Cluster: the same flow (three teams, tasks of `true` over the ten machines, one in-process bridge serving the three) on three Redis Cluster masters (`redis+cluster://`, no replicas) vs a single redis-server, interleaved.';
+  'Bridges: N tasks of `true` spread round-robin over the ten machines, createMany → all COMPLETED, with 1, 2 and 4 bridge processes (`--batch-size 10` each) serving the one team; rates against 1 bridge; the counts go up then down rep by rep (bridges started or stopped to reach each, other bridges kept), each count warmed by 50 tasks before it is measured (quick: 1 and 2 bridges, 10 tasks). On this box the limit is the CPU: its 2 cores are shared by the bridges, redis-server, the ten sshds and the commands they fork, so more bridges add parallel claims and SSH sessions but no cores; past that, the one team’s queue in one redis-server is shared by every bridge. Registry: a team of 10,000 registered machines (quick: 1,000) vs one of 100, on a redis-server of their own (all pointing at the ten sshds); `machines.list(team)` through the SDK (median of 10 calls), the real CLI `machine list --team T --json` (whole process, Node start-up included; median of 3 runs, quick: 1), and routing: one `true` task created on the team’s last registered machine, ms from create to started on the bridge (the task’s startedAt; median of 20 tasks one at a time (quick: 3), after one warm-up task, one in-process bridge serving both teams, connection warm). Many machines: a bridge process whose team has 100 sshd machines on 127.0.43.x (quick: 10), each sshd its own process; RSS before any connection, then after one task on every machine (connections held) sampled idle for 30 s (quick: 1.5 s), then busy running `true` tasks round-robin over them; CPU from /proc (10 ms ticks) as % of one core per machine. Cluster: the same flow (three teams, tasks of `true` over the ten machines, one in-process bridge serving the three) on three Redis Cluster masters (`redis+cluster://`, no replicas) vs a single redis-server (both on this box), interleaved; the three Cluster teams are picked so that each lands on a different master (the note names them). Ratios: higher is better, so below 1 means slower at scale (or on the Cluster).';
 
 const CLI_BIN = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 
@@ -43,27 +43,28 @@ async function bridges(fleet, sizes, reps, log) {
   const connection = new Redis(fleet.redis.url, { maxRetriesPerRequest: null });
   const queues = teamQueues(connection, team);
   const rates = Object.fromEntries(sizes.scaleBridges.map((k) => [k, []]));
+  // Bridges are added and stopped one at a time to reach each count (1 → 2 → 4, then back), so the count changes
+  // between measurements without starting every bridge afresh; each count is warmed before it is measured.
+  const procs = [];
+  let started = 0;
   try {
     for (let r = 0; r < reps; r++) {
       const order = r % 2 === 0 ? sizes.scaleBridges : [...sizes.scaleBridges].reverse();
       for (const k of order) {
-        const procs = await Promise.all(
-          Array.from({ length: k }, (_, i) =>
-            bridgeProcess(fleet, { teams: [team], batchSize: 10, name: `scale-${k}-${r}-${i}` }),
-          ),
+        while (procs.length > k) await procs.pop().kill();
+        const more = Array.from({ length: k - procs.length }, () =>
+          bridgeProcess(fleet, { teams: [team], batchSize: 10, name: `scale-${++started}` }),
         );
-        try {
-          await throughputOnce(fleet.client, queues, spread(50, [team], fleet.machines));
-          rates[k].push(n / ((await throughputOnce(fleet.client, queues, spread(n, [team], fleet.machines))) / 1000));
-        } finally {
-          for (const p of procs) await p.kill();
-        }
+        procs.push(...(await Promise.all(more)));
+        await throughputOnce(fleet.client, queues, spread(sizes.scaleWarm, [team], fleet.machines));
+        rates[k].push(n / ((await throughputOnce(fleet.client, queues, spread(n, [team], fleet.machines))) / 1000));
       }
       log(
         `bridges rep ${r + 1}: ${sizes.scaleBridges.map((k) => `${k} → ${rates[k].at(-1).toFixed(0)}/s`).join(', ')}`,
       );
     }
   } finally {
+    for (const p of procs) await p.kill();
     for (const q of queues) await q.close();
     await connection.quit();
   }
@@ -80,11 +81,11 @@ async function bridges(fleet, sizes, reps, log) {
     );
 }
 
-/** Registers `count` machines named PREFIX00001… on the fleet's ten sshds, 50 adds in flight. */
+/** Registers `count` machines named PREFIX00001… on the fleet's ten sshds, 200 adds in flight. */
 async function registerMany(client, fleet, team, count, prefix) {
   const names = [];
-  for (let i = 0; i < count; i += 50) {
-    const chunk = Array.from({ length: Math.min(50, count - i) }, (_, j) => i + j);
+  for (let i = 0; i < count; i += 200) {
+    const chunk = Array.from({ length: Math.min(200, count - i) }, (_, j) => i + j);
     await Promise.all(
       chunk.map((k) => {
         const m = fleet.machines[k % fleet.machines.length];
@@ -136,7 +137,7 @@ async function registry(fleet, sizes, log) {
         if (list.length !== side.count) throw new Error(`machines.list: ${list.length} of ${side.count}`);
       }
       const cli = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < sizes.cliRuns; i++) {
         const start = nowMs();
         const result = spawnSync(process.execPath, [CLI_BIN, 'machine', 'list', '--team', side.team, '--json'], {
           env: { ...process.env, REDIS_URL: redis.url, RDC_LOG_LEVEL: 'warn' },
@@ -148,7 +149,7 @@ async function registry(fleet, sizes, log) {
       }
       const machine = side.names.at(-1);
       const route = [];
-      for (let i = 0; i < sizes.routeSamples + 2; i++) {
+      for (let i = 0; i < sizes.routeSamples + 1; i++) {
         const created = Date.now();
         const { taskId } = await client.tasks.create({ team: side.team, machine, command: 'true' });
         const view = await until(`task ${taskId} to finish`, async () => {
@@ -156,7 +157,7 @@ async function registry(fleet, sizes, log) {
           return v.status === 'COMPLETED' || v.status === 'FAILED' ? v : undefined;
         });
         if (view.status !== 'COMPLETED' || !view.startedAt) throw new Error(`routing task ${taskId}: ${view.status}`);
-        if (i >= 2) route.push(Date.parse(view.startedAt) - created);
+        if (i >= 1) route.push(Date.parse(view.startedAt) - created);
       }
       out[key] = { sdk, cli, route };
       log(
@@ -194,7 +195,7 @@ async function manyMachines(fleet, sizes, log) {
   const queues = teamQueues(connection, team);
   const bridge = await bridgeProcess(fleet, { teams: [team], batchSize: 10, name: 'scale-many' });
   try {
-    await sleep(1000);
+    await sleep(Math.min(1000, sizes.scaleIdleMs / 2));
     const rss0 = rssMiB(bridge.pid);
     await throughputOnce(fleet.client, queues, spread(k, [team], machines));
     await sleep(500);
@@ -237,7 +238,7 @@ async function manyMachines(fleet, sizes, log) {
         unit: '% of a core',
         better: 'lower',
         ours: pct(idleCpu),
-        note: `${((idleCpu * 1000) / 1).toFixed(1)} ms CPU per s for all ${k}, over ${(sizes.scaleIdleMs / 1000).toFixed(0)} s`,
+        note: `${((idleCpu * 1000) / 1).toFixed(1)} ms CPU per s for all ${k}, over ${(sizes.scaleIdleMs / 1000).toFixed(1)} s`,
       }),
       row(id, `RSS per machine held, busy (${k} machines)`, {
         unit: 'KiB',
@@ -268,12 +269,13 @@ async function cluster(fleet, sizes, reps, log) {
     { redisOptions: { password: cl.password, maxRetriesPerRequest: null } },
   );
   const single = new Redis(fleet.redis.url, { maxRetriesPerRequest: null });
-  const sides = {
-    cluster: { teams: ['cl-a', 'cl-b', 'cl-c'], client: clusterClient, conn: clusterConn, url: cl.url },
-    single: { teams: ['sg-a', 'sg-b', 'sg-c'], client: fleet.client, conn: single, url: fleet.redis.url },
-  };
   const opened = [];
   try {
+    const { teams: clusterTeams, shards } = await oneTeamPerMaster(clusterConn, cl);
+    const sides = {
+      cluster: { teams: clusterTeams, client: clusterClient, conn: clusterConn, url: cl.url },
+      single: { teams: ['sg-a', 'sg-b', 'sg-c'], client: fleet.client, conn: single, url: fleet.redis.url },
+    };
     for (const [key, side] of Object.entries(sides)) {
       for (const team of side.teams) await addTeam(fleet, team, fleet.machines, side.client);
       side.queues = side.teams.flatMap((team) => teamQueues(side.conn, team));
@@ -285,15 +287,8 @@ async function cluster(fleet, sizes, reps, log) {
       });
       opened.push(side);
       side.rates = [];
-      await throughputOnce(side.client, side.queues, spread(30, side.teams, fleet.machines));
+      await throughputOnce(side.client, side.queues, spread(sizes.scaleWarm, side.teams, fleet.machines));
     }
-    const shards = await Promise.all(
-      sides.cluster.teams.map(async (team) => {
-        const slot = Number(await clusterConn.cluster('KEYSLOT', `rdc:{${team}}:tasks`));
-        const master = cl.nodes.findIndex((_, i) => clusterConn.slots[slot]?.[0]?.endsWith(`:${cl.nodes[i].port}`));
-        return `${team} on master ${master + 1} (slot ${slot})`;
-      }),
-    );
     for (let r = 0; r < reps; r++) {
       for (const key of r % 2 === 0 ? ['single', 'cluster'] : ['cluster', 'single']) {
         const side = sides[key];
@@ -324,4 +319,21 @@ async function cluster(fleet, sizes, reps, log) {
     clusterConn.disconnect();
     await single.quit();
   }
+}
+
+/** Three team names whose keys (hash tag `{team}`) land on three different masters, and where each landed. */
+async function oneTeamPerMaster(conn, cl) {
+  await until('the cluster connection', async () => (conn.status === 'ready' ? true : undefined), 10_000);
+  const byMaster = new Map();
+  for (let i = 1; byMaster.size < cl.nodes.length && i < 1000; i++) {
+    const team = `cl-${i}`;
+    const slot = Number(await conn.cluster('KEYSLOT', `rdc:{${team}}:tasks`));
+    const master = cl.nodes.findIndex((node) => conn.slots[slot]?.[0]?.endsWith(`:${node.port}`));
+    if (!byMaster.has(master)) byMaster.set(master, { team, slot });
+  }
+  const picked = [...byMaster.entries()].sort(([a], [b]) => a - b);
+  return {
+    teams: picked.map(([, p]) => p.team),
+    shards: picked.map(([m, p]) => `${p.team} on master ${m + 1} (slot ${p.slot})`),
+  };
 }
