@@ -207,6 +207,7 @@ async function manyMachines(fleet, sizes, log) {
       await sleep(Math.min(1000, sizes.scaleIdleMs / 4));
     }
     const idleCpu = (cpuMs(bridge.pid) - idleCpu0) / (nowMs() - idleStart);
+    const held = sshConnections(bridge.pid);
     const busyRss = [];
     const sampler = setInterval(() => busyRss.push(rssMiB(bridge.pid)), 200);
     const busyCpu0 = cpuMs(bridge.pid);
@@ -232,6 +233,7 @@ async function manyMachines(fleet, sizes, log) {
         ours: [idle],
         baseline: [rss0],
         baselineName: 'same bridge, no connection open',
+        note: `${held} TCP connections from the bridge to the 127.0.43.x machines open at the end of the idle sampling (ss)`,
       }),
       row(id, `RSS per machine held, idle (${k} machines)`, { unit: 'KiB', better: 'lower', ours: perMachine(idle) }),
       row(id, `CPU per machine held, idle (${k} machines)`, {
@@ -336,4 +338,11 @@ async function oneTeamPerMaster(conn, cl) {
     teams: picked.map(([, p]) => p.team),
     shards: picked.map(([m, p]) => `${p.team} on master ${m + 1} (slot ${p.slot})`),
   };
+}
+
+/** Established TCP connections of process `pid` to 127.0.43.x (the many-machines sshds), counted with `ss -tnp`. */
+function sshConnections(pid) {
+  const result = spawnSync('ss', ['-Htnp', 'state', 'established', 'dst', '127.0.43.0/24'], { encoding: 'utf8' });
+  if (result.status !== 0) return 'unknown (ss failed)';
+  return result.stdout.split('\n').filter((line) => line.includes(`pid=${pid},`)).length;
 }
