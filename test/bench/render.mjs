@@ -215,6 +215,7 @@ const HEADLINES = [
   ['footprint', /./, /./],
   ['crash', /./, /./],
   ['cost', /^(Redis commands|bridge CPU|capacity)/, /./],
+  ['scale', /bridge processes$|Cluster$|^routing/, /./],
 ];
 
 /** README's block between the markers: headline rows, each with the run that measured it. */

@@ -24,9 +24,22 @@ import * as footprint from './scenarios/footprint.mjs';
 import * as latency from './scenarios/latency.mjs';
 import * as oneMachine from './scenarios/one-machine.mjs';
 import * as p1Load from './scenarios/p1-load.mjs';
+import * as scale from './scenarios/scale.mjs';
 import * as tenMachines from './scenarios/ten-machines.mjs';
 
-const SCENARIOS = [enqueue, oneMachine, tenMachines, latency, p1Load, backlog, footprint, crash, consoleScenario, cost];
+const SCENARIOS = [
+  enqueue,
+  oneMachine,
+  tenMachines,
+  latency,
+  p1Load,
+  backlog,
+  footprint,
+  crash,
+  consoleScenario,
+  cost,
+  scale,
+];
 
 const FULL = {
   enqueue: 20_000,
@@ -49,6 +62,17 @@ const FULL = {
   consoleSseSamples: 100,
   consoleIdleMs: 20_000,
   costTasks: 1_000,
+  scaleTasks: 1_000,
+  scaleWarm: 50,
+  cliRuns: 3,
+  scaleBridges: [1, 2, 4],
+  scaleMachines: 10_000,
+  scaleBase: 100,
+  routeSamples: 20,
+  scaleSshd: 100,
+  scaleIdleMs: 30_000,
+  scaleBusyTasks: 2_000,
+  clusterTasks: 1_000,
 };
 const QUICK = {
   enqueue: 500,
@@ -71,6 +95,17 @@ const QUICK = {
   consoleSseSamples: 10,
   consoleIdleMs: 3_000,
   costTasks: 100,
+  scaleTasks: 40,
+  scaleWarm: 10,
+  cliRuns: 1,
+  scaleBridges: [1, 2],
+  scaleMachines: 1_000,
+  scaleBase: 100,
+  routeSamples: 3,
+  scaleSshd: 10,
+  scaleIdleMs: 1_500,
+  scaleBusyTasks: 50,
+  clusterTasks: 20,
 };
 
 const ROOT = new URL('../..', import.meta.url).pathname;
