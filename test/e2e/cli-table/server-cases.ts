@@ -60,5 +60,17 @@ export const serverCases: CaseTable = [
       code: 0,
       until: /dashboard listening on http:\/\/127\.0\.0\.1:\d+\//,
     },
+    {
+      name: 'dashboard start --keys-dir (the alert engine sends for the teams whose key is there), until SIGTERM',
+      args: (ctx) => ['dashboard', 'start', '--port', '0', '--keys-dir', ctx.dir],
+      code: 0,
+      until: /dashboard listening on http:\/\/127\.0\.0\.1:\d+\//,
+    },
+    {
+      name: 'dashboard start --no-alerts, until SIGTERM',
+      args: () => ['dashboard', 'start', '--port', '0', '--no-alerts'],
+      code: 0,
+      until: /dashboard listening on http:\/\/127\.0\.0\.1:\d+\//,
+    },
   ],
 ];
