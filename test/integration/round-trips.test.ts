@@ -1,5 +1,6 @@
 // The Redis round trips of one task's path on the bridge, counted by a wrapper around ioredis (a pipeline or a
 // script is one round trip). The list in docs/architecture.md ("A task's path") comes from this test's output.
+import { createRequire } from 'node:module';
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
@@ -80,4 +81,38 @@ describe("a task's round trips on the bridge", () => {
     // As above; the end also records the failed try's result.
     expect(report('failed', TASKS)).toBeLessThanOrEqual(4);
   });
+
+  it('a task with a small output makes no SFTP request: the output comes with the end', async () => {
+    const sftp = countSftpRequests();
+    try {
+      for (let i = 0; i < TASKS; i++) {
+        const { taskId } = await client.tasks.create({ team, machine: 'm1', command: `printf 'out ${i}\\000\\n'` });
+        expect(await client.tasks.wait(taskId, WAIT)).toMatchObject({ status: 'COMPLETED', output: `out ${i}\0\n` });
+      }
+      // A large one still reads its spool (open, fstat, read, close), so the count would see the reads.
+      const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'seq 1 2000' });
+      expect((await client.tasks.wait(taskId, WAIT)).output).toMatch(/^1\n2\n[\s\S]*\n2000\n$/);
+      expect(sftp.requests).toEqual(['open', 'fstat', 'read', 'close']);
+    } finally {
+      sftp.stop();
+    }
+  });
 });
+
+/** The SFTP requests the bridges in this process send (ssh2's SFTP client, wrapped), by name, in order. */
+function countSftpRequests(): { requests: string[]; stop(): void } {
+  const require = createRequire(import.meta.url);
+  const proto = require('ssh2/lib/protocol/SFTP.js').SFTP.prototype as Record<string, (...args: unknown[]) => unknown>;
+  const requests: string[] = [];
+  const originals = new Map(['open', 'fstat', 'read', 'close', 'stat'].map((name) => [name, proto[name]]));
+  for (const [name, original] of originals) {
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      requests.push(name);
+      return original?.apply(this, args);
+    };
+  }
+  const stop = () => {
+    for (const [name, original] of originals) if (original) proto[name] = original;
+  };
+  return { requests, stop };
+}

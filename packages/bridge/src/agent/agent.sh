@@ -13,7 +13,8 @@
 #   H <version> <mode> <dir>   ready; mode m (set -m), s (setsid) or n (no process groups)
 #   S <id> <pid>               run started
 #   B <id>                     not started: a run of this id is on the machine already (started by another agent)
-#   D <id> <code>              run exited with code (from the run's own EXIT trap)
+#   D <id> <code> [<n>]        run exited with code (from the run's own EXIT trap); with n, n bytes of its
+#                              output follow the line (its whole output, when small: see rdc_run_wrapper)
 #   P <id> <state> [<n>] [deadline]  probe reply: done <code> | running <pid> | dead <code> | absent; "deadline"
 #                              when the remote deadline killed it
 #   E <what>                   the agent cannot work (for example the run directory is not ours)
@@ -78,8 +79,21 @@ exec 4>&2 2>/dev/null
 # a stale $?): the signal traps drop it and re-raise, and the agent's `wait` then knows the signal. BASHPID
 # guards against a forked child that is hit before it resets its handlers. Traps are reset in the command's own
 # processes. Killed inside eval, fd 3 is closed: then only the probe finds the end.
+#
+# A small output travels with D (saving the bridge's read of the spool): "D <id> <code> <n>" and then exactly n
+# bytes, the spool as it was when the run's shell exited; "D <id> <code>" alone means it was larger, read the
+# spool. An empty spool costs only builtins; a small one is cut (head, or dd), measured (wc) and framed into
+# ID.f, which one `cat` writes to fd 3 in a single write(2): runs end concurrently on the same pipe, and a write
+# of at most PIPE_BUF (4096 on Linux, 512 by POSIX) bytes is never interleaved with another. rdc_small leaves
+# room in those 4096 bytes for the line (a run id is at most 128 characters). `c` removes ID.s and ID.f.
+rdc_small=3900
 # shellcheck disable=SC2016 # expanded by the run's shell, not here
-rdc_run_wrapper='trap '\''c=$?; [ "${BASHPID:-$$}" = "$$" ] || exit $c; echo "$c" >"$RDC_RUN.rc"; echo "D $RDC_TASK_ID $c" 2>/dev/null >&3'\'' EXIT
+rdc_run_wrapper='trap '\''c=$?; [ "${BASHPID:-$$}" = "$$" ] || exit $c; echo "$c" >"$RDC_RUN.rc"; {
+if [ ! -s "$RDC_RUN.out" ]; then echo "D $RDC_TASK_ID $c 0"; else
+{ head -c '$((rdc_small + 1))' || dd bs=1 count='$((rdc_small + 1))'; } <"$RDC_RUN.out" >"$RDC_RUN.s"
+rdc_n=$(($(wc -c <"$RDC_RUN.s")))
+if [ "$rdc_n" -gt '$rdc_small' ]; then echo "D $RDC_TASK_ID $c"; else
+{ echo "D $RDC_TASK_ID $c $rdc_n"; cat "$RDC_RUN.s"; } >"$RDC_RUN.f" && cat "$RDC_RUN.f"; fi; fi; } 2>/dev/null >&3'\'' EXIT
 trap '\''trap - EXIT TERM; kill -TERM $$'\'' TERM
 trap '\''trap - EXIT INT; kill -INT $$'\'' INT
 trap '\''trap - EXIT HUP; kill -HUP $$'\'' HUP
@@ -183,7 +197,8 @@ c() {
     if read -r rdc_watcher <"$rdc_dir/$rdc_id.w"; then kill -- -"$rdc_watcher" || kill "$rdc_watcher"; fi
   done
   for rdc_id in "$@"; do
-    set -- "$@" "$rdc_dir/$rdc_id.out" "$rdc_dir/$rdc_id.pid" "$rdc_dir/$rdc_id.rc" "$rdc_dir/$rdc_id.to" "$rdc_dir/$rdc_id.w"
+    set -- "$@" "$rdc_dir/$rdc_id.out" "$rdc_dir/$rdc_id.pid" "$rdc_dir/$rdc_id.rc" "$rdc_dir/$rdc_id.to" "$rdc_dir/$rdc_id.w" \
+      "$rdc_dir/$rdc_id.s" "$rdc_dir/$rdc_id.f"
     shift
   done
   rm -f -- "$@"
@@ -211,5 +226,5 @@ o() {
 # Ready. Anything a shell startup file printed came before these markers (each on a line of its own, whatever
 # was printed without a newline before it): frames follow the one on stderr, events the one on stdout.
 printf '\nrdc-agent-frames %s\n' "$rdc_token" >&4
-printf '\nrdc-agent %s\nH 2 %s %s\n' "$rdc_token" "$rdc_mode" "$rdc_dir"
+printf '\nrdc-agent %s\nH 3 %s %s\n' "$rdc_token" "$rdc_mode" "$rdc_dir"
 while IFS= read -r rdc_line; do eval "$rdc_line"; done

@@ -12,6 +12,7 @@ describe('parseAgentLine', () => {
     });
     expect(parseAgentLine('S t1 123')).toEqual({ type: 'started', id: 't1', pid: 123 });
     expect(parseAgentLine('D t1 3')).toEqual({ type: 'exited', id: 't1', code: 3 });
+    expect(parseAgentLine('D t1 3 12')).toEqual({ type: 'exited', id: 't1', code: 3, bytes: 12 });
     expect(parseAgentLine('P t1 done 0')).toEqual({
       type: 'probe',
       id: 't1',

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { RdcError } from '@rediacc/core';
 import type { ClientChannel } from 'ssh2';
 import type { SshConnection } from '../ssh/index.js';
+import { EventStream } from './event-stream.js';
 import { type AgentEvent, parseAgentLine, type RunState } from './events.js';
 import { execOutput } from './exec-output.js';
+import { type CappedOutput, readCapped } from './output-cap.js';
 import {
   AGENT_VERSION,
   agentCommand,
@@ -43,13 +45,10 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-export interface CappedOutput {
-  output: string;
-  truncated: boolean;
-  /** Bytes the run wrote in all. */
-  bytes: number;
-  /** When truncated: the head and tail kept, and how many bytes were cut between them. */
-  parts?: { head: string; tail: string; cut: number };
+/** A run's end as its EXIT trap reports it: the code, and the whole output when it was small (else read it). */
+export interface RunExit {
+  code: number;
+  output?: Buffer;
 }
 
 export class RemoteAgent {
@@ -58,7 +57,7 @@ export class RemoteAgent {
   readonly dir: string;
   readonly mode: 'm' | 's' | 'n';
   private readonly starts = new Map<string, Deferred<number>>();
-  private readonly exits = new Map<string, Deferred<number>>();
+  private readonly exits = new Map<string, Deferred<RunExit>>();
   private readonly probes = new Map<string, Deferred<RunState>[]>();
   private readonly closeHandlers: (() => void)[] = [];
   private gone = false;
@@ -68,14 +67,14 @@ export class RemoteAgent {
     private readonly channel: ClientChannel,
     private readonly reader: SpoolReader,
     hello: Extract<AgentEvent, { type: 'hello' }>,
-    lines: LineReader,
+    lines: EventStream,
     /** A request unanswered this long means the machine hangs: the agent is given up (and its connection). */
     private readonly replyTimeoutMs: number,
   ) {
     this.dir = hello.dir;
     this.mode = hello.mode;
     if (reader instanceof AgentSpoolReader) reader.onBroken = () => this.lost();
-    lines.onLine = (line) => this.onEvent(parseAgentLine(line));
+    lines.onEvent = (event) => this.onEvent(event);
     const onGone = () => this.lost();
     channel.on('close', onGone);
     connection.onClose(onGone);
@@ -88,7 +87,7 @@ export class RemoteAgent {
   static async start(connection: SshConnection, label: string, timeoutMs: number): Promise<RemoteAgent> {
     // Fresh per connection: no text a shell startup file prints can pass for the agent's markers.
     const token = randomBytes(12).toString('hex');
-    const lines = new LineReader();
+    const lines = new EventStream();
     const frames = new AgentSpoolReader(token);
     const opened = connection.exec(agentCommand(token), (ch) => {
       ch.on('data', (chunk: Buffer) => lines.push(chunk));
@@ -152,10 +151,10 @@ export class RemoteAgent {
   }
 
   /**
-   * Resolves with the exit code a run started by this agent reports from its EXIT trap. A run that is
-   * killed, or replaces its shell with `exec`, reports nothing here: probe it.
+   * Resolves with the exit code a run started by this agent reports from its EXIT trap, and its whole output
+   * when that was small. A run that is killed, or replaces its shell with `exec`, reports nothing here: probe it.
    */
-  exited(id: string): Promise<number> {
+  exited(id: string): Promise<RunExit> {
     return this.exitOf(id).promise;
   }
 
@@ -197,32 +196,12 @@ export class RemoteAgent {
 
   /** The run's output, at most `capBytes`: past that the head and the tail, with the cut marked. */
   readOutput(id: string, capBytes: number): Promise<CappedOutput> {
-    return this.answered(this.readCapped(id, capBytes));
+    return this.answered(readCapped(this.reader, id, capBytes));
   }
 
   /** Up to `max` bytes of the run's output from byte `offset` on (empty when there is nothing new). */
   readFrom(id: string, offset: number, max: number): Promise<Buffer> {
     return this.answered(this.reader.read(id, offset, max).then((slice) => slice.bytes));
-  }
-
-  private async readCapped(id: string, capBytes: number): Promise<CappedOutput> {
-    const headBytes = Math.floor(capBytes / 2);
-    const first = await this.reader.read(id, 0, Math.max(1, headBytes));
-    const size = first.size;
-    if (first.bytes.length >= size) {
-      return { output: first.bytes.toString('utf8'), truncated: false, bytes: first.bytes.length };
-    }
-    if (size <= capBytes) {
-      const rest = await this.reader.read(id, first.bytes.length, size - first.bytes.length);
-      const all = Buffer.concat([first.bytes, rest.bytes]);
-      return { output: all.toString('utf8'), truncated: false, bytes: all.length };
-    }
-    const tailBytes = capBytes - headBytes;
-    const head = first.bytes.subarray(0, headBytes);
-    const tail = (await this.reader.read(id, size - tailBytes, tailBytes)).bytes;
-    const cut = size - head.length - tail.length;
-    const parts = { head: head.toString('utf8'), tail: tail.toString('utf8'), cut };
-    return { output: joinCut(parts.head, parts.tail, cut), truncated: true, bytes: size, parts };
   }
 
   close(): void {
@@ -245,10 +224,10 @@ export class RemoteAgent {
     return Promise.race([reply, silence]).finally(() => clearTimeout(timer));
   }
 
-  private exitOf(id: string): Deferred<number> {
+  private exitOf(id: string): Deferred<RunExit> {
     let exit = this.exits.get(id);
     if (!exit) {
-      exit = deferred<number>();
+      exit = deferred<RunExit>();
       this.exits.set(id, exit);
       if (this.gone) exit.reject(new AgentLostError('the SSH connection to the machine was lost'));
     }
@@ -267,7 +246,7 @@ export class RemoteAgent {
         this.exits.delete(event.id);
         return;
       case 'exited':
-        this.exitOf(event.id).resolve(event.code);
+        this.exitOf(event.id).resolve(event.output ? { code: event.code, output: event.output } : { code: event.code });
         return;
       case 'probe': {
         const queue = this.probes.get(event.id);
@@ -307,41 +286,9 @@ export class RemoteAgent {
   static readonly version = AGENT_VERSION;
 }
 
-/** The kept head and tail of an output with the cut marked. */
-export function joinCut(head: string, tail: string, cut: number): string {
-  return `${head}\n[… ${cut} bytes of output truncated …]\n${tail}`;
-}
-
-/** Splits channel data into lines; until `onLine` is set, lines are kept. */
-class LineReader {
-  private buffer = '';
-  private readonly kept: string[] = [];
-  private handler: ((line: string) => void) | undefined;
-
-  set onLine(handler: (line: string) => void) {
-    this.handler = handler;
-    for (const line of this.kept.splice(0)) handler(line);
-  }
-
-  push(chunk: Buffer): void {
-    this.buffer += chunk.toString('utf8');
-    for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
-      const line = this.buffer.slice(0, i);
-      this.buffer = this.buffer.slice(i + 1);
-      if (this.handler) this.handler(line);
-      else this.kept.push(line);
-    }
-  }
-
-  /** The first kept line, once there is one. */
-  shift(): string | undefined {
-    return this.kept.shift();
-  }
-}
-
 function waitHello(
   channel: ClientChannel,
-  lines: LineReader,
+  lines: EventStream,
   marker: string,
   label: string,
   timeoutMs: number,

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentEvent, parseAgentLine } from './events.js';
+import { EventStream } from './event-stream.js';
+import type { AgentEvent } from './events.js';
 import { agentScript, cleanLine, killLine, probeLine, runLine, shellQuote } from './script.js';
 import { AgentSpoolReader } from './spool-reader.js';
 
@@ -13,7 +14,6 @@ const TOKEN = 'localtoken1';
 
 class LocalAgent {
   readonly events: AgentEvent[] = [];
-  private buffer = '';
   private readonly waiters: (() => void)[] = [];
   readonly child: ChildProcessWithoutNullStreams;
   /** Output read as the bridge reads it from a machine without SFTP: frames on the agent's stderr. */
@@ -30,14 +30,13 @@ class LocalAgent {
     });
     this.child.stderr.on('data', (chunk: Buffer) => this.frames.push(chunk));
     this.frames.send = (line) => this.send(line);
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      this.buffer += chunk.toString();
-      for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
-        this.events.push(parseAgentLine(this.buffer.slice(0, i)));
-        this.buffer = this.buffer.slice(i + 1);
-        for (const wake of this.waiters.splice(0)) wake();
-      }
-    });
+    // Read as the bridge reads it: a small output comes with its run's exit line, as raw bytes.
+    const stream = new EventStream();
+    stream.onEvent = (event) => {
+      this.events.push(event);
+      for (const wake of this.waiters.splice(0)) wake();
+    };
+    this.child.stdout.on('data', (chunk: Buffer) => stream.push(chunk));
   }
 
   send(line: string): void {
@@ -274,21 +273,38 @@ describe.each([
     return [shellPid, child];
   };
 
-  it(`runs a command under ${shell} and reports its exit code`, async () => {
+  it(`runs a command under ${shell} and reports its exit code, with its small output`, async () => {
     await start('exit', 'echo out; exit 5');
-    expect((await local.exited(runId('exit'))).code).toBe(5);
+    expect(await local.exited(runId('exit'))).toMatchObject({ code: 5, output: Buffer.from('out\n') });
     expect(readFileSync(`${localDir}/${runId('exit')}.out`, 'utf8')).toBe('out\n');
     expect(await local.probe(runId('exit'))).toEqual({ state: 'done', code: 5, deadline: false });
   });
 
   it('hands out slices of the output as frames on its stderr, bytes intact (no SFTP needed)', async () => {
     await start('read', "printf 'abc\\000def\\n'; printf 'x%.0s' 1 2 3");
-    expect((await local.exited(runId('read'))).code).toBe(0);
     const all = Buffer.from('abc\0def\nxxx');
+    expect(await local.exited(runId('read'))).toMatchObject({ code: 0, output: all });
     expect(await local.frames.read(runId('read'), 0, 100)).toEqual({ size: 11, bytes: all });
     expect(await local.frames.read(runId('read'), 2, 3)).toEqual({ size: 11, bytes: all.subarray(2, 5) });
     expect(await local.frames.read(runId('read'), 11, 10)).toEqual({ size: 11, bytes: Buffer.alloc(0) });
     expect(await local.frames.read(runId('nothing'), 0, 10)).toEqual({ size: 0, bytes: Buffer.alloc(0) });
+  });
+
+  it('sends any small output with the end (invalid UTF-8 too), an empty one as 0 bytes, a large one not', async () => {
+    await start('bin', "printf 'a\\000\\377\\n\\n' >&2");
+    expect(await local.exited(runId('bin'))).toMatchObject({ output: Buffer.from([0x61, 0, 0xff, 10, 10]) });
+    await start('none', 'true');
+    expect(await local.exited(runId('none'))).toEqual({
+      type: 'exited',
+      id: runId('none'),
+      code: 0,
+      bytes: 0,
+      output: Buffer.alloc(0),
+    });
+    await start('big', 'i=0; while [ $i -lt 400 ]; do echo 123456789; i=$((i + 1)); done');
+    expect(await local.exited(runId('big'))).toEqual({ type: 'exited', id: runId('big'), code: 0 });
+    local.send(cleanLine(['bin', 'none', 'big'].map(runId)));
+    expect(await local.probe(runId('bin'))).toEqual({ state: 'absent' });
   });
 
   it('kills the whole process tree of a run on request', async () => {
@@ -358,7 +374,7 @@ describe('the agent on a machine whose head has no -c', () => {
         await local.hello();
         const rid = id('nohead');
         local.send(runLine({ id: rid, command: "printf 'abc\\000def\\n'", deadlineSeconds: 0, graceSeconds: 1 }));
-        expect((await local.exited(rid)).code).toBe(0);
+        expect(await local.exited(rid)).toMatchObject({ code: 0, output: Buffer.from('abc\0def\n') });
         expect(await local.frames.read(rid, 1, 5)).toEqual({ size: 8, bytes: Buffer.from('bc\0de') });
         expect(await local.frames.read(rid, 0, 100)).toEqual({ size: 8, bytes: Buffer.from('abc\0def\n') });
         local.send(cleanLine([rid]));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { shellWord } from '../ssh/index.js';
 
 /** The version the agent says hello with (`H <version> …` in agent.sh). */
-export const AGENT_VERSION = 2;
+export const AGENT_VERSION = 3;
 
 /** Where the script ships: next to the compiled module in dist/, next to the source under vitest. */
 export const AGENT_SCRIPT_PATH = new URL('./agent.sh', import.meta.url);

@@ -5,7 +5,7 @@
 // A lost connection is not a reason to run the command again: reconnect and re-attach.
 import { OutputMasker, RdcError, type RunResult } from '@rediacc/core';
 import type { MachinePool, RunState } from '../agent/index.js';
-import { AgentLostError, joinCut, type RemoteAgent, RunBusyError } from '../agent/index.js';
+import { AgentLostError, capBuffer, joinCut, type RemoteAgent, RunBusyError } from '../agent/index.js';
 import { OutputStreamer } from './output-streamer.js';
 import {
   acquireUnlessStopped,
@@ -197,8 +197,10 @@ export class MachineRun {
               )
             : state;
         if (end === 'released') return { kind: 'released' };
-        await streamer.flush(agent);
-        const output = await agent.readOutput(o.taskId, o.outputCapBytes);
+        // A small output came with the run's end: no read of the spool (docs/architecture.md, "The agent protocol").
+        const whole = end.state === 'done' ? end.output : undefined;
+        await streamer.flush(agent, whole);
+        const output = whole ? capBuffer(whole, o.outputCapBytes) : await agent.readOutput(o.taskId, o.outputCapBytes);
         const result: RunResult = {
           ending: endingOf(end, killed, o.timeoutMs, ownChild),
           output: output.parts

@@ -57,10 +57,17 @@ export class OutputStreamer {
     }
   }
 
-  /** After the end: the rest of the output, if any of it was streamed (short runs never stream). */
-  async flush(agent: RemoteAgent): Promise<void> {
+  /**
+   * After the end: the rest of the output, if any of it was streamed (short runs never stream). `whole`: the
+   * run's whole output when it came with its end, so the rest is cut from it instead of read from the machine.
+   */
+  async flush(agent: RemoteAgent, whole?: Buffer): Promise<void> {
     if (!this.streamed) return;
-    await this.pull(agent);
+    if (whole && whole.length >= this.offset) {
+      const rest = whole.subarray(this.offset);
+      this.offset = whole.length;
+      if (rest.length > 0) await this.emit(this.masker.push(rest));
+    } else await this.pull(agent);
     await this.emit(this.masker.end());
   }
 

@@ -109,7 +109,7 @@ export function waitForEnd(
     };
     if (ownChild) {
       agent.exited(o.taskId).then(
-        (code) => finish({ state: 'done', code, deadline: false }),
+        ({ code, output }) => finish({ state: 'done', code, deadline: false, ...(output && { output }) }),
         (error: Error) => finish(error),
       );
     }
