@@ -4,6 +4,8 @@
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger, type TaskView } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
+import { runSchedule, TeamQueues } from '@rediacc/queue';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHarness, waitFor } from '../harness/index.js';
 
@@ -11,9 +13,10 @@ const h = useHarness();
 const TEAM = 'SchedFan';
 let client: RediaccClient;
 let bridge: Bridge;
+let redisUrl: string;
 
 beforeAll(async () => {
-  const redisUrl = (await h.redis()).url;
+  redisUrl = (await h.redis()).url;
   client = createClient({ redis: redisUrl });
   const { secretKey } = await client.teams.create(TEAM);
   const machines = await Promise.all(Array.from({ length: 3 }, () => h.machine()));
@@ -119,5 +122,31 @@ describe('fan-out schedules', () => {
       }))
       .sort((a, b) => a.start.localeCompare(b.start));
     for (let i = 1; i < spans.length; i++) expect(spans[i]!.start >= spans[i - 1]!.end).toBe(true);
+  }, 60_000);
+
+  it('a trigger run twice (a bridge died before finishing it) adds one batch, its tasks once', async () => {
+    // A cron far off: no trigger fires during the test, the run is driven by hand as a bridge's upkeep would.
+    await client.schedules.add({
+      name: 'once',
+      team: TEAM,
+      cron: '0 3 1 1 *',
+      overlap: 'queue',
+      fanOut: { select: { role: 'web' } },
+      task: { team: TEAM, command: 'true', priority: 5 },
+    });
+    const redis = new Redis(redisUrl);
+    const queues = new TeamQueues(redis);
+    h.own(async () => {
+      await queues.close();
+      await redis.quit();
+    });
+    const first = await runSchedule(redis, queues, TEAM, 'once', 'repeat:once:1');
+    const again = await runSchedule(redis, queues, TEAM, 'once', 'repeat:once:1');
+    await client.schedules.remove('once', { team: TEAM });
+    expect(first.outcome).toBe('batch');
+    expect(again).toEqual(first);
+    const runs = await runsOf('once');
+    expect(runs).toHaveLength(3);
+    expect(new Set(runs.map((t) => t.batchId))).toEqual(new Set([first.outcome === 'batch' && first.batchId]));
   }, 60_000);
 });
