@@ -1,6 +1,7 @@
 // Retention and the archive: finished tasks past their team's retention are appended to the archive, then removed
 // from the live queue; the export gives every finished task, archived or live, once. A bridge SIGKILLed between the
-// append and the removal loses nothing and archives nothing twice: the next archiver finishes the removals.
+// append and the removal loses nothing and archives nothing twice: the next archiver finishes the removals. Tasks
+// cancelled before they ran are archived past the retention too (their tombstones moved, once).
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger, registryKeys, type TaskView, teamPrefix } from '@rediacc/core';
 import { Redis } from 'ioredis';
@@ -75,10 +76,19 @@ describe('retention and the archive', () => {
     });
     expect(all.find((t) => t.taskId === archived[0])?.output).toMatch(/^run \d\n$/);
     expect(JSON.stringify(all)).not.toContain('s3cret');
-    // A finished task's age counts too: with a 1 s retention, the rest go as well.
+    // A finished task's age counts too: with a 1 s retention, the rest go as well, the cancelled one's tombstone too.
     await f.client.archive.setRetention(f.team, { keepFor: '1s' });
-    await waitFor('all archived', async () => ((await liveCompleted(redis, f)) === 0 ? true : undefined));
-    expect((await archivedIds(redis, f)).sort()).toEqual([...ids].sort());
+    await waitFor('all archived', async () =>
+      (await liveCompleted(redis, f)) === 0 && (await redis.zcard(registryKeys.cancelledOrder(f.team))) === 0
+        ? true
+        : undefined,
+    );
+    expect(await redis.hlen(registryKeys.cancelled(f.team))).toBe(0);
+    expect((await archivedIds(redis, f)).sort()).toEqual([...ids, cancelled].sort());
+    // The export finds it in the archive now, once, still CANCELLED.
+    const after = await exported(f);
+    expect(after.map((t) => t.taskId).sort()).toEqual([...ids, cancelled].sort());
+    expect(after.find((t) => t.taskId === cancelled)?.status).toBe('CANCELLED');
   }, 90_000);
 
   it('a bridge killed between archive and removal: nothing lost, nothing archived twice', async () => {

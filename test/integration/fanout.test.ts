@@ -125,6 +125,17 @@ describe('fan-out batches', () => {
     expect(results.map((r) => r.outcome)).toEqual(['cancelled', 'cancelled']);
     const view = await client.batches.inspect(created.batchId);
     expect(view.summary).toEqual({ completed: 0, failed: 0, cancelled: 2, pending: 0 });
+    // One entry for the batch as a whole on create and on cancel, beside each task's own entries.
+    const { entries } = await client.audit.read({ team });
+    const forBatch = entries.filter((e) => e.target === created.batchId);
+    expect(forBatch.map((e) => e.action).sort()).toEqual(['batch.cancel', 'batch.create']);
+    expect(forBatch.find((e) => e.action === 'batch.create')?.detail).toMatchObject({
+      select: 'env=prod',
+      tasks: 2,
+      stopOnFailure: false,
+    });
+    expect(forBatch.find((e) => e.action === 'batch.cancel')?.detail).toMatchObject({ tasks: 2, cancelled: 2 });
+    expect(entries.filter((e) => e.action === 'task.create' && created.taskIds.includes(e.target))).toHaveLength(2);
   }, 60_000);
 });
 

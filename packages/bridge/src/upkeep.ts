@@ -1,4 +1,4 @@
-// Team upkeep a bridge does beside running tasks: it turns schedule triggers into tasks (one BullMQ worker per team
+// Team upkeep a bridge does beside running tasks: it turns schedule triggers into tasks or batches (one BullMQ worker per team
 // on the team's schedule queue: each trigger goes to one bridge) and archives finished tasks past their retention
 // (every `archiveEveryMs`, by whichever bridge holds the team's archive lease; archive.ts makes a pass safe to kill).
 // Hooked in bridge.ts next to the alert engine; nothing here touches the run path. Failures are logged, never fatal.
@@ -52,6 +52,10 @@ export function startUpkeep(options: {
         switch (run.outcome) {
           case 'queued':
             audit(team, 'schedule.run', schedule, 'ok', { taskId: run.taskId });
+            break;
+          case 'batch':
+            // A fan-out schedule's run: one batch over the machines matching now.
+            audit(team, 'schedule.run', schedule, 'ok', { batchId: run.batchId, tasks: run.taskIds.length });
             break;
           case 'skipped':
             // The previous run is still going and the schedule's overlap policy is "skip".

@@ -48,6 +48,9 @@ export const AUDIT_ACTIONS = [
   'schedule.skip',
   // Retention of finished tasks.
   'retention.set',
+  // Fan-out batches as a whole (each of their tasks has its own task.create entry too).
+  'batch.create',
+  'batch.cancel',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,8 +1,10 @@
 // Schedules: a task spec run again and again, on a cron pattern (in a time zone) or every so often, on BullMQ's
 // job schedulers. The schema is the one definition of what `schedule add` and the SDK's schedules.add accept.
 import { z } from 'zod';
+import { MAX_BATCH_SIZE, maxParallelSchema } from './batch.js';
 import { durationSchema } from './duration.js';
-import { NAME_PATTERN, teamNameSchema } from './names.js';
+import { selectorSchema } from './machine-tags.js';
+import { machineNameSchema, NAME_PATTERN, teamNameSchema } from './names.js';
 import { jobDataSchema } from './task-record.js';
 import { taskSpecSchema } from './task-spec.js';
 
@@ -37,8 +39,32 @@ export const timeZoneSchema = z.string().refine(
   { error: (issue) => `tz ${JSON.stringify(issue.input)} is not a time zone (use an IANA name like Europe/Berlin)` },
 );
 
-/** The task a schedule runs: a task spec without its own id (each run gets one). */
-export const scheduledTaskSchema = taskSpecSchema.omit({ taskId: true });
+/**
+ * The task a schedule runs: a task spec without its own id (each run gets one), and without a machine when the
+ * schedule fans out (`fanOut`): then each run is a batch, one task per machine matching at run time.
+ */
+export const scheduledTaskSchema = taskSpecSchema
+  .omit({ taskId: true })
+  .extend({ machine: machineNameSchema.optional() });
+
+/** Whom a fan-out schedule's runs go to (resolved at each run) and how a run's batch runs. */
+export const scheduleFanOutSchema = z
+  .object({
+    machines: z
+      .array(machineNameSchema)
+      .min(1, 'machines must name at least one machine')
+      .max(MAX_BATCH_SIZE, `a batch runs on at most ${MAX_BATCH_SIZE} machines`)
+      .optional(),
+    select: selectorSchema.optional(),
+    maxParallel: maxParallelSchema.optional(),
+    stopOnFailure: z.boolean().default(false),
+  })
+  .strict()
+  .refine((f) => (f.machines === undefined) !== (f.select === undefined), {
+    message: 'a fan-out schedule names its machines with exactly one of machines (a list) or select (tags, role=web)',
+    path: ['machines'],
+  });
+export type ScheduleFanOut = z.output<typeof scheduleFanOutSchema>;
 
 export const scheduleSpecSchema = z
   .object({
@@ -50,8 +76,14 @@ export const scheduleSpecSchema = z
     tz: timeZoneSchema.optional(),
     overlap: z.enum(OVERLAP_POLICIES, { error: 'overlap must be skip or queue' }).default('skip'),
     task: scheduledTaskSchema,
+    /** Each run is a fan-out batch over these machines (instead of task.machine). */
+    fanOut: scheduleFanOutSchema.optional(),
   })
   .strict()
+  .refine((s) => (s.task.machine === undefined) !== (s.fanOut === undefined), {
+    error: 'a schedule runs on task.machine, or fans out (fanOut: machines or select): give exactly one',
+    path: ['task', 'machine'],
+  })
   .refine((s) => (s.cron === undefined) !== (s.every === undefined), {
     error: 'a schedule needs exactly one of cron (a pattern like "0 3 * * *") or every (a duration like "15m")',
     path: ['cron'],
@@ -74,12 +106,15 @@ export interface ScheduleView {
   tz: string | null;
   overlap: OverlapPolicy;
   paused: boolean;
-  machine: string;
+  /** The machine of a single-task schedule; null when it fans out. */
+  machine: string | null;
+  /** A fan-out schedule's machines: the selector (role=web) or the names; null for a single-task schedule. */
+  fanOut: string | null;
   command: string;
   priority: number;
   /** When the next run is due (ISO time); null while paused. */
   nextRunAt: string | null;
-  /** The task of the last run, if any. */
+  /** The task of the last run (its batch id for a fan-out schedule), if any. */
   lastTaskId: string | null;
 }
 
@@ -97,7 +132,13 @@ export const scheduleRecordSchema = z.object({
   paused: z.boolean(),
   createdAt: z.number(),
   /** The BullMQ job every run adds: name, data (JobData) and options (priority, attempts, retention). */
-  job: z.object({ name: z.string(), data: jobDataSchema, opts: z.record(z.string(), z.unknown()) }),
+  /** A fan-out schedule's job data has no machine: each run sets it per machine. */
+  job: z.object({
+    name: z.string(),
+    data: jobDataSchema.extend({ machine: machineNameSchema.optional() }),
+    opts: z.record(z.string(), z.unknown()),
+  }),
+  fanOut: scheduleFanOutSchema.optional(),
 });
 export type ScheduleRecord = z.infer<typeof scheduleRecordSchema>;
 

@@ -9,7 +9,6 @@ import {
   batchSpecSchema,
   isTerminal,
   laneOf,
-  type MachineRecord,
   parseInput,
   RdcError,
   type TaskSpecInput,
@@ -17,16 +16,16 @@ import {
   type TaskView,
 } from '@rediacc/core';
 import {
+  batchInfo,
+  batchMachines,
   findBatchTeam,
-  findMachine,
-  getMachine,
   listTeams,
   readableTeams,
   readBatchIndex,
   readTeamTask,
   readTombstone,
   removeBatchIndex,
-  selectMachines,
+  selectorText,
   type TeamQueues,
   writeBatchIndex,
 } from '@rediacc/queue';
@@ -90,35 +89,44 @@ export class Batches {
   async create(input: BatchSpecInput): Promise<CreatedBatch> {
     const spec = parseInput(batchSpecSchema, input, 'batch');
     const { machines: names, select, maxParallel, stopOnFailure, team: askedTeam, ...task } = spec;
-    const machines = select
-      ? await selectMachines(this.redis, select, askedTeam)
-      : await Promise.all(
-          (names ?? []).map((n) => (askedTeam ? getMachine(this.redis, askedTeam, n) : findMachine(this.redis, n))),
-        );
-    const team = oneTeam(machines, select ? `select ${selectorText(select)}` : 'machines');
+    const target = select ? { select } : { machines: names ?? [] };
+    const { team, machines } = await batchMachines(this.redis, target, askedTeam);
     const batchId = randomUUID();
     const taskIds = machines.map(() => randomUUID());
-    const info: BatchInfo = {
-      batchId,
-      team,
-      command: task.command,
-      priority: task.priority,
-      size: machines.length,
-      createdAt: Date.now(),
-      ...(select && { select }),
-      ...(maxParallel !== undefined && { maxParallel }),
-      stopOnFailure,
-    };
+    const info = batchInfo(batchId, team, task, machines.length, { select, maxParallel, stopOnFailure });
     const specs: TaskSpecInput[] = machines.map((m) => ({ ...task, team, machine: m.name }));
     // The index first, so a task never runs without its batch; undone if the tasks cannot all be added.
     await writeBatchIndex(this.redis, info, taskIds);
     const batch = { id: batchId, ...(maxParallel !== undefined && { maxParallel }), stopOnFailure };
+    const ctx = this.creating();
     try {
-      await createTasks(this.creating(), specs, { batch, taskIds });
+      await createTasks(ctx, specs, { batch, taskIds });
     } catch (error) {
       await removeBatchIndex(this.redis, team, batchId).catch(() => {});
       throw error;
     }
+    // One entry for the batch as a whole, beside its tasks' task.create entries.
+    await ctx.audit.record([
+      {
+        team,
+        action: 'batch.create',
+        target: batchId,
+        outcome: 'ok',
+        detail: {
+          select: select ? selectorText(select) : null,
+          // The audit detail holds at most 4 KiB a value: a selector's machines are found again by its tags.
+          machines: select
+            ? null
+            : machines
+                .map((m) => m.name)
+                .join(',')
+                .slice(0, 4_096),
+          tasks: taskIds.length,
+          maxParallel: maxParallel ?? null,
+          stopOnFailure,
+        },
+      },
+    ]);
     return { batchId, team, taskIds, machines: machines.map((m) => m.name) };
   }
 
@@ -190,7 +198,17 @@ export class Batches {
   async cancel(batchId: string, options: CancelOptions = {}): Promise<CancelResult[]> {
     const view = await this.inspect(batchId);
     const open = view.tasks.filter((t) => t.status !== 'UNKNOWN' && !isTerminal(t.status)).map((t) => t.taskId);
-    return open.length === 0 ? [] : this.cancelTasks(open, options);
+    const results = open.length === 0 ? [] : await this.cancelTasks(open, options);
+    await this.creating().audit.record([
+      {
+        team: view.team,
+        action: 'batch.cancel',
+        target: view.batchId,
+        outcome: 'ok',
+        detail: { tasks: view.tasks.length, cancelled: results.filter((r) => r.outcome === 'cancelled').length },
+      },
+    ]);
+    return results;
   }
 
   private async index(batchId: string): Promise<{ info: BatchInfo; taskIds: string[] }> {
@@ -218,25 +236,4 @@ function batchTask(taskId: string, view: TaskView | undefined): BatchTask {
     startedAt: view?.startedAt ?? null,
     completedAt: view?.completedAt ?? null,
   };
-}
-
-/** The one team of the selected machines; none, or several, is an error that says what to do. */
-export function oneTeam(machines: readonly MachineRecord[], what: string): string {
-  const teams = [...new Set(machines.map((m) => m.team))];
-  if (teams.length === 0) {
-    throw new RdcError('RDC_NO_MACHINES', `${what} matches no machine of a team this user may read`);
-  }
-  if (teams.length > 1) {
-    throw new RdcError(
-      'RDC_INVALID_INPUT',
-      `${what} matches machines of teams ${teams.join(', ')}; a batch runs in one team: name it with --team`,
-    );
-  }
-  return teams[0]!;
-}
-
-export function selectorText(selector: Record<string, string>): string {
-  return Object.entries(selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }

@@ -12,9 +12,15 @@ import {
   type SelectorInput,
   selectorSchema,
 } from '@rediacc/core';
-import { type MachineStatus, readMachineStatuses, runningByMachine, selectMachines } from '@rediacc/queue';
+import {
+  type MachineStatus,
+  oneTeam,
+  readMachineStatuses,
+  runningByMachine,
+  selectMachines,
+  selectorText,
+} from '@rediacc/queue';
 import type { Redis } from 'ioredis';
-import { oneTeam, selectorText } from './batches-api.js';
 import { type CreateContext, createTask } from './task-create.js';
 import type { CreatedTask } from './task-factory.js';
 

@@ -1,11 +1,13 @@
 // Schedules as the SDK exposes them: add (a task spec and a cron pattern or interval), list with next run times,
-// pause, resume and remove, every change audited. Each run is an ordinary task with `scheduleName` set, added by
+// pause, resume and remove, every change audited. Each run is an ordinary task (or, with fanOut, a batch of one per
+// matching machine) with `scheduleName` set, added by
 // a bridge of the team when BullMQ's job scheduler fires (see @rediacc/queue schedule-runs.ts); vaultData is sealed
 // here, once, so the stored schedule never holds it in plaintext.
 import {
   type AuditAction,
   parseInput,
   RdcError,
+  type ScheduleFanOut,
   type ScheduleRecord,
   type ScheduleSpecInput,
   type ScheduleView,
@@ -14,6 +16,7 @@ import {
   teamNameSchema,
 } from '@rediacc/core';
 import {
+  batchMachines,
   deleteSchedule,
   getSchedule,
   listSchedules,
@@ -23,6 +26,7 @@ import {
   putSchedule,
   readableTeams,
   registryKeys,
+  selectorText,
 } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -42,7 +46,11 @@ export class Schedules {
   /** Adds a schedule; RDC_SCHEDULE_EXISTS when the team has one of that name (remove it first). */
   async add(input: ScheduleSpecInput): Promise<ScheduleView> {
     const spec = parseInput(scheduleSpecSchema, input, 'schedule');
-    await this.registry.machine(spec.team, spec.task.machine);
+    // A fan-out schedule's machines are resolved at each run; now, they must match at least one (of this team).
+    const machine = spec.fanOut
+      ? (await batchMachines(this.redis, spec.fanOut, spec.team)).machines[0]!.name
+      : spec.task.machine!;
+    await this.registry.machine(spec.team, machine);
     const team = await this.registry.team(spec.team);
     const missing = await missingVaultEntries(
       this.redis,
@@ -56,8 +64,10 @@ export class Schedules {
       throw new RdcError('RDC_SCHEDULE_EXISTS', `team "${spec.team}" already has a schedule "${spec.name}"`);
     }
     // The job every run adds; each run gets its own id (the stored options hold none).
-    const entry = taskEntry(spec.task, 'template', team);
+    const entry = taskEntry({ ...spec.task, machine }, 'template', team);
     const { jobId: _perRun, ...opts } = entry.opts;
+    // A fan-out run sets the machine of each of its tasks.
+    const { machine: _perMachine, ...fanOutData } = entry.data;
     const record: ScheduleRecord = {
       name: spec.name,
       team: spec.team,
@@ -67,10 +77,11 @@ export class Schedules {
       overlap: spec.overlap,
       paused: false,
       createdAt: Date.now(),
-      job: { name: entry.name, data: entry.data, opts },
+      job: spec.fanOut ? { name: 'fan-out', data: fanOutData, opts } : { name: entry.name, data: entry.data, opts },
+      ...(spec.fanOut && { fanOut: spec.fanOut }),
     };
     await this.change('schedule.add', record, () => putSchedule(this.redis, this.queue(spec.team), record), {
-      machine: spec.task.machine,
+      ...(spec.fanOut ? { fanOut: fanOutDetail(spec.fanOut) } : { machine }),
       timing: spec.cron ?? `every ${spec.every} ms`,
       overlap: spec.overlap,
     });
@@ -179,4 +190,8 @@ export class Schedules {
     }
     return queue;
   }
+}
+
+function fanOutDetail(fanOut: ScheduleFanOut): string {
+  return fanOut.select ? `select ${selectorText(fanOut.select)}` : `machines ${(fanOut.machines ?? []).join(',')}`;
 }

@@ -1,5 +1,5 @@
 // The archive of finished tasks: a bridge's archiver appends COMPLETED and FAILED tasks past their team's retention to
-// the team's archive stream, then removes them from the live queue. Two steps that cannot be one transaction (the
+// the team's archive stream, then removes them from the live queue (and moves cancelled tasks' tombstones there). Two steps that cannot be one transaction (the
 // removal is BullMQ's script), so the first also marks each task (hash archive:marks, in the same MULTI as the
 // append) and the mark is cleared after the removal. An archiver killed in between leaves marks: the next pass
 // first finishes those removals without appending again. So nothing is removed before it is archived, and nothing
@@ -14,7 +14,7 @@ import {
 } from '@rediacc/core';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { tombstonesPage } from './cancellations.js';
+import { archiveTombstones, tombstonesPage, tombstonesPast } from './cancellations.js';
 import type { TeamQueues } from './queues.js';
 import { readTask } from './task-reader.js';
 
@@ -62,6 +62,14 @@ export async function archiveTeam(
         if (ids.length < BATCH) break;
       }
     }
+  }
+  // Tasks cancelled before they ran (tombstones): one script a task moves each to the archive, nothing to recover.
+  for (;;) {
+    const ids = await tombstonesPast(redis, team, options.now - policy.keepForMs, policy.keepCount);
+    if (ids.length === 0) break;
+    const moved = await archiveTombstones(redis, team, ids);
+    archived += moved;
+    if (moved < ids.length) break; // moved by another meanwhile, or unreadable: the next pass looks again
   }
   return { archived, recovered };
 }
@@ -166,7 +174,11 @@ export async function* exportFinished(
       }
     }
   }
-  yield* cancelledSince(redis, team, sinceMs);
+  // A tombstone given here and archived meanwhile is skipped below like a live task.
+  for await (const view of cancelledSince(redis, team, sinceMs)) {
+    live.add(view.taskId);
+    yield view;
+  }
   yield* archivedBetween(redis, key, end === undefined ? '-' : `(${end}`, '+', sinceMs, live);
 }
 

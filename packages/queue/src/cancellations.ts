@@ -1,9 +1,10 @@
 // Tombstones of tasks cancelled while PENDING. BullMQ cannot move a waiting job to failed and `remove()`
 // leaves no record, so the job is removed and its last snapshot kept here, read back as CANCELLED.
 import type { JobSnapshot, TaskView } from '@rediacc/core';
-import { FINISHED_TASK_RETENTION, progressSchema, registryKeys, toTaskView } from '@rediacc/core';
+import { ARCHIVE_KEPT, FINISHED_TASK_RETENTION, progressSchema, registryKeys, toTaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { luaScript, runScript } from './lua-script.js';
 
 export const CANCELLED_REASON = 'RDC_CANCELLED: cancelled before it ran';
 
@@ -59,27 +60,66 @@ export async function cancelPending(
 const TRIM_BATCH = 1_000;
 
 /**
- * Tombstones follow the retention of finished jobs (FINISHED_TASK_RETENTION): older ones, and the oldest past
- * the count, are dropped. Bounded per call; each cancel trims a little, so the set never grows without end.
+ * Tombstones follow the retention of finished jobs (FINISHED_TASK_RETENTION) at most: older ones, and the oldest
+ * past the count, go to the team's archive (the archiver moves them sooner, by the team's own retention). Bounded
+ * per call; each cancel trims a little, so the set never grows without end, even with no bridge archiving.
  */
 export async function trimTombstones(redis: Redis, team: string, now: number): Promise<number> {
+  const ids = await tombstonesPast(
+    redis,
+    team,
+    now - FINISHED_TASK_RETENTION.age * 1000,
+    FINISHED_TASK_RETENTION.count,
+  );
+  return archiveTombstones(redis, team, ids);
+}
+
+/** Tombstones cancelled before `cutoffMs`, then the oldest past `keepCount`: at most TRIM_BATCH ids. */
+export async function tombstonesPast(
+  redis: Redis,
+  team: string,
+  cutoffMs: number,
+  keepCount: number,
+): Promise<string[]> {
   const order = registryKeys.cancelledOrder(team);
-  const cutoff = now - FINISHED_TASK_RETENTION.age * 1000;
   const [expired, total] = await Promise.all([
-    redis.zrangebyscore(order, '-inf', cutoff, 'LIMIT', 0, TRIM_BATCH),
+    redis.zrangebyscore(order, '-inf', cutoffMs, 'LIMIT', 0, TRIM_BATCH),
     redis.zcard(order),
   ]);
-  const excess = Math.min(TRIM_BATCH, total - expired.length - FINISHED_TASK_RETENTION.count);
+  const excess = Math.min(TRIM_BATCH - expired.length, total - expired.length - keepCount);
   const oldest = excess > 0 ? await redis.zrange(order, expired.length, expired.length + excess - 1) : [];
-  const ids = [...expired, ...oldest];
-  if (ids.length === 0) return 0;
-  await redis
-    .multi()
-    .hdel(registryKeys.cancelled(team), ...ids)
-    .zrem(order, ...ids)
-    .exec();
-  return ids.length;
+  return [...expired, ...oldest];
 }
+
+/**
+ * Moves tombstones to the archive stream: per task, the tombstone is deleted and its view appended in one script,
+ * and only if the tombstone was still there. So two movers at once (an archiver and a cancel's trim) archive each
+ * task once, and a mover killed at any point loses none. Returns how many it moved.
+ */
+export async function archiveTombstones(redis: Redis, team: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const jsons = await redis.hmget(registryKeys.cancelled(team), ...ids);
+  const args = ids.flatMap((id, i) => {
+    const json = jsons[i];
+    const view = json ? viewOf(id, json) : undefined;
+    return view ? [id, JSON.stringify(view)] : [];
+  });
+  if (args.length === 0) return 0;
+  const keys = [registryKeys.cancelled(team), registryKeys.cancelledOrder(team), registryKeys.archive(team)];
+  return Number(await runScript(redis, ARCHIVE_TOMBSTONES, keys, [ARCHIVE_KEPT, ...args]));
+}
+
+const ARCHIVE_TOMBSTONES = luaScript(`
+local moved = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
+    redis.call('ZREM', KEYS[2], ARGV[i])
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', 'task', ARGV[i + 1])
+    moved = moved + 1
+  end
+end
+return moved
+`);
 
 /** The bridge recorded that the command started in the current try, and no result of that try yet. */
 function hasLiveRun(job: Job): boolean {

@@ -53,6 +53,7 @@ export {
   sendAudit,
 } from './audit-log.js';
 export { AuditWriter } from './audit-writer.js';
+export { type BatchTarget, batchInfo, batchMachines, oneTeam, selectorText } from './batch-plan.js';
 export {
   batchStoppedBy,
   findBatchTeam,

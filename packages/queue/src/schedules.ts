@@ -74,11 +74,23 @@ export async function listSchedules(redis: Redis, queue: Queue, team: string): P
         tz: r.tz ?? null,
         overlap: r.overlap,
         paused: r.paused,
-        machine: r.job.data.machine,
+        machine: r.job.data.machine ?? null,
+        fanOut: fanOutText(r),
         command: r.job.data.command,
         priority: r.job.data.priority,
         nextRunAt: due === undefined ? null : new Date(due).toISOString(),
         lastTaskId: runs[r.name] ?? null,
       };
     });
+}
+
+/** A fan-out schedule's machines as `schedule list` shows them: `select role=web` or `machines a,b`. */
+function fanOutText(record: ScheduleRecord): string | null {
+  const f = record.fanOut;
+  if (!f) return null;
+  if (f.select)
+    return `select ${Object.entries(f.select)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`;
+  return `machines ${(f.machines ?? []).join(',')}`;
 }

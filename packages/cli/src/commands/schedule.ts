@@ -1,23 +1,37 @@
 // rediacc schedule add NAME (--cron PATTERN [--tz ZONE] | --every DURATION) <the task flags of create task> |
 // schedule list | schedule pause|resume|remove NAME. Each run is an ordinary task with scheduleName set, queued by a
-// bridge of the team when BullMQ's job scheduler fires. (Fan-out schedules with --select come with batches.)
+// bridge of the team when BullMQ's job scheduler fires; with --select or --machines, each run is a fan-out batch
+// over the machines matching then (--max-parallel, --stop-on-failure as for create task).
 import {
   commandSchema,
   cronSchema,
+  MAX_BATCH_SIZE,
   machineNameSchema,
   OVERLAP_POLICIES,
+  RdcError,
   type ScheduleSpecInput,
   type ScheduleView,
   type SecretRef,
+  type Selector,
   scheduleNameSchema,
   secretRefSchema,
+  selectorSchema,
   teamNameSchema,
   timeZoneSchema,
   vaultDataSchema,
 } from '@rediacc/core';
 import type { Command } from 'commander';
 import { type Handler, runCommand } from '../context.js';
-import { durationText, integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
+import {
+  durationText,
+  integer,
+  jsonObject,
+  listOf,
+  oneOf,
+  positiveNumber,
+  repeatable,
+  schemaFlag,
+} from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, json, line, table } from '../result.js';
 
@@ -28,7 +42,11 @@ interface AddOptions extends OutputOptions {
   every?: string;
   overlap?: 'skip' | 'queue';
   team?: string;
-  machine: string;
+  machine?: string;
+  machines?: string[];
+  select?: Selector;
+  maxParallel?: number;
+  stopOnFailure?: boolean;
   command: string;
   priority: number;
   maxRetries?: number;
@@ -48,7 +66,8 @@ interface NameOptions extends OutputOptions {
 }
 
 export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
-  const team = options.team ?? (await client.machines.get(options.machine)).team;
+  const fanOut = fanOutOf(options);
+  const team = options.team ?? (await teamOf(options, client));
   const spec: ScheduleSpecInput = {
     name: options.name,
     team,
@@ -56,9 +75,10 @@ export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
     ...(options.tz !== undefined && { tz: options.tz }),
     ...(options.every !== undefined && { every: options.every }),
     ...(options.overlap !== undefined && { overlap: options.overlap }),
+    ...(fanOut && { fanOut }),
     task: {
       team,
-      machine: options.machine,
+      ...(options.machine !== undefined && { machine: options.machine }),
       command: options.command,
       priority: options.priority,
       ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
@@ -76,6 +96,50 @@ export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
   return done(options.json ? json(view) : line(`schedule ${view.name} added in team ${view.team}; ${nextRun(view)}`));
 };
 
+/** The fan-out of `schedule add --machines|--select`, or undefined for one machine (--machine). */
+function fanOutOf(options: AddOptions): ScheduleSpecInput['fanOut'] {
+  const targets = [options.machine, options.machines, options.select].filter((t) => t !== undefined);
+  if (targets.length !== 1) {
+    throw new RdcError(
+      'RDC_INVALID_INPUT',
+      targets.length === 0
+        ? 'say where to run: --machine NAME, or a fan-out batch each run with --machines a,b or --select key=value'
+        : 'give only one of --machine, --machines or --select',
+    );
+  }
+  if (options.machine !== undefined) {
+    if (options.maxParallel !== undefined || options.stopOnFailure) {
+      throw new RdcError(
+        'RDC_INVALID_INPUT',
+        '--max-parallel and --stop-on-failure apply to fan-out schedules: use them with --machines or --select',
+      );
+    }
+    return undefined;
+  }
+  return {
+    ...(options.machines ? { machines: options.machines } : { select: options.select }),
+    ...(options.maxParallel !== undefined && { maxParallel: options.maxParallel }),
+    stopOnFailure: options.stopOnFailure === true,
+  };
+}
+
+/** The team of the machine(s) asked for, when --team is not given. */
+async function teamOf(options: AddOptions, client: Parameters<Handler<unknown>>[1]): Promise<string> {
+  if (options.select) {
+    const teams = [...new Set((await client.machines.select(options.select)).map((m) => m.team))];
+    if (teams.length !== 1) {
+      throw new RdcError(
+        teams.length === 0 ? 'RDC_NO_MACHINES' : 'RDC_INVALID_INPUT',
+        teams.length === 0
+          ? '--select matches no machine of a team this user may read'
+          : `--select matches machines of teams ${teams.join(', ')}: name one with --team`,
+      );
+    }
+    return teams[0]!;
+  }
+  return (await client.machines.get(options.machine ?? options.machines![0]!)).team;
+}
+
 export const scheduleList: Handler<OutputOptions & { team?: string }> = async (options, client) => {
   const views = await client.schedules.list(options.team !== undefined ? { team: options.team } : {});
   if (options.json) return done(json(views));
@@ -83,6 +147,7 @@ export const scheduleList: Handler<OutputOptions & { team?: string }> = async (o
     ...v,
     timing: v.cron !== null ? `${v.cron}${v.tz ? ` (${v.tz})` : ''}` : `every ${v.everyMs! / 1000}s`,
     next: v.paused ? 'paused' : v.nextRunAt,
+    machine: v.machine ?? v.fanOut,
   }));
   return done(table(rows, ['team', 'name', 'timing', 'overlap', 'next', 'machine', 'command', 'lastTaskId']));
 };
@@ -125,11 +190,27 @@ export function registerSchedule(program: Command): void {
       'when the previous run is still pending or running: skip this run (audited; the default) or queue it',
       oneOf(OVERLAP_POLICIES),
     )
-    .requiredOption('--machine <name>', 'machine to run on', schemaFlag(machineNameSchema))
+    .option('--machine <name>', 'machine to run on', schemaFlag(machineNameSchema))
+    .option(
+      '--machines <a,b,c>',
+      'each run is a batch: one task per machine named (instead of --machine)',
+      listOf(machineNameSchema),
+    )
+    .option(
+      '--select <key=value,…>',
+      'each run is a batch: one task per machine carrying every tag at run time, for example role=web',
+      schemaFlag(selectorSchema),
+    )
+    .option(
+      '--max-parallel <n>',
+      "a run's batch runs at most n of its tasks at once (rolling)",
+      integer(1, MAX_BATCH_SIZE),
+    )
+    .option('--stop-on-failure', "once a task of a run's batch fails, its tasks not started yet are CANCELLED")
     .requiredOption('--command <command>', 'shell command', schemaFlag(commandSchema))
     .option(
       '--team <team>',
-      'team of the machine (may be omitted when the machine name is unique)',
+      'team of the machines (may be omitted when the machine name is unique, or the selected ones are of one team)',
       schemaFlag(teamNameSchema),
     )
     .option('--priority <1-5>', '1 critical … 5 whenever', integer(1, 5), 3)
