@@ -6,6 +6,7 @@ import {
   type AuditAction,
   parseInput,
   RdcError,
+  registryKeys,
   type ScheduleRecord,
   type ScheduleSpecInput,
   type ScheduleView,
@@ -22,7 +23,6 @@ import {
   openScheduleQueue,
   putSchedule,
   readableTeams,
-  registryKeys,
 } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
