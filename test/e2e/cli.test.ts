@@ -117,23 +117,6 @@ describe('rediacc CLI', () => {
     }
   });
 
-  it('rejects bad flag values with exit code 2 and a message naming the flag', async () => {
-    const bad = await rediacc(['create', 'task', '--machine', 'web-01', '--priority', '7', '--command', 'true']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--priority');
-    expect(bad.stderr).toMatch(/1 to 5/);
-    const status = await rediacc(['list', 'queue', '--status', 'DONE']);
-    expect(status.code).toBe(2);
-    expect(status.stderr).toContain('PENDING');
-  });
-
-  it('fails an unknown machine with exit code 1, its error code and a fix', async () => {
-    const run = await rediacc(['create', 'task', '--team', 'Ops', '--machine', 'nope-01', '--command', 'true']);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('RDC_MACHINE_UNKNOWN');
-    expect(run.stderr).toContain('fix:');
-  });
-
   it('drains on SIGTERM: a running task completes before the bridge exits 0', async () => {
     // Long enough to be seen PROCESSING when each `inspect` process takes a second or more on a loaded box.
     const create = await rediacc(['create', 'task', '--machine', 'web-01', '--command', 'sleep 4; echo drained']);
@@ -179,7 +162,6 @@ describe('rediacc CLI', () => {
     [['bridge', 'start', '--team', 'Ops', '--critical-slots', 'two'], '--critical-slots'],
     [['bridge', 'start', '--team', 'Ops', '--max-per-machine', '0'], '--max-per-machine'],
     [['machine', 'set', 'web-01', '--max-concurrent', 'lots'], '--max-concurrent'],
-    [['machine', 'set', 'web-01', '--max-concurrent', '0'], '--max-concurrent'],
     [['machine', 'set', 'web-01'], '--max-concurrent'],
     [
       ['machine', 'add', 'x', '--team', 'Ops', '--host', 'h', '--key-file', 'k', '--max-concurrent', '1.5'],

@@ -108,6 +108,20 @@ async function stillSamePage(): Promise<boolean> {
 const row = (taskId: string, status?: string) =>
   page.locator(`tr[data-task-id="${taskId}"]${status ? `[data-status="${status}"]` : ''}`);
 
+/** Creates a task on Web's web-01 through the CLI; returns its id. */
+async function createTask(command: string): Promise<string> {
+  return (await rediacc(['create', 'task', '--team', 'Web', '--machine', 'web-01', '--command', command])).trim();
+}
+
+/** Creates a task through the CLI, opens its page and waits until the live page shows it `status`. */
+async function openNewTask(command: string, status: string): Promise<string> {
+  const id = await createTask(command);
+  await page.goto(new URL(`/tasks/${id}`, base).href);
+  await page.locator('#live[data-state="live"]').waitFor();
+  await page.locator('#task-status', { hasText: status }).waitFor({ timeout: 30_000 });
+  return id;
+}
+
 describe.skipIf(!hasChromium)('the console in a browser', () => {
   it('logs in through the login page with a CLI-made token', async () => {
     await page.goto(base.href);
@@ -122,18 +136,7 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
 
   it('shows a task created by the CLI appear and turn COMPLETED without a reload', async () => {
     await markPage();
-    const id = (
-      await rediacc([
-        'create',
-        'task',
-        '--team',
-        'Web',
-        '--machine',
-        'web-01',
-        '--command',
-        'echo hello from the console; sleep 1; echo bye',
-      ])
-    ).trim();
+    const id = await createTask('echo hello from the console; sleep 1; echo bye');
     await row(id).waitFor({ timeout: 30_000 });
     await row(id, 'COMPLETED').waitFor({ timeout: 30_000 });
     expect(await stillSamePage()).toBe(true);
@@ -199,21 +202,7 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
   }, 120_000);
 
   it('follows the output of a running task and cancels it from its page', async () => {
-    const id = (
-      await rediacc([
-        'create',
-        'task',
-        '--team',
-        'Web',
-        '--machine',
-        'web-01',
-        '--command',
-        'for i in $(seq 1 30); do echo "step $i of 30"; sleep 1; done',
-      ])
-    ).trim();
-    await page.goto(new URL(`/tasks/${id}`, base).href);
-    await page.locator('#live[data-state="live"]').waitFor();
-    await page.locator('#task-status', { hasText: 'PROCESSING' }).waitFor({ timeout: 30_000 });
+    await openNewTask('for i in $(seq 1 30); do echo "step $i of 30"; sleep 1; done', 'PROCESSING');
     await page.locator('#task-output', { hasText: 'step 3 of 30' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: `${ARTIFACTS}task-running.png` });
     await page.locator('button[data-action="cancel"]').click();
@@ -224,20 +213,7 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
   });
 
   it('keeps only the tail of a 1 MB output in the page, and offers the whole as a download', async () => {
-    const id = (
-      await rediacc([
-        'create',
-        'task',
-        '--team',
-        'Web',
-        '--machine',
-        'web-01',
-        '--command',
-        'seq -f "line %06g of a long log" 1 40000; echo the last line',
-      ])
-    ).trim();
-    await page.goto(new URL(`/tasks/${id}`, base).href);
-    await page.locator('#task-status', { hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+    const id = await openNewTask('seq -f "line %06g of a long log" 1 40000; echo the last line', 'COMPLETED');
     await page.locator('#task-output', { hasText: 'the last line' }).waitFor({ timeout: 30_000 });
     const shown = (await page.locator('#task-output').textContent()) ?? '';
     expect(shown.length).toBeLessThanOrEqual(64 * 1024);
@@ -251,11 +227,7 @@ describe.skipIf(!hasChromium)('the console in a browser', () => {
   });
 
   it('offers Retry on a failed task to an admin, and neither Retry nor Cancel to a viewer', async () => {
-    const id = (
-      await rediacc(['create', 'task', '--team', 'Web', '--machine', 'web-01', '--command', 'echo broken >&2; exit 7'])
-    ).trim();
-    await page.goto(new URL(`/tasks/${id}`, base).href);
-    await page.locator('#task-status', { hasText: 'FAILED' }).waitFor({ timeout: 30_000 });
+    const id = await openNewTask('echo broken >&2; exit 7', 'FAILED');
     const retry = page.locator('button[data-action="retry"]');
     expect(await retry.isVisible()).toBe(true);
     await retry.click();

@@ -4,8 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { registryKeys } from '@rediacc/core';
 import { generateKeyPair, startSshd } from '@rediacc/localstack';
-import { registryKeys } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliRun, machineAddArgs, runCli } from '../harness/cli-run.js';

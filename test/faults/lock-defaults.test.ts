@@ -2,7 +2,7 @@
 // the other fault tests: a bridge killed with SIGKILL mid-task is replaced by another that finishes the task once.
 // Slow by nature (up to about a minute), bounded, and run once.
 import { join } from 'node:path';
-import { teamPrefix } from '@rediacc/queue';
+import { teamPrefix } from '@rediacc/core';
 import { describe, expect, it } from 'vitest';
 import { startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
 import { faultBridge, fleet, lines } from './fleet-faults.js';

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { machineSlotHolders, teamPrefix } from '@rediacc/queue';
+import { teamPrefix } from '@rediacc/core';
+import { machineSlotHolders } from '@rediacc/queue';
 import { describe, expect, it } from 'vitest';
 import { holdCommand, startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
 import { type Fleet, faultBridge, fleet, lines, runDir } from './fleet-faults.js';

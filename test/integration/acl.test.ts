@@ -2,9 +2,9 @@
 // commands against a real redis-server. Every flow a role needs works (and leaves no refusal in ACL LOG); every
 // reach into another team, or past the role, is refused with RDC_ACCESS_DENIED naming the user and the team.
 import { startBridge } from '@rediacc/bridge';
-import { aclUserName, createLogger, RdcError, type Role } from '@rediacc/core';
+import { aclUserName, createLogger, RdcError, type Role, registryKeys, teamPrefix } from '@rediacc/core';
 import type { RediaccClient } from '@rediacc/producer';
-import { type AclUser, applyAcl, registryKeys, teamPrefix } from '@rediacc/queue';
+import { type AclUser, applyAcl } from '@rediacc/queue';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -4,9 +4,9 @@
 // webhook's secret is nowhere in Redis (job data included) nor in the bridges' logs.
 import { createHmac } from 'node:crypto';
 import { type Alerting, SIGNATURE_HEADER, startAlerting, TIMESTAMP_HEADER } from '@rediacc/alerts';
-import { createLogger, open } from '@rediacc/core';
+import { ALERT_DELIVERY_QUEUE, createLogger, open, registryKeys, teamPrefix } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { ALERT_DELIVERY_QUEUE, createRedis, registryKeys, teamPrefix } from '@rediacc/queue';
+import { createRedis } from '@rediacc/queue';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // The audit log: who did what to which task, machine or user, appended by the SDK, the bridge and acl apply to
 // the team's capped stream, read back through the core schema, and cut only in ways auditIntegrity detects.
 import { startBridge } from '@rediacc/bridge';
-import { type AuditEntry, createLogger, RdcError, type Role } from '@rediacc/core';
+import { type AuditEntry, createLogger, RdcError, type Role, registryKeys } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import {
   AUDIT_KEPT,
@@ -12,7 +12,6 @@ import {
   auditIntegrity,
   followAudit,
   readAudit,
-  registryKeys,
 } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,13 +1,16 @@
 // The console's JSON API with a real bridge running real tasks: roles and teams enforced on every route, CSRF on
 // cookie-session changes, cancel and retry audited with the token's id, search by id, command and machine, the
 // tail of a 1 MB output, and a sentinel secret the tasks printed never in any answer.
+
 import { type Bridge, startBridge } from '@rediacc/bridge';
+import { taskKey } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { createDashboardToken, readAudit, taskKey } from '@rediacc/queue';
+import { readAudit } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokens, type NamedToken, okAndFailedTasks } from '../harness/dashboard-fixtures.js';
 import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-console-secret-7d41c0-do-not-leak';
@@ -19,7 +22,7 @@ let client: RediaccClient;
 let redis: Redis;
 let bridge: Bridge;
 let app: FastifyInstance;
-const tokens: Record<string, { token: string; id: string }> = {};
+let tokens: Record<string, NamedToken>;
 let tasks: { ok: string; failed: string; big: string; b: string };
 let sealed = '';
 
@@ -45,34 +48,21 @@ beforeAll(async () => {
     hostKeyFingerprint: machine.hostKeyFingerprint,
   });
   await addTeamWithMachine(client, 'B', machine);
-  await client.vault.set('A', 'API_TOKEN', SENTINEL);
   bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
-  for (const [name, role, team] of [
-    ['viewerA', 'viewer', 'A'],
-    ['operatorA', 'operator', 'A'],
-    ['adminA', 'admin', 'A'],
-    ['operatorB', 'operator', 'B'],
-    ['viewerFleet', 'viewer', undefined],
-    ['adminFleet', 'admin', undefined],
-  ] as const) {
-    const { token, record } = await createDashboardToken(redis, { role, team });
-    tokens[name] = { token, id: record.id };
-  }
-  const ok = await client.tasks.create({
+  tokens = await createTokens(redis, {
+    viewerA: { role: 'viewer', team: 'A' },
+    operatorA: { role: 'operator', team: 'A' },
+    adminA: { role: 'admin', team: 'A' },
+    operatorB: { role: 'operator', team: 'B' },
+    viewerFleet: { role: 'viewer' },
+    adminFleet: { role: 'admin' },
+  });
+  const { ok, failed } = await okAndFailedTasks(client, {
     team: 'A',
     machine: 'm1',
-    priority: 3,
-    command: 'echo "token $API_TOKEN"; echo "vault $RDC_VAULT_DATA"',
-    secrets: ['API_TOKEN'],
-    vaultData: { credentials: { token: CREDENTIAL } },
-  });
-  const failed = await client.tasks.create({
-    team: 'A',
-    machine: 'web-7',
-    priority: 2,
-    command: 'echo "failing with $API_TOKEN" >&2; exit 3',
-    secrets: ['API_TOKEN'],
-    maxRetries: 0,
+    secret: SENTINEL,
+    credential: CREDENTIAL,
+    failed: { machine: 'web-7', priority: 2 },
   });
   // 1,000,000 bytes of output between two markers.
   const big = await client.tasks.create({
@@ -81,11 +71,10 @@ beforeAll(async () => {
     priority: 3,
     command: "printf 'HEAD-MARKER\\n'; head -c 999976 /dev/zero | tr '\\0' x; printf '\\nTAIL-MARKER\\n'",
   });
-  for (const id of [ok.taskId, big.taskId]) expect((await client.tasks.wait(id, WAIT)).status).toBe('COMPLETED');
-  expect((await client.tasks.wait(failed.taskId, WAIT)).status).toBe('FAILED');
+  expect((await client.tasks.wait(big.taskId, WAIT)).status).toBe('COMPLETED');
   const b = await client.tasks.create({ team: 'B', machine: 'm1', priority: 3, command: 'echo team-b-only' });
-  tasks = { ok: ok.taskId, failed: failed.taskId, big: big.taskId, b: b.taskId };
-  sealed = JSON.parse((await redis.hget(taskKey('A', 'normal', ok.taskId), 'data')) ?? '{}').vault;
+  tasks = { ok, failed, big: big.taskId, b: b.taskId };
+  sealed = JSON.parse((await redis.hget(taskKey('A', 'normal', ok), 'data')) ?? '{}').vault;
   expect(sealed.length).toBeGreaterThan(40);
   app = await createDashboard({ redis: server.url });
 });

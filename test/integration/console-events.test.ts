@@ -4,10 +4,10 @@
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { createDashboardToken } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokens, type NamedToken } from '../harness/dashboard-fixtures.js';
 import { addTeamWithMachine, openSse, type SseEvent, useHarness, waitFor } from '../harness/index.js';
 
 const WAIT = { timeoutMs: 30_000 };
@@ -19,9 +19,9 @@ let redis: Redis;
 let bridge: Bridge;
 let app: FastifyInstance;
 let base = '';
-const tokens: Record<string, string> = {};
+let tokens: Record<string, NamedToken>;
 
-const bearer = (name: string) => ({ authorization: `Bearer ${tokens[name]}` });
+const bearer = (name: string) => ({ authorization: `Bearer ${tokens[name]?.token}` });
 const taskEvent = (taskId: string, status?: string) => (e: SseEvent) => {
   const data = e.data as { taskId?: string; status?: string };
   return e.event === 'task' && data.taskId === taskId && (status === undefined || data.status === status);
@@ -39,13 +39,11 @@ beforeAll(async () => {
   await addTeamWithMachine(client, 'B', machine);
   await client.vault.set('A', 'API_TOKEN', SENTINEL);
   bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
-  for (const [name, role, team] of [
-    ['viewerA', 'viewer', 'A'],
-    ['viewerB', 'viewer', 'B'],
-    ['limited', 'viewer', 'A'],
-  ] as const) {
-    tokens[name] = (await createDashboardToken(redis, { role, team })).token;
-  }
+  tokens = await createTokens(redis, {
+    viewerA: { role: 'viewer', team: 'A' },
+    viewerB: { role: 'viewer', team: 'B' },
+    limited: { role: 'viewer', team: 'A' },
+  });
   app = await createDashboard({ redis: server.url });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });

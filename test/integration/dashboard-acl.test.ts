@@ -1,7 +1,9 @@
 // Dashboard tokens and sessions sit under fleet keys that no team's Redis ACL user reaches: a team admin can neither
 // read the token hashes nor forge a token or a session, and the token commands need a fleet admin.
+
 import type { Role } from '@rediacc/core';
-import { createDashboardToken, dashboardKeys, isAccessRefusal, listDashboardTokens } from '@rediacc/queue';
+import { dashboardKeys } from '@rediacc/core';
+import { createDashboardToken, isAccessRefusal, listDashboardTokens } from '@rediacc/queue';
 import { describe, expect, it } from 'vitest';
 import { aclFleet } from '../harness/acl-fleet.js';
 import { runCli } from '../harness/cli-run.js';

@@ -3,12 +3,14 @@
 // change is audited with the token's id, and a sentinel secret the tasks printed never reaches a viewer.
 import { appRoutes } from '@bull-board/api/dist/routes.js';
 import { type Bridge, startBridge } from '@rediacc/bridge';
+import { taskKey } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { createDashboardToken, readAudit, taskKey } from '@rediacc/queue';
+import { readAudit } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokens, type NamedToken, okAndFailedTasks } from '../harness/dashboard-fixtures.js';
 import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-board-secret-3f0e9a2d-do-not-leak';
@@ -19,7 +21,7 @@ let client: RediaccClient;
 let redis: Redis;
 let bridge: Bridge;
 let app: FastifyInstance;
-const tokens: Record<string, { token: string; id: string }> = {};
+let tokens: Record<string, NamedToken>;
 let tasks: { ok: string; failed: string; b: string };
 /** The sealed vault blob of a task, as Redis holds it: the board must not show it either. */
 let sealed = '';
@@ -37,39 +39,23 @@ beforeAll(async () => {
   const machine = await h.machine();
   const teamKeys = await addTeamWithMachine(client, 'A', machine);
   await addTeamWithMachine(client, 'B', machine);
-  await client.vault.set('A', 'API_TOKEN', SENTINEL);
   bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
-  for (const [name, role, team] of [
-    ['viewerA', 'viewer', 'A'],
-    ['operatorA', 'operator', 'A'],
-    ['adminA', 'admin', 'A'],
-    ['viewerFleet', 'viewer', undefined],
-    ['adminFleet', 'admin', undefined],
-  ] as const) {
-    const { token, record } = await createDashboardToken(redis, { role, team });
-    tokens[name] = { token, id: record.id };
-  }
-  const ok = await client.tasks.create({
+  tokens = await createTokens(redis, {
+    viewerA: { role: 'viewer', team: 'A' },
+    operatorA: { role: 'operator', team: 'A' },
+    adminA: { role: 'admin', team: 'A' },
+    viewerFleet: { role: 'viewer' },
+    adminFleet: { role: 'admin' },
+  });
+  const { ok, failed } = await okAndFailedTasks(client, {
     team: 'A',
     machine: 'm1',
-    priority: 3,
-    command: 'echo "token $API_TOKEN"; echo "vault $RDC_VAULT_DATA"',
-    secrets: ['API_TOKEN'],
-    vaultData: { credentials: { token: CREDENTIAL } },
+    secret: SENTINEL,
+    credential: CREDENTIAL,
   });
-  const failed = await client.tasks.create({
-    team: 'A',
-    machine: 'm1',
-    priority: 3,
-    command: 'echo "failing with $API_TOKEN" >&2; exit 3',
-    secrets: ['API_TOKEN'],
-    maxRetries: 0,
-  });
-  expect((await client.tasks.wait(ok.taskId, WAIT)).status).toBe('COMPLETED');
-  expect((await client.tasks.wait(failed.taskId, WAIT)).status).toBe('FAILED');
   const b = await client.tasks.create({ team: 'B', machine: 'm1', priority: 3, command: 'true' });
-  tasks = { ok: ok.taskId, failed: failed.taskId, b: b.taskId };
-  sealed = JSON.parse((await redis.hget(taskKey('A', 'normal', ok.taskId), 'data')) ?? '{}').vault;
+  tasks = { ok, failed, b: b.taskId };
+  sealed = JSON.parse((await redis.hget(taskKey('A', 'normal', ok), 'data')) ?? '{}').vault;
   expect(sealed.length).toBeGreaterThan(40);
   app = await createDashboard({ redis: server.url });
 });

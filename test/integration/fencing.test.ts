@@ -1,5 +1,6 @@
 // The lock token as a fencing token: writes a bridge makes while it runs a task (progress, live output, machine
 // slots) go through only while the task's lock holds the bridge's token; BullMQ's own finish refuses a stale one.
+import { teamPrefix } from '@rediacc/core';
 import {
   acquireMachineSlot,
   appendOutputFenced,
@@ -11,7 +12,6 @@ import {
   readOutputChunks,
   releaseMachineSlot,
   renewMachineSlot,
-  teamPrefix,
   writeProgress,
 } from '@rediacc/queue';
 import { Queue, Worker } from 'bullmq';

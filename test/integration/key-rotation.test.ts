@@ -3,9 +3,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bridge, rotateMachineKey, startBridge } from '@rediacc/bridge';
-import { createLogger, open } from '@rediacc/core';
+import { createLogger, open, registryKeys } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { readAudit, registryKeys } from '@rediacc/queue';
+import { readAudit } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,9 +3,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
-import { createLogger, type TaskStatus } from '@rediacc/core';
+import { createLogger, type TaskStatus, taskKey } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { taskKey } from '@rediacc/queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   addTeamWithMachine,

@@ -3,10 +3,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bridge, startBridge } from '@rediacc/bridge';
-import { createLogger, open } from '@rediacc/core';
+import { createLogger, open, registryKeys } from '@rediacc/core';
 import { hostKeyFingerprint } from '@rediacc/localstack';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { registryKeys } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestMachine, useHarness } from '../harness/index.js';

@@ -3,17 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
-import { createLogger } from '@rediacc/core';
+import { createLogger, queueNameFor, registryKeys, teamPrefix } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import {
-  acquireMachineSlot,
-  machineSlotHolders,
-  queueNameFor,
-  registryKeys,
-  releaseMachineSlot,
-  renewMachineSlot,
-  teamPrefix,
-} from '@rediacc/queue';
+import { acquireMachineSlot, machineSlotHolders, releaseMachineSlot, renewMachineSlot } from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine, loggedCommand, maxOverlap, type TestMachine, useHarness } from '../harness/index.js';

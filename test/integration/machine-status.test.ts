@@ -1,12 +1,7 @@
 // The machine status record (rdc:{TEAM}:machine-status) against a real Redis with the users `acl apply` makes:
 // a team's bridge writes it, every role of the team reads it through the SDK, nobody else writes it.
-import {
-  readMachineStatuses,
-  recordMachineError,
-  recordMachineReachable,
-  recordMachineSample,
-  registryKeys,
-} from '@rediacc/queue';
+import { registryKeys } from '@rediacc/core';
+import { readMachineStatuses, recordMachineError, recordMachineReachable, recordMachineSample } from '@rediacc/queue';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AclFleet, aclFleet } from '../harness/acl-fleet.js';
 import { useHarness } from '../harness/index.js';

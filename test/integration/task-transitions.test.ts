@@ -1,6 +1,7 @@
 // The bridge's two transition scripts (queue task-transitions.ts): the claim takes a machine slot and records
 // ASSIGNED in one round trip, the end of a try releases the slot, checks the lock and records a failed result in
 // one; both stay fenced by the claim's lock token, like the separate writes they replace.
+import { registryKeys, teamPrefix } from '@rediacc/core';
 import {
   acquireMachineSlot,
   appendOutput,
@@ -10,9 +11,7 @@ import {
   fenceOf,
   LockLostError,
   machineSlotHolders,
-  registryKeys,
   requestCancel,
-  teamPrefix,
 } from '@rediacc/queue';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';

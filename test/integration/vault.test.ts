@@ -1,8 +1,7 @@
 // The team vault through the SDK: values sealed on the client, ciphertext in Redis, names-only listing, and tasks
 // that name a secret the vault lacks refused at create time.
-import { open } from '@rediacc/core';
+import { open, registryKeys } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { registryKeys } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine, useHarness } from '../harness/index.js';

@@ -5,10 +5,10 @@
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLogger, open } from '@rediacc/core';
+import { createLogger, open, registryKeys } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { createRedis, registryKeys } from '@rediacc/queue';
+import { createRedis } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

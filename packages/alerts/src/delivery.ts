@@ -5,8 +5,16 @@
 // in it) and secret with the team's key, and keeps both out of logs and error texts.
 // An engine sends only the deliveries of teams whose key it holds (a bridge holds all of its teams' keys; a
 // dashboard those it finds): the others stay queued for an engine that can open them.
-import { type AlertEvent, isPlaintextWebhook, type Logger, open, type StoredWebhook } from '@rediacc/core';
-import { ALERT_DELIVERY_QUEUE, getWebhook, teamPrefix, webhooksFor } from '@rediacc/queue';
+import {
+  ALERT_DELIVERY_QUEUE,
+  type AlertEvent,
+  isPlaintextWebhook,
+  type Logger,
+  open,
+  type StoredWebhook,
+  teamPrefix,
+} from '@rediacc/core';
+import { getWebhook, webhooksFor } from '@rediacc/queue';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature.js';

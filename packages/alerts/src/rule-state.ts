@@ -2,8 +2,10 @@
 // kept (HSETNX in `alert-since`, so all engines agree on it); once it has held for the rule's duration, the engine
 // whose HSETNX into `alert-state` succeeds owns the firing message; when the condition clears, the engine whose
 // HDEL removes that field owns the one "resolved" message. Fields are `<rule id>|<subject>`.
+
 import type { AlertEvent, AlertRule } from '@rediacc/core';
-import { listAlertRules, registryKeys } from '@rediacc/queue';
+import { registryKeys } from '@rediacc/core';
+import { listAlertRules } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { type Holding, holdingOf, type TeamSnapshot } from './conditions.js';
 

@@ -2,8 +2,10 @@
 // consumer group shared by every engine, so each entry goes to one engine; entries a dead engine took but never
 // acknowledged are claimed by another once idle for `claimIdleMs`. The group starts at the stream's end when it
 // is first created: alerts recorded before any engine ran are not sent to webhooks added since.
+
 import type { AlertEvent } from '@rediacc/core';
-import { alertFromFields, registryKeys } from '@rediacc/queue';
+import { registryKeys } from '@rediacc/core';
+import { alertFromFields } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export const ALERTS_GROUP = 'rdc-alerting';

@@ -1,7 +1,15 @@
 // A bridge: per team, one BullMQ worker per lane queue (team-lanes.ts), remote agents pooled per machine, a
 // subscription to the teams' cancel broadcasts, and an orderly close: stop claiming, let running tasks finish
 // within the grace period, then hand the rest back (their runs go on; the next bridge re-attaches) or kill them.
-import { createLogger, type Logger, type MachineRecord, parseInput, parseReason } from '@rediacc/core';
+import {
+  createLogger,
+  type Logger,
+  type MachineRecord,
+  parseInput,
+  parseReason,
+  registryKeys,
+  teamPrefix,
+} from '@rediacc/core';
 import {
   AuditWriter,
   asAccessDenied,
@@ -9,9 +17,7 @@ import {
   createRedis,
   getMachine,
   recordAlert,
-  registryKeys,
   resolveActor,
-  teamPrefix,
   waitReady,
 } from '@rediacc/queue';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';

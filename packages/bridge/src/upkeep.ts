@@ -6,11 +6,12 @@ import {
   type AuditAction,
   type AuditOutcome,
   type Logger,
+  registryKeys,
   SCHEDULE_QUEUE,
   scheduleTriggerSchema,
   teamPrefix,
 } from '@rediacc/core';
-import { archiveTeam, registryKeys, runSchedule, TeamQueues } from '@rediacc/queue';
+import { archiveTeam, runSchedule, TeamQueues } from '@rediacc/queue';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 

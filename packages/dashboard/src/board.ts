@@ -8,9 +8,16 @@ import { createBullBoard } from '@bull-board/api';
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { type AuditAction, type AuditInput, type DashboardPrincipal, LANES, roleAtLeast } from '@rediacc/core';
+import {
+  type AuditAction,
+  type AuditInput,
+  type DashboardPrincipal,
+  LANE_QUEUES,
+  LANES,
+  roleAtLeast,
+} from '@rediacc/core';
 import { retryRefusal } from '@rediacc/producer';
-import { appendAudit, LANE_QUEUES, listTeams, openTeamQueue } from '@rediacc/queue';
+import { appendAudit, listTeams, openTeamQueue } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';

@@ -5,7 +5,8 @@
 // than the token's own.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DashboardPrincipal } from '@rediacc/core';
-import { dashboardKeys, hashToken } from '@rediacc/queue';
+import { dashboardKeys } from '@rediacc/core';
+import { hashToken } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 

@@ -1,6 +1,6 @@
 // The audit log as the SDK reads it: every team the caller may read (or one), all writers' streams merged oldest
 // first, checked for cuts, and followed live. Where each stream was read up to stays inside `follow`.
-import { type AuditEntry, parseInput, teamNameSchema } from '@rediacc/core';
+import { type AuditEntry, parseInput, registryKeys, teamNameSchema } from '@rediacc/core';
 import {
   type AuditCursors,
   type AuditIntegrity,
@@ -14,7 +14,6 @@ import {
   listTeams,
   readAudit,
   readableTeams,
-  registryKeys,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 

@@ -7,6 +7,7 @@ import {
   type AuditAction,
   parseInput,
   RdcError,
+  registryKeys,
   type ScheduleFanOut,
   type ScheduleRecord,
   type ScheduleSpecInput,
@@ -25,7 +26,6 @@ import {
   openScheduleQueue,
   putSchedule,
   readableTeams,
-  registryKeys,
   selectorText,
 } from '@rediacc/queue';
 import type { Queue } from 'bullmq';

@@ -11,9 +11,10 @@ import {
   RdcError,
   type TaskSpec,
   type TaskSpecInput,
+  taskKey,
   taskSpecSchema,
 } from '@rediacc/core';
-import { asAccessDenied, findJob, indexByMachine, missingVaultEntries, type TeamQueues, taskKey } from '@rediacc/queue';
+import { asAccessDenied, findJob, indexByMachine, missingVaultEntries, type TeamQueues } from '@rediacc/queue';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from './audit-trail.js';

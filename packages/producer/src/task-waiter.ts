@@ -1,7 +1,7 @@
 // Waiting for tasks to finish: BullMQ QueueEvents (one per team and lane, opened on first use) wake the
 // waiter at once; a slow poll backs it up, since the event stream is capped and a reconnect can miss events.
-import { type Lane, RdcError, type TaskView } from '@rediacc/core';
-import { duplicateRedis, LANE_QUEUES, type TaskLocation, teamPrefix } from '@rediacc/queue';
+import { LANE_QUEUES, type Lane, RdcError, type TaskView, teamPrefix } from '@rediacc/core';
+import { duplicateRedis, type TaskLocation } from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 

@@ -1,16 +1,4 @@
 export {
-  ALERT_DELIVERY_QUEUE,
-  dashboardKeys,
-  FLEET_WEBHOOKS_KEY,
-  KEY_ROOT,
-  LANE_QUEUES,
-  queueNameFor,
-  registryKeys,
-  taskKey,
-  teamOfKey,
-  teamPrefix,
-} from '@rediacc/core';
-export {
   asAccessDenied,
   describeUser,
   isAccessRefusal,

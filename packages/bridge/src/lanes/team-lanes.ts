@@ -11,8 +11,8 @@
 // fan-out batch first follows its batch's --max-parallel and --stop-on-failure (batch-gate.ts).
 
 import type { Logger } from '@rediacc/core';
-import { LANES, type Lane, RdcError } from '@rediacc/core';
-import { LANE_QUEUES, LockLostError, type TeamSlots, teamPrefix } from '@rediacc/queue';
+import { LANE_QUEUES, LANES, type Lane, RdcError, teamPrefix } from '@rediacc/core';
+import { LockLostError, type TeamSlots } from '@rediacc/queue';
 import {
   DelayedError,
   type Job,

@@ -1,8 +1,8 @@
 // One pair of BullMQ QueueEvents per team (one per lane), shared by every event stream of this dashboard process:
 // opened when the first page of a team connects, closed with the app. Each QueueEvents starts at the end its lane's
 // stream had when it opened, so no change after that is missed; listeners get every task change of the team.
-import { LANES, type Lane } from '@rediacc/core';
-import { duplicateRedis, LANE_QUEUES, laneEventsAfter, lastLaneEventId, teamPrefix } from '@rediacc/queue';
+import { LANE_QUEUES, LANES, type Lane, teamPrefix } from '@rediacc/core';
+import { duplicateRedis, laneEventsAfter, lastLaneEventId } from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
