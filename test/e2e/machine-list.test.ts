@@ -123,10 +123,10 @@ describe('rediacc machine list', () => {
       const table = await rediacc(['machine', 'list']);
       expect(table.code, table.stderr).toBe(0);
       expect(table.stdout).toMatch(
-        /^name\s+team\s+host\s+user\s+running\s+load1\s+memory\s+diskFree\s+sampled\s+lastError/,
+        /^name\s+team\s+host\s+user\s+tags\s+running\s+load1\s+memory\s+diskFree\s+sampled\s+lastError/,
       );
       expect(table.stdout).toMatch(
-        /web-01\s+Ops\s+\S+\s+\S+\s+0\s+\d+\.\d\d\s+[\d.]+[BKMGT]\/[\d.]+[BKMGT]\s+[\d.]+[BKMGT]\s+\d+s ago\s+-/,
+        /web-01\s+Ops\s+\S+\s+\S+\s+-\s+0\s+\d+\.\d\d\s+[\d.]+[BKMGT]\/[\d.]+[BKMGT]\s+[\d.]+[BKMGT]\s+\d+s ago\s+-/,
       );
     },
     SLOW_MS,
