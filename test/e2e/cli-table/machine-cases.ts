@@ -124,7 +124,7 @@ export const machineSteps: CaseTable = [
       name: 'machine list as a table',
       args: () => ['machine', 'list'],
       code: 0,
-      stdout: /^name\s+team\s+host\s+user\s+running\s+load1\s+memory\s+diskFree\s+sampled\s+lastError\n/,
+      stdout: /^name\s+team\s+host\s+user\s+tags\s+running\s+load1\s+memory\s+diskFree\s+sampled\s+lastError\n/,
     },
     {
       name: 'machine check --team --keys-dir --json',
