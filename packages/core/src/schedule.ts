@@ -1,5 +1,6 @@
 // Schedules: a task spec run again and again, on a cron pattern (in a time zone) or every so often, on BullMQ's
 // job schedulers. The schema is the one definition of what `schedule add` and the SDK's schedules.add accept.
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { MAX_BATCH_SIZE, maxParallelSchema } from './batch.js';
 import { durationSchema } from './duration.js';
@@ -25,7 +26,18 @@ const CRON_PATTERN = /^\S+(\s+\S+){4,5}$/;
 export const cronSchema = z
   .string({ error: 'cron must be a string' })
   .trim()
-  .regex(CRON_PATTERN, 'cron must have 5 fields (minute hour day month weekday, for example "0 3 * * *") or 6');
+  .regex(CRON_PATTERN, 'cron must have 5 fields (minute hour day month weekday, for example "0 3 * * *") or 6')
+  // The parser BullMQ's job schedulers use: a pattern it would refuse later is refused here, before anything is kept.
+  .superRefine((pattern, ctx) => {
+    try {
+      CronExpressionParser.parse(pattern);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `cron "${pattern}" is not a valid pattern (${error instanceof Error ? error.message : String(error)}); for example "0 3 * * *" is 03:00 every day`,
+      });
+    }
+  });
 
 export const timeZoneSchema = z.string().refine(
   (tz) => {

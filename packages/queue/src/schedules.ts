@@ -27,17 +27,17 @@ function repeatOptions(record: ScheduleRecord): Omit<RepeatOptions, 'key'> {
 
 /** Stores the record and, unless it is paused, (re)creates its job scheduler. */
 export async function putSchedule(redis: Redis, queue: Queue, record: ScheduleRecord): Promise<void> {
-  await redis.hset(registryKeys.schedules(record.team), record.name, JSON.stringify(record));
-  if (record.paused) {
-    await queue.removeJobScheduler(record.name);
-    return;
+  // The job scheduler first: a pattern BullMQ refuses leaves no record behind.
+  if (record.paused) await queue.removeJobScheduler(record.name);
+  else {
+    await queue.upsertJobScheduler(record.name, repeatOptions(record), {
+      name: 'schedule',
+      data: { schedule: record.name },
+      // A trigger is done once its task is added: nothing to keep.
+      opts: { removeOnComplete: true, removeOnFail: 100 },
+    });
   }
-  await queue.upsertJobScheduler(record.name, repeatOptions(record), {
-    name: 'schedule',
-    data: { schedule: record.name },
-    // A trigger is done once its task is added: nothing to keep.
-    opts: { removeOnComplete: true, removeOnFail: 100 },
-  });
+  await redis.hset(registryKeys.schedules(record.team), record.name, JSON.stringify(record));
 }
 
 export async function getSchedule(redis: Redis, team: string, name: string): Promise<ScheduleRecord | undefined> {

@@ -116,6 +116,13 @@ export const fleetOpsCases: CaseTable = [
       message: /exactly one of cron/,
     },
     {
+      name: 'schedule add with a cron field out of range (nothing kept)',
+      args: () => ['schedule', 'add', 'out-of-range', '--cron', '61 * * * *', '--machine', 'o1', '--command', 'x'],
+      code: 2,
+      error: 'usage',
+      message: /cron "61 \* \* \* \*" is not a valid pattern \(.*expected range 0-59\)/,
+    },
+    {
       name: 'schedule add --tz that is no time zone',
       args: () => [
         'schedule',
