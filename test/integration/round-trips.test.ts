@@ -53,7 +53,9 @@ function report(title: string, tasks: number): number {
   if (process.env.RDC_TRIPS_ALL) console.log([...counter.byLabel(() => true)]);
   const rows = [...counter.byLabel(perTask)].sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((sum, [, n]) => sum + n, 0);
-  const ours = rows.filter(([label]) => !/^bullmq |audit/.test(label)).reduce((sum, [, n]) => sum + n, 0);
+  // PROCESSING is written only once a run has gone on for 100 ms (task-run.ts): on a loaded box a run of `true`
+  // may last that long, so its write is reported, not counted.
+  const ours = rows.filter(([label]) => !/^bullmq |audit|writeProgress/.test(label)).reduce((sum, [, n]) => sum + n, 0);
   const lines = rows.map(([label, n]) => `  ${(n / tasks).toFixed(2).padStart(5)}  ${label}`);
   console.log(
     `${title}: ${(total / tasks).toFixed(2)} round trips per task, ${(ours / tasks).toFixed(2)} of the bridge's own\n${lines.join('\n')}`,
@@ -68,8 +70,9 @@ describe("a task's round trips on the bridge", () => {
       const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'true' });
       expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
     }
-    // The claim (slot + ASSIGNED), the lock check before the start, PROCESSING, the end (slot release + lock check).
-    expect(report('completed', TASKS)).toBeLessThanOrEqual(4);
+    // The claim (slot + ASSIGNED) and the end (slot release + lock check). The lock checks before the start and
+    // the result ride on the claim's lease; a run this short never writes PROCESSING (its result says when it ran).
+    expect(report('completed', TASKS)).toBeLessThanOrEqual(2);
   });
 
   it('a task whose only try fails', async () => {
@@ -79,7 +82,7 @@ describe("a task's round trips on the bridge", () => {
       expect((await client.tasks.wait(taskId, WAIT)).status).toBe('FAILED');
     }
     // As above; the end also records the failed try's result.
-    expect(report('failed', TASKS)).toBeLessThanOrEqual(4);
+    expect(report('failed', TASKS)).toBeLessThanOrEqual(2);
   });
 
   it('a task with a small output makes no SFTP request: the output comes with the end', async () => {

@@ -44,11 +44,11 @@ const progressOf = async (redis: Redis, jobKey: string) => JSON.parse((await red
 describe('the claim and the end of a try, one round trip each', () => {
   it('the claim takes the slot and records ASSIGNED; the end releases it and records the failed result', async () => {
     const { redis, task, jobKey } = await claimed('tt-a');
-    expect(await claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
-      slot: true,
-      cancelRequested: false,
-      outputEnd: 0,
-    });
+    const reply = await claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, false);
+    expect(reply).toEqual({ slot: true, cancelRequested: false, outputEnd: 0, lockTtlMs: expect.any(Number) });
+    // The claim's lease: what the lock had left (BullMQ's default lock is 30 s).
+    expect(reply.slot && reply.lockTtlMs).toBeGreaterThan(20_000);
+    expect(reply.slot && reply.lockTtlMs).toBeLessThanOrEqual(30_000);
     expect(await machineSlotHolders(redis, 'tt-a', 'm')).toEqual(['task-1']);
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'a' });
     await endTry(redis, task, true, { phase: 'PROCESSING', bridge: 'a', result: 'failed' }, 'the result');
@@ -65,6 +65,7 @@ describe('the claim and the end of a try, one round trip each', () => {
       slot: true,
       cancelRequested: true,
       outputEnd: 13,
+      lockTtlMs: expect.any(Number),
     });
   });
 
@@ -103,6 +104,7 @@ describe('the claim and the end of a try, one round trip each', () => {
       slot: true,
       cancelRequested: true,
       outputEnd: 0,
+      lockTtlMs: expect.any(Number),
     });
     await endTry(redis, task, true, { phase: 'PROCESSING', bridge: 'a', result: 'cancelled' }, 'the result');
     expect(await progressOf(fleet.raw, jobKey)).toEqual({ phase: 'PROCESSING', bridge: 'a', result: 'cancelled' });

@@ -121,14 +121,18 @@ end
 return moved
 `);
 
-/** The bridge recorded that the command started in the current try, and no result of that try yet. */
+/**
+ * A bridge claimed the current try (ASSIGNED or PROCESSING of this attempt) and no result of that try yet: its
+ * command may be running on the machine. ASSIGNED counts too: a bridge records PROCESSING only once a run has gone
+ * on for a moment (task-run.ts), so one that died right after starting the command left ASSIGNED behind.
+ */
 function hasLiveRun(job: Job): boolean {
   const progress = progressSchema.safeParse(job.progress);
   return (
     progress.success &&
     progress.data.attempt === job.attemptsMade &&
-    progress.data.startedAt !== undefined &&
-    progress.data.result === undefined
+    progress.data.result === undefined &&
+    (progress.data.phase === 'PROCESSING' || progress.data.phase === 'ASSIGNED')
   );
 }
 

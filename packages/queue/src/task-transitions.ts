@@ -24,7 +24,7 @@ end
  * KEYS: slots, lock, job, events, meta. ARGV: holder, limit (-1: none), leaseMs, member, token, progress JSON. As
  * machine-slots.ts's ACQUIRE (members "holder:token", leases on Redis's clock), then the progress. No free slot: the
  * try never started, so its count is taken back (as put-back.ts does) before the bridge delays the job. -1 = lock
- * lost, 0 = no slot, 1 = claimed.
+ * lost, 0 = no slot, else the lock's remaining time in ms (at least 1): the claim's lease (TaskLease).
  */
 const CLAIM = luaScript(`${WRITE_PROGRESS}
 if redis.call('GET', KEYS[2]) ~= ARGV[5] then return -1 end
@@ -51,7 +51,9 @@ if limit >= 0 then
   if last[2] then redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(last[2])) + 1) end
 end
 writeProgress(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[6])
-return 1
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl < 1 then return 1 end
+return ttl
 `);
 
 /**
@@ -82,7 +84,15 @@ export interface ClaimSlot {
   leaseMs: number;
 }
 
-export type ClaimReply = { slot: false } | { slot: true; cancelRequested: boolean; outputEnd: number };
+export type ClaimReply =
+  | { slot: false }
+  | {
+      slot: true;
+      cancelRequested: boolean;
+      outputEnd: number;
+      /** How long the lock had left when the claim checked it, in ms (0: no expiry known): the claim's lease. */
+      lockTtlMs: number;
+    };
 
 /** The member a claim's slot has in the machine's zset (machine-slots.ts): `taskId:token`. */
 export function slotMemberOf(task: ClaimedTask): string {
@@ -144,7 +154,9 @@ export async function claimTask(
   }
   if (reply === -1) throw new LockLostError('the claim');
   if (reply === 0) return { slot: false };
-  return { slot: true, cancelRequested, outputEnd };
+  // 1: the lock had no expiry (or under a millisecond left): no lease to lean on.
+  const lockTtlMs = typeof reply === 'number' && reply > 1 ? reply : 0;
+  return { slot: true, cancelRequested, outputEnd, lockTtlMs };
 }
 
 /**

@@ -5,6 +5,9 @@
 // and handing the job back (put back for a moment, or to wait for the next bridge). A bridge that lost the task
 // (frozen past its lock while another took it over) gets LockLostError from any of them and writes nothing more;
 // it can neither renew nor release the slot the task holds on the next bridge (members are `taskId:token`).
+// The claim also tells how long the lock had left: until a safe part of that has passed on this process's monotonic
+// clock, no other bridge can hold the task (BullMQ hands a job on only once its lock has expired, and only its
+// holder removes it), so the checks before the start and before the result need no round trip then.
 import type { JobData, Logger, Progress } from '@rediacc/core';
 import {
   appendOutputFenced,
@@ -32,6 +35,17 @@ export function slotRetryDelayMs(random: () => number = Math.random): number {
   return 100 + Math.floor(random() * 400);
 }
 
+/**
+ * The share of the lock's remaining time the claim leans on: the rest absorbs a drift between Redis's clock and
+ * ours. A bridge frozen past it (SIGSTOP, a GC pause) reads the lock again, as before.
+ */
+const LEASE_SHARE = 2 / 3;
+
+/** Until when (performance.now()) a claim sent at `sentAt` knows the lock is its own; `lockTtlMs` 0: never. */
+export function leaseUntil(sentAt: number, lockTtlMs: number): number {
+  return lockTtlMs > 0 ? sentAt + lockTtlMs * LEASE_SHARE : 0;
+}
+
 /** Hands a claimed job that never started back to its queue (the bridge is stopping): PENDING, its try uncounted. */
 export async function putBackUnstarted(redis: Redis, job: Job, token: string | undefined): Promise<void> {
   if (token !== undefined) await putBack(redis, job, token, 0);
@@ -49,6 +63,8 @@ export class TaskLifecycle {
   private slotHeld = false;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> = Promise.resolve();
+  /** Until then (performance.now()) the claim's lock is known to be ours without reading it (leaseUntil). */
+  private leaseEnd = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -69,12 +85,15 @@ export class TaskLifecycle {
     progress: Progress,
     claimedBefore: boolean,
   ): Promise<Claimed> {
+    // Taken before the request leaves: the lease counts from a moment no later than Redis's reading of the lock.
+    const sentAt = performance.now();
     const reply = await claimTask(this.redis, this.task, slot, progress, claimedBefore);
     if (!reply.slot) {
       await this.job.moveToDelayed(Date.now() + slotRetryDelayMs(), this.token);
       throw new DelayedError();
     }
     this.job.progress = progress;
+    this.leaseEnd = leaseUntil(sentAt, reply.lockTtlMs);
     if (slot) {
       this.slotHeld = true;
       this.renewTimer = setInterval(() => this.renew(slot), renewIntervalMs(slot.leaseMs));
@@ -87,8 +106,12 @@ export class TaskLifecycle {
     return writeProgress(this.redis, this.job, this.task.fence, progress);
   }
 
-  /** Before a step that writes nothing to Redis itself (starting the command). */
+  /**
+   * Before a step that writes nothing to Redis itself (starting the command, handing BullMQ the result): no round
+   * trip while the claim's lease lasts, else a read of the lock.
+   */
   async assertHeld(what: string): Promise<void> {
+    if (performance.now() < this.leaseEnd) return;
     if (!(await holdsLock(this.redis, this.task.fence))) throw new LockLostError(what);
   }
 
@@ -103,7 +126,7 @@ export class TaskLifecycle {
    */
   async end(failed?: Progress): Promise<void> {
     const held = await this.stopRenewing();
-    // Nothing to release nor record (no machine limit): a plain read of the lock is cheaper than a script.
+    // Nothing to release nor record (no machine limit): the lease, or a plain read of the lock.
     if (!held && !failed) return this.assertHeld('the result');
     await endTry(this.redis, this.task, held, failed, failed ? 'the result of the try' : 'the result');
     if (failed) this.job.progress = failed;

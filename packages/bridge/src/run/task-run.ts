@@ -53,6 +53,12 @@ export interface TaskRunDeps {
 
 const ERROR_TAIL_BYTES = 2_048;
 
+/**
+ * How long a run goes before PROCESSING is written: a short command's try is then two writes (the claim and
+ * BullMQ's result), not three; anyone watching sees PROCESSING at most this late.
+ */
+export const PROCESSING_AFTER_MS = 100;
+
 export class TaskRun {
   private readonly taskId: string;
   private readonly attempt: number;
@@ -170,20 +176,32 @@ export class TaskRun {
         output: (offset, chunk, rawEnd) => lifecycle.output(offset, chunk, rawEnd).catch(letGoIfLost),
       },
     );
+    /** PROCESSING not written yet: the write, held back for PROCESSING_AFTER_MS. */
+    let pendingProcessing: { timer: NodeJS.Timeout; write: () => void } | undefined;
     run.on((event) => {
       if (event.type !== 'started') {
         this.logEvent(event);
         return;
       }
       if (event.attached) log.info('re-attached to the run on the machine');
-      // Awaited once the run ends; a lost lock stops following the run at once (it is the new holder's).
-      processing = lifecycle.progress({ phase: 'PROCESSING', bridge, attempt, startedAt: event.startedAt });
-      processing.catch(letGoIfLost).catch(() => {});
+      const write = () => {
+        pendingProcessing = undefined;
+        // Awaited once the run ends; a lost lock stops following the run at once (it is the new holder's).
+        processing = lifecycle.progress({ phase: 'PROCESSING', bridge, attempt, startedAt: event.startedAt });
+        processing.catch(letGoIfLost).catch(() => {});
+      };
+      // A run that ends within PROCESSING_AFTER_MS never shows PROCESSING: its result carries when it started. A
+      // runOnce task records it at once: should this bridge die and the run vanish, the next one must know it ran.
+      if (data.runOnce || event.attached) write();
+      else pendingProcessing = { timer: setTimeout(write, PROCESSING_AFTER_MS), write };
       deps.audit(data.team, 'task.processing', taskId, 'ok', { attempt: attempt + 1, reattached: event.attached });
     });
     this.machineRun = run;
     if (this.stopReason) run.stop(this.stopReason);
     const end = await run.outcome();
+    clearTimeout(pendingProcessing?.timer);
+    // Handed back with the run going on: the next bridge and any cancel must see that it started.
+    if (end.kind === 'released' && run.stoppedBy === 'handback') pendingProcessing?.write();
     await processing;
     if (end.kind === 'released') {
       deps.cleaner.release(taskId);
