@@ -2,16 +2,20 @@
 // cookie-session changes, cancel and retry audited with the token's id, search by id, command and machine, the
 // tail of a 1 MB output, and a sentinel secret the tasks printed never in any answer.
 
-import { type Bridge, startBridge } from '@rediacc/bridge';
-import { taskKey } from '@rediacc/core';
-import { createDashboard } from '@rediacc/dashboard';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { RediaccClient } from '@rediacc/producer';
 import { readAudit } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokens, type NamedToken, okAndFailedTasks } from '../harness/dashboard-fixtures.js';
-import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openConsole, startConsoleStack } from '../harness/console-stack.js';
+import {
+  createTokens,
+  type NamedToken,
+  okAndFailedTasks,
+  sealedVaultOf,
+  TEAM_A_AND_FLEET_TOKENS,
+} from '../harness/dashboard-fixtures.js';
+import { useHarness, waitFor } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-console-secret-7d41c0-do-not-leak';
 const CREDENTIAL = 'SENTINEL-console-credential-e29a-do-not-leak';
@@ -20,7 +24,6 @@ const ORIGIN = 'http://localhost:80';
 const h = useHarness();
 let client: RediaccClient;
 let redis: Redis;
-let bridge: Bridge;
 let app: FastifyInstance;
 let tokens: Record<string, NamedToken>;
 let tasks: { ok: string; failed: string; big: string; b: string };
@@ -33,30 +36,9 @@ async function as(name: string, method: Method, url: string) {
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  client = createClient({ redis: server.url });
-  redis = new Redis(server.url);
-  const machine = await h.machine();
-  const teamKeys = await addTeamWithMachine(client, 'A', machine);
-  await client.machines.add({
-    name: 'web-7',
-    team: 'A',
-    host: machine.host,
-    port: machine.port,
-    user: machine.user,
-    keyFile: machine.privateKeyPath,
-    hostKeyFingerprint: machine.hostKeyFingerprint,
-  });
-  await addTeamWithMachine(client, 'B', machine);
-  bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
-  tokens = await createTokens(redis, {
-    viewerA: { role: 'viewer', team: 'A' },
-    operatorA: { role: 'operator', team: 'A' },
-    adminA: { role: 'admin', team: 'A' },
-    operatorB: { role: 'operator', team: 'B' },
-    viewerFleet: { role: 'viewer' },
-    adminFleet: { role: 'admin' },
-  });
+  const stack = await startConsoleStack(h, { moreMachinesOfA: ['web-7'] });
+  ({ client, redis } = stack);
+  tokens = await createTokens(redis, { ...TEAM_A_AND_FLEET_TOKENS, operatorB: { role: 'operator', team: 'B' } });
   const { ok, failed } = await okAndFailedTasks(client, {
     team: 'A',
     machine: 'm1',
@@ -74,16 +56,8 @@ beforeAll(async () => {
   expect((await client.tasks.wait(big.taskId, WAIT)).status).toBe('COMPLETED');
   const b = await client.tasks.create({ team: 'B', machine: 'm1', priority: 3, command: 'echo team-b-only' });
   tasks = { ok, failed, big: big.taskId, b: b.taskId };
-  sealed = JSON.parse((await redis.hget(taskKey('A', 'normal', ok), 'data')) ?? '{}').vault;
-  expect(sealed.length).toBeGreaterThan(40);
-  app = await createDashboard({ redis: server.url });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await bridge?.close();
-  await client?.close();
-  await redis?.quit();
+  sealed = await sealedVaultOf(redis, 'A', ok);
+  app = await openConsole(h, stack);
 });
 
 const readRoutes = () => [
