@@ -21,7 +21,10 @@ import { type Handler, runCommand } from '../context.js';
 import { durationText, integer, listOf, oneOf, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, json, line, table } from '../result.js';
+import { type FanoutKind, fanOutTargetOf } from './batch.js';
 import { type TaskSpecOptions, taskSpecFrom, taskSpecOptions } from './task-spec-flags.js';
+
+const SCHEDULE_FANOUT: FanoutKind = { pool: false, batch: 'a fan-out batch each run', batches: 'fan-out schedules' };
 
 interface AddOptions extends OutputOptions, TaskSpecOptions {
   name: string;
@@ -41,7 +44,7 @@ interface NameOptions extends OutputOptions {
 }
 
 export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
-  const fanOut = fanOutOf(options);
+  const fanOut = fanOutTargetOf(options, SCHEDULE_FANOUT);
   const team = options.team ?? (await teamOf(options, client));
   const spec: ScheduleSpecInput = {
     name: options.name,
@@ -60,33 +63,6 @@ export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
   const view = await client.schedules.add(spec);
   return done(options.json ? json(view) : line(`schedule ${view.name} added in team ${view.team}; ${nextRun(view)}`));
 };
-
-/** The fan-out of `schedule add --machines|--select`, or undefined for one machine (--machine). */
-function fanOutOf(options: AddOptions): ScheduleSpecInput['fanOut'] {
-  const targets = [options.machine, options.machines, options.select].filter((t) => t !== undefined);
-  if (targets.length !== 1) {
-    throw new RdcError(
-      'RDC_INVALID_INPUT',
-      targets.length === 0
-        ? 'say where to run: --machine NAME, or a fan-out batch each run with --machines a,b or --select key=value'
-        : 'give only one of --machine, --machines or --select',
-    );
-  }
-  if (options.machine !== undefined) {
-    if (options.maxParallel !== undefined || options.stopOnFailure) {
-      throw new RdcError(
-        'RDC_INVALID_INPUT',
-        '--max-parallel and --stop-on-failure apply to fan-out schedules: use them with --machines or --select',
-      );
-    }
-    return undefined;
-  }
-  return {
-    ...(options.machines ? { machines: options.machines } : { select: options.select }),
-    ...(options.maxParallel !== undefined && { maxParallel: options.maxParallel }),
-    stopOnFailure: options.stopOnFailure === true,
-  };
-}
 
 /** The team of the machine(s) asked for, when --team is not given. */
 async function teamOf(options: AddOptions, client: Parameters<Handler<unknown>>[1]): Promise<string> {

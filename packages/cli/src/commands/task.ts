@@ -6,7 +6,7 @@ import { type Handler, runCommand } from '../context.js';
 import { integer, oneOf, positiveNumber, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, endWith, json, line, note, type Printed, text } from '../result.js';
-import { addFanoutOptions, createFanout, type FanoutOptions, wantsFanout } from './batch.js';
+import { addFanoutOptions, CREATE_TASK_FANOUT, createFanout, type FanoutOptions, fanOutTargetOf } from './batch.js';
 import { type TaskSpecOptions, taskSpecFrom, taskSpecOptions } from './task-spec-flags.js';
 import { taskTable } from './task-table.js';
 import { followTask, waitForTask } from './task-wait.js';
@@ -35,7 +35,8 @@ interface InspectOptions extends OutputOptions {
 
 /** Prints the task id (or the created task); with --wait, waits and ends with the task's exit code. */
 export const createTask: Handler<CreateOptions> = async (options, client) => {
-  if (wantsFanout(options)) {
+  const fanout = fanOutTargetOf(options, CREATE_TASK_FANOUT) ?? (options.pool && { pool: options.pool });
+  if (fanout) {
     if (options.taskId !== undefined || options.wait || options.waitTimeout !== undefined) {
       throw new RdcError(
         'RDC_INVALID_INPUT',
@@ -43,7 +44,7 @@ export const createTask: Handler<CreateOptions> = async (options, client) => {
       );
     }
     const task = { ...taskSpecFrom(options), ...(options.team !== undefined && { team: options.team }) };
-    return createFanout(options, task, client);
+    return createFanout(options, fanout, task, client);
   }
   const machine = options.machine ?? '';
   const team = options.team ?? (await client.machines.get(machine)).team;
