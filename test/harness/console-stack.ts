@@ -3,8 +3,17 @@
 import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
 import { createDashboard } from '@rediacc/dashboard';
 import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { NewDashboardToken } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import {
+  createTokens,
+  type NamedToken,
+  type OkAndFailedOptions,
+  okAndFailedTasks,
+  sealedVaultOf,
+  TEAM_A_AND_FLEET_TOKENS,
+} from './dashboard-fixtures.js';
 import { addMachine, addTeamWithMachine } from './fleet.js';
 import type { Harness, TestMachine } from './harness.js';
 
@@ -54,4 +63,30 @@ export async function openConsole(h: Harness, stack: ConsoleStack): Promise<Fast
   const app = await createDashboard({ redis: stack.url });
   h.own(() => app.close());
   return app;
+}
+
+export interface ConsoleWithTasks extends ConsoleStack {
+  tokens: Record<string, NamedToken>;
+  /** The COMPLETED and the FAILED task of team A that read the sentinel secret (okAndFailedTasks). */
+  ok: string;
+  failed: string;
+  /** The ok task's sealed vault blob, as Redis holds it. */
+  sealed: string;
+}
+
+/**
+ * The stack with a token of each role of team A and of the fleet (TEAM_A_AND_FLEET_TOKENS, plus `tokens`), and the
+ * ok and failed tasks of team A on m1 that read `tasks.secret`: what the console API and Bull Board tests start from.
+ */
+export async function startConsoleWithTasks(
+  h: Harness,
+  options: ConsoleStackOptions & {
+    tokens?: Record<string, NewDashboardToken>;
+    tasks: Omit<OkAndFailedOptions, 'team' | 'machine'>;
+  },
+): Promise<ConsoleWithTasks> {
+  const stack = await startConsoleStack(h, options);
+  const tokens = await createTokens(stack.redis, { ...TEAM_A_AND_FLEET_TOKENS, ...options.tokens });
+  const { ok, failed } = await okAndFailedTasks(stack.client, { team: 'A', machine: 'm1', ...options.tasks });
+  return { ...stack, tokens, ok, failed, sealed: await sealedVaultOf(stack.redis, 'A', ok) };
 }

@@ -7,14 +7,8 @@ import { readAudit } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openConsole, startConsoleStack } from '../harness/console-stack.js';
-import {
-  createTokens,
-  type NamedToken,
-  okAndFailedTasks,
-  sealedVaultOf,
-  TEAM_A_AND_FLEET_TOKENS,
-} from '../harness/dashboard-fixtures.js';
+import { openConsole, startConsoleWithTasks } from '../harness/console-stack.js';
+import type { NamedToken } from '../harness/dashboard-fixtures.js';
 import { useHarness, waitFor } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-console-secret-7d41c0-do-not-leak';
@@ -36,16 +30,13 @@ async function as(name: string, method: Method, url: string) {
 }
 
 beforeAll(async () => {
-  const stack = await startConsoleStack(h, { moreMachinesOfA: ['web-7'] });
-  ({ client, redis } = stack);
-  tokens = await createTokens(redis, { ...TEAM_A_AND_FLEET_TOKENS, operatorB: { role: 'operator', team: 'B' } });
-  const { ok, failed } = await okAndFailedTasks(client, {
-    team: 'A',
-    machine: 'm1',
-    secret: SENTINEL,
-    credential: CREDENTIAL,
-    failed: { machine: 'web-7', priority: 2 },
+  const stack = await startConsoleWithTasks(h, {
+    moreMachinesOfA: ['web-7'],
+    tokens: { operatorB: { role: 'operator', team: 'B' } },
+    tasks: { secret: SENTINEL, credential: CREDENTIAL, failed: { machine: 'web-7', priority: 2 } },
   });
+  ({ client, redis, tokens, sealed } = stack);
+  const { ok, failed } = stack;
   // 1,000,000 bytes of output between two markers.
   const big = await client.tasks.create({
     team: 'A',
@@ -56,7 +47,6 @@ beforeAll(async () => {
   expect((await client.tasks.wait(big.taskId, WAIT)).status).toBe('COMPLETED');
   const b = await client.tasks.create({ team: 'B', machine: 'm1', priority: 3, command: 'echo team-b-only' });
   tasks = { ok, failed, big: big.taskId, b: b.taskId };
-  sealed = await sealedVaultOf(redis, 'A', ok);
   app = await openConsole(h, stack);
 });
 

@@ -7,14 +7,8 @@ import { readAudit } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openConsole, startConsoleStack } from '../harness/console-stack.js';
-import {
-  createTokens,
-  type NamedToken,
-  okAndFailedTasks,
-  sealedVaultOf,
-  TEAM_A_AND_FLEET_TOKENS,
-} from '../harness/dashboard-fixtures.js';
+import { openConsole, startConsoleWithTasks } from '../harness/console-stack.js';
+import type { NamedToken } from '../harness/dashboard-fixtures.js';
 import { useHarness, waitFor } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-board-secret-3f0e9a2d-do-not-leak';
@@ -36,18 +30,11 @@ async function as(name: string, method: 'GET' | 'PUT' | 'POST', url: string) {
 }
 
 beforeAll(async () => {
-  const stack = await startConsoleStack(h);
-  ({ client, redis } = stack);
-  tokens = await createTokens(redis, TEAM_A_AND_FLEET_TOKENS);
-  const { ok, failed } = await okAndFailedTasks(client, {
-    team: 'A',
-    machine: 'm1',
-    secret: SENTINEL,
-    credential: CREDENTIAL,
-  });
+  const stack = await startConsoleWithTasks(h, { tasks: { secret: SENTINEL, credential: CREDENTIAL } });
+  ({ client, redis, tokens, sealed } = stack);
+  const { ok, failed } = stack;
   const b = await client.tasks.create({ team: 'B', machine: 'm1', priority: 3, command: 'true' });
   tasks = { ok, failed, b: b.taskId };
-  sealed = await sealedVaultOf(redis, 'A', ok);
   app = await openConsole(h, stack);
 });
 
