@@ -137,6 +137,33 @@ describe('a second rediacc up on the same RDC_HOME', () => {
     expect(again.stdout.match(/COMPLETED/g)).toHaveLength(5);
   });
 
+  it('keeps what the user set on demo-01 (tags, max concurrent) when up starts again on the same data', async () => {
+    const home = await h.tempDir('up-home');
+    const first = await startUp(h, home, ['--no-dashboard']);
+    for (const args of [
+      ['machine', 'tag', 'demo-01', 'role=web', 'env=demo'],
+      ['machine', 'set', 'demo-01', '--max-concurrent', '2'],
+    ]) {
+      const set = await rediacc(args, { RDC_HOME: home });
+      expect(set.code, set.stderr).toBe(0);
+    }
+    const demo = async () => {
+      const list = await rediacc(['machine', 'list', '--json'], { RDC_HOME: home });
+      expect(list.code, list.stderr).toBe(0);
+      return (
+        JSON.parse(list.stdout) as { name: string; addedAt: number; tags?: object; maxConcurrent?: number }[]
+      ).find((m) => m.name === 'demo-01');
+    };
+    const before = await demo();
+    first.child.kill('SIGTERM');
+    await first.exited;
+
+    await startUp(h, home, ['--no-dashboard']);
+    const after = await demo();
+    expect(after?.addedAt, 'up registered demo-01 anew, at its new sshd').toBeGreaterThan(before?.addedAt ?? 0);
+    expect(after).toMatchObject({ tags: { role: 'web', env: 'demo' }, maxConcurrent: 2 });
+  });
+
   it('stops its redis-server and sshd when its terminal hangs up (SIGHUP), leaving nothing behind', async () => {
     const home = await h.tempDir('up-home');
     const up = await startUp(h, home);

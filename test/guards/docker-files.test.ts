@@ -69,13 +69,13 @@ describe('docker/Dockerfile', () => {
     );
     const noHealth = plant(text, 'ENV RDC_HEALTH_URL=http://127.0.0.1:9464/healthz', 'ENV RDC_HEALTH_URL=http://x/');
     expect(rediaccImage(noHealth).problems).toEqual([expect.stringMatching(/^target bridge: HEALTHCHECK does not/)]);
-    const devDeps = plant(text, 'COPY --from=deps /app ./', 'COPY --from=build /src/node_modules node_modules');
+    const devDeps = plant(text, 'COPY --from=deps /src ./', 'COPY --from=build /src/node_modules node_modules');
     expect(rediaccImage(devDeps).problems).toEqual(
       expect.arrayContaining([expect.stringContaining('COPY --from=build /src/node_modules brings dev dependencies')]),
     );
     const allDeps = plant(text, 'npm ci --omit=dev --workspace', 'npm ci --workspace');
     expect(rediaccImage(allDeps).problems).toEqual([
-      expect.stringMatching(/^line \d+: COPY --from=deps \/app brings dev dependencies into the image$/),
+      expect.stringMatching(/^line \d+: COPY --from=deps \/src brings dev dependencies into the image$/),
     ]);
   });
 

@@ -1,6 +1,6 @@
 // What the console and board tests set up alike: named dashboard tokens, one per role and team, and a pair of
 // finished tasks (one COMPLETED, one FAILED) that both read a vault secret, so a test can show it never leaks.
-import type { TaskSpecInput } from '@rediacc/core';
+import { type TaskSpecInput, taskKey } from '@rediacc/core';
 import type { RediaccClient } from '@rediacc/producer';
 import { createDashboardToken, type NewDashboardToken } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
@@ -10,6 +10,15 @@ export interface NamedToken {
   token: string;
   id: string;
 }
+
+/** The tokens the console tests sign in with: each role of team A, and a fleet viewer and admin. */
+export const TEAM_A_AND_FLEET_TOKENS = {
+  viewerA: { role: 'viewer', team: 'A' },
+  operatorA: { role: 'operator', team: 'A' },
+  adminA: { role: 'admin', team: 'A' },
+  viewerFleet: { role: 'viewer' },
+  adminFleet: { role: 'admin' },
+} as const satisfies Record<string, NewDashboardToken>;
 
 /** One dashboard token per name: `createTokens(redis, { viewerA: { role: 'viewer', team: 'A' } })`. */
 export async function createTokens<Name extends string>(
@@ -67,4 +76,11 @@ export async function okAndFailedTasks(
   expect((await client.tasks.wait(ok.taskId, { timeoutMs })).status).toBe('COMPLETED');
   expect((await client.tasks.wait(failed.taskId, { timeoutMs })).status).toBe('FAILED');
   return { ok: ok.taskId, failed: failed.taskId };
+}
+
+/** The sealed vault blob of a task (priority 3, so in the normal queue) as Redis holds it: no answer may show it. */
+export async function sealedVaultOf(redis: Redis, team: string, taskId: string): Promise<string> {
+  const sealed: string = JSON.parse((await redis.hget(taskKey(team, 'normal', taskId), 'data')) ?? '{}').vault ?? '';
+  expect(sealed.length).toBeGreaterThan(40);
+  return sealed;
 }

@@ -13,7 +13,13 @@ export async function addTeamWithMachine(
   name = 'm1',
 ): Promise<Record<string, string>> {
   const { secretKey } = await client.teams.create(team);
-  await client.machines.add({
+  await addMachine(client, team, machine, name);
+  return { [team]: secretKey };
+}
+
+/** Registers `machine` in `team` (already there) as `name`, pinned to its real host key. */
+export async function addMachine(client: RediaccClient, team: string, machine: TestMachine, name: string) {
+  return client.machines.add({
     name,
     team,
     host: machine.host,
@@ -22,5 +28,4 @@ export async function addTeamWithMachine(
     keyFile: machine.privateKeyPath,
     hostKeyFingerprint: machine.hostKeyFingerprint,
   });
-  return { [team]: secretKey };
 }

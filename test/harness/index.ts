@@ -1,7 +1,7 @@
 // The test harness tests import as `../harness/index.js`.
 
 export { type BridgeProcess, startBridgeProcess } from './bridge-process.js';
-export { addTeamWithMachine } from './fleet.js';
+export { addMachine, addTeamWithMachine } from './fleet.js';
 export { Harness, type MachineOptions, type TestMachine } from './harness.js';
 export { type IdTally, idCommand, tallyIds } from './id-files.js';
 export { type LoginUser, loginUser, loginUsersUnavailable } from './login-users.js';

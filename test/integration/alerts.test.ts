@@ -5,13 +5,15 @@
 import { createHmac } from 'node:crypto';
 import { type Alerting, SIGNATURE_HEADER, startAlerting, TIMESTAMP_HEADER } from '@rediacc/alerts';
 import { ALERT_DELIVERY_QUEUE, createLogger, open, registryKeys, teamPrefix } from '@rediacc/core';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { RediaccClient } from '@rediacc/producer';
 import { createRedis } from '@rediacc/queue';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, type BridgeProcess, startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
-import { WebhookReceiver } from '../harness/webhook-receiver.js';
+import { startAlertingStack } from '../harness/alerting-stack.js';
+import { type BridgeProcess, startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
+import { dumpRedis } from '../harness/redis-dump.js';
+import type { WebhookReceiver } from '../harness/webhook-receiver.js';
 
 const h = useHarness();
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -38,16 +40,7 @@ interface Body {
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  redisUrl = server.url;
-  const machine = await h.machine();
-  client = createClient({ redis: redisUrl });
-  admin = createRedis(redisUrl, 'producer');
-  teamKeys = {
-    ...(await addTeamWithMachine(client, 'ops', machine)),
-    ...(await addTeamWithMachine(client, 'idle', machine)),
-  };
-  receiver = await WebhookReceiver.start(h);
+  ({ redisUrl, client, admin, teamKeys, receiver } = await startAlertingStack(h, ['ops', 'idle']));
   webhookId = (await client.alerts.addWebhook({ url: receiver.url('/ops'), team: 'ops', secret: SENTINEL })).id;
   for (const name of ['alert-b1', 'alert-b2']) {
     bridges.push(
@@ -65,9 +58,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Before the harness quits the admin connection they use.
   await Promise.all(queues.map((q) => q.close()));
-  await client?.close();
-  await admin?.quit();
 });
 
 function deliveries(team: string): Queue {
@@ -252,23 +244,7 @@ async function startEngines(team: string): Promise<{ close(): Promise<void> }> {
 
 describe('the webhook secret', () => {
   it('is nowhere in Redis (job data included) nor in the bridges’ logs, only sealed to the team key', async () => {
-    const values: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'COUNT', 1_000);
-      cursor = next;
-      for (const key of keys) {
-        values.push(key);
-        const type = await admin.type(key);
-        if (type === 'string') values.push(String(await admin.get(key)));
-        else if (type === 'hash') values.push(JSON.stringify(await admin.hgetall(key)));
-        else if (type === 'list') values.push(JSON.stringify(await admin.lrange(key, 0, -1)));
-        else if (type === 'set') values.push(JSON.stringify(await admin.smembers(key)));
-        else if (type === 'zset') values.push(JSON.stringify(await admin.zrange(key, 0, -1)));
-        else if (type === 'stream') values.push(JSON.stringify(await admin.xrange(key, '-', '+')));
-      }
-    } while (cursor !== '0');
-    const dump = values.join('\n');
+    const dump = await dumpRedis(admin);
     // The scan saw the webhook and its deliveries' job data…
     expect(dump).toContain(webhookId);
     expect(dump).toContain('task-failed');

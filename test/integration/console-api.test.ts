@@ -2,16 +2,14 @@
 // cookie-session changes, cancel and retry audited with the token's id, search by id, command and machine, the
 // tail of a 1 MB output, and a sentinel secret the tasks printed never in any answer.
 
-import { type Bridge, startBridge } from '@rediacc/bridge';
-import { taskKey } from '@rediacc/core';
-import { createDashboard } from '@rediacc/dashboard';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { RediaccClient } from '@rediacc/producer';
 import { readAudit } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokens, type NamedToken, okAndFailedTasks } from '../harness/dashboard-fixtures.js';
-import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openConsole, startConsoleWithTasks } from '../harness/console-stack.js';
+import type { NamedToken } from '../harness/dashboard-fixtures.js';
+import { useHarness, waitFor } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-console-secret-7d41c0-do-not-leak';
 const CREDENTIAL = 'SENTINEL-console-credential-e29a-do-not-leak';
@@ -20,7 +18,6 @@ const ORIGIN = 'http://localhost:80';
 const h = useHarness();
 let client: RediaccClient;
 let redis: Redis;
-let bridge: Bridge;
 let app: FastifyInstance;
 let tokens: Record<string, NamedToken>;
 let tasks: { ok: string; failed: string; big: string; b: string };
@@ -33,37 +30,13 @@ async function as(name: string, method: Method, url: string) {
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  client = createClient({ redis: server.url });
-  redis = new Redis(server.url);
-  const machine = await h.machine();
-  const teamKeys = await addTeamWithMachine(client, 'A', machine);
-  await client.machines.add({
-    name: 'web-7',
-    team: 'A',
-    host: machine.host,
-    port: machine.port,
-    user: machine.user,
-    keyFile: machine.privateKeyPath,
-    hostKeyFingerprint: machine.hostKeyFingerprint,
+  const stack = await startConsoleWithTasks(h, {
+    moreMachinesOfA: ['web-7'],
+    tokens: { operatorB: { role: 'operator', team: 'B' } },
+    tasks: { secret: SENTINEL, credential: CREDENTIAL, failed: { machine: 'web-7', priority: 2 } },
   });
-  await addTeamWithMachine(client, 'B', machine);
-  bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
-  tokens = await createTokens(redis, {
-    viewerA: { role: 'viewer', team: 'A' },
-    operatorA: { role: 'operator', team: 'A' },
-    adminA: { role: 'admin', team: 'A' },
-    operatorB: { role: 'operator', team: 'B' },
-    viewerFleet: { role: 'viewer' },
-    adminFleet: { role: 'admin' },
-  });
-  const { ok, failed } = await okAndFailedTasks(client, {
-    team: 'A',
-    machine: 'm1',
-    secret: SENTINEL,
-    credential: CREDENTIAL,
-    failed: { machine: 'web-7', priority: 2 },
-  });
+  ({ client, redis, tokens, sealed } = stack);
+  const { ok, failed } = stack;
   // 1,000,000 bytes of output between two markers.
   const big = await client.tasks.create({
     team: 'A',
@@ -74,16 +47,7 @@ beforeAll(async () => {
   expect((await client.tasks.wait(big.taskId, WAIT)).status).toBe('COMPLETED');
   const b = await client.tasks.create({ team: 'B', machine: 'm1', priority: 3, command: 'echo team-b-only' });
   tasks = { ok, failed, big: big.taskId, b: b.taskId };
-  sealed = JSON.parse((await redis.hget(taskKey('A', 'normal', ok), 'data')) ?? '{}').vault;
-  expect(sealed.length).toBeGreaterThan(40);
-  app = await createDashboard({ redis: server.url });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await bridge?.close();
-  await client?.close();
-  await redis?.quit();
+  app = await openConsole(h, stack);
 });
 
 const readRoutes = () => [

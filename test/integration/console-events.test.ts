@@ -1,14 +1,15 @@
 // The console's live stream over real HTTP with a real bridge: task events up to COMPLETED for a task created after
 // connecting, overview pushes, a running task's output as it arrives then `end`, resuming with Last-Event-ID, the
 // per-token stream limit, and every Redis connection a stream held released when pages go away.
-import { type Bridge, startBridge } from '@rediacc/bridge';
+import type { Bridge } from '@rediacc/bridge';
 import { createDashboard } from '@rediacc/dashboard';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { RediaccClient } from '@rediacc/producer';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openConsole, startConsoleStack } from '../harness/console-stack.js';
 import { createTokens, type NamedToken } from '../harness/dashboard-fixtures.js';
-import { addTeamWithMachine, openSse, type SseEvent, useHarness, waitFor } from '../harness/index.js';
+import { openSse, type SseEvent, useHarness, waitFor } from '../harness/index.js';
 
 const WAIT = { timeoutMs: 30_000 };
 const SENTINEL = 'SENTINEL-console-events-91f3-do-not-leak';
@@ -30,29 +31,16 @@ const statusesOf = (events: SseEvent[], taskId: string) =>
   events.filter(taskEvent(taskId)).map((e) => (e.data as { status: string }).status);
 
 beforeAll(async () => {
-  const server = await h.redis();
-  redisUrl = server.url;
-  client = createClient({ redis: server.url });
-  redis = new Redis(server.url);
-  const machine = await h.machine();
-  const teamKeys = await addTeamWithMachine(client, 'A', machine);
-  await addTeamWithMachine(client, 'B', machine);
+  const stack = await startConsoleStack(h);
+  ({ url: redisUrl, client, redis, bridge } = stack);
   await client.vault.set('A', 'API_TOKEN', SENTINEL);
-  bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
   tokens = await createTokens(redis, {
     viewerA: { role: 'viewer', team: 'A' },
     viewerB: { role: 'viewer', team: 'B' },
     limited: { role: 'viewer', team: 'A' },
   });
-  app = await createDashboard({ redis: server.url });
+  app = await openConsole(h, stack);
   base = await app.listen({ host: '127.0.0.1', port: 0 });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await bridge?.close();
-  await client?.close();
-  await redis?.quit();
 });
 
 describe('console event stream', () => {

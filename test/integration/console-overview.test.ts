@@ -1,14 +1,14 @@
 // GET /api/overview after real tasks ran on a real bridge: per-priority counts (pending, assigned, processing),
 // totals, the oldest pending age per priority, the last 15 minutes' throughput from BullMQ's metrics (the bridge's
 // workers collect them), the live bridges and the machines with the tasks holding their slots.
-import { type Bridge, startBridge } from '@rediacc/bridge';
-import { createDashboard } from '@rediacc/dashboard';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { Bridge } from '@rediacc/bridge';
+import type { RediaccClient } from '@rediacc/producer';
 import { appendAlertLog, createDashboardToken } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openConsole, startConsoleStack } from '../harness/console-stack.js';
+import { useHarness, waitFor } from '../harness/index.js';
 
 const WAIT = { timeoutMs: 30_000 };
 const h = useHarness();
@@ -25,20 +25,8 @@ interface Bucket {
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  client = createClient({ redis: server.url });
-  redis = new Redis(server.url);
-  const machine = await h.machine();
-  const teamKeys = await addTeamWithMachine(client, 'A', machine);
-  await addTeamWithMachine(client, 'B', machine);
-  bridge = await startBridge({
-    redisUrl: server.url,
-    teams: ['A'],
-    teamKeys,
-    batchSize: 2,
-    pollMs: 100,
-    sampleIntervalMs: 500,
-  });
+  const stack = await startConsoleStack(h, { bridge: { sampleIntervalMs: 500 } });
+  ({ client, redis, bridge } = stack);
   token = (await createDashboardToken(redis, { role: 'viewer' })).token;
   const runs = await client.tasks.createMany([
     { team: 'A', machine: 'm1', priority: 3, command: 'true' },
@@ -52,14 +40,7 @@ beforeAll(async () => {
     { team: 'B', machine: 'm1', priority: 5, command: 'true' },
     { team: 'B', machine: 'm1', priority: 5, command: 'true' },
   ]);
-  app = await createDashboard({ redis: server.url });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await bridge?.close();
-  await client?.close();
-  await redis?.quit();
+  app = await openConsole(h, stack);
 });
 
 async function overview(bearer = token) {

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '@rediacc/alerts';
 import { ALERT_DELIVERY_QUEUE, teamPrefix } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
-import { createClient, type RediaccClient } from '@rediacc/producer';
-import { createRedis } from '@rediacc/queue';
+import type { RediaccClient } from '@rediacc/producer';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
-import { WebhookReceiver } from '../harness/webhook-receiver.js';
+import { startAlertingStack } from '../harness/alerting-stack.js';
+import { startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
+import type { WebhookReceiver } from '../harness/webhook-receiver.js';
 
 const h = useHarness();
 const SECRET = 'dashboard-alerting-secret-5c1e9a';
@@ -36,19 +36,10 @@ interface Body {
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  redisUrl = server.url;
-  const machine = await h.machine();
-  client = createClient({ redis: redisUrl });
-  admin = createRedis(redisUrl, 'producer');
-  teamKeys = {
-    ...(await addTeamWithMachine(client, 'lonely', machine)),
-    ...(await addTeamWithMachine(client, 'keyless', machine)),
-  };
+  ({ redisUrl, client, admin, teamKeys, receiver } = await startAlertingStack(h, ['lonely', 'keyless']));
   // The dashboard's keys directory holds lonely's key only.
   const keysDir = await h.tempDir('dashboard-keys');
   await writeFile(join(keysDir, 'lonely.key'), `${teamKeys.lonely}\n`, { mode: 0o600 });
-  receiver = await WebhookReceiver.start(h);
   for (const team of ['lonely', 'keyless']) {
     await client.alerts.addWebhook({ url: receiver.url(`/${team}`), team, secret: SECRET });
     await client.alerts.addRule({ team, kind: 'no-bridge', for: '1s' });
@@ -64,8 +55,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dashboard?.close();
   await keyless?.close();
-  await client?.close();
-  await admin?.quit();
 });
 
 describe('the alert engine of the dashboard', () => {

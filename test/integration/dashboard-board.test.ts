@@ -2,16 +2,14 @@
 // queues, roles are enforced on Bull Board's own API (viewers change nothing, some actions nobody may call), every
 // change is audited with the token's id, and a sentinel secret the tasks printed never reaches a viewer.
 import { appRoutes } from '@bull-board/api/dist/routes.js';
-import { type Bridge, startBridge } from '@rediacc/bridge';
-import { taskKey } from '@rediacc/core';
-import { createDashboard } from '@rediacc/dashboard';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import type { RediaccClient } from '@rediacc/producer';
 import { readAudit } from '@rediacc/queue';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokens, type NamedToken, okAndFailedTasks } from '../harness/dashboard-fixtures.js';
-import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openConsole, startConsoleWithTasks } from '../harness/console-stack.js';
+import type { NamedToken } from '../harness/dashboard-fixtures.js';
+import { useHarness, waitFor } from '../harness/index.js';
 
 const SENTINEL = 'SENTINEL-board-secret-3f0e9a2d-do-not-leak';
 const CREDENTIAL = 'SENTINEL-board-credential-b7c4-do-not-leak';
@@ -19,7 +17,6 @@ const WAIT = { timeoutMs: 30_000 };
 const h = useHarness();
 let client: RediaccClient;
 let redis: Redis;
-let bridge: Bridge;
 let app: FastifyInstance;
 let tokens: Record<string, NamedToken>;
 let tasks: { ok: string; failed: string; b: string };
@@ -33,38 +30,12 @@ async function as(name: string, method: 'GET' | 'PUT' | 'POST', url: string) {
 }
 
 beforeAll(async () => {
-  const server = await h.redis();
-  client = createClient({ redis: server.url });
-  redis = new Redis(server.url);
-  const machine = await h.machine();
-  const teamKeys = await addTeamWithMachine(client, 'A', machine);
-  await addTeamWithMachine(client, 'B', machine);
-  bridge = await startBridge({ redisUrl: server.url, teams: ['A'], teamKeys, batchSize: 2, pollMs: 100 });
-  tokens = await createTokens(redis, {
-    viewerA: { role: 'viewer', team: 'A' },
-    operatorA: { role: 'operator', team: 'A' },
-    adminA: { role: 'admin', team: 'A' },
-    viewerFleet: { role: 'viewer' },
-    adminFleet: { role: 'admin' },
-  });
-  const { ok, failed } = await okAndFailedTasks(client, {
-    team: 'A',
-    machine: 'm1',
-    secret: SENTINEL,
-    credential: CREDENTIAL,
-  });
+  const stack = await startConsoleWithTasks(h, { tasks: { secret: SENTINEL, credential: CREDENTIAL } });
+  ({ client, redis, tokens, sealed } = stack);
+  const { ok, failed } = stack;
   const b = await client.tasks.create({ team: 'B', machine: 'm1', priority: 3, command: 'true' });
   tasks = { ok, failed, b: b.taskId };
-  sealed = JSON.parse((await redis.hget(taskKey('A', 'normal', ok), 'data')) ?? '{}').vault;
-  expect(sealed.length).toBeGreaterThan(40);
-  app = await createDashboard({ redis: server.url });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await bridge?.close();
-  await client?.close();
-  await redis?.quit();
+  app = await openConsole(h, stack);
 });
 
 describe('Bull Board in the dashboard', () => {

@@ -2,12 +2,13 @@
 // machines tagged at run time (one task per machine, scheduleName and the batch on each, the batch as the schedule's
 // last run), and with overlap skip a run is skipped while a task of the previous batch is still going (audited).
 import { type Bridge, startBridge } from '@rediacc/bridge';
-import { createLogger, type TaskView } from '@rediacc/core';
+import { createLogger } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { runSchedule, TeamQueues } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useHarness, waitFor } from '../harness/index.js';
+import { useHarness } from '../harness/index.js';
+import { completedBatches, runsOf, type ScheduleRef, scheduleAudit } from '../harness/schedule-runs.js';
 
 const h = useHarness();
 const TEAM = 'SchedFan';
@@ -43,17 +44,7 @@ afterAll(async () => {
   await client?.close();
 });
 
-async function runsOf(name: string): Promise<TaskView[]> {
-  const tasks = await client.tasks.list({ team: TEAM, limit: 1000 });
-  return tasks.filter((t) => t.scheduleName === name);
-}
-
-/** The finished runs' batches: batch id → its tasks. */
-function byBatch(runs: TaskView[]): Map<string, TaskView[]> {
-  const batches = new Map<string, TaskView[]>();
-  for (const run of runs) batches.set(run.batchId!, [...(batches.get(run.batchId!) ?? []), run]);
-  return batches;
-}
+const schedule = (name: string): ScheduleRef => ({ client, team: TEAM, name });
 
 describe('fan-out schedules', () => {
   it('an every-1s schedule with select runs a batch over the 3 tagged machines each time', async () => {
@@ -65,24 +56,13 @@ describe('fan-out schedules', () => {
       fanOut: { select: { role: 'web' }, maxParallel: 2 },
       task: { team: TEAM, command: 'echo "on $(hostname)"' },
     });
-    const batches = await waitFor(
-      'two whole batches completed',
-      async () => {
-        const whole = [...byBatch(await runsOf('fan')).values()].filter(
-          (tasks) => tasks.length === 3 && tasks.every((t) => t.status === 'COMPLETED'),
-        );
-        return whole.length >= 2 ? whole : undefined;
-      },
-      40_000,
-      250,
-    );
+    const batches = await completedBatches(schedule('fan'), 2, 3);
     await client.schedules.remove('fan', { team: TEAM });
     for (const tasks of batches) expect(tasks.map((t) => t.machine).sort()).toEqual(['f1', 'f2', 'f3']);
     const view = await client.batches.inspect(batches[0]![0]!.batchId!);
     expect(view).toMatchObject({ size: 3, select: { role: 'web' }, maxParallel: 2, stopOnFailure: false });
     expect(view.summary).toEqual({ completed: 3, failed: 0, cancelled: 0, pending: 0 });
-    const { entries } = await client.audit.read({ team: TEAM });
-    const runs = entries.filter((e) => e.action === 'schedule.run' && e.target === 'fan');
+    const runs = await scheduleAudit(schedule('fan'), 'schedule.run');
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(runs[0]?.detail).toMatchObject({ tasks: 3, batchId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   }, 60_000);
@@ -96,24 +76,13 @@ describe('fan-out schedules', () => {
       task: { team: TEAM, command: 'sleep 2.5' },
     });
     expect(added).toMatchObject({ machine: null, fanOut: 'machines f1,f2,f3', overlap: 'skip' });
-    const done = await waitFor(
-      'two whole batches completed',
-      async () => {
-        const whole = [...byBatch(await runsOf('slowfan')).values()].filter(
-          (tasks) => tasks.length === 3 && tasks.every((t) => t.status === 'COMPLETED'),
-        );
-        return whole.length >= 2 ? whole : undefined;
-      },
-      40_000,
-      250,
-    );
+    const done = await completedBatches(schedule('slowfan'), 2, 3);
     const last = (await client.schedules.list({ team: TEAM })).find((s) => s.name === 'slowfan')?.lastTaskId;
     await client.schedules.remove('slowfan', { team: TEAM });
-    const { entries } = await client.audit.read({ team: TEAM });
-    const skips = entries.filter((e) => e.action === 'schedule.skip' && e.target === 'slowfan');
+    const skips = await scheduleAudit(schedule('slowfan'), 'schedule.skip');
     expect(skips.length).toBeGreaterThan(0);
     // The last run recorded is a batch of the schedule.
-    expect((await runsOf('slowfan')).some((t) => t.batchId === last)).toBe(true);
+    expect((await runsOf(schedule('slowfan'))).some((t) => t.batchId === last)).toBe(true);
     // Never two batches at once: each batch started after every task of the one before it ended.
     const spans = done
       .map((tasks) => ({
@@ -145,7 +114,7 @@ describe('fan-out schedules', () => {
     await client.schedules.remove('once', { team: TEAM });
     expect(first.outcome).toBe('batch');
     expect(again).toEqual(first);
-    const runs = await runsOf('once');
+    const runs = await runsOf(schedule('once'));
     expect(runs).toHaveLength(3);
     expect(new Set(runs.map((t) => t.batchId))).toEqual(new Set([first.outcome === 'batch' && first.batchId]));
   }, 60_000);

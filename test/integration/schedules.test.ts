@@ -2,11 +2,12 @@
 // with scheduleName set, skips a run while the previous one is still going (audited), and pause, resume and remove
 // stop and start its runs.
 import { type Bridge, startBridge } from '@rediacc/bridge';
-import { createLogger, type TaskView } from '@rediacc/core';
+import { createLogger } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine } from '../harness/fleet.js';
 import { useHarness } from '../harness/index.js';
+import { completedRuns, runsOf, type ScheduleRef, scheduleAudit } from '../harness/schedule-runs.js';
 import { waitFor } from '../harness/wait-for.js';
 
 const h = useHarness();
@@ -29,15 +30,7 @@ afterAll(async () => {
   await client?.close();
 });
 
-async function runsOf(name: string): Promise<TaskView[]> {
-  const tasks = await client.tasks.list({ team: TEAM, limit: 1000 });
-  return tasks.filter((t) => t.scheduleName === name);
-}
-
-async function auditOf(action: string, name: string) {
-  const { entries } = await client.audit.read({ team: TEAM });
-  return entries.filter((e) => e.action === action && e.target === name);
-}
+const schedule = (name: string): ScheduleRef => ({ client, team: TEAM, name });
 
 describe('schedules', () => {
   it('an every-1s schedule runs its task with scheduleName, and skips runs while the slow previous one goes', async () => {
@@ -48,19 +41,11 @@ describe('schedules', () => {
       task: { team: TEAM, machine: 's1', command: 'sleep 2.5; echo done' },
     });
     // Two runs finished: with a run taking 2.5 s and a trigger every second, some triggers found one going.
-    const runs = await waitFor(
-      'two completed runs',
-      async () => {
-        const found = await runsOf('slow');
-        return found.filter((r) => r.status === 'COMPLETED').length >= 2 ? found : undefined;
-      },
-      40_000,
-      250,
-    );
-    const skips = await auditOf('schedule.skip', 'slow');
+    const runs = await completedRuns(schedule('slow'), 2);
+    const skips = await scheduleAudit(schedule('slow'), 'schedule.skip');
     expect(skips.length).toBeGreaterThan(0);
     expect(skips[0]?.detail?.running).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await auditOf('schedule.run', 'slow')).length).toBeGreaterThanOrEqual(2);
+    expect((await scheduleAudit(schedule('slow'), 'schedule.run')).length).toBeGreaterThanOrEqual(2);
     // Never two runs at once: each run started after the one before it ended.
     const done = runs.filter((r) => r.status === 'COMPLETED').sort((a, b) => a.startedAt!.localeCompare(b.startedAt!));
     for (let i = 1; i < done.length; i++) {
@@ -82,26 +67,31 @@ describe('schedules', () => {
       overlap: 'queue',
       task: { team: TEAM, machine: 's1', command: 'echo tick' },
     });
-    await waitFor('a first run', async () => ((await runsOf('tick')).length > 0 ? true : undefined), 20_000, 200);
+    await waitFor(
+      'a first run',
+      async () => ((await runsOf(schedule('tick'))).length > 0 ? true : undefined),
+      20_000,
+      200,
+    );
     const paused = await client.schedules.pause('tick');
     expect(paused).toMatchObject({ name: 'tick', paused: true, nextRunAt: null, overlap: 'queue' });
     // No job scheduler while paused: nothing can fire. The record stays for resume.
     const listed = await client.schedules.list({ team: TEAM });
     expect(listed.map((s) => [s.name, s.paused])).toEqual([['tick', true]]);
-    const before = (await runsOf('tick')).length;
+    const before = (await runsOf(schedule('tick'))).length;
     const resumed = await client.schedules.resume('tick');
     expect(resumed.paused).toBe(false);
     expect(resumed.nextRunAt).not.toBeNull();
     await waitFor(
       'a run after resume',
-      async () => ((await runsOf('tick')).length > before ? true : undefined),
+      async () => ((await runsOf(schedule('tick'))).length > before ? true : undefined),
       20_000,
       200,
     );
     await client.schedules.remove('tick');
     expect(await client.schedules.list({ team: TEAM })).toEqual([]);
     await expect(client.schedules.pause('tick')).rejects.toMatchObject({ code: 'RDC_SCHEDULE_UNKNOWN' });
-    expect((await auditOf('schedule.pause', 'tick')).length).toBe(1);
+    expect((await scheduleAudit(schedule('tick'), 'schedule.pause')).length).toBe(1);
   }, 60_000);
 
   it('refuses a schedule with both cron and every, a bad time zone, or a name the team already has', async () => {

@@ -12,6 +12,7 @@ import { readOutputChunks } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
+import { dumpRedis } from '../harness/redis-dump.js';
 
 const SENTINEL = 'SENTINEL-secret-5c9d7e1f-do-not-leak';
 const CREDENTIAL = 'SENTINEL-credential-a81b-do-not-leak';
@@ -50,32 +51,6 @@ afterAll(async () => {
   redis?.disconnect();
   await client?.close();
 });
-
-/** Every key in Redis with everything it holds, as text (what `redis-cli --scan` + a dump of each key shows). */
-async function dumpRedis(): Promise<string> {
-  const parts: string[] = [];
-  for await (const keys of redis.scanStream({ count: 1000 })) {
-    for (const key of keys as string[]) {
-      const type = await redis.type(key);
-      const value =
-        type === 'string'
-          ? await redis.get(key)
-          : type === 'hash'
-            ? await redis.hgetall(key)
-            : type === 'list'
-              ? await redis.lrange(key, 0, -1)
-              : type === 'set'
-                ? await redis.smembers(key)
-                : type === 'zset'
-                  ? await redis.zrange(key, 0, -1, 'WITHSCORES')
-                  : type === 'stream'
-                    ? await redis.xrange(key, '-', '+')
-                    : type;
-      parts.push(`${key} ${JSON.stringify(value)}`);
-    }
-  }
-  return parts.join('\n');
-}
 
 describe('secrets to commands', () => {
   it('gives the command its secrets as environment variables, NAME and ENV=NAME', async () => {
@@ -171,7 +146,7 @@ describe('secrets to commands', () => {
 
     const inspected = JSON.stringify(await client.tasks.inspect(taskId));
     const listed = JSON.stringify(await client.tasks.list({ team: 'S' }));
-    const everything = await dumpRedis();
+    const everything = await dumpRedis(redis);
     expect(everything).toContain(taskId);
     for (const [where, text] of [
       ['redis', everything],

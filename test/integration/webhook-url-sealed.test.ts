@@ -7,13 +7,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger, open, registryKeys } from '@rediacc/core';
 import { createDashboard } from '@rediacc/dashboard';
-import { createClient, type RediaccClient } from '@rediacc/producer';
-import { createRedis } from '@rediacc/queue';
+import type { RediaccClient } from '@rediacc/producer';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, useHarness, waitFor } from '../harness/index.js';
-import { WebhookReceiver } from '../harness/webhook-receiver.js';
+import { startAlertingStack } from '../harness/alerting-stack.js';
+import { useHarness, waitFor } from '../harness/index.js';
+import { dumpRedis } from '../harness/redis-dump.js';
+import type { WebhookReceiver } from '../harness/webhook-receiver.js';
 
 const h = useHarness();
 const SENTINEL = 'sentinel-url-credential-3f9a6c1d27e84b05';
@@ -29,14 +30,11 @@ let hookId: string;
 const legacyId = 'wh-0123456789ab';
 
 beforeAll(async () => {
-  const server = await h.redis();
-  const machine = await h.machine();
-  client = createClient({ redis: server.url });
-  admin = createRedis(server.url, 'producer');
-  teamKey = (await addTeamWithMachine(client, 'ops', machine)).ops!;
+  const stack = await startAlertingStack(h, ['ops']);
+  ({ client, admin, receiver } = stack);
+  teamKey = stack.teamKeys.ops!;
   const dir = await h.tempDir('sealed-url');
   await writeFile(join(dir, 'ops.key'), teamKey, { mode: 0o600 });
-  receiver = await WebhookReceiver.start(h);
   // As an older version stored it: the URL in plaintext.
   await admin.hset(
     registryKeys.webhooks('ops'),
@@ -55,7 +53,7 @@ beforeAll(async () => {
   await client.tasks.create({ team: 'ops', machine: 'm1', command: 'true' });
   logPath = join(dir, 'dashboard.log');
   dashboard = await createDashboard({
-    redis: server.url,
+    redis: stack.redisUrl,
     logger: createLogger({ name: 'dashboard', level: 'debug', destination: createWriteStream(logPath) }),
     alerting: { keysDir: dir, evaluateEveryMs: 200, retryDelayMs: 200 },
   });
@@ -63,29 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dashboard?.close();
-  await client?.close();
-  await admin?.quit();
 });
-
-async function redisDump(): Promise<string> {
-  const values: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'COUNT', 1_000);
-    cursor = next;
-    for (const key of keys) {
-      values.push(key);
-      const type = await admin.type(key);
-      if (type === 'string') values.push(String(await admin.get(key)));
-      else if (type === 'hash') values.push(JSON.stringify(await admin.hgetall(key)));
-      else if (type === 'list') values.push(JSON.stringify(await admin.lrange(key, 0, -1)));
-      else if (type === 'set') values.push(JSON.stringify(await admin.smembers(key)));
-      else if (type === 'zset') values.push(JSON.stringify(await admin.zrange(key, 0, -1)));
-      else if (type === 'stream') values.push(JSON.stringify(await admin.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  return values.join('\n');
-}
 
 describe('webhook URLs', () => {
   it('are delivered to in full but stored sealed, and never in Redis, logs or dashboard responses', async () => {
@@ -118,7 +94,7 @@ describe('webhook URLs', () => {
         signed: false,
       });
     }
-    const everything = [await redisDump(), await readFile(logPath, 'utf8'), ...responses].join('\n');
+    const everything = [await dumpRedis(admin), await readFile(logPath, 'utf8'), ...responses].join('\n');
     expect(everything).toContain(hookId);
     expect(everything).not.toContain(SENTINEL);
     expect(await readFile(logPath, 'utf8')).toContain(`"webhook":"${legacyId}"`);
@@ -133,7 +109,7 @@ describe('webhook URLs', () => {
     const sealed = JSON.parse(String(await admin.hget(registryKeys.webhooks('ops'), legacyId)));
     expect(sealed.url).toBeUndefined();
     expect(open(sealed.sealedUrls.ops, teamKey)).toBe(receiver.url(`/legacy/${LEGACY_SENTINEL}`));
-    expect(await redisDump()).not.toContain(LEGACY_SENTINEL);
+    expect(await dumpRedis(admin)).not.toContain(LEGACY_SENTINEL);
     const audit = await client.audit.read({ team: 'ops' });
     expect(audit.entries.some((e) => e.action === 'alert.webhook.seal' && e.target === legacyId)).toBe(true);
   });

@@ -18,31 +18,50 @@ export const maxParallelSchema = z
   .min(1, `max parallel must be from 1 to ${MAX_BATCH_SIZE}`)
   .max(MAX_BATCH_SIZE, `max parallel must be from 1 to ${MAX_BATCH_SIZE}`);
 
+/** Whom a fan-out runs on (exactly one of a list of machines or a tag selector) and how its tasks run. */
+export const fanOutTargetFields = {
+  /** These machines, in this order. */
+  machines: z
+    .array(machineNameSchema)
+    .min(1, 'machines must name at least one machine')
+    .max(MAX_BATCH_SIZE, `a batch runs on at most ${MAX_BATCH_SIZE} machines`)
+    .optional(),
+  /** Every machine whose tags carry each pair: `role=web,env=prod`. */
+  select: selectorSchema.optional(),
+  maxParallel: maxParallelSchema.optional(),
+  stopOnFailure: z.boolean().default(false),
+};
+
+/** The rules over those fields, for every schema that carries them (a batch spec, a fan-out schedule). */
+function checkFanOutTarget(target: { machines?: string[] | undefined; select?: unknown }, ctx: z.RefinementCtx): void {
+  if ((target.machines === undefined) === (target.select === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'name the machines of a fan-out with exactly one of machines (a list) or select (tags, role=web)',
+      path: ['machines'],
+    });
+  } else if (target.machines !== undefined && new Set(target.machines).size !== target.machines.length) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'machines names a machine twice; a batch runs once per machine',
+      path: ['machines'],
+    });
+  }
+}
+
+/** The fan-out target alone: what a fan-out schedule keeps to resolve at each run. */
+export const fanOutTargetSchema = z.object(fanOutTargetFields).strict().superRefine(checkFanOutTarget);
+export type FanOutTarget = z.output<typeof fanOutTargetSchema>;
+
 export const batchSpecSchema = taskSpecSchema
   .omit({ machine: true, taskId: true, team: true })
   .extend({
     /** The team whose machines run it; may be left out when the machines (or the selected ones) are in one team. */
     team: teamNameSchema.optional(),
-    /** These machines, in this order. */
-    machines: z
-      .array(machineNameSchema)
-      .min(1, 'machines must name at least one machine')
-      .max(MAX_BATCH_SIZE, `a batch runs on at most ${MAX_BATCH_SIZE} machines`)
-      .optional(),
-    /** Every machine whose tags carry each pair: `role=web,env=prod`. */
-    select: selectorSchema.optional(),
-    maxParallel: maxParallelSchema.optional(),
-    stopOnFailure: z.boolean().default(false),
+    ...fanOutTargetFields,
   })
   .strict()
-  .refine((s) => (s.machines === undefined) !== (s.select === undefined), {
-    message: 'name the machines of a batch with exactly one of machines (a list) or select (tags, role=web)',
-    path: ['machines'],
-  })
-  .refine((s) => s.machines === undefined || new Set(s.machines).size === s.machines.length, {
-    message: 'machines names a machine twice; a batch runs once per machine',
-    path: ['machines'],
-  });
+  .superRefine(checkFanOutTarget);
 export type BatchSpecInput = z.input<typeof batchSpecSchema>;
 export type BatchSpec = z.output<typeof batchSpecSchema>;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cronSchema } from './schedule.js';
+import { batchSpecSchema } from './batch.js';
+import { cronSchema, scheduleSpecSchema } from './schedule.js';
 
 describe('cronSchema', () => {
   it('takes the patterns BullMQ takes, with five or six fields', () => {
@@ -21,5 +22,31 @@ describe('cronSchema', () => {
       expect(message).toMatch(why);
       expect(message).toContain('"0 3 * * *"');
     }
+  });
+});
+
+describe('scheduleSpecSchema fanOut', () => {
+  const spec = (fanOut: unknown) => ({
+    name: 'nightly',
+    team: 'ops',
+    every: '1m',
+    task: { team: 'ops', command: 'uptime' },
+    fanOut,
+  });
+
+  it('refuses a machine named twice, as a batch does (--machines a,a)', () => {
+    const result = scheduleSpecSchema.safeParse(spec({ machines: ['a', 'a'] }));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('machines names a machine twice; a batch runs once per machine');
+    expect(result.error?.issues[0]?.message).toBe(
+      batchSpecSchema.safeParse({ team: 'ops', command: 'uptime', machines: ['a', 'a'] }).error?.issues[0]?.message,
+    );
+  });
+
+  it('takes distinct machines or a selector, and not both', () => {
+    expect(scheduleSpecSchema.safeParse(spec({ machines: ['a', 'b'] })).success).toBe(true);
+    expect(scheduleSpecSchema.safeParse(spec({ select: { role: 'web' } })).success).toBe(true);
+    const both = scheduleSpecSchema.safeParse(spec({ machines: ['a'], select: { role: 'web' } }));
+    expect(both.error?.issues[0]?.message).toMatch(/exactly one of machines \(a list\) or select/);
   });
 });

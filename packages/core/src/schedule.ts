@@ -2,9 +2,8 @@
 // job schedulers. The schema is the one definition of what `schedule add` and the SDK's schedules.add accept.
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { MAX_BATCH_SIZE, maxParallelSchema } from './batch.js';
+import { type FanOutTarget, fanOutTargetFields, fanOutTargetSchema } from './batch.js';
 import { durationSchema } from './duration.js';
-import { selectorSchema } from './machine-tags.js';
 import { machineNameSchema, NAME_PATTERN, teamNameSchema } from './names.js';
 import { jobDataSchema } from './task-record.js';
 import { taskSpecSchema } from './task-spec.js';
@@ -60,23 +59,7 @@ export const scheduledTaskSchema = taskSpecSchema
   .extend({ machine: machineNameSchema.optional() });
 
 /** Whom a fan-out schedule's runs go to (resolved at each run) and how a run's batch runs. */
-export const scheduleFanOutSchema = z
-  .object({
-    machines: z
-      .array(machineNameSchema)
-      .min(1, 'machines must name at least one machine')
-      .max(MAX_BATCH_SIZE, `a batch runs on at most ${MAX_BATCH_SIZE} machines`)
-      .optional(),
-    select: selectorSchema.optional(),
-    maxParallel: maxParallelSchema.optional(),
-    stopOnFailure: z.boolean().default(false),
-  })
-  .strict()
-  .refine((f) => (f.machines === undefined) !== (f.select === undefined), {
-    message: 'a fan-out schedule names its machines with exactly one of machines (a list) or select (tags, role=web)',
-    path: ['machines'],
-  });
-export type ScheduleFanOut = z.output<typeof scheduleFanOutSchema>;
+export type ScheduleFanOut = FanOutTarget;
 
 export const scheduleSpecSchema = z
   .object({
@@ -89,7 +72,7 @@ export const scheduleSpecSchema = z
     overlap: z.enum(OVERLAP_POLICIES, { error: 'overlap must be skip or queue' }).default('skip'),
     task: scheduledTaskSchema,
     /** Each run is a fan-out batch over these machines (instead of task.machine). */
-    fanOut: scheduleFanOutSchema.optional(),
+    fanOut: fanOutTargetSchema.optional(),
   })
   .strict()
   .refine((s) => (s.task.machine === undefined) !== (s.fanOut === undefined), {
@@ -150,7 +133,8 @@ export const scheduleRecordSchema = z.object({
     data: jobDataSchema.extend({ machine: machineNameSchema.optional() }),
     opts: z.record(z.string(), z.unknown()),
   }),
-  fanOut: scheduleFanOutSchema.optional(),
+  // As kept: read without the input rules, so a record written before a rule was added still reads.
+  fanOut: z.object(fanOutTargetFields).optional(),
 });
 export type ScheduleRecord = z.infer<typeof scheduleRecordSchema>;
 

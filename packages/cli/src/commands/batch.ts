@@ -1,7 +1,9 @@
-// Fan-out and pool flags of `create task` (--machines, --select, --pool, --max-parallel, --stop-on-failure), and
-// `inspect batch ID [--follow]`, `cancel batch ID --confirm`. A batch is one task per machine under one batch id.
+// Fan-out and pool flags of `create task` (--machines, --select, --pool, --max-parallel, --stop-on-failure), the
+// fan-out target they name (which `schedule add` reads the same way), and `inspect batch ID [--follow]`,
+// `cancel batch ID --confirm`. A batch is one task per machine under one batch id.
 import {
   batchIdSchema,
+  type FanOutTarget,
   MAX_BATCH_SIZE,
   machineNameSchema,
   RdcError,
@@ -46,44 +48,71 @@ export function addFanoutOptions(createTask: Command): Command {
     .option('--stop-on-failure', 'once a task of the batch fails, its tasks not started yet are CANCELLED');
 }
 
-/** Whether `create task` was asked for a batch or a pool rather than one machine. */
-export function wantsFanout(options: FanoutOptions & { machine?: string }): boolean {
-  const targets = [options.machine, options.machines, options.select, options.pool].filter((t) => t !== undefined);
-  if (targets.length !== 1) {
+/** How a command names its fan-out in its messages, and whether it takes --pool. */
+export interface FanoutKind {
+  pool: boolean;
+  /** "a batch" */
+  batch: string;
+  /** "batches" */
+  batches: string;
+}
+
+export const CREATE_TASK_FANOUT: FanoutKind = { pool: true, batch: 'a batch', batches: 'batches' };
+
+/**
+ * Checks the flags name exactly one place to run (--machine, --machines, --select, or --pool where the command takes
+ * it) and that --max-parallel and --stop-on-failure come with a fan-out; returns the fan-out target of --machines or
+ * --select, or undefined for --machine and --pool.
+ */
+export function fanOutTargetOf(
+  options: FanoutOptions & { machine?: string },
+  kind: FanoutKind,
+): FanOutTarget | undefined {
+  const flags = [
+    ['--machine', options.machine],
+    ['--machines', options.machines],
+    ['--select', options.select],
+    ...(kind.pool ? [['--pool', options.pool] as const] : []),
+  ] as const;
+  const given = flags.filter(([, value]) => value !== undefined);
+  if (given.length !== 1) {
+    const names = flags.map(([flag]) => flag);
     throw new RdcError(
       'RDC_INVALID_INPUT',
-      targets.length === 0
-        ? 'say where to run: --machine NAME, or a batch with --machines a,b or --select key=value, or --pool key=value'
-        : 'give only one of --machine, --machines, --select or --pool',
+      given.length === 0
+        ? `say where to run: --machine NAME, or ${kind.batch} with --machines a,b or --select key=value${kind.pool ? ', or --pool key=value' : ''}`
+        : `give only one of ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`,
     );
   }
-  const batch = options.machines !== undefined || options.select !== undefined;
-  if (!batch && (options.maxParallel !== undefined || options.stopOnFailure)) {
-    throw new RdcError(
-      'RDC_INVALID_INPUT',
-      '--max-parallel and --stop-on-failure apply to batches: use them with --machines or --select',
-    );
+  if (options.machines === undefined && options.select === undefined) {
+    if (options.maxParallel !== undefined || options.stopOnFailure) {
+      throw new RdcError(
+        'RDC_INVALID_INPUT',
+        `--max-parallel and --stop-on-failure apply to ${kind.batches}: use them with --machines or --select`,
+      );
+    }
+    return undefined;
   }
-  return options.machine === undefined;
+  return {
+    ...(options.machines ? { machines: options.machines } : { select: options.select }),
+    ...(options.maxParallel !== undefined && { maxParallel: options.maxParallel }),
+    stopOnFailure: options.stopOnFailure === true,
+  };
 }
 
 /** `create task --machines|--select` (a batch) or `--pool`: the task flags common to all, already in `task`. */
 export async function createFanout(
-  options: FanoutOptions & OutputOptions,
+  options: OutputOptions,
+  fanout: FanOutTarget | { pool: Selector },
   task: Omit<TaskSpecInput, 'machine' | 'team'> & { team?: string },
   client: Parameters<Handler<unknown>>[1],
 ): Promise<CommandResult> {
-  if (options.pool) {
-    const created = await client.pools.create({ ...task, pool: options.pool });
+  if ('pool' in fanout) {
+    const created = await client.pools.create({ ...task, pool: fanout.pool });
     if (options.json) return done(json(created));
     return done(line(created.taskId), line(`# on ${created.pool.machine} (${created.pool.candidates} in the pool)`));
   }
-  const created = await client.batches.create({
-    ...task,
-    ...(options.machines ? { machines: options.machines } : { select: options.select }),
-    ...(options.maxParallel !== undefined && { maxParallel: options.maxParallel }),
-    stopOnFailure: options.stopOnFailure === true,
-  });
+  const created = await client.batches.create({ ...task, ...fanout });
   if (options.json) return done(json({ batchId: created.batchId, taskIds: created.taskIds }));
   return done(line(created.batchId));
 }

@@ -3,7 +3,6 @@
 // bridge of the team when BullMQ's job scheduler fires; with --select or --machines, each run is a fan-out batch
 // over the machines matching then (--max-parallel, --stop-on-failure as for create task).
 import {
-  commandSchema,
   cronSchema,
   MAX_BATCH_SIZE,
   machineNameSchema,
@@ -11,53 +10,32 @@ import {
   RdcError,
   type ScheduleSpecInput,
   type ScheduleView,
-  type SecretRef,
   type Selector,
   scheduleNameSchema,
-  secretRefSchema,
   selectorSchema,
   teamNameSchema,
   timeZoneSchema,
-  vaultDataSchema,
 } from '@rediacc/core';
 import type { Command } from 'commander';
 import { type Handler, runCommand } from '../context.js';
-import {
-  durationText,
-  integer,
-  jsonObject,
-  listOf,
-  oneOf,
-  positiveNumber,
-  repeatable,
-  schemaFlag,
-} from '../options.js';
+import { durationText, integer, listOf, oneOf, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, json, line, table } from '../result.js';
+import { type FanoutKind, fanOutTargetOf } from './batch.js';
+import { type TaskSpecOptions, taskSpecFrom, taskSpecOptions } from './task-spec-flags.js';
 
-interface AddOptions extends OutputOptions {
+const SCHEDULE_FANOUT: FanoutKind = { pool: false, batch: 'a fan-out batch each run', batches: 'fan-out schedules' };
+
+interface AddOptions extends OutputOptions, TaskSpecOptions {
   name: string;
   cron?: string;
   tz?: string;
   every?: string;
   overlap?: 'skip' | 'queue';
-  team?: string;
-  machine?: string;
   machines?: string[];
   select?: Selector;
   maxParallel?: number;
   stopOnFailure?: boolean;
-  command: string;
-  priority: number;
-  maxRetries?: number;
-  retryDelay?: number;
-  backoff?: 'fixed' | 'exponential';
-  maxRetryDelay?: number;
-  timeout?: number;
-  runOnce?: boolean;
-  failureAction?: 'none' | 'alert';
-  vaultData?: Record<string, unknown>;
-  secret?: SecretRef[];
 }
 
 interface NameOptions extends OutputOptions {
@@ -66,7 +44,7 @@ interface NameOptions extends OutputOptions {
 }
 
 export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
-  const fanOut = fanOutOf(options);
+  const fanOut = fanOutTargetOf(options, SCHEDULE_FANOUT);
   const team = options.team ?? (await teamOf(options, client));
   const spec: ScheduleSpecInput = {
     name: options.name,
@@ -79,49 +57,12 @@ export const scheduleAdd: Handler<AddOptions> = async (options, client) => {
     task: {
       team,
       ...(options.machine !== undefined && { machine: options.machine }),
-      command: options.command,
-      priority: options.priority,
-      ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
-      ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
-      ...(options.backoff !== undefined && { backoff: options.backoff }),
-      ...(options.maxRetryDelay !== undefined && { maxRetryDelay: options.maxRetryDelay }),
-      ...(options.timeout !== undefined && { timeout: options.timeout }),
-      ...(options.runOnce && { runOnce: true }),
-      ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
-      ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
-      ...(options.secret !== undefined && { secrets: options.secret }),
+      ...taskSpecFrom(options),
     },
   };
   const view = await client.schedules.add(spec);
   return done(options.json ? json(view) : line(`schedule ${view.name} added in team ${view.team}; ${nextRun(view)}`));
 };
-
-/** The fan-out of `schedule add --machines|--select`, or undefined for one machine (--machine). */
-function fanOutOf(options: AddOptions): ScheduleSpecInput['fanOut'] {
-  const targets = [options.machine, options.machines, options.select].filter((t) => t !== undefined);
-  if (targets.length !== 1) {
-    throw new RdcError(
-      'RDC_INVALID_INPUT',
-      targets.length === 0
-        ? 'say where to run: --machine NAME, or a fan-out batch each run with --machines a,b or --select key=value'
-        : 'give only one of --machine, --machines or --select',
-    );
-  }
-  if (options.machine !== undefined) {
-    if (options.maxParallel !== undefined || options.stopOnFailure) {
-      throw new RdcError(
-        'RDC_INVALID_INPUT',
-        '--max-parallel and --stop-on-failure apply to fan-out schedules: use them with --machines or --select',
-      );
-    }
-    return undefined;
-  }
-  return {
-    ...(options.machines ? { machines: options.machines } : { select: options.select }),
-    ...(options.maxParallel !== undefined && { maxParallel: options.maxParallel }),
-    stopOnFailure: options.stopOnFailure === true,
-  };
-}
 
 /** The team of the machine(s) asked for, when --team is not given. */
 async function teamOf(options: AddOptions, client: Parameters<Handler<unknown>>[1]): Promise<string> {
@@ -172,7 +113,7 @@ function nextRun(view: ScheduleView): string {
 
 export function registerSchedule(program: Command): void {
   const schedule = program.command('schedule').description('run a task on a cron pattern or interval');
-  schedule
+  const add = schedule
     .command('add')
     .description(
       'add a schedule: its task runs at every due time as an ordinary task with scheduleName set (run by a bridge of the team)',
@@ -190,7 +131,6 @@ export function registerSchedule(program: Command): void {
       'when the previous run is still pending or running: skip this run (audited; the default) or queue it',
       oneOf(OVERLAP_POLICIES),
     )
-    .option('--machine <name>', 'machine to run on', schemaFlag(machineNameSchema))
     .option(
       '--machines <a,b,c>',
       'each run is a batch: one task per machine named (instead of --machine)',
@@ -206,25 +146,8 @@ export function registerSchedule(program: Command): void {
       "a run's batch runs at most n of its tasks at once (rolling)",
       integer(1, MAX_BATCH_SIZE),
     )
-    .option('--stop-on-failure', "once a task of a run's batch fails, its tasks not started yet are CANCELLED")
-    .requiredOption('--command <command>', 'shell command', schemaFlag(commandSchema))
-    .option(
-      '--team <team>',
-      'team of the machines (may be omitted when the machine name is unique, or the selected ones are of one team)',
-      schemaFlag(teamNameSchema),
-    )
-    .option('--priority <1-5>', '1 critical … 5 whenever', integer(1, 5), 3)
-    .option('--max-retries <n>', 'retries after the first try', integer(0, 100))
-    .option('--retry-delay <seconds>', 'wait between tries', positiveNumber)
-    .option('--backoff <kind>', 'fixed or exponential', oneOf(['fixed', 'exponential'] as const))
-    .option('--max-retry-delay <seconds>', 'exponential backoff grows up to this', positiveNumber)
-    .option('--timeout <seconds>', 'kill the command after this long', positiveNumber)
-    .option('--run-once', 'never run a run twice')
-    .option('--failure-action <action>', 'none or alert', oneOf(['none', 'alert'] as const))
-    .option('--vault-data <json>', 'task configuration, sealed to the team key', (value: string) =>
-      schemaFlag(vaultDataSchema)(jsonObject(value)),
-    )
-    .option('--secret <NAME|ENV=NAME>', 'vault secret as environment variable; repeatable', repeatable(secretRefSchema))
+    .option('--stop-on-failure', "once a task of a run's batch fails, its tasks not started yet are CANCELLED");
+  taskSpecOptions(add)
     .option('--json', 'machine-readable output')
     .action((name: string, options: Omit<AddOptions, 'name'>) => runCommand(scheduleAdd, { ...options, name }));
   schedule

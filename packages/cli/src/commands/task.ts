@@ -1,25 +1,13 @@
 // rediacc create task … | list queue | inspect queue ID
-import {
-  batchIdSchema,
-  commandSchema,
-  machineNameSchema,
-  RdcError,
-  type SecretRef,
-  secretRefSchema,
-  TASK_STATUSES,
-  type TaskSpecInput,
-  type TaskView,
-  taskIdSchema,
-  teamNameSchema,
-  vaultDataSchema,
-} from '@rediacc/core';
+import { batchIdSchema, RdcError, TASK_STATUSES, type TaskView, taskIdSchema, teamNameSchema } from '@rediacc/core';
 import { LIST_SORTS, newestFirst } from '@rediacc/producer';
 import type { Command } from 'commander';
 import { type Handler, runCommand } from '../context.js';
-import { integer, jsonObject, oneOf, positiveNumber, repeatable, schemaFlag } from '../options.js';
+import { integer, oneOf, positiveNumber, schemaFlag } from '../options.js';
 import type { OutputOptions } from '../output.js';
 import { done, endWith, json, line, note, type Printed, text } from '../result.js';
-import { addFanoutOptions, createFanout, type FanoutOptions, wantsFanout } from './batch.js';
+import { addFanoutOptions, CREATE_TASK_FANOUT, createFanout, type FanoutOptions, fanOutTargetOf } from './batch.js';
+import { type TaskSpecOptions, taskSpecFrom, taskSpecOptions } from './task-spec-flags.js';
 import { taskTable } from './task-table.js';
 import { followTask, waitForTask } from './task-wait.js';
 
@@ -33,21 +21,8 @@ interface ListCliOptions extends OutputOptions {
   batch?: string;
 }
 
-interface CreateOptions extends OutputOptions, FanoutOptions {
-  team?: string;
-  machine?: string;
-  command: string;
-  priority: number;
+interface CreateOptions extends OutputOptions, FanoutOptions, TaskSpecOptions {
   taskId?: string;
-  maxRetries?: number;
-  retryDelay?: number;
-  backoff?: 'fixed' | 'exponential';
-  maxRetryDelay?: number;
-  timeout?: number;
-  runOnce?: boolean;
-  failureAction?: 'none' | 'alert';
-  vaultData?: Record<string, unknown>;
-  secret?: SecretRef[];
   wait?: boolean;
   waitTimeout?: number;
 }
@@ -60,45 +35,31 @@ interface InspectOptions extends OutputOptions {
 
 /** Prints the task id (or the created task); with --wait, waits and ends with the task's exit code. */
 export const createTask: Handler<CreateOptions> = async (options, client) => {
-  if (wantsFanout(options)) {
+  const fanout = fanOutTargetOf(options, CREATE_TASK_FANOUT) ?? (options.pool && { pool: options.pool });
+  if (fanout) {
     if (options.taskId !== undefined || options.wait || options.waitTimeout !== undefined) {
       throw new RdcError(
         'RDC_INVALID_INPUT',
         '--task-id, --wait and --wait-timeout name or wait for one task: use `inspect batch ID --follow` for a batch',
       );
     }
-    const { machine: _, team: __, ...fields } = taskFields(options, '');
-    return createFanout(options, { ...fields, ...(options.team !== undefined && { team: options.team }) }, client);
+    const task = { ...taskSpecFrom(options), ...(options.team !== undefined && { team: options.team }) };
+    return createFanout(options, fanout, task, client);
   }
   const machine = options.machine ?? '';
   const team = options.team ?? (await client.machines.get(machine)).team;
-  const created = await client.tasks.create(taskFields(options, team));
+  const created = await client.tasks.create({
+    team,
+    machine,
+    ...taskSpecFrom(options),
+    ...(options.taskId !== undefined && { taskId: options.taskId }),
+  });
   if (!options.wait && options.waitTimeout === undefined) {
     return done(options.json ? json(created) : line(created.taskId));
   }
   // The wait prints as it goes (the id first, then the output): only the exit code is left to return.
   return endWith(await waitForTask(client, created, { json: options.json === true, waitTimeout: options.waitTimeout }));
 };
-
-/** The task spec the flags describe. */
-function taskFields(options: CreateOptions, team: string): TaskSpecInput {
-  return {
-    team,
-    machine: options.machine ?? '',
-    command: options.command,
-    priority: options.priority,
-    ...(options.taskId !== undefined && { taskId: options.taskId }),
-    ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
-    ...(options.retryDelay !== undefined && { retryDelay: options.retryDelay }),
-    ...(options.backoff !== undefined && { backoff: options.backoff }),
-    ...(options.maxRetryDelay !== undefined && { maxRetryDelay: options.maxRetryDelay }),
-    ...(options.timeout !== undefined && { timeout: options.timeout }),
-    ...(options.runOnce && { runOnce: true }),
-    ...(options.failureAction !== undefined && { failureAction: options.failureAction }),
-    ...(options.vaultData !== undefined && { vaultData: options.vaultData }),
-    ...(options.secret !== undefined && { secrets: options.secret }),
-  };
-}
 
 export const listQueue: Handler<ListCliOptions> = async (options, client) => {
   if (options.batch !== undefined) {
@@ -138,47 +99,16 @@ export const inspectQueue: Handler<InspectOptions> = async (options, client) => 
 };
 
 export function registerTask(program: Command): void {
-  const createCommand = program
-    .command('create')
-    .description('create things (create task …)')
-    .command('task')
-    .description(
-      'queue a command to run on a machine; prints the task id (with --machines or --select: a batch, one task per machine; prints the batch id)',
-    )
-    .option('--machine <name>', 'machine to run on, for example prod-01', schemaFlag(machineNameSchema))
-    .requiredOption(
-      '--command <command>',
-      'shell command, for example "systemctl restart app"',
-      schemaFlag(commandSchema),
-    )
-    .option(
-      '--team <team>',
-      'team of the machine (may be omitted when the machine name is unique)',
-      schemaFlag(teamNameSchema),
-    )
-    .option('--priority <1-5>', '1 critical … 5 whenever', integer(1, 5), 3)
+  const createCommand = taskSpecOptions(
+    program
+      .command('create')
+      .description('create things (create task …)')
+      .command('task')
+      .description(
+        'queue a command to run on a machine; prints the task id (with --machines or --select: a batch, one task per machine; prints the batch id)',
+      ),
+  )
     .option('--task-id <uuid>', 'your own task id, for idempotent create', schemaFlag(taskIdSchema))
-    .option('--max-retries <n>', 'retries after the first try', integer(0, 100))
-    .option('--retry-delay <seconds>', 'wait between tries', positiveNumber)
-    .option(
-      '--backoff <kind>',
-      'fixed or exponential (doubles each retry, with jitter)',
-      oneOf(['fixed', 'exponential'] as const),
-    )
-    .option('--max-retry-delay <seconds>', 'exponential backoff grows up to this (default 3600)', positiveNumber)
-    .option('--timeout <seconds>', 'kill the command after this long', positiveNumber)
-    .option('--run-once', 'never run the command twice: fail if a bridge dies and the machine lost the run')
-    .option('--failure-action <action>', 'none or alert', oneOf(['none', 'alert'] as const))
-    .option(
-      '--vault-data <json>',
-      'task configuration, sealed to the team key; the command gets it as JSON in $RDC_VAULT_DATA',
-      (value: string) => schemaFlag(vaultDataSchema)(jsonObject(value)),
-    )
-    .option(
-      '--secret <NAME|ENV=NAME>',
-      'vault secret the command gets as environment variable NAME (or ENV); repeatable',
-      repeatable(secretRefSchema),
-    )
     .option(
       '--wait',
       'wait for the task, print its output, exit with its exit code (the task id goes to stderr first; says so when no live bridge serves the team)',

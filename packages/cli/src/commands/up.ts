@@ -7,7 +7,16 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBridge } from '@rediacc/bridge';
-import { createLogger, isTerminal, loadConfig, localStackPath, RdcError, type TaskView } from '@rediacc/core';
+import {
+  createLogger,
+  isTerminal,
+  loadConfig,
+  localStackPath,
+  type MachineInput,
+  type MachineRecord,
+  RdcError,
+  type TaskView,
+} from '@rediacc/core';
 import { generateKeyPair, type RedisServer, startRedisServer, startSshd } from '@rediacc/localstack';
 import { createClient, redisAddress } from '@rediacc/producer';
 import type { Command } from 'commander';
@@ -106,9 +115,12 @@ export function registerUp(program: Command): void {
           if (aside) out(`team     ${TEAM} re-created; its previous vault key was kept as ${aside}`);
           await writeTeamKey(config.home, TEAM, secretKey);
         }
-        // The demo sshd gets a new port each run: re-register the machine.
+        // The demo sshd gets a new port (and host key) each run: re-register the machine with its new address,
+        // keeping what the user set on it (tags, maxConcurrent, authorizedKeysFile).
+        const kept = userSettings((await client.machines.list(TEAM)).find((m) => m.name === MACHINE));
         await client.machines.remove(TEAM, MACHINE);
         await client.machines.add({
+          ...kept,
           name: MACHINE,
           team: TEAM,
           host: sshd.host,
@@ -177,6 +189,13 @@ export function registerUp(program: Command): void {
         for (const stop of stops.reverse()) await stop().catch(() => {});
       }
     });
+}
+
+/** What the user set on a registered machine: all but the address and key that `up` gives it anew each run. */
+function userSettings(machine: MachineRecord | undefined): Partial<MachineInput> {
+  if (!machine) return {};
+  const { name, team, host, port, user, hostKeyFingerprint, addedAt, keyFingerprint, keyFile, ...kept } = machine;
+  return kept;
 }
 
 async function localRedis(
