@@ -129,8 +129,12 @@ rdc_signal_run() {
 # variables exported for this run only (secrets): unset before the deadline watcher forks, so only the run has them.
 r() {
   # One run per id, whichever agent asks: ID.pid is created exclusively (noclobber) before anything starts, so a
-  # second start of the same id (two bridges that both found no run) is refused with B, never run twice.
-  if ! (set -C && : >"$rdc_dir/$1.pid") 2>/dev/null; then
+  # second start of the same id (two bridges that both found no run) is refused with B, never run twice. No
+  # subshell: `command` keeps a failed redirection of the special builtin `:` from ending the agent.
+  set -C
+  if command : >"$rdc_dir/$1.pid"; then rdc_new=1; else rdc_new=; fi
+  set +C
+  if [ -z "$rdc_new" ]; then
     # shellcheck disable=SC2086 # a list of names
     [ -z "$5" ] || unset $5
     echo "B $1"

@@ -1,5 +1,6 @@
 // Machine status: every sampleIntervalMs, one cheap command (machine-sample.ts) on each machine the bridge holds a
-// live pooled connection to, on an exec channel of its own (tasks never wait for it). Never a new connection just
+// live pooled connection to, on an exec channel of its own (tasks never wait for it), the machines' samples spread
+// evenly over the interval. Never a new connection just
 // to sample, never more than one sample in flight per machine: a machine that does not answer is skipped until
 // its sample times out. Connection results the pool reports are recorded too: a failed connect sets the machine's
 // last error and `unreachableSince`, a successful connect or sample clears `unreachableSince`. Writes to one
@@ -39,27 +40,51 @@ export class MachineSampler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private started = 0;
+  /** The samples of the current round not started yet (spreadRound). */
+  private readonly pending = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: MachineSamplerOptions) {}
 
   start(): void {
     if (this.options.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => this.sampleAll(), this.options.intervalMs);
+    this.timer = setInterval(() => this.spreadRound(), this.options.intervalMs);
     this.timer.unref();
   }
 
   /** Starts a sample of every connected machine that has none in flight; resolves when those started are done. */
   sampleAll(): Promise<void> {
-    const started: Promise<void>[] = [];
-    for (const target of this.options.targets()) {
-      const key = `${target.team}/${target.machine}`;
-      if (this.stopped || this.inFlight.has(key)) continue;
-      this.started++;
-      const sample = this.sampleOne(target).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, sample);
-      started.push(sample);
+    return Promise.all(this.options.targets().map((target) => this.sample(target))).then(() => {});
+  }
+
+  /**
+   * One round of the interval, spread evenly over it: machine i of n is sampled i/n of the way through, so a fleet's
+   * samples (an exec channel, a fork on each machine, a write to Redis each) never all land in the same moment.
+   */
+  private spreadRound(): void {
+    const targets = this.options.targets();
+    for (const [i, target] of targets.entries()) {
+      const delay = Math.floor((i * this.options.intervalMs) / targets.length);
+      if (delay === 0) {
+        void this.sample(target);
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        void this.sample(target);
+      }, delay);
+      timer.unref();
+      this.pending.add(timer);
     }
-    return Promise.all(started).then(() => {});
+  }
+
+  /** Samples one machine unless a sample of it is in flight (or sampling stopped). */
+  private sample(target: SampleTarget): Promise<void> {
+    const key = `${target.team}/${target.machine}`;
+    if (this.stopped || this.inFlight.has(key)) return Promise.resolve();
+    this.started++;
+    const sample = this.sampleOne(target).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, sample);
+    return sample;
   }
 
   /** Samples being taken now (at most one per machine). */
@@ -82,6 +107,8 @@ export class MachineSampler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
     await Promise.allSettled([...this.writes.values()]);
   }
 
