@@ -36,7 +36,7 @@ try {
       pending.push(
         fleet.client.tasks.createMany(specs).then((tasks) => {
           const at = nowMs();
-          tasks.forEach((t, i) => created.set(labels[i], { at, taskId: t.taskId }));
+          for (const [i, t] of tasks.entries()) created.set(labels[i], { at, taskId: t.taskId });
         }),
       );
     }
@@ -62,13 +62,15 @@ try {
     r.claim = p;
   }
   const d = rows.map((r) => r.dispatch);
-  const fmt = (v) => `p50 ${percentile(v, 50).toFixed(1)} p90 ${percentile(v, 90).toFixed(1)} p99 ${percentile(v, 99).toFixed(1)} max ${Math.max(...v).toFixed(1)}`;
+  const fmt = (v) =>
+    `p50 ${percentile(v, 50).toFixed(1)} p90 ${percentile(v, 90).toFixed(1)} p99 ${percentile(v, 99).toFixed(1)} max ${Math.max(...v).toFixed(1)}`;
   console.log(`rate ${rate}/s, ${rows.length} tasks`);
   console.log(`dispatch          ${fmt(d)}`);
   console.log(`create→claimed    ${fmt(claim)}`);
   console.log(`claimed→started   ${fmt(start2)}`);
   const worst = rows.sort((a, b) => b.dispatch - a.dispatch).slice(0, 8);
-  for (const r of worst) console.log(`  ${r.label} ${r.view.machine} dispatch ${r.dispatch.toFixed(1)} claim ${r.claim.toFixed(1)}`);
+  for (const r of worst)
+    console.log(`  ${r.label} ${r.view.machine} dispatch ${r.dispatch.toFixed(1)} claim ${r.claim.toFixed(1)}`);
   await redis.quit();
   await bridge.stop();
 } finally {

@@ -65,7 +65,12 @@ describe('console event stream', () => {
       const first = await sse.next((e) => e.event === 'overview', 'the first overview');
       expect((first.data as { teams: Array<{ team: string }> }).teams.map((t) => t.team)).toEqual(['A']);
       // Runs past the bridge's 100 ms before it records PROCESSING (a shorter run goes from ASSIGNED to COMPLETED).
-      const task = await client.tasks.create({ team: 'A', machine: 'm1', priority: 3, command: 'sleep 0.5; echo hello' });
+      const task = await client.tasks.create({
+        team: 'A',
+        machine: 'm1',
+        priority: 3,
+        command: 'sleep 0.5; echo hello',
+      });
       const done = await sse.next(taskEvent(task.taskId, 'COMPLETED'), 'the task to complete');
       expect(done.data).toEqual({ taskId: task.taskId, team: 'A', status: 'COMPLETED' });
       expect(done.id).toEqual(expect.any(String));
