@@ -90,7 +90,15 @@ export {
   writeProgress,
 } from './fencing.js';
 export { type LaneEvent, laneEventsAfter, laneEventsKey, lastLaneEventId } from './lane-events.js';
-export { indexByMachine, type MachineCursor, machineIndexKey, tasksOfMachine } from './machine-index.js';
+export {
+  indexByMachine,
+  type MachineCursor,
+  type MachineIndexEntry,
+  machineIndexKey,
+  queueMachineIndex,
+  tasksOfMachine,
+  unqueueMachineIndex,
+} from './machine-index.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,

@@ -5,7 +5,7 @@
 // read meets it, so the index never answers with a task that is gone.
 import type { TaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { TeamQueues } from './queues.js';
 import { readTask } from './task-reader.js';
 
@@ -16,11 +16,45 @@ export function machineIndexKey(queue: Queue, machine: string): string {
 /** Records added jobs (their name is the machine) in their lane's machine index; one round trip. */
 export async function indexByMachine(redis: Redis, queue: Queue, jobs: readonly Job[]): Promise<void> {
   if (jobs.length === 0) return;
-  const pipeline = redis.pipeline();
-  for (const job of jobs) pipeline.zadd(machineIndexKey(queue, job.name), job.timestamp, String(job.id));
+  const pipeline = queueMachineIndex(
+    redis.pipeline(),
+    queue,
+    jobs.map((job) => ({ machine: job.name, taskId: String(job.id), createdAt: job.timestamp })),
+  );
   const replies = (await pipeline.exec()) ?? [];
   const failed = replies.find(([error]) => error)?.[0];
   if (failed) throw failed;
+}
+
+export interface MachineIndexEntry {
+  machine: string;
+  taskId: string;
+  /** The job's creation time (BullMQ's job.timestamp, which the add may be given: JobsOptions.timestamp). */
+  createdAt: number;
+}
+
+/**
+ * Adds the index entries of tasks in one lane to a pipeline the caller sends anyway (no round trip of its own):
+ * one ZADD each, in order. Sent alongside the add rather than after it, an entry may outlive an add that failed;
+ * readers drop such entries (tasksOfMachine), and the creator removes them when it can (unqueueMachineIndex).
+ */
+export function queueMachineIndex(
+  commands: ChainableCommander,
+  queue: Queue,
+  entries: readonly MachineIndexEntry[],
+): ChainableCommander {
+  for (const entry of entries) commands.zadd(machineIndexKey(queue, entry.machine), entry.createdAt, entry.taskId);
+  return commands;
+}
+
+/** Removes index entries (of tasks whose add failed or was undone) in a pipeline the caller sends. */
+export function unqueueMachineIndex(
+  commands: ChainableCommander,
+  queue: Queue,
+  entries: readonly Omit<MachineIndexEntry, 'createdAt'>[],
+): ChainableCommander {
+  for (const entry of entries) commands.zrem(machineIndexKey(queue, entry.machine), entry.taskId);
+  return commands;
 }
 
 export interface MachineCursor {
