@@ -1,7 +1,7 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
 import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
-import { asAccessDenied, auditWriter, isAccessRefusal, queueAudit, resolveActor, sendAudit } from '@rediacc/queue';
+import { asAccessDenied, auditWriter, isAccessRefusal, queueValidAudit, resolveActor, sendAudit } from '@rediacc/queue';
 import type { ChainableCommander, Redis } from 'ioredis';
 
 export type AuditRecord = Omit<AuditInput, 'actor'>;
@@ -49,11 +49,12 @@ export class AuditTrail {
 
   /**
    * Adds the appends of `records` (all of one team) to a pipeline the caller sends with other writes of that
-   * team, one round trip for all (check the appends' replies with failureOf).
+   * team, one round trip for all (check the appends' replies with failureOf). The records must be built of
+   * validated values only (task-factory's createRecord of a parsed spec): they are not parsed again.
    */
-  append(commands: ChainableCommander, author: AuditAuthor, records: readonly AuditRecord[]): ChainableCommander {
+  appendValid(commands: ChainableCommander, author: AuditAuthor, records: readonly AuditRecord[]): ChainableCommander {
     if (records.length === 0) return commands;
-    return queueAudit(
+    return queueValidAudit(
       commands,
       author.writer,
       records.map((record) => ({ ...record, actor: author.actor })),

@@ -105,14 +105,13 @@ async function sendAlongside(ctx: AddContext, groups: readonly QueueGroup[], opt
     const pipeline = ctx.redis.pipeline();
     let indexed = 0;
     for (const { queue, entries } of teamGroups) {
-      queueMachineIndex(
+      indexed += queueMachineIndex(
         pipeline,
         queue,
         entries.map((e) => ({ machine: e.data.machine, taskId: e.opts.jobId, createdAt: e.opts.timestamp ?? 0 })),
       );
-      indexed += entries.length;
     }
-    ctx.audit.append(pipeline, options.author, options.records?.filter((r) => r.team === team) ?? []);
+    ctx.audit.appendValid(pipeline, options.author, options.records?.filter((r) => r.team === team) ?? []);
     const replies = (await pipeline.exec()) ?? [];
     const indexFailed = replies.slice(0, indexed).find(([error]) => error)?.[0];
     if (indexFailed) out.index ??= indexFailed;

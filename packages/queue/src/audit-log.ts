@@ -67,6 +67,18 @@ export function queueAudit(
   const entries = (Array.isArray(inputs) ? inputs : [inputs]).map((input) =>
     parseInput(auditInputSchema, input, 'audit entry'),
   );
+  return queueValidAudit(commands, writer, entries);
+}
+
+/**
+ * As queueAudit, for entries built only of values validated already (the task.create entries of a createMany's
+ * specs): not parsed again, which would cost about as much as the specs' own validation.
+ */
+export function queueValidAudit(
+  commands: ChainableCommander,
+  writer: string,
+  entries: readonly AuditInput[],
+): ChainableCommander {
   for (const entry of entries) {
     commands.xadd(registryKeys.auditStream(entry.team, writer), 'MAXLEN', '~', AUDIT_KEPT, '*', ...fieldsOf(entry));
   }

@@ -36,6 +36,7 @@ export {
   compareEntries,
   followAudit,
   queueAudit,
+  queueValidAudit,
   readAudit,
   resolveActor,
   sendAudit,

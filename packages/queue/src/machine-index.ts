@@ -16,8 +16,9 @@ export function machineIndexKey(queue: Queue, machine: string): string {
 /** Records added jobs (their name is the machine) in their lane's machine index; one round trip. */
 export async function indexByMachine(redis: Redis, queue: Queue, jobs: readonly Job[]): Promise<void> {
   if (jobs.length === 0) return;
-  const pipeline = queueMachineIndex(
-    redis.pipeline(),
+  const pipeline = redis.pipeline();
+  queueMachineIndex(
+    pipeline,
     queue,
     jobs.map((job) => ({ machine: job.name, taskId: String(job.id), createdAt: job.timestamp })),
   );
@@ -34,17 +35,24 @@ export interface MachineIndexEntry {
 }
 
 /**
- * Adds the index entries of tasks in one lane to a pipeline the caller sends anyway (no round trip of its own):
- * one ZADD each, in order. Sent alongside the add rather than after it, an entry may outlive an add that failed;
- * readers drop such entries (tasksOfMachine), and the creator removes them when it can (unqueueMachineIndex).
+ * Adds the index entries of tasks in one lane to a pipeline the caller sends anyway (no round trip of its own): one
+ * ZADD per machine, with all of its entries. Returns how many commands it queued (the replies that are the index's).
+ * Sent alongside the add rather than after it, an entry may outlive an add that failed; readers drop such entries
+ * (tasksOfMachine), and the creator removes them when it can (unqueueMachineIndex).
  */
 export function queueMachineIndex(
   commands: ChainableCommander,
   queue: Queue,
   entries: readonly MachineIndexEntry[],
-): ChainableCommander {
-  for (const entry of entries) commands.zadd(machineIndexKey(queue, entry.machine), entry.createdAt, entry.taskId);
-  return commands;
+): number {
+  const byMachine = new Map<string, (string | number)[]>();
+  for (const entry of entries) {
+    const args = byMachine.get(entry.machine) ?? [];
+    args.push(entry.createdAt, entry.taskId);
+    byMachine.set(entry.machine, args);
+  }
+  for (const [machine, args] of byMachine) commands.zadd(machineIndexKey(queue, machine), ...args);
+  return byMachine.size;
 }
 
 /** Removes index entries (of tasks whose add failed or was undone) in a pipeline the caller sends. */
@@ -53,7 +61,13 @@ export function unqueueMachineIndex(
   queue: Queue,
   entries: readonly Omit<MachineIndexEntry, 'createdAt'>[],
 ): ChainableCommander {
-  for (const entry of entries) commands.zrem(machineIndexKey(queue, entry.machine), entry.taskId);
+  const byMachine = new Map<string, string[]>();
+  for (const entry of entries) {
+    const taskIds = byMachine.get(entry.machine) ?? [];
+    taskIds.push(entry.taskId);
+    byMachine.set(entry.machine, taskIds);
+  }
+  for (const [machine, taskIds] of byMachine) commands.zrem(machineIndexKey(queue, machine), ...taskIds);
   return commands;
 }
 
