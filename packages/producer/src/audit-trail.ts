@@ -1,8 +1,16 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
 import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
-import { asAccessDenied, auditWriter, isAccessRefusal, queueValidAudit, resolveActor, sendAudit } from '@rediacc/queue';
-import type { ChainableCommander, Redis } from 'ioredis';
+import {
+  asAccessDenied,
+  auditCommands,
+  auditWriter,
+  isAccessRefusal,
+  type RedisCommand,
+  resolveActor,
+  sendAudit,
+} from '@rediacc/queue';
+import type { Redis } from 'ioredis';
 
 export type AuditRecord = Omit<AuditInput, 'actor'>;
 
@@ -48,14 +56,13 @@ export class AuditTrail {
   }
 
   /**
-   * Adds the appends of `records` (all of one team) to a pipeline the caller sends with other writes of that
-   * team, one round trip for all (check the appends' replies with failureOf). The records must be built of
-   * validated values only (task-factory's createRecord of a parsed spec): they are not parsed again.
+   * The appends of `records` as commands, for the caller to send with other writes of their team in one round trip
+   * (check the appends' replies with failureOf). The records must be built of validated values only
+   * (task-factory's createRecord of a parsed spec): they are not parsed again.
    */
-  appendValid(commands: ChainableCommander, author: AuditAuthor, records: readonly AuditRecord[]): ChainableCommander {
-    if (records.length === 0) return commands;
-    return queueValidAudit(
-      commands,
+  commandsFor(author: AuditAuthor, records: readonly AuditRecord[]): RedisCommand[] {
+    if (records.length === 0) return [];
+    return auditCommands(
       author.writer,
       records.map((record) => ({ ...record, actor: author.actor })),
     );

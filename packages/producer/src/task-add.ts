@@ -1,10 +1,16 @@
 // Adding tasks to their queues with the writes that go with them, in one round trip: the BullMQ adds of each
-// queue (team and lane) and, in the same turn, one pipeline per team holding each task's machine-index entry and,
-// when they may be written ahead, the creates' audit entries. The job's creation time is chosen here
-// (JobsOptions.timestamp), so the index entry need not wait for the add's answer. Should an add or an index entry
-// fail, every add of the call is undone with its index entries: the caller stays all-or-nothing.
+// queue (team and lane) and, in the same turn, per team each task's machine-index entry and, when they may be
+// written ahead, the creates' audit entries. The job's creation time is chosen here (JobsOptions.timestamp), so
+// the index entry need not wait for the add's answer. Should an add or an index entry fail, every add of the call
+// is undone with its index entries: the caller stays all-or-nothing.
 import { RdcError } from '@rediacc/core';
-import { isAccessRefusal, queueMachineIndex, unqueueMachineIndex } from '@rediacc/queue';
+import {
+  addCommands,
+  isAccessRefusal,
+  machineIndexCommands,
+  machineUnindexCommands,
+  type RedisCommand,
+} from '@rediacc/queue';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditAuthor, AuditRecord, AuditTrail } from './audit-trail.js';
@@ -51,12 +57,21 @@ export async function addTasks(
 ): Promise<AddedTasks> {
   const now = Date.now();
   for (const group of groups) for (const entry of group.entries) entry.opts.timestamp ??= now;
+  const release = options.together ? holdWrites(ctx.redis) : () => {};
   const adds = Promise.allSettled(groups.map((group) => addGroup(group)));
   // On the next tick: the adds above have reached the connection by then (BullMQ sends them after awaiting only
   // settled promises), so Redis stores each job before its index entry and a reader never meets an entry whose job
   // is merely late (it would drop it). Nothing waits for an answer in between: one round trip for all.
   const alongside = options.together
-    ? new Promise<Alongside>((resolve) => process.nextTick(() => resolve(sendAlongside(ctx, groups, options))))
+    ? new Promise<Alongside>((resolve) =>
+        process.nextTick(() => {
+          try {
+            resolve(sendAlongside(ctx, groups, options));
+          } finally {
+            release();
+          }
+        }),
+      )
     : undefined;
   const added = await adds;
   const undo = () => undoAdds(ctx, groups);
@@ -92,27 +107,25 @@ async function addGroup(group: QueueGroup): Promise<void> {
     throw new RdcError('RDC_INTERNAL', `BullMQ did not store ${missing.length} of ${entries.length} tasks`);
 }
 
-/** Failures of the pipelines sent alongside the adds: the index's and the audit's (already RDC_ACCESS_DENIED). */
+/** Failures of the writes sent alongside the adds: the index's and the audit's (already RDC_ACCESS_DENIED). */
 interface Alongside {
   index?: unknown;
   audit?: unknown;
 }
 
+/** Sends the index and audit writes, per team, without waiting between them (nothing is awaited before the sends). */
 async function sendAlongside(ctx: AddContext, groups: readonly QueueGroup[], options: AddOptions): Promise<Alongside> {
   const out: Alongside = {};
-  // One pipeline per team: a team's keys share its hash tag (one Cluster shard), two teams' may not.
   const sends = byTeam(groups).map(async ([team, teamGroups]) => {
-    const pipeline = ctx.redis.pipeline();
-    let indexed = 0;
-    for (const { queue, entries } of teamGroups) {
-      indexed += queueMachineIndex(
-        pipeline,
+    const commands = teamGroups.flatMap(({ queue, entries }) =>
+      machineIndexCommands(
         queue,
         entries.map((e) => ({ machine: e.data.machine, taskId: e.opts.jobId, createdAt: e.opts.timestamp ?? 0 })),
-      );
-    }
-    ctx.audit.appendValid(pipeline, options.author, options.records?.filter((r) => r.team === team) ?? []);
-    const replies = (await pipeline.exec()) ?? [];
+      ),
+    );
+    const indexed = commands.length;
+    commands.push(...ctx.audit.commandsFor(options.author, options.records?.filter((r) => r.team === team) ?? []));
+    const replies = await sendCommands(ctx.redis, commands);
     const indexFailed = replies.slice(0, indexed).find(([error]) => error)?.[0];
     if (indexFailed) out.index ??= indexFailed;
     const auditFailed = await ctx.audit.failureOf(replies.slice(indexed), team);
@@ -131,21 +144,52 @@ async function sendAlongside(ctx: AddContext, groups: readonly QueueGroup[], opt
   return out;
 }
 
+/** Past this many commands a pipeline is cheaper than separate commands. */
+const PIPELINE_FROM = 16;
+
+/**
+ * Sends commands of one team without waiting between them; their replies in order. A few go as separate commands:
+ * a pipeline on a connection BullMQ uses costs more to set up than they do (ioredis copies each of the connection's
+ * scripts onto it). Many go as one pipeline (a team's keys share its hash tag: one Cluster shard).
+ */
+async function sendCommands(redis: Redis, commands: readonly RedisCommand[]): Promise<[Error | null, unknown][]> {
+  if (commands.length >= PIPELINE_FROM) return (await addCommands(redis.pipeline(), commands).exec()) ?? [];
+  return Promise.all(
+    commands.map(([name, ...args]) =>
+      redis.call(name, ...args).then(
+        (reply): [Error | null, unknown] => [null, reply],
+        (error: Error): [Error | null, unknown] => [error, null],
+      ),
+    ),
+  );
+}
+
+/**
+ * Holds the connection's writes until the returned release (Node's cork), so the adds and the writes beside them
+ * leave in one system call, not one each. Not on a Cluster (one connection per shard) or a connection not ready.
+ */
+function holdWrites(redis: Redis): () => void {
+  const stream = redis.status === 'ready' && !redis.isCluster ? redis.stream : undefined;
+  if (!stream || typeof stream.cork !== 'function') return () => {};
+  stream.cork();
+  return () => stream.uncork();
+}
+
 /** Removes the groups' tasks (those that went in; the others are no-ops) and their index entries. */
 async function undoAdds(ctx: AddContext, groups: readonly QueueGroup[]): Promise<void> {
   await Promise.allSettled([
     ...groups.flatMap(({ queue, entries }) => entries.map((e) => queue.remove(e.opts.jobId))),
-    ...byTeam(groups).map(([, teamGroups]) => {
-      const pipeline = ctx.redis.pipeline();
-      for (const { queue, entries } of teamGroups) {
-        unqueueMachineIndex(
-          pipeline,
-          queue,
-          entries.map((e) => ({ machine: e.data.machine, taskId: e.opts.jobId })),
-        );
-      }
-      return pipeline.exec();
-    }),
+    ...byTeam(groups).map(([, teamGroups]) =>
+      sendCommands(
+        ctx.redis,
+        teamGroups.flatMap(({ queue, entries }) =>
+          machineUnindexCommands(
+            queue,
+            entries.map((e) => ({ machine: e.data.machine, taskId: e.opts.jobId })),
+          ),
+        ),
+      ),
+    ),
   ]);
 }
 

@@ -15,6 +15,7 @@ import {
 } from '@rediacc/core';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { whoAmI } from './access.js';
+import { addCommands, type RedisCommand } from './redis-command.js';
 
 /** Entries kept per user stream (about: MAXLEN ~ trims whole stream nodes, never below this). */
 export const AUDIT_KEPT = 100_000;
@@ -67,23 +68,25 @@ export function queueAudit(
   const entries = (Array.isArray(inputs) ? inputs : [inputs]).map((input) =>
     parseInput(auditInputSchema, input, 'audit entry'),
   );
-  return queueValidAudit(commands, writer, entries);
+  return addCommands(commands, auditCommands(writer, entries));
 }
 
 /**
- * As queueAudit, for entries built only of values validated already (the task.create entries of a createMany's
- * specs): not parsed again, which would cost about as much as the specs' own validation.
+ * The commands of queueAudit, for entries built only of values validated already (the task.create entries of a
+ * createMany's specs): not parsed again, which would cost about as much as the specs' own validation.
  */
-export function queueValidAudit(
-  commands: ChainableCommander,
-  writer: string,
-  entries: readonly AuditInput[],
-): ChainableCommander {
-  for (const entry of entries) {
-    commands.xadd(registryKeys.auditStream(entry.team, writer), 'MAXLEN', '~', AUDIT_KEPT, '*', ...fieldsOf(entry));
-  }
-  for (const team of new Set(entries.map((e) => e.team))) commands.sadd(registryKeys.auditWriters(team), writer);
-  return commands;
+export function auditCommands(writer: string, entries: readonly AuditInput[]): RedisCommand[] {
+  const out: RedisCommand[] = entries.map((entry) => [
+    'xadd',
+    registryKeys.auditStream(entry.team, writer),
+    'MAXLEN',
+    '~',
+    AUDIT_KEPT,
+    '*',
+    ...fieldsOf(entry),
+  ]);
+  for (const team of new Set(entries.map((e) => e.team))) out.push(['sadd', registryKeys.auditWriters(team), writer]);
+  return out;
 }
 
 /**

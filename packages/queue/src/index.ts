@@ -30,13 +30,13 @@ export {
   type AuditPage,
   addAuditCursors,
   appendAudit,
+  auditCommands,
   auditIntegrity,
   auditWriter,
   auditWritersOf,
   compareEntries,
   followAudit,
   queueAudit,
-  queueValidAudit,
   readAudit,
   resolveActor,
   sendAudit,
@@ -95,10 +95,10 @@ export {
   indexByMachine,
   type MachineCursor,
   type MachineIndexEntry,
+  machineIndexCommands,
   machineIndexKey,
-  queueMachineIndex,
+  machineUnindexCommands,
   tasksOfMachine,
-  unqueueMachineIndex,
 } from './machine-index.js';
 export {
   acquireMachineSlot,
@@ -137,6 +137,7 @@ export {
 export { lastOutputChunks } from './output-tail.js';
 export { putBack } from './put-back.js';
 export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
+export { addCommands, type RedisCommand } from './redis-command.js';
 export {
   addMachine,
   createTeam,

@@ -5,8 +5,9 @@
 // read meets it, so the index never answers with a task that is gone.
 import type { TaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { TeamQueues } from './queues.js';
+import { addCommands, type RedisCommand } from './redis-command.js';
 import { readTask } from './task-reader.js';
 
 export function machineIndexKey(queue: Queue, machine: string): string {
@@ -16,13 +17,8 @@ export function machineIndexKey(queue: Queue, machine: string): string {
 /** Records added jobs (their name is the machine) in their lane's machine index; one round trip. */
 export async function indexByMachine(redis: Redis, queue: Queue, jobs: readonly Job[]): Promise<void> {
   if (jobs.length === 0) return;
-  const pipeline = redis.pipeline();
-  queueMachineIndex(
-    pipeline,
-    queue,
-    jobs.map((job) => ({ machine: job.name, taskId: String(job.id), createdAt: job.timestamp })),
-  );
-  const replies = (await pipeline.exec()) ?? [];
+  const entries = jobs.map((job) => ({ machine: job.name, taskId: String(job.id), createdAt: job.timestamp }));
+  const replies = (await addCommands(redis.pipeline(), machineIndexCommands(queue, entries)).exec()) ?? [];
   const failed = replies.find(([error]) => error)?.[0];
   if (failed) throw failed;
 }
@@ -35,40 +31,32 @@ export interface MachineIndexEntry {
 }
 
 /**
- * Adds the index entries of tasks in one lane to a pipeline the caller sends anyway (no round trip of its own): one
- * ZADD per machine, with all of its entries. Returns how many commands it queued (the replies that are the index's).
+ * The index entries of tasks in one lane, one ZADD per machine, for the caller to send with its other writes.
  * Sent alongside the add rather than after it, an entry may outlive an add that failed; readers drop such entries
- * (tasksOfMachine), and the creator removes them when it can (unqueueMachineIndex).
+ * (tasksOfMachine), and the creator removes them when it can (machineUnindexCommands).
  */
-export function queueMachineIndex(
-  commands: ChainableCommander,
-  queue: Queue,
-  entries: readonly MachineIndexEntry[],
-): number {
+export function machineIndexCommands(queue: Queue, entries: readonly MachineIndexEntry[]): RedisCommand[] {
   const byMachine = new Map<string, (string | number)[]>();
   for (const entry of entries) {
     const args = byMachine.get(entry.machine) ?? [];
     args.push(entry.createdAt, entry.taskId);
     byMachine.set(entry.machine, args);
   }
-  for (const [machine, args] of byMachine) commands.zadd(machineIndexKey(queue, machine), ...args);
-  return byMachine.size;
+  return [...byMachine].map(([machine, args]) => ['zadd', machineIndexKey(queue, machine), ...args]);
 }
 
-/** Removes index entries (of tasks whose add failed or was undone) in a pipeline the caller sends. */
-export function unqueueMachineIndex(
-  commands: ChainableCommander,
+/** Removes index entries (of tasks whose add failed or was undone): one ZREM per machine. */
+export function machineUnindexCommands(
   queue: Queue,
   entries: readonly Omit<MachineIndexEntry, 'createdAt'>[],
-): ChainableCommander {
+): RedisCommand[] {
   const byMachine = new Map<string, string[]>();
   for (const entry of entries) {
     const taskIds = byMachine.get(entry.machine) ?? [];
     taskIds.push(entry.taskId);
     byMachine.set(entry.machine, taskIds);
   }
-  for (const [machine, taskIds] of byMachine) commands.zrem(machineIndexKey(queue, machine), ...taskIds);
-  return commands;
+  return [...byMachine].map(([machine, taskIds]) => ['zrem', machineIndexKey(queue, machine), ...taskIds]);
 }
 
 export interface MachineCursor {
