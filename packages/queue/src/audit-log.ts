@@ -15,7 +15,7 @@ import {
 } from '@rediacc/core';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { whoAmI } from './access.js';
-import { addCommands, type RedisCommand } from './redis-command.js';
+import type { RedisCommand } from './redis-command.js';
 
 /** Entries kept per user stream (about: MAXLEN ~ trims whole stream nodes, never below this). */
 export const AUDIT_KEPT = 100_000;
@@ -68,7 +68,11 @@ export function queueAudit(
   const entries = (Array.isArray(inputs) ? inputs : [inputs]).map((input) =>
     parseInput(auditInputSchema, input, 'audit entry'),
   );
-  return addCommands(commands, auditCommands(writer, entries));
+  for (const [name, key, ...args] of auditCommands(writer, entries)) {
+    if (name === 'sadd') commands.sadd(String(key), ...args);
+    else commands.xadd(String(key), ...args);
+  }
+  return commands;
 }
 
 /**
