@@ -57,8 +57,9 @@ export async function addTasks(
 ): Promise<AddedTasks> {
   const now = Date.now();
   for (const group of groups) for (const entry of group.entries) entry.opts.timestamp ??= now;
-  const release = options.together ? holdWrites(ctx.redis) : () => {};
-  const adds = Promise.allSettled(groups.map((group) => addGroup(group)));
+  const count = groups.reduce((sum, group) => sum + group.entries.length, 0);
+  const release = options.together && count < PIPELINE_FROM ? holdWrites(ctx.redis) : () => {};
+  const adds = Promise.allSettled(groups.flatMap((group) => chunksOf(group).map((chunk) => addGroup(chunk))));
   // On the next tick: the adds above have reached the connection by then (BullMQ sends them after awaiting only
   // settled promises), so Redis stores each job before its index entry and a reader never meets an entry whose job
   // is merely late (it would drop it). Nothing waits for an answer in between: one round trip for all.
@@ -94,6 +95,21 @@ export async function addTasks(
   }
   if (along.audit !== undefined) throw along.audit;
   return { undo };
+}
+
+/**
+ * Tasks per addBulk: each goes out as soon as it is encoded (a socket write is attempted at once), so Redis works
+ * on the first while the next are encoded, instead of waiting for all of a lane's tasks.
+ */
+const CHUNK = 250;
+
+function chunksOf(group: QueueGroup): QueueGroup[] {
+  if (group.entries.length <= CHUNK) return [group];
+  const chunks: QueueGroup[] = [];
+  for (let i = 0; i < group.entries.length; i += CHUNK) {
+    chunks.push({ ...group, entries: group.entries.slice(i, i + CHUNK) });
+  }
+  return chunks;
 }
 
 async function addGroup(group: QueueGroup): Promise<void> {
@@ -166,7 +182,8 @@ async function sendCommands(redis: Redis, commands: readonly RedisCommand[]): Pr
 
 /**
  * Holds the connection's writes until the returned release (Node's cork), so the adds and the writes beside them
- * leave in one system call, not one each. Not on a Cluster (one connection per shard) or a connection not ready.
+ * leave in one system call, not one each. Only for a few tasks (many are better sent as they are encoded), not on a
+ * Cluster (one connection per shard) or a connection not ready.
  */
 function holdWrites(redis: Redis): () => void {
   const stream = redis.status === 'ready' && !redis.isCluster ? redis.stream : undefined;
