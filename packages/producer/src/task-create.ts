@@ -155,8 +155,9 @@ async function createAll(
     ...teams.map((team) => ctx.audit.writesAhead(team)),
   ]);
   const together = writers.every(Boolean);
-  // Only new ids (none of the caller's own, which may turn out duplicates): the audit entries go with the adds.
-  const records = together && explicitIds.size === 0 ? fresh.map((e) => createRecord(created(e, true))) : undefined;
+  // Only new ids (none of the caller's own, which may turn out duplicates): the audit entries go with the index
+  // entries, beside the adds or (not `together`) once they are in.
+  const records = explicitIds.size === 0 ? fresh.map((e) => createRecord(created(e, true))) : undefined;
   const groups = groupByQueue(fresh).map((g) => ({
     team: g.team,
     queue: ctx.queues.forPriority(g.team, g.priority),
