@@ -84,3 +84,62 @@ function labelOf(redis: Redis | undefined, name: string, args: unknown[], stack:
   }
   return name;
 }
+
+export interface WaveCounter {
+  /** Each dependent round trip: the labels of what went out together (before any answer came back). */
+  readonly waves: string[][];
+  reset(): void;
+  stop(): void;
+}
+
+/**
+ * Counts the dependent round trips made on one connection, as a caller waits for them: commands and pipelines sent
+ * before any answer arrived since the previous send travel together and count as one (a create's add and the
+ * pipeline sent beside it), a send after an answer starts the next. For a producer alone on its connection.
+ */
+export function countWaves(redis: Redis): WaveCounter {
+  const waves: string[][] = [];
+  let answered = true;
+  const proto = Redis.prototype as unknown as { sendCommand: Sender };
+  const pipelineProto = Pipeline.prototype as unknown as { exec: Exec };
+  const send = proto.sendCommand;
+  const exec = pipelineProto.exec;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 60;
+  const mark = () => {
+    answered = true;
+  };
+  const sent = (label: string) => {
+    if (answered || waves.length === 0) waves.push([]);
+    answered = false;
+    waves.at(-1)?.push(label);
+  };
+  proto.sendCommand = function (this: Redis, command, stream) {
+    const result = send.call(this, command, stream);
+    if (this === redis && !stream?.isPipeline) {
+      sent(labelOf(this, command.name, command.args, new Error().stack ?? ''));
+      (command as unknown as { promise: Promise<unknown> }).promise.then(mark, mark);
+    }
+    return result;
+  };
+  pipelineProto.exec = function (this: Pipeline, ...args) {
+    const result = exec.apply(this, args) as Promise<unknown>;
+    if ((this as unknown as { redis?: Redis }).redis === redis) {
+      sent(labelOf(redis, 'pipeline', [], new Error().stack ?? ''));
+      result.then(mark, mark);
+    }
+    return result;
+  };
+  return {
+    waves,
+    reset: () => {
+      waves.length = 0;
+      answered = true;
+    },
+    stop() {
+      proto.sendCommand = send;
+      pipelineProto.exec = exec;
+      Error.stackTraceLimit = limit;
+    },
+  };
+}

@@ -1,10 +1,23 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
 import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
-import { asAccessDenied, auditWriter, isAccessRefusal, resolveActor, sendAudit } from '@rediacc/queue';
+import {
+  asAccessDenied,
+  auditCommands,
+  auditWriter,
+  isAccessRefusal,
+  type RedisCommand,
+  resolveActor,
+  sendAudit,
+} from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 export type AuditRecord = Omit<AuditInput, 'actor'>;
+
+export interface AuditAuthor {
+  actor: string;
+  writer: string;
+}
 
 export class AuditTrail {
   private actor: Promise<string> | undefined;
@@ -23,23 +36,43 @@ export class AuditTrail {
     return this.actor;
   }
 
+  /** Who appends: the actor the entries name and the Redis user whose stream they go to (both resolved once). */
+  async author(): Promise<AuditAuthor> {
+    const [actor, writer] = await Promise.all([this.actorName(), auditWriter(this.redis)]);
+    return { actor, writer };
+  }
+
   /** Appends the records (one round trip); a refused append is RDC_ACCESS_DENIED, not a silent gap. */
   async record(records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const actor = await this.actorName();
-    const writer = await auditWriter(this.redis);
+    const { actor, writer } = await this.author();
     const replies = await sendAudit(
       this.redis,
       writer,
       records.map((record) => ({ ...record, actor })),
     );
+    const failed = await this.failureOf(replies, records[0]?.team);
+    if (failed !== undefined) throw failed;
+  }
+
+  /**
+   * The appends of `records` as commands, for the caller to send with other writes of their team in one round trip
+   * (check the appends' replies with failureOf). The records must be built of validated values only
+   * (task-factory's createRecord of a parsed spec): they are not parsed again.
+   */
+  commandsFor(author: AuditAuthor, records: readonly AuditRecord[]): RedisCommand[] {
+    if (records.length === 0) return [];
+    return auditCommands(
+      author.writer,
+      records.map((record) => ({ ...record, actor: author.actor })),
+    );
+  }
+
+  /** The error of a failed append among `replies`, if any (a refusal as RDC_ACCESS_DENIED). */
+  async failureOf(replies: readonly [Error | null, unknown][], team: string | undefined): Promise<unknown> {
     const failed = replies.find(([error]) => error)?.[0];
-    if (failed) {
-      throw await asAccessDenied(failed, this.redis, {
-        action: 'append to the audit log',
-        team: records[0]?.team,
-      });
-    }
+    if (!failed) return undefined;
+    return asAccessDenied(failed, this.redis, { action: 'append to the audit log', team });
   }
 
   /**

@@ -1,7 +1,7 @@
 // Creating tasks: one (create) or all-or-nothing (createMany). Each spec is validated, its machine and secrets
-// checked, and the task added to its team's queue for its priority's lane, with its audit entry sent alongside
-// the add when the writer may (one round trip), after it otherwise. Each added task is recorded in its machine's
-// index (queue's machine-index.ts), so a machine's tasks are found without reading the backlog.
+// checked, and the task added to its team's queue for its priority's lane (task-add.ts), with its machine-index
+// entry (queue's machine-index.ts, so a machine's tasks are found without reading the backlog) and its audit entry
+// sent alongside the add when the writer may create tasks (one round trip), after it otherwise.
 import { randomUUID } from 'node:crypto';
 import {
   type BatchTag,
@@ -11,14 +11,15 @@ import {
   RdcError,
   type TaskSpec,
   type TaskSpecInput,
+  type TeamRecord,
   taskKey,
   taskSpecSchema,
 } from '@rediacc/core';
-import { asAccessDenied, findJob, indexByMachine, missingVaultEntries, type TeamQueues } from '@rediacc/queue';
-import type { Queue } from 'bullmq';
+import { asAccessDenied, findJob, missingVaultEntries, type TeamQueues } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from './audit-trail.js';
 import type { RegistryCache } from './machine-cache.js';
+import { type AddOptions, addTasks, type QueueGroup } from './task-add.js';
 import {
   type CreatedTask,
   created,
@@ -55,50 +56,38 @@ export async function createTask(ctx: CreateContext, input: TaskSpecInput): Prom
 }
 
 async function createOne(ctx: CreateContext, spec: TaskSpec): Promise<CreatedTask> {
-  const entry = await entryFor(ctx, spec);
-  const queue = ctx.queues.forPriority(spec.team, spec.priority);
+  const [entry] = await entriesFor(ctx, [spec]);
+  if (!entry) throw new RdcError('RDC_INTERNAL', 'no task entry for the spec');
+  const group: QueueGroup = {
+    team: spec.team,
+    queue: ctx.queues.forPriority(spec.team, spec.priority),
+    entries: [entry],
+  };
+  const [author, together] = await Promise.all([ctx.audit.author(), ctx.audit.writesAhead(spec.team)]);
   if (spec.taskId) {
     // Look in every lane: the same id under another priority is another task (a conflict).
     const existing = await findJob(ctx.queues, spec.team, spec.taskId);
-    const result = existing ? duplicate(existing.data, entry) : await addChecked(ctx, queue, entry);
+    const result = existing ? duplicate(existing.data, entry) : await addChecked(ctx, group, { together, author });
     await ctx.audit.record([createRecord(result)]);
     return result;
   }
+  // A new id: the add, its index entry and its audit entry go out together, so a create waits for one round trip.
+  // A user that may append to the log but perhaps not add (a viewer) writes the entry after the add's answer, so a
+  // refused create is recorded once, as denied (by createTask), never as created.
   const result = created(entry, true);
-  if (!(await ctx.audit.writesAhead(spec.team))) {
-    // This user may append to the log but perhaps not add (a viewer): the entry waits for the add's answer, so
-    // a refused create is recorded once, as denied (by create()), never as created.
-    const job = await queue.add(entry.name, entry.data, entry.opts);
-    await indexByMachine(ctx.redis, queue, [job]);
-    await ctx.audit.record([createRecord(result)]);
-    return result;
-  }
-  // A new id: the add and its audit entry go out together, so a create waits for one round trip, not two.
-  // Should the add fail once the entry is written, a second entry records that.
-  const [added, audited] = await Promise.allSettled([
-    queue.add(entry.name, entry.data, entry.opts),
-    ctx.audit.record([createRecord(result)]),
-  ]);
-  if (added.status === 'rejected') {
-    if (audited.status === 'fulfilled') {
-      await ctx.audit.record([{ ...createRecord(result), outcome: 'failed' }]).catch(() => {});
-    }
-    throw added.reason;
-  }
-  if (audited.status === 'rejected') throw audited.reason;
-  await indexByMachine(ctx.redis, queue, [added.value]);
+  await addTasks(ctx, [group], { together, author, records: [createRecord(result)] });
   return result;
 }
 
 /** Adds a task with the caller's own id; a twin added meanwhile under another priority is a conflict. */
-async function addChecked(ctx: CreateContext, queue: Queue, entry: TaskEntry): Promise<CreatedTask> {
-  const job = await queue.add(entry.name, entry.data, entry.opts);
-  if (await twinOf(ctx, [entry])) {
-    await queue.remove(entry.opts.jobId);
-    throw twinConflict(entry);
+async function addChecked(ctx: CreateContext, group: QueueGroup, options: AddOptions): Promise<CreatedTask> {
+  const added = await addTasks(ctx, [group], options);
+  const twin = await twinOf(ctx, group.entries);
+  if (twin) {
+    await added.undo();
+    throw twinConflict(twin);
   }
-  await indexByMachine(ctx.redis, queue, [job]);
-  return created(entry, true);
+  return created(group.entries[0]!, true);
 }
 
 /** A fan-out batch's tag for every task, and the task ids chosen ahead (its index is written before the adds). */
@@ -146,7 +135,7 @@ async function createAll(
   specs: TaskSpec[],
   members: BatchMembers | undefined,
 ): Promise<{ results: CreatedTask[]; audited: boolean }> {
-  const entries = await Promise.all(specs.map((spec, i) => entryFor(ctx, spec, members?.taskIds[i])));
+  const entries = await entriesFor(ctx, specs, members?.taskIds);
   if (members) for (const entry of entries) entry.data.batch = members.batch;
   const ids = new Set<string>();
   for (const entry of entries) {
@@ -160,66 +149,101 @@ async function createAll(
   const explicitIds = new Set(withIds.map((e) => e.opts.jobId));
   await settleExisting(ctx, withIds, results);
   const fresh = entries.filter((e) => !results.has(e.opts.jobId));
-  const added: { queue: Queue; ids: string[] }[] = [];
-  // Only new ids (none of the caller's own): the audit entries go out alongside the adds instead of after
-  // them, one round trip's wait less; if the adds fail, a second set of entries records that.
-  const ahead = (await Promise.all([...new Set(specs.map((s) => s.team))].map((t) => ctx.audit.writesAhead(t)))).every(
-    Boolean,
+  const teams = [...new Set(specs.map((s) => s.team))];
+  const [author, ...writers] = await Promise.all([
+    ctx.audit.author(),
+    ...teams.map((team) => ctx.audit.writesAhead(team)),
+  ]);
+  const together = writers.every(Boolean);
+  // Only new ids (none of the caller's own, which may turn out duplicates): the audit entries go with the index
+  // entries, beside the adds or (not `together`) once they are in.
+  const records = explicitIds.size === 0 ? fresh.map((e) => createRecord(created(e, true))) : undefined;
+  const groups = groupByQueue(fresh).map((g) => ({
+    team: g.team,
+    queue: ctx.queues.forPriority(g.team, g.priority),
+    entries: g.entries,
+  }));
+  const added = await addTasks(ctx, groups, { together, author, records });
+  const twin = await twinOf(
+    ctx,
+    fresh.filter((e) => explicitIds.has(e.opts.jobId)),
   );
-  const records = explicitIds.size === 0 && ahead ? fresh.map((e) => createRecord(created(e, true))) : undefined;
-  const early = records && ctx.audit.record(records);
-  early?.catch(() => {}); // awaited below
-  try {
-    for (const group of groupByQueue(fresh)) {
-      const queue = ctx.queues.forPriority(group.team, group.priority);
-      const jobs = await queue.addBulk(group.entries);
-      added.push({ queue, ids: group.entries.map((e) => e.opts.jobId) });
-      const missing = group.entries.filter((e, i) => jobs[i]?.id !== e.opts.jobId);
-      if (missing.length > 0) throw new RdcError('RDC_INTERNAL', `addBulk did not store ${missing.length} tasks`);
-      await indexByMachine(ctx.redis, queue, jobs);
-    }
-    const twin = await twinOf(
-      ctx,
-      fresh.filter((e) => explicitIds.has(e.opts.jobId)),
-    );
-    if (twin) throw twinConflict(twin);
-  } catch (error) {
-    // addBulk is a pipeline, not a transaction: undo what went in so createMany stays all-or-nothing.
-    await Promise.allSettled(added.flatMap(({ queue, ids }) => ids.map((id) => queue.remove(id))));
-    if (
-      records &&
-      (await early?.then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      await ctx.audit.record(records.map((r) => ({ ...r, outcome: 'failed' as const }))).catch(() => {});
-    }
-    throw error;
+  if (twin) {
+    await added.undo();
+    throw twinConflict(twin);
   }
-  await early;
   for (const entry of fresh) results.set(entry.opts.jobId, created(entry, true));
-  return { results: entries.map((e) => results.get(e.opts.jobId)!), audited: early !== undefined };
+  return { results: entries.map((e) => results.get(e.opts.jobId)!), audited: records !== undefined };
 }
 
-async function entryFor(ctx: CreateContext, spec: TaskSpec, chosenId?: string): Promise<TaskEntry> {
-  await ctx.registry.machine(spec.team, spec.machine);
-  const team = await ctx.registry.team(spec.team);
-  if (spec.secrets && spec.secrets.length > 0) {
-    // Checked by name only: the producer cannot (and need not) open a value.
-    const missing = await missingVaultEntries(
-      ctx.redis,
-      spec.team,
-      spec.secrets.map((s) => s.name),
-    );
-    if (missing.length > 0) {
-      throw new RdcError(
-        'RDC_VAULT_UNKNOWN',
-        `team "${spec.team}" has no vault secret ${missing.map((n) => JSON.stringify(n)).join(', ')}`,
-      );
+/**
+ * The specs' job entries, each distinct machine, team and team vault looked up once (even a cached lookup costs a
+ * few microtasks, which a createMany of thousands would pay per spec). The first spec, in order, with an unknown
+ * machine or team or a missing secret fails the call.
+ */
+async function entriesFor(
+  ctx: CreateContext,
+  specs: readonly TaskSpec[],
+  chosenIds?: readonly string[],
+): Promise<TaskEntry[]> {
+  const machines = new Map<string, Promise<unknown>>();
+  const teams = new Map<string, Promise<TeamRecord>>();
+  const secretNames = new Map<string, Set<string>>();
+  for (const spec of specs) {
+    const key = JSON.stringify([spec.team, spec.machine]);
+    if (!machines.has(key)) machines.set(key, ctx.registry.machine(spec.team, spec.machine));
+    if (!teams.has(spec.team)) teams.set(spec.team, ctx.registry.team(spec.team));
+    if (spec.secrets && spec.secrets.length > 0) {
+      const names = secretNames.get(spec.team) ?? new Set<string>();
+      for (const secret of spec.secrets) names.add(secret.name);
+      secretNames.set(spec.team, names);
     }
   }
-  return taskEntry(spec, spec.taskId ?? chosenId ?? randomUUID(), team);
+  // Checked by name only: the producer cannot (and need not) open a value.
+  const missing = new Map<string, Promise<Set<string>>>();
+  for (const [team, names] of secretNames) {
+    missing.set(
+      team,
+      missingVaultEntries(ctx.redis, team, [...names]).then((list) => new Set(list)),
+    );
+  }
+  const [machineResults, teamResults, missingResults] = await Promise.all([
+    settleAll(machines),
+    settleAll(teams),
+    settleAll(missing),
+  ]);
+  return specs.map((spec, i) => {
+    const machine = machineResults.get(JSON.stringify([spec.team, spec.machine]));
+    if (machine && 'error' in machine) throw machine.error;
+    const team = teamResults.get(spec.team);
+    if (!team || 'error' in team) throw team?.error;
+    const gone = missingResults.get(spec.team);
+    if (gone && 'error' in gone) throw gone.error;
+    const absent = (spec.secrets ?? []).map((s) => s.name).filter((name) => gone?.value.has(name));
+    if (absent.length > 0) {
+      throw new RdcError(
+        'RDC_VAULT_UNKNOWN',
+        `team "${spec.team}" has no vault secret ${[...new Set(absent)].map((n) => JSON.stringify(n)).join(', ')}`,
+      );
+    }
+    return taskEntry(spec, spec.taskId ?? chosenIds?.[i] ?? randomUUID(), team.value);
+  });
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/** Every promise of a map settled, by the same keys. */
+async function settleAll<T>(promises: Map<string, Promise<T>>): Promise<Map<string, Settled<T>>> {
+  const out = await Promise.all(
+    [...promises].map(async ([key, promise]) => {
+      const result: Settled<T> = await promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      return [key, result] as const;
+    }),
+  );
+  return new Map(out);
 }
 
 function duplicate(stored: unknown, entry: TaskEntry): CreatedTask {

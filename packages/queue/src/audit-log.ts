@@ -15,6 +15,7 @@ import {
 } from '@rediacc/core';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { whoAmI } from './access.js';
+import type { RedisCommand } from './redis-command.js';
 
 /** Entries kept per user stream (about: MAXLEN ~ trims whole stream nodes, never below this). */
 export const AUDIT_KEPT = 100_000;
@@ -67,11 +68,29 @@ export function queueAudit(
   const entries = (Array.isArray(inputs) ? inputs : [inputs]).map((input) =>
     parseInput(auditInputSchema, input, 'audit entry'),
   );
-  for (const entry of entries) {
-    commands.xadd(registryKeys.auditStream(entry.team, writer), 'MAXLEN', '~', AUDIT_KEPT, '*', ...fieldsOf(entry));
+  for (const [name, key, ...args] of auditCommands(writer, entries)) {
+    if (name === 'sadd') commands.sadd(String(key), ...args);
+    else commands.xadd(String(key), ...args);
   }
-  for (const team of new Set(entries.map((e) => e.team))) commands.sadd(registryKeys.auditWriters(team), writer);
   return commands;
+}
+
+/**
+ * The commands of queueAudit, for entries built only of values validated already (the task.create entries of a
+ * createMany's specs): not parsed again, which would cost about as much as the specs' own validation.
+ */
+export function auditCommands(writer: string, entries: readonly AuditInput[]): RedisCommand[] {
+  const out: RedisCommand[] = entries.map((entry) => [
+    'xadd',
+    registryKeys.auditStream(entry.team, writer),
+    'MAXLEN',
+    '~',
+    AUDIT_KEPT,
+    '*',
+    ...fieldsOf(entry),
+  ]);
+  for (const team of new Set(entries.map((e) => e.team))) out.push(['sadd', registryKeys.auditWriters(team), writer]);
+  return out;
 }
 
 /**

@@ -30,6 +30,7 @@ export {
   type AuditPage,
   addAuditCursors,
   appendAudit,
+  auditCommands,
   auditIntegrity,
   auditWriter,
   auditWritersOf,
@@ -90,7 +91,15 @@ export {
   writeProgress,
 } from './fencing.js';
 export { type LaneEvent, laneEventsAfter, laneEventsKey, lastLaneEventId } from './lane-events.js';
-export { indexByMachine, type MachineCursor, machineIndexKey, tasksOfMachine } from './machine-index.js';
+export {
+  indexByMachine,
+  type MachineCursor,
+  type MachineIndexEntry,
+  machineIndexCommands,
+  machineIndexKey,
+  machineUnindexCommands,
+  tasksOfMachine,
+} from './machine-index.js';
 export {
   acquireMachineSlot,
   type MachineSlotRef,
@@ -128,6 +137,7 @@ export {
 export { lastOutputChunks } from './output-tail.js';
 export { putBack } from './put-back.js';
 export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
+export { addCommands, type RedisCommand } from './redis-command.js';
 export {
   addMachine,
   createTeam,

@@ -7,6 +7,7 @@ import type { TaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TeamQueues } from './queues.js';
+import { addCommands, type RedisCommand } from './redis-command.js';
 import { readTask } from './task-reader.js';
 
 export function machineIndexKey(queue: Queue, machine: string): string {
@@ -16,11 +17,46 @@ export function machineIndexKey(queue: Queue, machine: string): string {
 /** Records added jobs (their name is the machine) in their lane's machine index; one round trip. */
 export async function indexByMachine(redis: Redis, queue: Queue, jobs: readonly Job[]): Promise<void> {
   if (jobs.length === 0) return;
-  const pipeline = redis.pipeline();
-  for (const job of jobs) pipeline.zadd(machineIndexKey(queue, job.name), job.timestamp, String(job.id));
-  const replies = (await pipeline.exec()) ?? [];
+  const entries = jobs.map((job) => ({ machine: job.name, taskId: String(job.id), createdAt: job.timestamp }));
+  const replies = (await addCommands(redis.pipeline(), machineIndexCommands(queue, entries)).exec()) ?? [];
   const failed = replies.find(([error]) => error)?.[0];
   if (failed) throw failed;
+}
+
+export interface MachineIndexEntry {
+  machine: string;
+  taskId: string;
+  /** The job's creation time (BullMQ's job.timestamp, which the add may be given: JobsOptions.timestamp). */
+  createdAt: number;
+}
+
+/**
+ * The index entries of tasks in one lane, one ZADD per machine, for the caller to send with its other writes.
+ * Sent alongside the add rather than after it, an entry may outlive an add that failed; readers drop such entries
+ * (tasksOfMachine), and the creator removes them when it can (machineUnindexCommands).
+ */
+export function machineIndexCommands(queue: Queue, entries: readonly MachineIndexEntry[]): RedisCommand[] {
+  const byMachine = new Map<string, (string | number)[]>();
+  for (const entry of entries) {
+    const args = byMachine.get(entry.machine) ?? [];
+    args.push(entry.createdAt, entry.taskId);
+    byMachine.set(entry.machine, args);
+  }
+  return [...byMachine].map(([machine, args]) => ['zadd', machineIndexKey(queue, machine), ...args]);
+}
+
+/** Removes index entries (of tasks whose add failed or was undone): one ZREM per machine. */
+export function machineUnindexCommands(
+  queue: Queue,
+  entries: readonly Omit<MachineIndexEntry, 'createdAt'>[],
+): RedisCommand[] {
+  const byMachine = new Map<string, string[]>();
+  for (const entry of entries) {
+    const taskIds = byMachine.get(entry.machine) ?? [];
+    taskIds.push(entry.taskId);
+    byMachine.set(entry.machine, taskIds);
+  }
+  return [...byMachine].map(([machine, taskIds]) => ['zrem', machineIndexKey(queue, machine), ...taskIds]);
 }
 
 export interface MachineCursor {
