@@ -3,7 +3,7 @@
 // entries written ahead ("created") are followed by "failed" ones.
 
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { machineIndexKey, readAudit, TeamQueues } from '@rediacc/queue';
+import { machineIndexKey, readAudit, TeamQueues, tasksOfMachine } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine, useHarness } from '../harness/index.js';
@@ -54,5 +54,17 @@ describe('createMany when one lane refuses its add', () => {
       ['ok', 'failed'],
       ['ok', 'failed'],
     ]);
+  });
+});
+
+describe('a machine index entry whose job is missing', () => {
+  it('stays while it is young (its add may still be on its way), and is dropped once old', async () => {
+    const key = machineIndexKey(queues.forPriority(team, 3), 'm1');
+    await raw.zadd(key, Date.now(), 'late-add', Date.now() - 120_000, 'long-gone');
+    expect(await tasksOfMachine(raw, queues, team, 'm1', { limit: 10 })).not.toContainEqual(
+      expect.objectContaining({ taskId: 'late-add' }),
+    );
+    expect(await raw.zscore(key, 'late-add')).not.toBeNull();
+    expect(await raw.zscore(key, 'long-gone')).toBeNull();
   });
 });

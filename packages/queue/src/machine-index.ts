@@ -10,6 +10,9 @@ import type { TeamQueues } from './queues.js';
 import { addCommands, type RedisCommand } from './redis-command.js';
 import { readTask } from './task-reader.js';
 
+/** How long an index entry without its job is taken for a create still on its way rather than a removed task. */
+const LATE_ADD_MS = 60_000;
+
 export function machineIndexKey(queue: Queue, machine: string): string {
   return queue.toKey(`by-machine:${machine}`);
 }
@@ -97,8 +100,11 @@ export async function tasksOfMachine(
     const view = await readTask(candidate.queue, redis, candidate.taskId);
     if (view) views.push(view);
     else {
-      // A viewer may not write: the entry stays for a writer's read to drop.
-      await redis.zrem(candidate.key, candidate.taskId).catch(() => 0);
+      // A viewer may not write: the entry stays for a writer's read to drop. A young entry's job may only be late
+      // (its add is sent beside the entry, not before it): it stays until it is old enough to be surely gone.
+      if (Date.now() - candidate.createdAt > LATE_ADD_MS) {
+        await redis.zrem(candidate.key, candidate.taskId).catch(() => 0);
+      }
       removed++;
     }
   }
