@@ -8,7 +8,7 @@
 # another bridge can re-attach to a run or collect its result instead of running the command again.
 #
 # Protocol (docs/architecture.md, "The agent protocol"): the bridge writes one shell command per line to the
-# agent's stdin, built only from the functions below (r, k, p, c, o) and single-quoted arguments; the agent
+# agent's stdin, built only from the functions below (r, k, p, c, C, o) and single-quoted arguments; the agent
 # evaluates it. The agent writes one event per line on its stdout:
 #   H <version> <mode> <dir>   ready; mode m (set -m), s (setsid) or n (no process groups)
 #   S <id> <pid>               run started
@@ -26,7 +26,7 @@
 # print anything before the agent starts, even lines that look like events: the bridge takes events only after
 # the line "rdc-agent <token>" on stdout, and frames only after "rdc-agent-frames <token>" on stderr.
 #
-# Names: the functions r, k, p, c, o and the variable nl are the protocol; everything else the agent keeps is
+# Names: the functions r, k, p, c, C, o and the variable nl are the protocol; everything else the agent keeps is
 # named rdc_* so that no environment variable a task exports (the bridge refuses RDC_/rdc_ names) can change it.
 
 umask 077
@@ -195,8 +195,15 @@ p() {
   fi
 }
 
-# c ID…: forget runs whose results are stored: stop their deadline watchers, remove their files.
-c() {
+# c ID…: forget runs whose results are stored: stop their deadline watchers, remove their files; the next request
+# is read once they are gone. C ID…: the same, the files removed in the background (the bridge's batched removals:
+# a start never waits behind an rm).
+c() { rdc_forget '' "$@"; }
+C() { rdc_forget 1 "$@"; }
+
+rdc_forget() {
+  rdc_bg=$1
+  shift
   for rdc_id in "$@"; do
     if read -r rdc_watcher <"$rdc_dir/$rdc_id.w"; then kill -- -"$rdc_watcher" || kill "$rdc_watcher"; fi
   done
@@ -205,7 +212,11 @@ c() {
       "$rdc_dir/$rdc_id.s" "$rdc_dir/$rdc_id.f"
     shift
   done
-  rm -f -- "$@"
+  if [ -n "$rdc_bg" ]; then
+    rm -f -- "$@" >/dev/null 2>&1 4>&- &
+  else
+    rm -f -- "$@"
+  fi
 }
 
 # o ID OFFSET MAX: up to MAX bytes of the run's output from byte OFFSET on, as one frame on fd 4 (the channel's

@@ -174,11 +174,14 @@ export class RemoteAgent {
     this.send(killLine(id, graceSeconds));
   }
 
-  /** Removes the runs' files and stops their deadline watchers on the machine. */
-  clean(ids: readonly string[]): void {
+  /**
+   * Removes the runs' files and stops their deadline watchers on the machine: before the agent reads its next
+   * request, or (`background`) while it goes on with them.
+   */
+  clean(ids: readonly string[], options: { background?: boolean } = {}): void {
     if (ids.length === 0) return;
     this.assertAlive();
-    this.send(cleanLine(ids));
+    this.send(cleanLine(ids, options));
   }
 
   /** Runs a short command on its own exec channel of this agent's connection: its stdout (capped), for sampling. */

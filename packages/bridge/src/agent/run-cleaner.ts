@@ -1,10 +1,11 @@
 // Run files on the machines are removed once a task's result is stored in Redis, never before: until then they
 // are what lets another bridge collect the result after a crash. Stored results arrive through the worker's
-// `completed` event; their removal is batched per machine (one `rm` for many runs).
+// `completed` event; their removal is batched per machine (one `rm` for many runs, in the background on the machine,
+// so the agent reads the next start at once).
 import type { Logger } from '@rediacc/core';
 import type { MachinePool } from './pool.js';
 
-const FLUSH_MS = 200;
+const FLUSH_MS = 1_000;
 const BATCH = 200;
 
 export class RunCleaner {
@@ -61,7 +62,7 @@ export class RunCleaner {
       }
       const list = [...ids];
       try {
-        for (let i = 0; i < list.length; i += BATCH) agent.clean(list.slice(i, i + BATCH));
+        for (let i = 0; i < list.length; i += BATCH) agent.clean(list.slice(i, i + BATCH), { background: true });
         for (const id of list) agent.forget(id);
       } catch (error) {
         this.logger.warn({ machine: pool.target.label, err: (error as Error).message }, 'could not remove runs');

@@ -197,6 +197,18 @@ describe('the agent script', () => {
     expect(exists(`${dir}/${id('a4')}.out`)).toBe(false);
   });
 
+  it('forgets runs in the background: the agent answers at once, and the files go meanwhile', async () => {
+    run(id('bg1'), 'echo one');
+    expect((await agent.exited(id('bg1'))).code).toBe(0);
+    expect(exists(`${dir}/${id('bg1')}.out`)).toBe(true);
+    agent.send(cleanLine([id('bg1')], { background: true }));
+    expect(cleanLine([id('bg1')], { background: true })).toMatch(/^C /);
+    const deadline = Date.now() + 5_000;
+    while (exists(`${dir}/${id('bg1')}.out`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(exists(`${dir}/${id('bg1')}.out`)).toBe(false);
+    expect(await agent.probe(id('bg1'))).toEqual({ state: 'absent' });
+  });
+
   it('passes any command through intact, one request per line', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -116,6 +116,7 @@ export function readLine(id: string, offset: number, max: number): string {
   return `o ${runId(id)} ${Math.max(0, Math.floor(offset))} ${Math.max(0, Math.floor(max))}`;
 }
 
-export function cleanLine(ids: readonly string[]): string {
-  return `c ${ids.map(runId).join(' ')}`;
+/** Forgets runs: their files are gone before the agent reads its next request, or (`background`) removed meanwhile. */
+export function cleanLine(ids: readonly string[], { background = false } = {}): string {
+  return `${background ? 'C' : 'c'} ${ids.map(runId).join(' ')}`;
 }

@@ -65,6 +65,8 @@ export class TaskLifecycle {
   private renewing: Promise<void> = Promise.resolve();
   /** Until then (performance.now()) the claim's lock is known to be ours without reading it (leaseUntil). */
   private leaseEnd = 0;
+  /** A claim sent without waiting for its answer (claimAlongside): every later write waits for it first. */
+  private claiming: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
@@ -72,8 +74,29 @@ export class TaskLifecycle {
     private readonly token: string,
     data: Pick<JobData, 'team' | 'machine'>,
     private readonly log: Logger,
+    /** The lock BullMQ set when it handed the job over (the workers' lockDuration). */
+    private readonly lockDurationMs: number,
   ) {
     this.task = { job, fence: fenceOf(job, token), team: data.team, machine: data.machine };
+  }
+
+  /**
+   * A first claim with no slot to take: nothing in its answer decides what comes next, so it goes out without the
+   * run waiting for it (the command starts meanwhile). Until it answers, the lease is the fetch's own: BullMQ set
+   * the lock for lockDuration in the script that handed the job over, sent at `job.processedOn` (this process's
+   * clock). Every later write waits for the claim first, and fails as it did (LockLostError).
+   */
+  claimAlongside(progress: Progress): void {
+    const fetchedAt = this.job.processedOn;
+    if (fetchedAt !== undefined) {
+      this.leaseEnd = leaseUntil(performance.now() - Math.max(0, Date.now() - fetchedAt), this.lockDurationMs);
+    }
+    const sentAt = performance.now();
+    this.job.progress = progress;
+    this.claiming = claimTask(this.redis, this.task, undefined, progress, false).then((reply) => {
+      if (reply.slot) this.leaseEnd = Math.max(this.leaseEnd, leaseUntil(sentAt, reply.lockTtlMs));
+    });
+    this.claiming.catch(() => {}); // awaited by the next write
   }
 
   /**
@@ -102,7 +125,8 @@ export class TaskLifecycle {
   }
 
   /** PROCESSING (or a progress of the same try): LockLostError when the task is another bridge's now. */
-  progress(progress: Progress): Promise<void> {
+  async progress(progress: Progress): Promise<void> {
+    await this.claiming;
     return writeProgress(this.redis, this.job, this.task.fence, progress);
   }
 
@@ -116,7 +140,8 @@ export class TaskLifecycle {
   }
 
   /** Masked live output from raw byte `offset` (standing for the raw output up to `rawEnd`). */
-  output(offset: number, chunk: Buffer, rawEnd: number): Promise<void> {
+  async output(offset: number, chunk: Buffer, rawEnd: number): Promise<void> {
+    await this.claiming;
     return appendOutputFenced(this.redis, this.task.fence, this.task.team, String(this.job.id), offset, chunk, rawEnd);
   }
 
@@ -125,6 +150,7 @@ export class TaskLifecycle {
    * lost task stays out of its errors), and records a failed try's result where `inspect` finds it.
    */
   async end(failed?: Progress): Promise<void> {
+    await this.claiming;
     const held = await this.stopRenewing();
     // Nothing to release nor record (no machine limit): the lease, or a plain read of the lock.
     if (!held && !failed) return this.assertHeld('the result');
@@ -134,6 +160,7 @@ export class TaskLifecycle {
 
   /** Shutdown hand-back: the job waits for the next bridge, which re-attaches to the run. */
   async handBack(): Promise<void> {
+    await this.claiming.catch(() => {});
     await this.job.moveToWait(this.token);
   }
 

@@ -20,7 +20,7 @@ import type { Redis } from 'ioredis';
 import type { RunCleaner, SshPool } from '../agent/index.js';
 import type { BridgeConfig } from '../config.js';
 import type { MachineKey } from '../ssh/index.js';
-import { slotLimit, TaskLifecycle } from './lifecycle.js';
+import { type Claimed, slotLimit, TaskLifecycle } from './lifecycle.js';
 import { MachineRun, type MachineRunEvent } from './machine-run.js';
 import { openTaskSecrets } from './secrets.js';
 import type { StopReason } from './stop-reason.js';
@@ -82,7 +82,7 @@ export class TaskRun {
       taskId: this.taskId,
       attempt: this.attempt + 1,
     });
-    this.lifecycle = new TaskLifecycle(deps.redis, job, token, data, this.log);
+    this.lifecycle = new TaskLifecycle(deps.redis, job, token, data, this.log, deps.config.lockDurationMs);
   }
 
   get logger(): Logger {
@@ -119,17 +119,23 @@ export class TaskRun {
     const machine = await deps.machine(data.team, data.machine);
     const limit = slotLimit(machine.maxConcurrent, deps.config.maxPerMachine);
     // One round trip: the machine's slot (none free: back to the queue for a moment), ASSIGNED, and for a task
-    // claimed before its cancel flag and where its live output stopped.
-    const claimed = await lifecycle.claim(
-      limit === undefined ? undefined : { limit, leaseMs: deps.config.machineSlotLeaseMs },
-      {
-        phase: 'ASSIGNED',
-        bridge,
-        attempt,
-        ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
-      } satisfies Progress,
-      earlier.success,
-    );
+    // claimed before its cancel flag and where its live output stopped. A first claim with no slot to take is sent
+    // alongside the start instead: the run does not wait for it.
+    const assigned = {
+      phase: 'ASSIGNED',
+      bridge,
+      attempt,
+      ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
+    } satisfies Progress;
+    let claimed: Claimed = { cancelRequested: false, outputEnd: 0 };
+    if (limit === undefined && !earlier.success) lifecycle.claimAlongside(assigned);
+    else {
+      claimed = await lifecycle.claim(
+        limit === undefined ? undefined : { limit, leaseMs: deps.config.machineSlotLeaseMs },
+        assigned,
+        earlier.success,
+      );
+    }
     if (!earlier.success) deps.onFirstClaim?.(data.team, job.opts.priority ?? 0, Date.now() - job.timestamp);
     if (claimed.cancelRequested) this.stop('cancel');
     deps.audit(data.team, 'task.assigned', taskId, 'ok', { attempt: attempt + 1 });
