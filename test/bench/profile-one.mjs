@@ -1,20 +1,22 @@
-// Profile of one task's path (not part of the bench run): node test/bench/profile-one.mjs [N] [--write]
+// Profile of one task's path (not part of the bench run): node test/bench/profile-one.mjs [N] [--write | --write-before]
 // A bridge process (`--batch-size 10`, started with node --cpu-prof and the counters.mjs preload with its trace on)
 // on a one-machine fleet: N tasks of `true` in one batch (Redis `INFO commandstats`, what the bridge sent, its CPU),
 // then 50 tasks one at a time (each created once the one before has finished: the trace cut into one task's
 // steps). Prints docs/performance.md's generated block; --write also stores test/bench/results/profile-one.json
-// and splices the block into docs/performance.md.
+// and splices the block into docs/performance.md; --write-before stores and splices the "before" block instead (run
+// on a checkout of the code before a round of cuts, with this script copied in).
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { commandStats, countedBridge, countersDelta } from './counted.mjs';
 import { addTeam, startFleet } from './fleet.mjs';
-import { renderPerformance, splicePerformance, summarizeProfile, taskPath } from './perf-report.mjs';
+import { PERF_BLOCKS, renderPerformance, splicePerformance, summarizeProfile, taskPath } from './perf-report.mjs';
 import { nowMs, sleep } from './stats.mjs';
 
 const args = process.argv.slice(2);
-const write = args.includes('--write');
+const which = args.includes('--write-before') ? 'before' : args.includes('--write') ? 'current' : undefined;
 const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 2000);
 const ONE_AT_A_TIME = 50;
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -85,7 +87,8 @@ try {
     .sort((a, b) => b[1] - a[1]);
   const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   const data = {
-    command: `node test/bench/profile-one.mjs ${n} --write`,
+    command: `node test/bench/profile-one.mjs ${n} ${which === 'before' ? '--write-before' : '--write'}`,
+    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(),
     date: new Date().toISOString(),
     env: `node ${process.version}, one sshd machine, bridge \`--batch-size 10\`, load average ${load} at the start`,
     batch: {
@@ -105,13 +108,14 @@ try {
     ),
     profile: summarizeProfile(JSON.parse(readFileSync(join(profDir, profFile), 'utf8')), { fromMs, toMs }),
   };
-  const block = renderPerformance(data);
+  const block = renderPerformance(data, which);
   console.log(block);
-  if (write) {
-    writeFileSync(join(ROOT, 'test/bench/results/profile-one.json'), `${JSON.stringify(data, null, 2)}\n`);
+  if (which) {
+    const file = PERF_BLOCKS[which].file;
+    writeFileSync(join(ROOT, file), `${JSON.stringify(data, null, 2)}\n`);
     const docPath = join(ROOT, 'docs/performance.md');
-    writeFileSync(docPath, splicePerformance(readFileSync(docPath, 'utf8'), block));
-    console.log(`wrote test/bench/results/profile-one.json and ${docPath}`);
+    writeFileSync(docPath, splicePerformance(readFileSync(docPath, 'utf8'), block, which));
+    console.log(`wrote ${file} and ${docPath}`);
   }
 } finally {
   await fleet.close();
