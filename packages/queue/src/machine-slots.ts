@@ -9,6 +9,7 @@ import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { LockLostError, type TaskFence } from './fencing.js';
 import { luaScript, runScript } from './lua-script.js';
+import { laneKeysOf, WAKE_LUA } from './slot-waiters.js';
 
 // Now in ms on Redis's clock, and the key kept as long as its latest lease.
 const PRELUDE = `
@@ -78,6 +79,8 @@ export interface MachineSlotRef {
   fence?: TaskFence | undefined;
   /** Another semaphore of the same layout instead of the machine's (a batch's --max-parallel: batchSlots). */
   slotsKey?: string;
+  /** With slotsKey: its waiting list (batchWaiters). */
+  waitersKey?: string;
 }
 
 function memberOf(ref: MachineSlotRef): string {
@@ -130,9 +133,20 @@ export async function renewMachineSlot(redis: Redis, ref: MachineSlotRef, leaseM
   return reply === 1;
 }
 
-/** Releases the holder's slot; a fenced holder releases only its own claim's (never one taken over since). */
+/** KEYS: slots, waiters, lane keys (slot-waiters.ts). ARGV: member. Releases it and wakes a waiter per slot freed. */
+const RELEASE = luaScript(`${WAKE_LUA}
+local freed = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if freed > 0 then wakeWaiters(KEYS[2], freed, 3) end
+return freed
+`);
+
+/**
+ * Releases the holder's slot and wakes a task parked for it; a fenced holder releases only its own claim's (never
+ * one taken over since).
+ */
 export async function releaseMachineSlot(redis: Redis, ref: MachineSlotRef): Promise<void> {
-  await redis.zrem(slotsKeyOf(ref), memberOf(ref));
+  const waiters = ref.waitersKey ?? registryKeys.machineWaiters(ref.team, ref.machine);
+  await runScript(redis, RELEASE, [slotsKeyOf(ref), waiters, ...laneKeysOf(ref.team)], [memberOf(ref)]);
 }
 
 /** Holders of live leases on a machine (for tests and the console). */

@@ -53,6 +53,7 @@ export async function withBatchGate<T>(
     holder: taskId,
     fence: fenceOf(job, token),
     slotsKey: registryKeys.batchSlots(team, batch.id),
+    waitersKey: registryKeys.batchWaiters(team, batch.id),
   };
   return holdBatchSlot(deps, job, token, ref, batch.maxParallel, start);
 }

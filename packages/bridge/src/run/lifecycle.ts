@@ -17,9 +17,14 @@ import {
   fenceOf,
   holdsLock,
   LockLostError,
+  machineSemaphore,
+  parkTask,
   putBack,
   renewIntervalMs,
   renewMachineSlot,
+  type SlotSemaphore,
+  waiterMemberOf,
+  waiterScoreOf,
   writeProgress,
 } from '@rediacc/queue';
 import { DelayedError, type Job } from 'bullmq';
@@ -30,9 +35,22 @@ export function slotLimit(machineLimit: number | undefined, bridgeLimit: number 
   return machineLimit ?? bridgeLimit;
 }
 
-/** How long a task waits before trying for a slot again: short, and jittered so waiters do not move in step. */
-export function slotRetryDelayMs(random: () => number = Math.random): number {
-  return 100 + Math.floor(random() * 400);
+/** A parked task's safety net is at most this many times `checkMs`. */
+const PARK_MAX_CHECKS = 60;
+
+/**
+ * How long a task parked for a slot stays delayed unless a release wakes it: `checkMs` for the first `limit` waiters,
+ * longer the further back it waits (those wake in turn as slots free; a long line of parked tasks then looks for
+ * slots by itself only a few times a second), jittered so waiters do not move in step.
+ */
+export function parkDelayMs(checkMs: number, ahead: number, limit: number, random: () => number = Math.random): number {
+  const turns = Math.min(1 + Math.floor(ahead / Math.max(1, limit)), PARK_MAX_CHECKS);
+  return Math.floor(checkMs * turns * (1 + random() / 4));
+}
+
+/** How long a waiting list outlives its last park: past the longest safety net of the tasks in it. */
+export function waitersTtlMs(checkMs: number): number {
+  return checkMs * PARK_MAX_CHECKS * 2;
 }
 
 /**
@@ -58,9 +76,17 @@ export interface Claimed {
   outputEnd: number;
 }
 
+/** The slots a claim needs: the machine's limit, the lease, and the safety net of a parked task (parkDelayMs). */
+export interface SlotNeeds {
+  limit: number;
+  leaseMs: number;
+  parkedCheckMs: number;
+}
+
 export class TaskLifecycle {
   private readonly task: ClaimedTask;
-  private slotHeld = false;
+  /** The semaphores this try holds a slot of (released by the end of the try). */
+  private held: SlotSemaphore[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> = Promise.resolve();
   /** Until then (performance.now()) the claim's lock is known to be ours without reading it (leaseUntil). */
@@ -78,24 +104,40 @@ export class TaskLifecycle {
 
   /**
    * Takes a slot of the machine (with `slot`: the limit and lease) and records `progress` (ASSIGNED), in one round
-   * trip. No free slot: the job goes back to its queue for a moment, PENDING, its try uncounted (DelayedError).
+   * trip. No free slot: the job is parked (delayed until a release wakes it, or its safety net), PENDING, its try
+   * uncounted (DelayedError).
    */
-  async claim(
-    slot: { limit: number; leaseMs: number } | undefined,
-    progress: Progress,
-    claimedBefore: boolean,
-  ): Promise<Claimed> {
+  async claim(slot: SlotNeeds | undefined, progress: Progress, claimedBefore: boolean): Promise<Claimed> {
+    const semaphores = slot ? [machineSemaphore(this.task.team, this.task.machine, slot.limit)] : [];
+    const score = waiterScoreOf(this.job.opts.priority, this.job.timestamp);
     // Taken before the request leaves: the lease counts from a moment no later than Redis's reading of the lock.
     const sentAt = performance.now();
-    const reply = await claimTask(this.redis, this.task, slot, progress, claimedBefore);
+    const reply = await claimTask(
+      this.redis,
+      this.task,
+      slot && { semaphores, leaseMs: slot.leaseMs, score },
+      progress,
+      claimedBefore,
+    );
     if (!reply.slot) {
-      await this.job.moveToDelayed(Date.now() + slotRetryDelayMs(), this.token);
+      const checkMs = slot?.parkedCheckMs ?? 0;
+      await this.job.moveToDelayed(Date.now() + parkDelayMs(checkMs, reply.ahead, reply.full.limit), this.token);
+      // Recorded once it is delayed: a slot freed meanwhile is found by the park itself, which wakes a waiter then.
+      await parkTask(this.redis, {
+        team: this.task.team,
+        slotsKey: reply.full.slotsKey,
+        waitersKey: reply.full.waitersKey,
+        limit: reply.full.limit,
+        member: waiterMemberOf(this.job),
+        score,
+        ttlMs: waitersTtlMs(checkMs),
+      });
       throw new DelayedError();
     }
     this.job.progress = progress;
     this.leaseEnd = leaseUntil(sentAt, reply.lockTtlMs);
     if (slot) {
-      this.slotHeld = true;
+      this.held = semaphores;
       this.renewTimer = setInterval(() => this.renew(slot), renewIntervalMs(slot.leaseMs));
     }
     return { cancelRequested: reply.cancelRequested, outputEnd: reply.outputEnd };
@@ -127,7 +169,7 @@ export class TaskLifecycle {
   async end(failed?: Progress): Promise<void> {
     const held = await this.stopRenewing();
     // Nothing to release nor record (no machine limit): the lease, or a plain read of the lock.
-    if (!held && !failed) return this.assertHeld('the result');
+    if (held.length === 0 && !failed) return this.assertHeld('the result');
     await endTry(this.redis, this.task, held, failed, failed ? 'the result of the try' : 'the result');
     if (failed) this.job.progress = failed;
   }
@@ -139,26 +181,27 @@ export class TaskLifecycle {
 
   /** Whatever happened: the slot is free again (a no-op once `end` released it). Never throws. */
   async release(): Promise<void> {
-    if (!(await this.stopRenewing())) return;
-    await endTry(this.redis, this.task, true, undefined, 'the slot').catch((error: Error) => {
+    const held = await this.stopRenewing();
+    if (held.length === 0) return;
+    await endTry(this.redis, this.task, held, undefined, 'the slot').catch((error: Error) => {
       if (!(error instanceof LockLostError)) {
         this.log.warn({ err: error.message }, 'could not release machine slot; it frees when its lease expires');
       }
     });
   }
 
-  /** Stops renewing the lease; true when the slot was held (and is to be released now). */
-  private async stopRenewing(): Promise<boolean> {
+  /** Stops renewing the leases; the semaphores whose slots were held (and are to be released now). */
+  private async stopRenewing(): Promise<SlotSemaphore[]> {
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
     // A renewal still in flight would re-add the lease after the release.
     await this.renewing;
-    const held = this.slotHeld;
-    this.slotHeld = false;
+    const held = this.held;
+    this.held = [];
     return held;
   }
 
-  private renew(slot: { limit: number; leaseMs: number }): void {
+  private renew(slot: SlotNeeds): void {
     const ref = {
       team: this.task.team,
       machine: this.task.machine,

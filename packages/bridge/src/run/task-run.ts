@@ -118,10 +118,12 @@ export class TaskRun {
     if (before?.result) throw failureOf(before.result, undefined);
     const machine = await deps.machine(data.team, data.machine);
     const limit = slotLimit(machine.maxConcurrent, deps.config.maxPerMachine);
-    // One round trip: the machine's slot (none free: back to the queue for a moment), ASSIGNED, and for a task
+    // One round trip: the machine's slot (none free: parked until one frees), ASSIGNED, and for a task
     // claimed before its cancel flag and where its live output stopped.
     const claimed = await lifecycle.claim(
-      limit === undefined ? undefined : { limit, leaseMs: deps.config.machineSlotLeaseMs },
+      limit === undefined
+        ? undefined
+        : { limit, leaseMs: deps.config.machineSlotLeaseMs, parkedCheckMs: deps.config.parkedCheckMs },
       {
         phase: 'ASSIGNED',
         bridge,
