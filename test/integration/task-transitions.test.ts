@@ -5,6 +5,7 @@ import { registryKeys, teamPrefix } from '@rediacc/core';
 import {
   acquireMachineSlot,
   appendOutput,
+  batchSemaphore,
   type ClaimedTask,
   claimTask,
   endTry,
@@ -13,6 +14,7 @@ import {
   machineSemaphore,
   machineSlotHolders,
   parkTask,
+  renewSlots,
   requestCancel,
   slotWaiters,
   waiterScoreOf,
@@ -184,5 +186,74 @@ describe('tasks parked for a slot', () => {
     // Not delayed (woken, claimed or cancelled meanwhile): nothing is recorded.
     expect(await parkTask(redis, ref('tt-p', 'gone', waiterScoreOf(3, 1_000)))).toBe(false);
     expect(await slotWaiters(redis, slotOf('tt-p').waitersKey)).toEqual([]);
+  });
+});
+
+describe("a fan-out batch's slot and stop flag, in the same claim and end of a try", () => {
+  const batchOf = (team: string) => batchSemaphore(team, 'b1', 1);
+  const both = (team: string) => ({
+    semaphores: [slotOf(team), batchOf(team)],
+    leaseMs: 60_000,
+    score: 0,
+    stopFlag: registryKeys.batchStop(team, 'b1'),
+  });
+
+  it("takes the machine's and the batch's slots or neither, renews both at once, and frees both", async () => {
+    const { redis, task } = await claimed('tt-b1');
+    const other = { team: 'tt-b1', machine: 'm', holder: 'other', slotsKey: batchOf('tt-b1').slotsKey };
+    expect(await acquireMachineSlot(redis, other, 1, 60_000)).toBe(true);
+    expect(await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
+      slot: false,
+      full: batchOf('tt-b1'),
+      ahead: 0,
+    });
+    // The machine's free slot was not taken either.
+    expect(await machineSlotHolders(redis, 'tt-b1', 'm')).toEqual([]);
+    await redis.del(batchOf('tt-b1').slotsKey);
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    expect(await redis.zrange(batchOf('tt-b1').slotsKey, 0, -1)).toEqual([`task-1:${task.fence.token}`]);
+    const slotsKeys = [slotOf('tt-b1').slotsKey, batchOf('tt-b1').slotsKey];
+    expect(await renewSlots(redis, 'task-1', task.fence, slotsKeys, 60_000)).toBe(true);
+    await redis.zrem(batchOf('tt-b1').slotsKey, `task-1:${task.fence.token}`);
+    // One had gone: said so, and taken again.
+    expect(await renewSlots(redis, 'task-1', task.fence, slotsKeys, 60_000)).toBe(false);
+    await expect(renewSlots(redis, 'task-1', fenceOf(task.job, 'token-x'), slotsKeys, 60_000)).rejects.toBeInstanceOf(
+      LockLostError,
+    );
+    await endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result');
+    expect(await machineSlotHolders(redis, 'tt-b1', 'm')).toEqual([]);
+    expect(await redis.zcard(batchOf('tt-b1').slotsKey)).toBe(0);
+  });
+
+  it('the failure for good stops the batch in the step that frees its slot; a later claim is refused', async () => {
+    const { redis, task } = await claimed('tt-b2');
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    const stop = { flag: registryKeys.batchStop('tt-b2', 'b1'), ttlSeconds: 60 };
+    await endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result', stop);
+    expect(await redis.get(stop.flag)).toBe('task-1');
+    expect(await redis.zcard(batchOf('tt-b2').slotsKey)).toBe(0);
+    // The task that stopped the batch may claim again; any other is refused, with nothing taken or recorded.
+    const other = { ...task, job: { ...task.job, id: 'task-2' } };
+    await redis.set(fenceOf(other.job, 'token-a').lockKey, 'token-a');
+    await redis.hset(`${teamPrefix('tt-b2')}:tasks:task-2`, 'ats', '1');
+    expect(await claimTask(redis, other, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
+      slot: false,
+      stoppedBy: 'task-1',
+    });
+    expect(await redis.zcard(batchOf('tt-b2').slotsKey)).toBe(0);
+    expect(await redis.hget(`${teamPrefix('tt-b2')}:tasks:task-2`, 'progress')).toBeNull();
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, true)).slot).toBe(true);
+  });
+
+  it('a bridge that lost the lock does not stop the batch, and frees only its own slots', async () => {
+    const { redis, task } = await claimed('tt-b3');
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    await redis.set(task.fence.lockKey, 'token-b');
+    const stop = { flag: registryKeys.batchStop('tt-b3', 'b1'), ttlSeconds: 60 };
+    await expect(
+      endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result', stop),
+    ).rejects.toBeInstanceOf(LockLostError);
+    expect(await redis.get(stop.flag)).toBeNull();
+    expect(await redis.zcard(batchOf('tt-b3').slotsKey)).toBe(0);
   });
 });

@@ -98,6 +98,7 @@ export {
   releaseMachineSlot,
   renewIntervalMs,
   renewMachineSlot,
+  renewSlots,
 } from './machine-slots.js';
 export {
   type MachineError,
@@ -148,6 +149,8 @@ export { type ParkRef, parkTask, slotWaiters, waiterMemberOf, waiterScoreOf } fr
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {
+  type BatchStop,
+  batchSemaphore,
   type ClaimedTask,
   type ClaimReply,
   type ClaimSlots,

@@ -70,6 +70,50 @@ if kept then return 1 end
 return 0
 `);
 
+/**
+ * KEYS: lock, then the slots of every semaphore held. ARGV: holder, leaseMs, member, token. RENEW for them all in
+ * one step: 1 = all still held, 0 = one had expired or gone (re-taken anyway), -1 = the task is not this holder's
+ * any more.
+ */
+const RENEW_ALL = luaScript(`${PRELUDE}
+if redis.call('GET', KEYS[1]) ~= ARGV[4] then return -1 end
+local kept = 1
+for k = 2, #KEYS do
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[k], 0, -1)) do
+    local i = string.find(m, ':', 1, true)
+    if m ~= ARGV[3] and i and string.sub(m, 1, i - 1) == ARGV[1] then return -1 end
+  end
+  local score = redis.call('ZSCORE', KEYS[k], ARGV[3])
+  if not score or tonumber(score) <= now then kept = 0 end
+  redis.call('ZADD', KEYS[k], now + tonumber(ARGV[2]), ARGV[3])
+  local last = redis.call('ZRANGE', KEYS[k], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', KEYS[k], math.floor(tonumber(last[2])) + 1)
+end
+return kept
+`);
+
+/**
+ * Extends the leases a fenced holder (`fence`) holds on every one of `slotsKeys` (its machine's, its batch's) in
+ * one round trip; false when one had already expired (it is re-taken anyway). LockLostError when the task went to
+ * another bridge: the slots are theirs now.
+ */
+export async function renewSlots(
+  redis: Redis,
+  holder: string,
+  fence: TaskFence,
+  slotsKeys: readonly string[],
+  leaseMs: number,
+): Promise<boolean> {
+  const reply = await runScript(
+    redis,
+    RENEW_ALL,
+    [fence.lockKey, ...slotsKeys],
+    [holder, leaseMs, `${holder}:${fence.token}`, fence.token],
+  );
+  if (reply === -1) throw new LockLostError('the slots');
+  return reply === 1;
+}
+
 export interface MachineSlotRef {
   team: string;
   machine: string;
