@@ -3,7 +3,8 @@
 // die with it. Locks here are long (30 s): the stuck task is not taken over meanwhile, so what frees the slot is
 // the lease running out, not a takeover.
 import { join } from 'node:path';
-import { machineSlotHolders } from '@rediacc/queue';
+import { registryKeys } from '@rediacc/core';
+import { machineSlotHolders, slotWaiters } from '@rediacc/queue';
 import { describe, expect, it } from 'vitest';
 import { holdCommand, startBridgeProcess, useHarness, waitFor } from '../harness/index.js';
 import { type Fleet, faultBridge, fleet, lines } from './fleet-faults.js';
@@ -54,6 +55,30 @@ describe('capacity of a dead or frozen bridge', () => {
       }
     },
   );
+
+  it('a task parked for the slot of a bridge then SIGKILLed starts once the lease runs out, with no release to wake it', async () => {
+    const f = await fleet(h);
+    // The parked task's safety net (1 s) finds the slot once the dead holder's lease (3 s) has run out.
+    const parkedBridge = (name: string) =>
+      faultBridge(f, name, { ...LONG_LOCKS, maxPerMachine: 1, machineSlotLeaseMs: 3_000, parkedCheckMs: 1_000 });
+    const a = await startBridgeProcess(h, parkedBridge('bridge-a'));
+    const first = await f.client.tasks.create({ team: f.team, machine: 'm1', command: 'sleep 20; echo first' });
+    await processingOn(f, first.taskId, 'bridge-a');
+    const b = await startBridgeProcess(h, parkedBridge('bridge-b'));
+    const second = await f.client.tasks.create({ team: f.team, machine: 'm1', command: 'echo second' });
+    await waitFor('the second task to be parked', async () =>
+      (await slotWaiters(f.client.redis, registryKeys.machineWaiters(f.team, 'm1'))).includes(second.taskId)
+        ? true
+        : undefined,
+    );
+    a.signal('SIGKILL');
+    await a.exited;
+    const done = await f.client.tasks.wait(second.taskId, { timeoutMs: 30_000 });
+    expect(done).toMatchObject({ status: 'COMPLETED', output: 'second\n' });
+    // The dead bridge's task still waits for its 30 s lock: the slot came back by its lease alone.
+    expect(await f.client.tasks.inspect(first.taskId)).toMatchObject({ status: 'PROCESSING', bridge: 'bridge-a' });
+    expect(b.log()).not.toContain(first.taskId);
+  });
 
   it("a P1 task runs on another bridge at once while a dead bridge's critical permit is gone with it", async () => {
     const f = await fleet(h);

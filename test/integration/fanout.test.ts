@@ -4,8 +4,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
-import { createLogger } from '@rediacc/core';
+import { createLogger, queueNameFor, teamPrefix } from '@rediacc/core';
 import { type BatchView, createClient, type RediaccClient } from '@rediacc/producer';
+import { QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loggedCommand, maxOverlap, type TestMachine, useHarness, waitFor } from '../harness/index.js';
 
@@ -68,7 +69,13 @@ async function finished(batchId: string): Promise<BatchView> {
 describe('fan-out batches', () => {
   it('--max-parallel 2 over 5 tagged machines: every machine runs it once, never more than 2 at once', async () => {
     const team = await webTeam();
-    await bridgeFor(team, { batchSize: 5 });
+    const events = new QueueEvents(queueNameFor(3), { connection: { url: redisUrl }, prefix: teamPrefix(team) });
+    h.own(() => events.close());
+    await events.waitUntilReady();
+    let delayed = 0;
+    events.on('delayed', () => delayed++);
+    // The safety net is far beyond this test: the tasks waiting for a batch slot start because a release wakes them.
+    await bridgeFor(team, { batchSize: 5, parkedCheckMs: 120_000 });
     const log = join(await h.tempDir('fan'), 'runs.log');
     const created = await client.batches.create({
       team,
@@ -82,6 +89,8 @@ describe('fan-out batches', () => {
     const started = (await readFile(log, 'utf8')).split('\n').filter((l) => l.startsWith('s '));
     expect(started.map((l) => l.split(' ')[1]).sort()).toEqual([...created.taskIds].sort());
     expect(await maxOverlap(log)).toBeLessThanOrEqual(2);
+    // The three beyond the first two were parked (at most) once each, never put back to poll for a slot.
+    expect(delayed).toBeLessThanOrEqual(3);
     // The tasks carry their batch in their job data, and the batch lists them in machine order.
     const tasks = await client.batches.tasks(created.batchId);
     expect(tasks.map((t) => t.machine)).toEqual(created.machines);

@@ -1,14 +1,29 @@
 // The per-machine limit: a machine runs at most N tasks of the whole fleet at once, across bridges, through
 // a lease semaphore in Redis. Waiting tasks stay PENDING and use no try; a crashed holder's lease expires.
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
 import { createLogger, queueNameFor, registryKeys, teamPrefix } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { acquireMachineSlot, machineSlotHolders, releaseMachineSlot, renewMachineSlot } from '@rediacc/queue';
+import {
+  acquireMachineSlot,
+  machineSlotHolders,
+  releaseMachineSlot,
+  renewMachineSlot,
+  slotWaiters,
+} from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, loggedCommand, maxOverlap, type TestMachine, useHarness } from '../harness/index.js';
+import {
+  addTeamWithMachine,
+  holdCommand,
+  loggedCommand,
+  maxOverlap,
+  type TestMachine,
+  useHarness,
+  waitFor,
+} from '../harness/index.js';
 
 const WAIT = { timeoutMs: 30_000 };
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -66,6 +81,19 @@ async function runLogged(team: string, count: number, seconds: number): Promise<
   return log;
 }
 
+/** The tasks parked for a slot of m1, first first. */
+const waiters = (team: string) => slotWaiters(client.redis, registryKeys.machineWaiters(team, 'm1'));
+
+/** Counts the `delayed` events of the team's P3–P5 queue per task: one per park (or put-back). */
+async function delayedEvents(team: string): Promise<{ of: (taskId: string) => Promise<number> }> {
+  const events = new QueueEvents(queueNameFor(3), { connection: { url: redisUrl }, prefix: teamPrefix(team) });
+  h.own(() => events.close());
+  await events.waitUntilReady();
+  const seen = new Map<string, number>();
+  events.on('delayed', ({ jobId }) => seen.set(jobId, (seen.get(jobId) ?? 0) + 1));
+  return { of: async (taskId) => seen.get(taskId) ?? 0 };
+}
+
 describe('per-machine limit', () => {
   it('two bridges never run more than two tasks at once on a machine limited to two, and all complete', async () => {
     const team = await freshTeam();
@@ -98,36 +126,52 @@ describe('per-machine limit', () => {
     expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
   });
 
-  it('a task waits PENDING while a live lease holds the only slot, then runs once it is released', async () => {
+  it('a task waits PENDING, parked, while a live lease holds the only slot, and runs once it is released', async () => {
     const team = await freshTeam();
     await client.machines.set('m1', { maxConcurrent: 1 }, team);
     const holder = { team, machine: 'm1', holder: 'other-bridge-task' };
     expect(await acquireMachineSlot(client.redis, holder, 1, 600_000)).toBe(true);
     const marker = join(await h.tempDir('slot-wait'), 'ran');
-    const events = new QueueEvents(queueNameFor(3), { connection: { url: redisUrl }, prefix: teamPrefix(team) });
-    try {
-      await events.waitUntilReady();
-      await bridgeFor(team, 'waiter', { batchSize: 2 });
-      const { taskId } = await client.tasks.create({ team, machine: 'm1', command: `touch ${marker}`, maxRetries: 1 });
-      // Put back twice: the bridge tried, found no slot, and tried again.
-      await new Promise<void>((resolve) => {
-        let seen = 0;
-        events.on('delayed', ({ jobId }) => {
-          if (jobId === taskId && ++seen === 2) resolve();
-        });
-      });
-      // Between put-backs the bridge holds the task for a moment (ASSIGNED): read until it is back in the queue.
-      let view = await client.tasks.inspect(taskId);
-      for (let i = 0; i < 100 && view.status !== 'PENDING'; i++) view = await client.tasks.inspect(taskId);
-      expect(view).toMatchObject({ status: 'PENDING', attempts: 0, retryCount: 1 });
-      expect(existsSync(marker)).toBe(false);
+    const events = await delayedEvents(team);
+    // The safety net is far beyond this test's waits: only the release can start the task in time.
+    await bridgeFor(team, 'waiter', { batchSize: 2, parkedCheckMs: 120_000 });
+    const { taskId } = await client.tasks.create({ team, machine: 'm1', command: `touch ${marker}`, maxRetries: 1 });
+    await waitFor('the task to be parked', async () => ((await waiters(team)).length === 1 ? true : undefined));
+    expect(await waiters(team)).toEqual([taskId]);
+    await waitFor('its park event', async () => ((await events.of(taskId)) === 1 ? true : undefined));
+    expect(await client.tasks.inspect(taskId)).toMatchObject({ status: 'PENDING', attempts: 0, retryCount: 1 });
+    expect(existsSync(marker)).toBe(false);
 
-      await releaseMachineSlot(client.redis, holder);
-      expect(await client.tasks.wait(taskId, WAIT)).toMatchObject({ status: 'COMPLETED', attempts: 1, retryCount: 1 });
-      expect(existsSync(marker)).toBe(true);
-    } finally {
-      await events.close();
-    }
+    await releaseMachineSlot(client.redis, holder);
+    expect(await client.tasks.wait(taskId, WAIT)).toMatchObject({ status: 'COMPLETED', attempts: 1, retryCount: 1 });
+    expect(existsSync(marker)).toBe(true);
+    // Parked once and woken by the release: never put back to poll for the slot.
+    expect(await events.of(taskId)).toBe(1);
+  });
+
+  it("a parked task starts as soon as the holder's try ends, woken by it rather than by polling", async () => {
+    const team = await freshTeam();
+    await client.machines.set('m1', { maxConcurrent: 1 }, team);
+    const dir = await h.tempDir('slot-wake');
+    const stop = join(dir, 'stop');
+    const events = await delayedEvents(team);
+    await bridgeFor(team, 'holder', { batchSize: 2, parkedCheckMs: 120_000 });
+    const first = await client.tasks.create({ team, machine: 'm1', command: holdCommand(stop) });
+    await waitFor('the first task to run', async () =>
+      (await client.tasks.inspect(first.taskId)).status === 'PROCESSING' ? true : undefined,
+    );
+    const parked = await client.tasks.create({ team, machine: 'm1', command: 'echo woken' });
+    const cancelled = await client.tasks.create({ team, machine: 'm1', command: `touch ${join(dir, 'never')}` });
+    await waitFor('both to be parked', async () => ((await waiters(team)).length === 2 ? true : undefined));
+    expect(await waiters(team)).toEqual([parked.taskId, cancelled.taskId]);
+    // A parked task is a delayed job: cancelled like any PENDING task, and skipped by the wake.
+    expect((await client.tasks.cancel([cancelled.taskId])).map((r) => r.outcome)).toEqual(['cancelled']);
+
+    await writeFile(stop, '');
+    expect(await client.tasks.wait(parked.taskId, WAIT)).toMatchObject({ status: 'COMPLETED', output: 'woken\n' });
+    expect(await events.of(parked.taskId)).toBe(1);
+    expect(await client.tasks.inspect(cancelled.taskId)).toMatchObject({ status: 'CANCELLED' });
+    expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 
   it('machine set removes the limit again with null, and refuses bad values', async () => {

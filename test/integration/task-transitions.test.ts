@@ -5,13 +5,19 @@ import { registryKeys, teamPrefix } from '@rediacc/core';
 import {
   acquireMachineSlot,
   appendOutput,
+  batchSemaphore,
   type ClaimedTask,
   claimTask,
   endTry,
   fenceOf,
   LockLostError,
+  machineSemaphore,
   machineSlotHolders,
+  parkTask,
+  renewSlots,
   requestCancel,
+  slotWaiters,
+  waiterScoreOf,
 } from '@rediacc/queue';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -20,7 +26,8 @@ import { aclFleet } from '../harness/acl-fleet.js';
 import { useHarness } from '../harness/index.js';
 
 const h = useHarness();
-const SLOT = { limit: 1, leaseMs: 60_000 };
+const slotOf = (team: string) => machineSemaphore(team, 'm', 1);
+const slotsOf = (team: string) => ({ semaphores: [slotOf(team)], leaseMs: 60_000, score: 0 });
 
 async function claimed(team: string, as?: Redis): Promise<{ redis: Redis; task: ClaimedTask; jobKey: string }> {
   const redis = as ?? new Redis((await h.redis()).url, { maxRetriesPerRequest: null });
@@ -44,14 +51,20 @@ const progressOf = async (redis: Redis, jobKey: string) => JSON.parse((await red
 describe('the claim and the end of a try, one round trip each', () => {
   it('the claim takes the slot and records ASSIGNED; the end releases it and records the failed result', async () => {
     const { redis, task, jobKey } = await claimed('tt-a');
-    const reply = await claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, false);
+    const reply = await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false);
     expect(reply).toEqual({ slot: true, cancelRequested: false, outputEnd: 0, lockTtlMs: expect.any(Number) });
     // The claim's lease: what the lock had left (BullMQ's default lock is 30 s).
     expect(reply.slot && reply.lockTtlMs).toBeGreaterThan(20_000);
     expect(reply.slot && reply.lockTtlMs).toBeLessThanOrEqual(30_000);
     expect(await machineSlotHolders(redis, 'tt-a', 'm')).toEqual(['task-1']);
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'a' });
-    await endTry(redis, task, true, { phase: 'PROCESSING', bridge: 'a', result: 'failed' }, 'the result');
+    await endTry(
+      redis,
+      task,
+      [slotOf(task.team)],
+      { phase: 'PROCESSING', bridge: 'a', result: 'failed' },
+      'the result',
+    );
     expect(await machineSlotHolders(redis, 'tt-a', 'm')).toEqual([]);
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'PROCESSING', bridge: 'a', result: 'failed' });
   });
@@ -73,7 +86,11 @@ describe('the claim and the end of a try, one round trip each', () => {
     const { redis, task, jobKey } = await claimed('tt-c');
     expect(await acquireMachineSlot(redis, { team: 'tt-c', machine: 'm', holder: 'other' }, 1, 60_000)).toBe(true);
     const tries = Number(await redis.hget(jobKey, 'ats'));
-    expect(await claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({ slot: false });
+    expect(await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
+      slot: false,
+      full: slotOf('tt-c'),
+      ahead: 0,
+    });
     expect(Number(await redis.hget(jobKey, 'ats'))).toBe(tries - 1);
     expect(await redis.hget(jobKey, 'progress')).toBeNull();
     expect(await machineSlotHolders(redis, 'tt-c', 'm')).toEqual(['other']);
@@ -81,17 +98,19 @@ describe('the claim and the end of a try, one round trip each', () => {
 
   it('a bridge that lost the lock claims nothing, records nothing, and releases only its own slot', async () => {
     const { redis, task, jobKey } = await claimed('tt-d');
-    expect((await claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    expect((await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(
+      true,
+    );
     // Another bridge took the task over after a stall: the lock holds its token, the slot its member.
     await redis.set(task.fence.lockKey, 'token-b');
     const b = { ...task, fence: fenceOf(task.job, 'token-b') };
-    expect((await claimTask(redis, b, SLOT, { phase: 'ASSIGNED', bridge: 'b' }, true)).slot).toBe(true);
-    await expect(claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, true)).rejects.toBeInstanceOf(
-      LockLostError,
-    );
-    await expect(endTry(redis, task, true, { phase: 'PROCESSING', bridge: 'a' }, 'the result')).rejects.toBeInstanceOf(
-      LockLostError,
-    );
+    expect((await claimTask(redis, b, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'b' }, true)).slot).toBe(true);
+    await expect(
+      claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, true),
+    ).rejects.toBeInstanceOf(LockLostError);
+    await expect(
+      endTry(redis, task, [slotOf(task.team)], { phase: 'PROCESSING', bridge: 'a' }, 'the result'),
+    ).rejects.toBeInstanceOf(LockLostError);
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'b' });
     expect(await redis.zrange(registryKeys.machineSlots('tt-d', 'm'), 0, -1)).toEqual(['task-1:token-b']);
   });
@@ -100,13 +119,141 @@ describe('the claim and the end of a try, one round trip each', () => {
     const fleet = await aclFleet(h, ['tt-acl']);
     const { redis, task, jobKey } = await claimed('tt-acl', fleet.connectionAs('tt-acl', 'bridge'));
     await fleet.admin.redis.set(registryKeys.cancelRequest('tt-acl', 'task-1'), '1');
-    expect(await claimTask(redis, task, SLOT, { phase: 'ASSIGNED', bridge: 'a' }, true)).toEqual({
+    expect(await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, true)).toEqual({
       slot: true,
       cancelRequested: true,
       outputEnd: 0,
       lockTtlMs: expect.any(Number),
     });
-    await endTry(redis, task, true, { phase: 'PROCESSING', bridge: 'a', result: 'cancelled' }, 'the result');
+    await endTry(
+      redis,
+      task,
+      [slotOf(task.team)],
+      { phase: 'PROCESSING', bridge: 'a', result: 'cancelled' },
+      'the result',
+    );
     expect(await progressOf(fleet.raw, jobKey)).toEqual({ phase: 'PROCESSING', bridge: 'a', result: 'cancelled' });
+  });
+});
+
+describe('tasks parked for a slot', () => {
+  /** Delayed jobs of the team's `tasks` queue (as parked tasks are), and their delayed scores by id. */
+  async function parked(team: string, redis: Redis, ids: string[]) {
+    const queue = new Queue('tasks', { connection: redis, prefix: teamPrefix(team) });
+    h.own(() => queue.close());
+    for (const id of ids) await queue.add('t', { n: 1 }, { jobId: id, delay: 600_000 });
+    const dueOf = async (id: string) => Number(await redis.zscore(`${teamPrefix(team)}:tasks:delayed`, id)) / 0x1000;
+    return { dueOf };
+  }
+  const ref = (team: string, id: string, score: number) => ({
+    team,
+    ...slotOf(team),
+    member: `tasks:${id}`,
+    score,
+    ttlMs: 60_000,
+  });
+
+  it("the end of the holder's try wakes the first waiter (by priority, then age), skipping one gone meanwhile", async () => {
+    const { redis, task } = await claimed('tt-w');
+    expect((await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(
+      true,
+    );
+    const { dueOf } = await parked('tt-w', redis, ['late', 'urgent', 'older']);
+    expect(await parkTask(redis, ref('tt-w', 'late', waiterScoreOf(3, 2_000)))).toBe(true);
+    expect(await parkTask(redis, ref('tt-w', 'urgent', waiterScoreOf(1, 3_000)))).toBe(true);
+    expect(await parkTask(redis, ref('tt-w', 'older', waiterScoreOf(3, 1_000)))).toBe(true);
+    // Cancelled while parked: no longer delayed, so a wake passes it by.
+    await redis.zrem(`${teamPrefix('tt-w')}:tasks:delayed`, 'urgent');
+    expect(await slotWaiters(redis, slotOf('tt-w').waitersKey)).toEqual(['urgent', 'older', 'late']);
+    const before = Date.now() + 300_000;
+    expect(await dueOf('older')).toBeGreaterThan(before);
+
+    await endTry(redis, task, [slotOf(task.team)], undefined, 'the result');
+    expect(await dueOf('older')).toBeLessThan(before);
+    expect(await dueOf('late')).toBeGreaterThan(before);
+    expect(await slotWaiters(redis, slotOf('tt-w').waitersKey)).toEqual(['late']);
+    // The queue's marker tells a blocked worker that a delayed job is due.
+    expect(await redis.zrange(`${teamPrefix('tt-w')}:tasks:marker`, 0, -1)).toContain('1');
+  });
+
+  it('a task parked while a slot is free (freed between its claim and its park) is woken at once', async () => {
+    const redis = new Redis((await h.redis()).url, { maxRetriesPerRequest: null });
+    h.own(async () => redis.disconnect());
+    const { dueOf } = await parked('tt-p', redis, ['p1']);
+    expect(await parkTask(redis, ref('tt-p', 'p1', waiterScoreOf(3, 1_000)))).toBe(true);
+    expect(await dueOf('p1')).toBeLessThan(Date.now() + 300_000);
+    expect(await slotWaiters(redis, slotOf('tt-p').waitersKey)).toEqual([]);
+    // Not delayed (woken, claimed or cancelled meanwhile): nothing is recorded.
+    expect(await parkTask(redis, ref('tt-p', 'gone', waiterScoreOf(3, 1_000)))).toBe(false);
+    expect(await slotWaiters(redis, slotOf('tt-p').waitersKey)).toEqual([]);
+  });
+});
+
+describe("a fan-out batch's slot and stop flag, in the same claim and end of a try", () => {
+  const batchOf = (team: string) => batchSemaphore(team, 'b1', 1);
+  const both = (team: string) => ({
+    semaphores: [slotOf(team), batchOf(team)],
+    leaseMs: 60_000,
+    score: 0,
+    stopFlag: registryKeys.batchStop(team, 'b1'),
+  });
+
+  it("takes the machine's and the batch's slots or neither, renews both at once, and frees both", async () => {
+    const { redis, task } = await claimed('tt-b1');
+    const other = { team: 'tt-b1', machine: 'm', holder: 'other', slotsKey: batchOf('tt-b1').slotsKey };
+    expect(await acquireMachineSlot(redis, other, 1, 60_000)).toBe(true);
+    expect(await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
+      slot: false,
+      full: batchOf('tt-b1'),
+      ahead: 0,
+    });
+    // The machine's free slot was not taken either.
+    expect(await machineSlotHolders(redis, 'tt-b1', 'm')).toEqual([]);
+    await redis.del(batchOf('tt-b1').slotsKey);
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    expect(await redis.zrange(batchOf('tt-b1').slotsKey, 0, -1)).toEqual([`task-1:${task.fence.token}`]);
+    const slotsKeys = [slotOf('tt-b1').slotsKey, batchOf('tt-b1').slotsKey];
+    expect(await renewSlots(redis, 'task-1', task.fence, slotsKeys, 60_000)).toBe(true);
+    await redis.zrem(batchOf('tt-b1').slotsKey, `task-1:${task.fence.token}`);
+    // One had gone: said so, and taken again.
+    expect(await renewSlots(redis, 'task-1', task.fence, slotsKeys, 60_000)).toBe(false);
+    await expect(renewSlots(redis, 'task-1', fenceOf(task.job, 'token-x'), slotsKeys, 60_000)).rejects.toBeInstanceOf(
+      LockLostError,
+    );
+    await endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result');
+    expect(await machineSlotHolders(redis, 'tt-b1', 'm')).toEqual([]);
+    expect(await redis.zcard(batchOf('tt-b1').slotsKey)).toBe(0);
+  });
+
+  it('the failure for good stops the batch in the step that frees its slot; a later claim is refused', async () => {
+    const { redis, task } = await claimed('tt-b2');
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    const stop = { flag: registryKeys.batchStop('tt-b2', 'b1'), ttlSeconds: 60 };
+    await endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result', stop);
+    expect(await redis.get(stop.flag)).toBe('task-1');
+    expect(await redis.zcard(batchOf('tt-b2').slotsKey)).toBe(0);
+    // The task that stopped the batch may claim again; any other is refused, with nothing taken or recorded.
+    const other = { ...task, job: { ...task.job, id: 'task-2' } };
+    await redis.set(fenceOf(other.job, 'token-a').lockKey, 'token-a');
+    await redis.hset(`${teamPrefix('tt-b2')}:tasks:task-2`, 'ats', '1');
+    expect(await claimTask(redis, other, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
+      slot: false,
+      stoppedBy: 'task-1',
+    });
+    expect(await redis.zcard(batchOf('tt-b2').slotsKey)).toBe(0);
+    expect(await redis.hget(`${teamPrefix('tt-b2')}:tasks:task-2`, 'progress')).toBeNull();
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, true)).slot).toBe(true);
+  });
+
+  it('a bridge that lost the lock does not stop the batch, and frees only its own slots', async () => {
+    const { redis, task } = await claimed('tt-b3');
+    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    await redis.set(task.fence.lockKey, 'token-b');
+    const stop = { flag: registryKeys.batchStop('tt-b3', 'b1'), ttlSeconds: 60 };
+    await expect(
+      endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result', stop),
+    ).rejects.toBeInstanceOf(LockLostError);
+    expect(await redis.get(stop.flag)).toBeNull();
+    expect(await redis.zcard(batchOf('tt-b3').slotsKey)).toBe(0);
   });
 });

@@ -142,7 +142,6 @@ export async function startBridge(
     config,
     processor,
     putBack: (job, token) => putBackUnstarted(redis, job, token),
-    batchGate: { redis, leaseMs: config.machineSlotLeaseMs, logger },
     logger,
     onLoadChange: () => heartbeat?.nudge(),
     workerOptions: {

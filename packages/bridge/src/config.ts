@@ -50,6 +50,12 @@ export const bridgeConfigSchema = z
     maxPerMachine: maxConcurrentSchema.optional(),
     /** How long a machine slot lease lives without renewal (a crashed bridge's slots free up after this). */
     machineSlotLeaseMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    /**
+     * A task parked for a slot (its machine or batch full) starts when a release wakes it; this is the safety net:
+     * after about this long (times how many slots' worth of tasks wait before it, at most 60 times) it looks for a
+     * slot itself, so a slot whose holder's bridge died is found once its lease has run out.
+     */
+    parkedCheckMs: z.number().int().min(100).max(600_000).default(5_000),
     name: bridgeNameSchema.default(() => `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '_')),
     outputCapBytes: z
       .number()

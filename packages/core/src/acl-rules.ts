@@ -223,8 +223,10 @@ export function aclRules(team: string, role: Role): string[] {
         `~${k.bridgeHeartbeat(team, '*')}`,
         `~${k.output(team, '*')}`,
         `~${k.machineSlots(team, '*')}`,
-        // Fan-out batches: --max-parallel's slots and the --stop-on-failure flag.
+        `~${k.machineWaiters(team, '*')}`,
+        // Fan-out batches: --max-parallel's slots (and the tasks parked for one) and the --stop-on-failure flag.
         `~${k.batchSlots(team, '*')}`,
+        `~${k.batchWaiters(team, '*')}`,
         `~${k.batchStop(team, '*')}`,
         `~${k.machineStatus(team)}`,
         `~${k.alerts(team)}`,

@@ -43,12 +43,19 @@ export const registryKeys = {
   cancelChannel: (team: string) => `${teamPrefix(team)}:cancel`,
   /** zset: holder (taskId, or taskId:lockToken when fenced) → lease expiry (ms), the fleet-wide slots of a machine */
   machineSlots: (team: string, machine: string) => `${teamPrefix(team)}:machine-slots:${machine}`,
+  /**
+   * zset, expiring: `queue:taskId` → priority and creation time, the tasks parked (delayed) until a slot of the
+   * machine frees; whoever frees one wakes the first of them
+   */
+  machineWaiters: (team: string, machine: string) => `${teamPrefix(team)}:machine-waiters:${machine}`,
   /** zset: taskId → its machine's place in the batch, the tasks of one fan-out batch (expires with the tasks) */
   batch: (team: string, batchId: string) => `${teamPrefix(team)}:batch:${batchId}`,
   /** string: BatchInfo JSON of a fan-out batch (command, size, options), expiring with its index */
   batchInfo: (team: string, batchId: string) => `${teamPrefix(team)}:batch-info:${batchId}`,
   /** zset: the lease semaphore of a batch's --max-parallel, laid out like machineSlots */
   batchSlots: (team: string, batchId: string) => `${teamPrefix(team)}:batch-slots:${batchId}`,
+  /** zset, expiring: the tasks parked until a slot of the batch's --max-parallel frees, laid out like machineWaiters */
+  batchWaiters: (team: string, batchId: string) => `${teamPrefix(team)}:batch-waiters:${batchId}`,
   /** string with expiry: the batch stopped (--stop-on-failure): the task id that failed; its other tasks never start */
   batchStop: (team: string, batchId: string) => `${teamPrefix(team)}:batch-stop:${batchId}`,
   /** hash: machine name → MachineStatus JSON (last sample, last SSH error), written by the bridges */

@@ -107,6 +107,7 @@ export {
   releaseMachineSlot,
   renewIntervalMs,
   renewMachineSlot,
+  renewSlots,
 } from './machine-slots.js';
 export {
   type MachineError,
@@ -154,14 +155,19 @@ export {
 export { type ActiveTask, activeTasks, runningByMachine } from './running-tasks.js';
 export { runSchedule, runTaskId, type ScheduleRunOutcome } from './schedule-runs.js';
 export { deleteSchedule, getSchedule, listSchedules, openScheduleQueue, putSchedule } from './schedules.js';
+export { type ParkRef, parkTask, slotWaiters, waiterMemberOf, waiterScoreOf } from './slot-waiters.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
 export { readTask, snapshotOf } from './task-reader.js';
 export {
+  type BatchStop,
+  batchSemaphore,
   type ClaimedTask,
   type ClaimReply,
-  type ClaimSlot,
+  type ClaimSlots,
   claimTask,
   endTry,
+  machineSemaphore,
+  type SlotSemaphore,
   slotMemberOf,
 } from './task-transitions.js';
 export {

@@ -9,6 +9,7 @@ import { registryKeys } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { LockLostError, type TaskFence } from './fencing.js';
 import { luaScript, runScript } from './lua-script.js';
+import { laneKeysOf, WAKE_LUA } from './slot-waiters.js';
 
 // Now in ms on Redis's clock, and the key kept as long as its latest lease.
 const PRELUDE = `
@@ -69,6 +70,50 @@ if kept then return 1 end
 return 0
 `);
 
+/**
+ * KEYS: lock, then the slots of every semaphore held. ARGV: holder, leaseMs, member, token. RENEW for them all in
+ * one step: 1 = all still held, 0 = one had expired or gone (re-taken anyway), -1 = the task is not this holder's
+ * any more.
+ */
+const RENEW_ALL = luaScript(`${PRELUDE}
+if redis.call('GET', KEYS[1]) ~= ARGV[4] then return -1 end
+local kept = 1
+for k = 2, #KEYS do
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[k], 0, -1)) do
+    local i = string.find(m, ':', 1, true)
+    if m ~= ARGV[3] and i and string.sub(m, 1, i - 1) == ARGV[1] then return -1 end
+  end
+  local score = redis.call('ZSCORE', KEYS[k], ARGV[3])
+  if not score or tonumber(score) <= now then kept = 0 end
+  redis.call('ZADD', KEYS[k], now + tonumber(ARGV[2]), ARGV[3])
+  local last = redis.call('ZRANGE', KEYS[k], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', KEYS[k], math.floor(tonumber(last[2])) + 1)
+end
+return kept
+`);
+
+/**
+ * Extends the leases a fenced holder (`fence`) holds on every one of `slotsKeys` (its machine's, its batch's) in
+ * one round trip; false when one had already expired (it is re-taken anyway). LockLostError when the task went to
+ * another bridge: the slots are theirs now.
+ */
+export async function renewSlots(
+  redis: Redis,
+  holder: string,
+  fence: TaskFence,
+  slotsKeys: readonly string[],
+  leaseMs: number,
+): Promise<boolean> {
+  const reply = await runScript(
+    redis,
+    RENEW_ALL,
+    [fence.lockKey, ...slotsKeys],
+    [holder, leaseMs, `${holder}:${fence.token}`, fence.token],
+  );
+  if (reply === -1) throw new LockLostError('the slots');
+  return reply === 1;
+}
+
 export interface MachineSlotRef {
   team: string;
   machine: string;
@@ -78,6 +123,8 @@ export interface MachineSlotRef {
   fence?: TaskFence | undefined;
   /** Another semaphore of the same layout instead of the machine's (a batch's --max-parallel: batchSlots). */
   slotsKey?: string;
+  /** With slotsKey: its waiting list (batchWaiters). */
+  waitersKey?: string;
 }
 
 function memberOf(ref: MachineSlotRef): string {
@@ -130,9 +177,20 @@ export async function renewMachineSlot(redis: Redis, ref: MachineSlotRef, leaseM
   return reply === 1;
 }
 
-/** Releases the holder's slot; a fenced holder releases only its own claim's (never one taken over since). */
+/** KEYS: slots, waiters, lane keys (slot-waiters.ts). ARGV: member. Releases it and wakes a waiter per slot freed. */
+const RELEASE = luaScript(`${WAKE_LUA}
+local freed = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if freed > 0 then wakeWaiters(KEYS[2], freed, 3) end
+return freed
+`);
+
+/**
+ * Releases the holder's slot and wakes a task parked for it; a fenced holder releases only its own claim's (never
+ * one taken over since).
+ */
 export async function releaseMachineSlot(redis: Redis, ref: MachineSlotRef): Promise<void> {
-  await redis.zrem(slotsKeyOf(ref), memberOf(ref));
+  const waiters = ref.waitersKey ?? registryKeys.machineWaiters(ref.team, ref.machine);
+  await runScript(redis, RELEASE, [slotsKeyOf(ref), waiters, ...laneKeysOf(ref.team)], [memberOf(ref)]);
 }
 
 /** Holders of live leases on a machine (for tests and the console). */

@@ -7,8 +7,8 @@
 //     bridges could run now;
 //   - a claimed task that finds no permit (critical work spilled into normal slots) waits for one,
 //     critical tasks first.
-// The run itself (its machine's fleet-wide slot, every write for the task) is the processor's (run/); a task of a
-// fan-out batch first follows its batch's --max-parallel and --stop-on-failure (batch-gate.ts).
+// The run itself (its machine's fleet-wide slot and its fan-out batch's, every write for the task) is the
+// processor's (run/).
 
 import type { Logger } from '@rediacc/core';
 import { LANE_QUEUES, LANES, type Lane, RdcError, teamPrefix } from '@rediacc/core';
@@ -23,7 +23,6 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { BridgeConfig } from '../config.js';
-import { type BatchGateDeps, withBatchGate } from './batch-gate.js';
 import { PermitGate } from './permit-gate.js';
 
 export type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
@@ -52,8 +51,6 @@ export interface TeamLanesOptions {
   /** Shared by every worker (connection, name, lock settings); concurrency and prefix are set here. */
   workerOptions: Omit<WorkerOptions, 'concurrency' | 'prefix'>;
   logger: Logger;
-  /** The fan-out batches' slots (`--max-parallel`) and stop flags. */
-  batchGate: BatchGateDeps;
   /** Hears every change of the permits held, on any team (the heartbeat reports the load). */
   onLoadChange?: () => void;
 }
@@ -121,7 +118,7 @@ export function slotsOf(gate: PermitGate, batchSize: number): TeamSlots {
  * The processor a lane worker runs: take a permit of the team's gate, then run the task. Declares BullMQ's three
  * parameters so the worker passes an AbortSignal (cancellation).
  */
-function laneProcessor(lane: Lane, gate: PermitGate, { processor, putBack, logger, batchGate }: TeamLanesOptions) {
+function laneProcessor(lane: Lane, gate: PermitGate, { processor, putBack, logger }: TeamLanesOptions) {
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const permit = await gate.acquire(lane, signal);
     if (!permit.granted) {
@@ -135,7 +132,7 @@ function laneProcessor(lane: Lane, gate: PermitGate, { processor, putBack, logge
       throw new DelayedError();
     }
     try {
-      return await withBatchGate(batchGate, job, token, () => processor(job, token, signal));
+      return await processor(job, token, signal);
     } catch (error) {
       if (error instanceof LockLostError) {
         // Frozen past the lock (or the task ended meanwhile): another bridge holds the task and its run now.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { leaseUntil, slotLimit, slotRetryDelayMs } from './lifecycle.js';
+import { leaseUntil, parkDelayMs, slotLimit, waitersTtlMs } from './lifecycle.js';
 
 describe('slotLimit', () => {
   it.each([
@@ -15,20 +15,32 @@ describe('slotLimit', () => {
   });
 });
 
-describe('slotRetryDelayMs', () => {
-  it('property: retries soon, between 100 and 500 ms, whatever the randomness', () => {
+describe('parkDelayMs: the safety net of a task parked for a slot', () => {
+  it('property: the first waiters look again after about checkMs, the ones further back later, never past 60 checks', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (r) => {
-        const delay = slotRetryDelayMs(() => r);
-        expect(delay).toBeGreaterThanOrEqual(100);
-        expect(delay).toBeLessThan(500);
-        expect(Number.isInteger(delay)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 100, max: 600_000 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 1_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (checkMs, ahead, limit, r) => {
+          const delay = parkDelayMs(checkMs, ahead, limit, () => r);
+          expect(Number.isInteger(delay)).toBe(true);
+          expect(delay).toBeGreaterThanOrEqual(checkMs);
+          expect(delay).toBeLessThanOrEqual(checkMs * 60 * 1.25);
+          if (ahead < limit) expect(delay).toBeLessThanOrEqual(checkMs * 1.25);
+          expect(parkDelayMs(checkMs, ahead + limit, limit, () => r)).toBeGreaterThanOrEqual(delay);
+        },
+      ),
     );
   });
 
   it('spreads waiters out instead of moving them in step', () => {
-    expect(slotRetryDelayMs(() => 0)).not.toBe(slotRetryDelayMs(() => 0.99));
+    expect(parkDelayMs(5_000, 0, 1, () => 0)).not.toBe(parkDelayMs(5_000, 0, 1, () => 0.99));
+  });
+
+  it('the waiting list outlives every safety net', () => {
+    expect(waitersTtlMs(5_000)).toBeGreaterThan(parkDelayMs(5_000, 1e9, 1, () => 0.999));
   });
 });
 

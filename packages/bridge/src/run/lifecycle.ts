@@ -8,21 +8,36 @@
 // The claim also tells how long the lock had left: until a safe part of that has passed on this process's monotonic
 // clock, no other bridge can hold the task (BullMQ hands a job on only once its lock has expired, and only its
 // holder removes it), so the checks before the start and before the result need no round trip then.
-import type { JobData, Logger, Progress } from '@rediacc/core';
+import {
+  BATCH_RETENTION_SECONDS,
+  type BatchTag,
+  type JobData,
+  type Logger,
+  type Progress,
+  RdcError,
+  registryKeys,
+} from '@rediacc/core';
 import {
   appendOutputFenced,
+  type BatchStop,
+  batchSemaphore,
   type ClaimedTask,
   claimTask,
   endTry,
   fenceOf,
   holdsLock,
   LockLostError,
+  machineSemaphore,
+  parkTask,
   putBack,
   renewIntervalMs,
-  renewMachineSlot,
+  renewSlots,
+  type SlotSemaphore,
+  waiterMemberOf,
+  waiterScoreOf,
   writeProgress,
 } from '@rediacc/queue';
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /** The limit that applies to a machine: its own, else the bridge's, else none. */
@@ -30,9 +45,22 @@ export function slotLimit(machineLimit: number | undefined, bridgeLimit: number 
   return machineLimit ?? bridgeLimit;
 }
 
-/** How long a task waits before trying for a slot again: short, and jittered so waiters do not move in step. */
-export function slotRetryDelayMs(random: () => number = Math.random): number {
-  return 100 + Math.floor(random() * 400);
+/** A parked task's safety net is at most this many times `checkMs`. */
+const PARK_MAX_CHECKS = 60;
+
+/**
+ * How long a task parked for a slot stays delayed unless a release wakes it: `checkMs` for the first `limit` waiters,
+ * longer the further back it waits (those wake in turn as slots free; a long line of parked tasks then looks for
+ * slots by itself only a few times a second), jittered so waiters do not move in step.
+ */
+export function parkDelayMs(checkMs: number, ahead: number, limit: number, random: () => number = Math.random): number {
+  const turns = Math.min(1 + Math.floor(ahead / Math.max(1, limit)), PARK_MAX_CHECKS);
+  return Math.floor(checkMs * turns * (1 + random() / 4));
+}
+
+/** How long a waiting list outlives its last park: past the longest safety net of the tasks in it. */
+export function waitersTtlMs(checkMs: number): number {
+  return checkMs * PARK_MAX_CHECKS * 2;
 }
 
 /**
@@ -58,26 +86,41 @@ export interface Claimed {
   outputEnd: number;
 }
 
+/**
+ * What a claim needs: the machine's limit (none: no machine slot), the lease, and the safety net of a parked task
+ * (parkDelayMs). The task's batch, if any, adds its --max-parallel slot and its --stop-on-failure flag.
+ */
+export interface SlotNeeds {
+  machineLimit: number | undefined;
+  leaseMs: number;
+  parkedCheckMs: number;
+}
+
 export class TaskLifecycle {
   private readonly task: ClaimedTask;
-  private slotHeld = false;
+  /** The semaphores this try holds a slot of (released by the end of the try). */
+  private held: SlotSemaphore[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> = Promise.resolve();
   /** Until then (performance.now()) the claim's lock is known to be ours without reading it (leaseUntil). */
   private leaseEnd = 0;
   /** A claim sent without waiting for its answer (claimAlongside): every later write waits for it first. */
   private claiming: Promise<void> = Promise.resolve();
+  private readonly batch: BatchTag | undefined;
+  /** This try stopped its batch already (the end of the try did). */
+  private batchStopped = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly job: Job,
     private readonly token: string,
-    data: Pick<JobData, 'team' | 'machine'>,
+    data: Pick<JobData, 'team' | 'machine' | 'batch'>,
     private readonly log: Logger,
     /** The lock BullMQ set when it handed the job over (the workers' lockDuration). */
     private readonly lockDurationMs: number,
   ) {
     this.task = { job, fence: fenceOf(job, token), team: data.team, machine: data.machine };
+    this.batch = data.batch;
   }
 
   /**
@@ -100,26 +143,51 @@ export class TaskLifecycle {
   }
 
   /**
-   * Takes a slot of the machine (with `slot`: the limit and lease) and records `progress` (ASSIGNED), in one round
-   * trip. No free slot: the job goes back to its queue for a moment, PENDING, its try uncounted (DelayedError).
+   * Takes a slot of the machine (with a limit) and of the task's batch (with --max-parallel) and records `progress`
+   * (ASSIGNED), in one round trip. No free slot: the job is parked (delayed until a release wakes it, or its safety
+   * net), PENDING, its try uncounted (DelayedError). A batch stopped by another task's failure: CANCELLED, unstarted.
    */
-  async claim(
-    slot: { limit: number; leaseMs: number } | undefined,
-    progress: Progress,
-    claimedBefore: boolean,
-  ): Promise<Claimed> {
+  async claim(needs: SlotNeeds, progress: Progress, claimedBefore: boolean): Promise<Claimed> {
+    const { team, machine } = this.task;
+    const batch = this.batch;
+    const semaphores: SlotSemaphore[] = [];
+    if (needs.machineLimit !== undefined) semaphores.push(machineSemaphore(team, machine, needs.machineLimit));
+    if (batch?.maxParallel !== undefined) semaphores.push(batchSemaphore(team, batch.id, batch.maxParallel));
+    const stopFlag = batch?.stopOnFailure ? registryKeys.batchStop(team, batch.id) : undefined;
+    const score = waiterScoreOf(this.job.opts.priority, this.job.timestamp);
+    const slots =
+      semaphores.length > 0 || stopFlag ? { semaphores, leaseMs: needs.leaseMs, score, stopFlag } : undefined;
     // Taken before the request leaves: the lease counts from a moment no later than Redis's reading of the lock.
     const sentAt = performance.now();
-    const reply = await claimTask(this.redis, this.task, slot, progress, claimedBefore);
+    const reply = await claimTask(this.redis, this.task, slots, progress, claimedBefore);
+    if (!reply.slot && 'stoppedBy' in reply) {
+      throw new UnrecoverableError(
+        new RdcError(
+          'RDC_CANCELLED',
+          `not started: task ${reply.stoppedBy} of batch ${batch?.id} failed and the batch stops on failure`,
+        ).toReason(),
+      );
+    }
     if (!reply.slot) {
-      await this.job.moveToDelayed(Date.now() + slotRetryDelayMs(), this.token);
+      const checkMs = needs.parkedCheckMs;
+      await this.job.moveToDelayed(Date.now() + parkDelayMs(checkMs, reply.ahead, reply.full.limit), this.token);
+      // Recorded once it is delayed: a slot freed meanwhile is found by the park itself, which wakes a waiter then.
+      await parkTask(this.redis, {
+        team,
+        slotsKey: reply.full.slotsKey,
+        waitersKey: reply.full.waitersKey,
+        limit: reply.full.limit,
+        member: waiterMemberOf(this.job),
+        score,
+        ttlMs: waitersTtlMs(checkMs),
+      });
       throw new DelayedError();
     }
     this.job.progress = progress;
     this.leaseEnd = leaseUntil(sentAt, reply.lockTtlMs);
-    if (slot) {
-      this.slotHeld = true;
-      this.renewTimer = setInterval(() => this.renew(slot), renewIntervalMs(slot.leaseMs));
+    if (semaphores.length > 0) {
+      this.held = semaphores;
+      this.renewTimer = setInterval(() => this.renew(needs.leaseMs), renewIntervalMs(needs.leaseMs));
     }
     return { cancelRequested: reply.cancelRequested, outputEnd: reply.outputEnd };
   }
@@ -146,15 +214,17 @@ export class TaskLifecycle {
   }
 
   /**
-   * The end of the try, in one round trip: releases the slot, checks the lock (before BullMQ gets the result: a
-   * lost task stays out of its errors), and records a failed try's result where `inspect` finds it.
+   * The end of the try, in one round trip: releases the slots (waking parked tasks), checks the lock (before BullMQ
+   * gets the result: a lost task stays out of its errors), records a failed try's result where `inspect` finds it,
+   * and with `stopsBatch` (the try failed for good) stops a --stop-on-failure batch in the same step.
    */
-  async end(failed?: Progress): Promise<void> {
+  async end(failed?: Progress, stopsBatch = false): Promise<void> {
     await this.claiming;
     const held = await this.stopRenewing();
+    const stop = this.batchStop(stopsBatch);
     // Nothing to release nor record (no machine limit): the lease, or a plain read of the lock.
-    if (!held && !failed) return this.assertHeld('the result');
-    await endTry(this.redis, this.task, held, failed, failed ? 'the result of the try' : 'the result');
+    if (held.length === 0 && !failed && !stop) return this.assertHeld('the result');
+    await endTry(this.redis, this.task, held, failed, failed ? 'the result of the try' : 'the result', stop);
     if (failed) this.job.progress = failed;
   }
 
@@ -164,47 +234,57 @@ export class TaskLifecycle {
     await this.job.moveToWait(this.token);
   }
 
-  /** Whatever happened: the slot is free again (a no-op once `end` released it). Never throws. */
-  async release(): Promise<void> {
-    if (!(await this.stopRenewing())) return;
-    await endTry(this.redis, this.task, true, undefined, 'the slot').catch((error: Error) => {
+  /**
+   * Whatever happened: the slots are free again (a no-op once `end` released them), and with `stopsBatch` a
+   * --stop-on-failure batch is stopped in the same step. Never throws.
+   */
+  async release(stopsBatch = false): Promise<void> {
+    const held = await this.stopRenewing();
+    const stop = this.batchStop(stopsBatch);
+    if (held.length === 0 && !stop) return;
+    await endTry(this.redis, this.task, held, undefined, 'the slot', stop).catch((error: Error) => {
       if (!(error instanceof LockLostError)) {
-        this.log.warn({ err: error.message }, 'could not release machine slot; it frees when its lease expires');
+        this.log.warn({ err: error.message }, 'could not release the slots; they free when their leases expire');
       }
     });
   }
 
-  /** Stops renewing the lease; true when the slot was held (and is to be released now). */
-  private async stopRenewing(): Promise<boolean> {
+  /** The batch's stop flag when this try's failure stops it (the first failure for good of a --stop-on-failure batch). */
+  private batchStop(stopsBatch: boolean): BatchStop | undefined {
+    if (!stopsBatch || !this.batch?.stopOnFailure || this.batchStopped) return undefined;
+    this.batchStopped = true;
+    this.log.warn(
+      { batchId: this.batch.id },
+      'task failed: its batch stops on failure, the tasks not started yet are cancelled',
+    );
+    return { flag: registryKeys.batchStop(this.task.team, this.batch.id), ttlSeconds: BATCH_RETENTION_SECONDS };
+  }
+
+  /** Stops renewing the leases; the semaphores whose slots were held (and are to be released now). */
+  private async stopRenewing(): Promise<SlotSemaphore[]> {
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
     // A renewal still in flight would re-add the lease after the release.
     await this.renewing;
-    const held = this.slotHeld;
-    this.slotHeld = false;
+    const held = this.held;
+    this.held = [];
     return held;
   }
 
-  private renew(slot: { limit: number; leaseMs: number }): void {
-    const ref = {
-      team: this.task.team,
-      machine: this.task.machine,
-      holder: String(this.job.id),
-      fence: this.task.fence,
-    };
-    this.renewing = renewMachineSlot(this.redis, ref, slot.leaseMs).then(
+  private renew(leaseMs: number): void {
+    const slotsKeys = this.held.map((s) => s.slotsKey);
+    this.renewing = renewSlots(this.redis, String(this.job.id), this.task.fence, slotsKeys, leaseMs).then(
       (kept) => {
-        if (!kept)
-          this.log.warn({ limit: slot.limit }, 'machine slot lease had expired while the task ran; taken again');
+        if (!kept) this.log.warn('a slot lease had expired while the task ran; taken again');
       },
       (error: Error) => {
         if (!(error instanceof LockLostError)) {
-          this.log.warn({ err: error.message }, 'could not renew machine slot lease');
+          this.log.warn({ err: error.message }, 'could not renew the slot leases');
           return;
         }
-        // The task and its slot are another bridge's now: stop renewing (the lane hears of the loss from BullMQ).
+        // The task and its slots are another bridge's now: stop renewing (the lane hears of the loss from BullMQ).
         clearInterval(this.renewTimer);
-        this.log.warn('the machine slot went to the bridge that holds the task now: no longer renewing it');
+        this.log.warn('the slots went to the bridge that holds the task now: no longer renewing them');
       },
     );
   }

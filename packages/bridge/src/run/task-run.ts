@@ -20,6 +20,7 @@ import type { Redis } from 'ioredis';
 import type { RunCleaner, SshPool } from '../agent/index.js';
 import type { BridgeConfig } from '../config.js';
 import type { MachineKey } from '../ssh/index.js';
+import { isFinalFailure } from './final-failure.js';
 import { type Claimed, slotLimit, TaskLifecycle } from './lifecycle.js';
 import { MachineRun, type MachineRunEvent } from './machine-run.js';
 import { openTaskSecrets } from './secrets.js';
@@ -97,14 +98,17 @@ export class TaskRun {
 
   /** The result of a try that completed; throws the failure of one that did not (or LockLostError, WaitingError). */
   async run(): Promise<RunResult> {
+    let stopsBatch = false;
     try {
       return await this.runOnMachine();
     } catch (error) {
       // The run on the machine is the new holder's now: no cleaning, no kill, no write (the lane logs the loss).
       if (error instanceof LockLostError) this.deps.cleaner.release(this.taskId);
+      else stopsBatch = isFinalFailure(error, this.job);
       throw error;
     } finally {
-      await this.lifecycle.release();
+      // Frees the slots; a failure for good stops a --stop-on-failure batch in the same step.
+      await this.lifecycle.release(stopsBatch);
     }
   }
 
@@ -118,9 +122,10 @@ export class TaskRun {
     if (before?.result) throw failureOf(before.result, undefined);
     const machine = await deps.machine(data.team, data.machine);
     const limit = slotLimit(machine.maxConcurrent, deps.config.maxPerMachine);
-    // One round trip: the machine's slot (none free: back to the queue for a moment), ASSIGNED, and for a task
-    // claimed before its cancel flag and where its live output stopped. A first claim with no slot to take is sent
-    // alongside the start instead: the run does not wait for it.
+    // One round trip: the machine's slot and the batch's (none free: parked until one frees; a stopped batch:
+    // CANCELLED), ASSIGNED, and for a task claimed before its cancel flag and where its live output stopped. A first
+    // claim with nothing to take or read (no machine limit, no batch) goes out alongside the start instead: the run
+    // does not wait for it.
     const assigned = {
       phase: 'ASSIGNED',
       bridge,
@@ -128,10 +133,10 @@ export class TaskRun {
       ...(before?.startedAt !== undefined && { startedAt: before.startedAt }),
     } satisfies Progress;
     let claimed: Claimed = { cancelRequested: false, outputEnd: 0 };
-    if (limit === undefined && !earlier.success) lifecycle.claimAlongside(assigned);
+    if (limit === undefined && data.batch === undefined && !earlier.success) lifecycle.claimAlongside(assigned);
     else {
       claimed = await lifecycle.claim(
-        limit === undefined ? undefined : { limit, leaseMs: deps.config.machineSlotLeaseMs },
+        { machineLimit: limit, leaseMs: deps.config.machineSlotLeaseMs, parkedCheckMs: deps.config.parkedCheckMs },
         assigned,
         earlier.success,
       );
@@ -230,7 +235,11 @@ export class TaskRun {
     }
     // Keep the failed try's output and exit code where `inspect` finds it (and free the slot), then clear the run so
     // a retry starts afresh, and only then fail the try.
-    await lifecycle.end({ phase: 'PROCESSING', bridge, attempt, startedAt: result.startedAt, result });
+    const failure = failureOf(result, end.stoppedBy);
+    await lifecycle.end(
+      { phase: 'PROCESSING', bridge, attempt, startedAt: result.startedAt, result },
+      isFinalFailure(failure, job),
+    );
     // Best effort: a retry starts clean anyway (cleanFirst), and a hung machine must not hide the failure.
     if (end.nothingToClean) deps.cleaner.release(taskId);
     else {
@@ -238,7 +247,7 @@ export class TaskRun {
         log.warn({ err: error.message }, 'could not remove the run from the machine');
       });
     }
-    throw failureOf(result, end.stoppedBy);
+    throw failure;
   }
 
   private logEvent(event: Exclude<MachineRunEvent, { type: 'started' }>): void {
