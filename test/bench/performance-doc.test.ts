@@ -1,13 +1,15 @@
-// docs/performance.md's generated block is exactly what test/bench/perf-report.mjs makes of the committed
-// test/bench/results/profile-one.json (written by `node test/bench/profile-one.mjs 2000 --write`): a figure typed
-// in by hand, or a results file edited without rendering again, fails here. Pure rendering: nothing is measured.
+// docs/performance.md's generated blocks are exactly what test/bench/perf-report.mjs makes of the committed
+// test/bench/results/profile-one.json (written by `node test/bench/profile-one.mjs 2000 --write`) and
+// profile-one-before.json (`--write-before`, on the code before a round of cuts): a figure typed in by hand, or a
+// results file edited without rendering again, fails here. Pure rendering: nothing is measured.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+type PerfBlock = { begin: string; end: string; file: string };
 type PerfReport = {
-  renderPerformance(data: unknown): string;
-  splicePerformance(doc: string, block: string): string;
+  renderPerformance(data: unknown, which?: 'current' | 'before'): string;
+  splicePerformance(doc: string, block: string, which?: 'current' | 'before'): string;
   summarizeProfile(
     profile: unknown,
     window?: { fromMs: number; toMs: number },
@@ -16,27 +18,28 @@ type PerfReport = {
     trace: [number, string, number][],
     tasks: { created: number; done: number }[],
   ): { totalMs: number; steps: { what: string; seen: number; afterMs: number; atMs: number }[] };
-  PERF_BEGIN: string;
-  PERF_END: string;
+  PERF_BLOCKS: Record<'current' | 'before', PerfBlock>;
 };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const report = (await import(new URL('./perf-report.mjs', import.meta.url).href)) as PerfReport;
 const read = (path: string) => readFileSync(`${root}${path}`, 'utf8');
 
-describe('docs/performance.md', () => {
+describe.each(['current', 'before'] as const)('docs/performance.md, its %s block', (which) => {
   const doc = read('docs/performance.md');
-  const block = doc.slice(doc.indexOf(report.PERF_BEGIN), doc.indexOf(report.PERF_END) + report.PERF_END.length);
-  const rendered = report.renderPerformance(JSON.parse(read('test/bench/results/profile-one.json')));
+  const { begin, end, file } = report.PERF_BLOCKS[which];
+  const block = doc.slice(doc.indexOf(begin), doc.indexOf(end) + end.length);
+  const rendered = report.renderPerformance(JSON.parse(read(file)), which);
 
-  it('its generated block is the rendering of test/bench/results/profile-one.json', () => {
+  it(`is the rendering of ${file}`, () => {
+    expect(doc.indexOf(begin)).toBeGreaterThanOrEqual(0);
     expect(block).toBe(rendered);
   });
 
   it('the check sees a figure edited by hand', () => {
     const first = /\d+\.\d\d/.exec(rendered)?.[0] ?? '';
     expect(first).not.toBe('');
-    expect(report.splicePerformance(doc, rendered.replace(first, `9${first}`))).not.toBe(doc);
+    expect(report.splicePerformance(doc, rendered.replace(first, `9${first}`), which)).not.toBe(doc);
   });
 });
 
