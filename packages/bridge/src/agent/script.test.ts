@@ -203,8 +203,7 @@ describe('the agent script', () => {
     expect(exists(`${dir}/${id('bg1')}.out`)).toBe(true);
     agent.send(cleanLine([id('bg1')], { background: true }));
     expect(cleanLine([id('bg1')], { background: true })).toMatch(/^C /);
-    const deadline = Date.now() + 5_000;
-    while (exists(`${dir}/${id('bg1')}.out`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && exists(`${dir}/${id('bg1')}.out`); i++) await sleep(20);
     expect(exists(`${dir}/${id('bg1')}.out`)).toBe(false);
     expect(await agent.probe(id('bg1'))).toEqual({ state: 'absent' });
   });
