@@ -120,9 +120,18 @@ describe.skipIf(unavailable !== undefined)('network cut', () => {
       const refused = await client.tasks.wait(failing.taskId, { timeoutMs: 40_000 });
       expect(refused, refused.error ?? '').toMatchObject({ status: 'FAILED', errorCode: 'RDC_SSH_CONNECT' });
       expect(refused.error).toMatch(unreachable);
-      // Still cut: the task with retries left is waiting for its next try, not failed.
-      const waiting = await client.tasks.inspect(patient.taskId);
-      expect(waiting.status, waiting.error ?? '').toBe('PENDING');
+      // Still cut: the task with retries left is waiting for its next try, not failed. Between tries it is PENDING;
+      // during one (a connect that times out) it is ASSIGNED, so look until it is seen waiting.
+      await waitFor(
+        'the task with retries left to wait for its next try',
+        async () => {
+          const task = await client.tasks.inspect(patient.taskId);
+          expect(['PENDING', 'ASSIGNED'], `${task.status} ${task.error ?? ''}`).toContain(task.status);
+          return task.status === 'PENDING' ? task : undefined;
+        },
+        15_000,
+        20,
+      );
     } finally {
       await cutHost.restore();
     }
