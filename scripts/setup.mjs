@@ -6,7 +6,16 @@
 // writes to stdout (the command's output follows on it) and, when nothing changed, starts no other process.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -86,10 +95,24 @@ if (args.has('--build')) {
 const bin = join(root, 'node_modules', '.bin', 'rediacc');
 const target = join(root, 'packages', 'cli', 'dist', 'bin.js');
 if (existsSync(target)) {
-  chmodSync(target, 0o755);
+  // Another local account using this checkout owns none of it: it needs nothing changed when the owner's setup ran.
+  if ((statSync(target).mode & 0o111) !== 0o111)
+    ownersOnly(() => chmodSync(target, 0o755), `make ${target} executable`);
   if (!existsSync(bin)) {
-    mkdirSync(dirname(bin), { recursive: true });
-    symlinkSync('../@rediacc/cli/dist/bin.js', bin);
+    ownersOnly(() => {
+      mkdirSync(dirname(bin), { recursive: true });
+      symlinkSync('../@rediacc/cli/dist/bin.js', bin);
+    }, `link ${bin}`);
+  }
+}
+
+/** Runs a setup step that writes into the checkout; refused for want of permission, says who can do it. */
+function ownersOnly(step, what) {
+  try {
+    step();
+  } catch (error) {
+    if (error.code !== 'EACCES' && error.code !== 'EPERM') throw error;
+    say(`cannot ${what} (${error.code}): this checkout belongs to another user; run ./rediacc once as its owner`);
   }
 }
 
