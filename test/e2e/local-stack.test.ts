@@ -83,6 +83,23 @@ describe('rediacc up keeps its stack private to the user who started it', () => 
     );
     expect(owner.code, owner.stderr).toBe(0);
     expect(owner.stdout).toContain('owner-was-here');
+
+    // A failed try: the bridge's warning goes to the stack's log file (the owner's only), not into up's terminal.
+    const failing = await rediacc(['create', 'task', '--machine', 'demo-01', '--command', 'exit 3', '--json'], {
+      RDC_HOME: home,
+    });
+    expect(failing.code, failing.stderr).toBe(0);
+    const { taskId } = JSON.parse(failing.stdout) as { taskId: string };
+    const logFile = join(home, 'up', 'stack.log');
+    expect(up.stdout()).toContain(`its log: ${logFile}`);
+    const warned = await waitFor('the failed try in the stack log', async () => {
+      const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n');
+      return lines.find((line) => line.includes(taskId) && line.includes('task try failed'));
+    });
+    expect(JSON.parse(warned)).toMatchObject({ name: 'bridge', msg: 'task try failed' });
+    expect((await stat(logFile)).mode & 0o777).toBe(0o600);
+    expect(up.output()).not.toContain(taskId);
+    expect(up.output()).not.toContain('"level"');
   });
 });
 

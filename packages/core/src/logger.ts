@@ -27,9 +27,12 @@ export interface LoggerOptions {
   name: string;
   level?: string;
   destination?: DestinationStream;
+  /** Append to this file (created with its folder, readable by its owner only) instead of stderr. */
+  file?: string;
 }
 
-export function createLogger({ name, level = 'info', destination }: LoggerOptions): Logger {
+export function createLogger({ name, level = 'info', destination, file }: LoggerOptions): Logger {
   const options = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  return destination ? pino(options, destination) : pino(options, pino.destination(2));
+  if (destination) return pino(options, destination);
+  return pino(options, file ? pino.destination({ dest: file, mkdir: true, append: true, mode: 0o600 }) : pino.destination(2));
 }

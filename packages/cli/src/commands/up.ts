@@ -131,6 +131,8 @@ export function registerUp(program: Command): void {
         });
 
         if (stopRequested()) return;
+        // The stack's own log lines (JSON, one per line) go to a file, not into the terminal `up` talks in.
+        const logFile = join(home, 'stack.log');
         const bridge = await startBridge(
           {
             redisUrl,
@@ -140,15 +142,15 @@ export function registerUp(program: Command): void {
             name: 'up-bridge',
             keysDir: join(config.home, 'keys'),
           },
-          { logger: createLogger({ name: 'bridge', level: 'warn' }) },
+          { logger: createLogger({ name: 'bridge', file: logFile }) },
         );
         stops.push(() => bridge.close());
-        out(`bridge   serving team ${TEAM}, batch size 2 + 1 critical slot (P1/P2 only)`);
+        out(`bridge   serving team ${TEAM}, batch size 2 + 1 critical slot (P1/P2 only); its log: ${logFile}`);
         if (options.dashboard) {
           const dashboard = await startUpDashboard({
             redisUrl,
             port: options.dashboardPort,
-            logger: createLogger({ name: 'dashboard', level: 'warn' }),
+            logger: createLogger({ name: 'dashboard', file: logFile }),
             keysDir: join(config.home, 'keys'),
           });
           stops.push(() => dashboard.close());
