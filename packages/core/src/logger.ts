@@ -34,5 +34,8 @@ export interface LoggerOptions {
 export function createLogger({ name, level = 'info', destination, file }: LoggerOptions): Logger {
   const options = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   if (destination) return pino(options, destination);
-  return pino(options, file ? pino.destination({ dest: file, mkdir: true, append: true, mode: 0o600 }) : pino.destination(2));
+  return pino(
+    options,
+    file ? pino.destination({ dest: file, mkdir: true, append: true, mode: 0o600 }) : pino.destination(2),
+  );
 }
