@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { addTeam, inProcessBridge } from '../fleet.mjs';
 import { ansible, openMasters, PEER_PACKAGES, pssh, xargsSsh } from '../peers.mjs';
+import { rawStack } from '../raw-bullmq.mjs';
 import { rawPool, runAll } from '../raw-ssh2.mjs';
 import { row, skippedRow } from '../report.mjs';
 import { median, nowMs } from '../stats.mjs';
@@ -13,7 +14,7 @@ import { teamQueues, throughputOnce } from './one-machine.mjs';
 export const id = 'ten-machines';
 export const title = '3. Ten machines';
 export const describe =
-  "N commands spread round-robin over the ten machines, 10 in parallel, commands per second. Ours: `createMany` → all COMPLETED through one bridge (`--batch-size 10`). Peers: (a) `xargs -P10 ssh HOST CMD` (a fresh OpenSSH connection per command), (b) the same through ControlMaster connections opened beforehand, (c) `parallel-ssh -p 10` over a host file listing each command's machine, (d) `ansible all -m command -f 10` and `-m raw` over an inventory with one alias per command (Ansible's default ControlPersist applies), (e) raw ssh2 `exec` on one pooled connection per machine. Ansible runs fewer commands per rep (slow); its rate is per command all the same. Cold fan-out: one command on all ten machines, wall ms from create to the last COMPLETED, from a freshly started bridge with no connection open, vs each peer starting cold (raw ssh2 includes its connects).";
+  "N commands spread round-robin over the ten machines, 10 in parallel, commands per second. Ours: `createMany` → all COMPLETED through one bridge (`--batch-size 10`). Peers: (a) `xargs -P10 ssh HOST CMD` (a fresh OpenSSH connection per command), (b) the same through ControlMaster connections opened beforehand, (c) `parallel-ssh -p 10` over a host file listing each command's machine, (d) `ansible all -m command -f 10` and `-m raw` over an inventory with one alias per command (Ansible's default ControlPersist applies), (e) raw ssh2 `exec` on one pooled connection per machine, (f) a plain BullMQ `Worker` (concurrency 10, `addBulk` at priority 3) running that same `exec` (what the queue alone costs, which any design on BullMQ pays). Ansible runs fewer commands per rep (slow); its rate is per command all the same. Cold fan-out: one command on all ten machines, wall ms from create to the last COMPLETED, from a freshly started bridge with no connection open, vs each peer starting cold (raw ssh2 includes its connects).";
 
 const TEAM = 'ten';
 const COMMANDS = ['true', 'sleep 0.05'];
@@ -26,6 +27,11 @@ export async function run({ fleet, sizes, reps, log, peers }) {
   const queues = teamQueues(connection, TEAM);
   let bridge = await inProcessBridge(fleet, { teams: [TEAM], batchSize: 10, name: 'bench-ten' });
   const pool = await rawPool(fleet.machines, { perMachine: 1 });
+  const bull = await rawStack(fleet, { name: 'rawten', concurrency: 10, perMachine: 1 });
+  const bullOnce = (list) =>
+    throughputOnce(undefined, [bull.queue], specsOf(list), (batch) =>
+      bull.queue.addBulk(batch.map((t) => ({ name: t.machine, data: t, opts: { priority: 3 } }))),
+    );
   const spread = (k, cmd) => Array.from({ length: k }, (_, i) => [i % names.length, cmd]);
   const specsOf = (list) => list.map(([i, command]) => ({ team: TEAM, machine: names[i], command }));
   const byName = (list) => list.map(([i, cmd]) => [names[i], cmd]);
@@ -35,6 +41,7 @@ export async function run({ fleet, sizes, reps, log, peers }) {
     // Warm-up: bridge connections and agents, raw pool, masters.
     await throughputOnce(fleet.client, queues, specsOf(spread(50, 'true')));
     await runAll(pool, spread(50, 'true'), 10);
+    await bullOnce(spread(50, 'true'));
     for (const cmd of COMMANDS) {
       const list = spread(n, cmd);
       const ansibleList = spread(Math.min(n, sizes.ansibleCommands), cmd);
@@ -42,6 +49,7 @@ export async function run({ fleet, sizes, reps, log, peers }) {
       const methods = {
         ours: async () => n / ((await throughputOnce(fleet.client, queues, specsOf(list))) / 1000),
         raw: async () => n / ((await runAll(pool, list, 10)) / 1000),
+        bull: async () => n / ((await bullOnce(list)) / 1000),
         xargs: async () => n / ((await xargsSsh(peers, byName(list))) / 1000),
         controlMaster: async () => n / ((await xargsSsh(peers, byName(list), { controlMaster: true })) / 1000),
         ...(peers.pssh
@@ -101,6 +109,7 @@ export async function run({ fleet, sizes, reps, log, peers }) {
       vs('ansibleCommand', 'ansible -m command -f 10', { ratio: 25 });
       vs('ansibleRaw', 'ansible -m raw -f 10', null);
       vs('raw', 'raw ssh2 pooled', { ratio: sleeping ? 0.95 : 0.8 }, { bound: true });
+      vs('bull', 'raw BullMQ + ssh2, concurrency 10', null, { bound: true });
     }
 
     // Cold fan-out: a new bridge per rep, so no connection or agent is open when the tasks arrive.
@@ -159,6 +168,7 @@ export async function run({ fleet, sizes, reps, log, peers }) {
     fanVs('raw', 'raw ssh2 (connect + exec)');
     return rows;
   } finally {
+    await bull.close();
     pool.close();
     await bridge?.close({ graceMs: 0 });
     for (const q of queues) await q.close();
