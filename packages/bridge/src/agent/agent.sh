@@ -38,13 +38,16 @@ nl='
 rdc_user=${LOGNAME:-${USER:-$(id -un)}}
 # Where a user's run directories live: /dev/shm for root (tmpfs, and exempt from logind's RemoveIPC), else /tmp.
 rdc_base=/tmp
-if [ "$(id -u)" = 0 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then rdc_base=/dev/shm; fi
+# bash knows its uid (EUID cannot be set from outside); sh asks id. Each fork here delays the agent's hello.
+# shellcheck disable=SC3028 # EUID is read only under bash
+if [ -n "$BASH_VERSION" ]; then rdc_uid=$EUID; else rdc_uid=$(id -u); fi
+if [ "$rdc_uid" = 0 ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then rdc_base=/dev/shm; fi
 # The boot id in the path: after a reboot a run is "absent", never a recycled pid that looks alive.
 rdc_boot=noboot
 read -r rdc_boot 2>/dev/null </proc/sys/kernel/random/boot_id
 rdc_dir="$rdc_base/rdc-$rdc_user/$rdc_boot"
 # shellcheck disable=SC2174 # the parent is made 700 by the umask
-mkdir -p -m 700 "$rdc_dir" 2>/dev/null
+[ -d "$rdc_dir" ] || mkdir -p -m 700 "$rdc_dir" 2>/dev/null
 if [ -L "$rdc_base/rdc-$rdc_user" ] || [ ! -O "$rdc_base/rdc-$rdc_user" ] || [ ! -O "$rdc_dir" ]; then
   printf '\nrdc-agent %s\nE rundir %s is not owned by %s\n' "$rdc_token" "$rdc_dir" "$rdc_user"
   exit 3
