@@ -62,6 +62,8 @@ export class RemoteAgent {
   private readonly probes = new Map<string, Deferred<RunState>[]>();
   private readonly closeHandlers: (() => void)[] = [];
   private gone = false;
+  /** Request lines not written yet (send). */
+  private pending: string | undefined;
 
   private constructor(
     private readonly connection: SshConnection,
@@ -118,7 +120,7 @@ export class RemoteAgent {
         hello.dir,
         frames,
         () => {
-          frames.send = (line) => channel.write(`${line}\n`);
+          frames.send = (line) => agent?.send(line);
           frames.onBroken = () => agent?.lost();
         },
       );
@@ -215,6 +217,7 @@ export class RemoteAgent {
 
   close(): void {
     if (this.gone) return;
+    this.flush();
     this.channel.end();
     this.reader.close();
     this.connection.close();
@@ -270,8 +273,21 @@ export class RemoteAgent {
     }
   }
 
+  /**
+   * Queues a request line; the lines of one turn of the event loop go out as one channel write, one SSH packet
+   * (runs claimed together start together), which the machine's sshd decrypts and hands on once.
+   */
   private send(line: string): void {
-    this.channel.write(`${line}\n`);
+    if (this.pending === undefined) {
+      this.pending = `${line}\n`;
+      setImmediate(() => this.flush());
+    } else this.pending += `${line}\n`;
+  }
+
+  private flush(): void {
+    const data = this.pending;
+    this.pending = undefined;
+    if (data !== undefined && !this.gone) this.channel.write(data);
   }
 
   private assertAlive(): void {
