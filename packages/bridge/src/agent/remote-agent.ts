@@ -1,6 +1,7 @@
 // The bridge's end of one remote agent (agent.sh, loaded by script.ts): the agent's exec channel for starting,
 // probing, killing and forgetting runs, and a spool reader for their output: the connection's SFTP session when
-// sshd offers one (nothing is spawned on the machine), else the agent's own output frames (spool-reader.ts).
+// sshd offers one (nothing is spawned on the machine), else the agent's own output frames (spool-reader.ts),
+// decided at the first read: a connection whose runs all end with their small output never opens SFTP.
 // One agent per pooled SSH connection; it dies with the connection, the runs it started do not.
 import { randomBytes } from 'node:crypto';
 import { RdcError } from '@rediacc/core';
@@ -20,7 +21,7 @@ import {
   type RunRequest,
   runLine,
 } from './script.js';
-import { AgentSpoolReader, SftpSpoolReader, type SpoolReader } from './spool-reader.js';
+import { AgentSpoolReader, FirstReadSpoolReader, type SpoolReader } from './spool-reader.js';
 
 /** The agent (its connection) went away: runs it started may still be running on the machine. */
 export class AgentLostError extends Error {}
@@ -61,11 +62,13 @@ export class RemoteAgent {
   private readonly probes = new Map<string, Deferred<RunState>[]>();
   private readonly closeHandlers: (() => void)[] = [];
   private gone = false;
+  /** Request lines not written yet (send). */
+  private pending: string | undefined;
 
   private constructor(
     private readonly connection: SshConnection,
     private readonly channel: ClientChannel,
-    private readonly reader: SpoolReader,
+    private readonly reader: FirstReadSpoolReader,
     hello: Extract<AgentEvent, { type: 'hello' }>,
     lines: EventStream,
     /** A request unanswered this long means the machine hangs: the agent is given up (and its connection). */
@@ -73,7 +76,6 @@ export class RemoteAgent {
   ) {
     this.dir = hello.dir;
     this.mode = hello.mode;
-    if (reader instanceof AgentSpoolReader) reader.onBroken = () => this.lost();
     lines.onEvent = (event) => this.onEvent(event);
     const onGone = () => this.lost();
     channel.on('close', onGone);
@@ -81,8 +83,8 @@ export class RemoteAgent {
   }
 
   /**
-   * Starts the agent on `connection` and decides how to read output there: an SFTP session when sshd has one,
-   * else the agent's frames. Resolves once the agent said hello.
+   * Starts the agent on `connection`; how output is read there (an SFTP session when sshd has one, else the
+   * agent's frames) is decided at the first read. Resolves once the agent said hello.
    */
   static async start(connection: SshConnection, label: string, timeoutMs: number): Promise<RemoteAgent> {
     // Fresh per connection: no text a shell startup file prints can pass for the agent's markers.
@@ -110,14 +112,20 @@ export class RemoteAgent {
       }),
     ]).finally(() => clearTimeout(timer));
     try {
+      const hello = await waitHello(channel, lines, eventsMarker(token), label, timeoutMs);
+      let agent: RemoteAgent | undefined;
       // No SFTP subsystem (hardened hosts, appliances, dropbear): the agent's frames carry the output instead.
-      const [hello, sftp] = await Promise.all([
-        waitHello(channel, lines, eventsMarker(token), label, timeoutMs),
-        connection.sftp().catch(() => undefined),
-      ]);
-      const reader = sftp ? new SftpSpoolReader(sftp, hello.dir) : frames;
-      if (!sftp) frames.send = (line) => channel.write(`${line}\n`);
-      return new RemoteAgent(connection, channel, reader, hello, lines, timeoutMs);
+      const reader = new FirstReadSpoolReader(
+        () => connection.sftp().catch(() => undefined),
+        hello.dir,
+        frames,
+        () => {
+          frames.send = (line) => agent?.send(line);
+          frames.onBroken = () => agent?.lost();
+        },
+      );
+      agent = new RemoteAgent(connection, channel, reader, hello, lines, timeoutMs);
+      return agent;
     } catch (error) {
       channel.close();
       throw error;
@@ -125,7 +133,7 @@ export class RemoteAgent {
   }
 
   /** How this agent reads output: SFTP, or the agent's own frames (the machine's sshd has no SFTP subsystem). */
-  get outputVia(): 'sftp' | 'agent' {
+  get outputVia(): SpoolReader['via'] {
     return this.reader.via;
   }
 
@@ -209,6 +217,7 @@ export class RemoteAgent {
 
   close(): void {
     if (this.gone) return;
+    this.flush();
     this.channel.end();
     this.reader.close();
     this.connection.close();
@@ -264,8 +273,21 @@ export class RemoteAgent {
     }
   }
 
+  /**
+   * Queues a request line; the lines of one turn of the event loop go out as one channel write, one SSH packet
+   * (runs claimed together start together), which the machine's sshd decrypts and hands on once.
+   */
   private send(line: string): void {
-    this.channel.write(`${line}\n`);
+    if (this.pending === undefined) {
+      this.pending = `${line}\n`;
+      setImmediate(() => this.flush());
+    } else this.pending += `${line}\n`;
+  }
+
+  private flush(): void {
+    const data = this.pending;
+    this.pending = undefined;
+    if (data !== undefined && !this.gone) this.channel.write(data);
   }
 
   private assertAlive(): void {
@@ -281,7 +303,7 @@ export class RemoteAgent {
     for (const queue of this.probes.values()) for (const d of queue) d.reject(error);
     this.starts.clear();
     this.probes.clear();
-    if (this.reader instanceof AgentSpoolReader) this.reader.fail(error);
+    this.reader.fail(error);
     for (const handler of this.closeHandlers) handler();
     this.connection.destroy();
   }

@@ -1,8 +1,8 @@
 // Reading a run's output spool (ID.out in the agent's run directory) from the bridge, two ways behind one
 // interface: over the connection's SFTP session when the machine's sshd offers one (nothing runs on the
 // machine), else as frames the agent itself writes on its exec channel's stderr (agent.sh, `o`). Which one is
-// decided once per connection, when the agent starts. Either way the reader is stateless: the offset a caller
-// reads from is the caller's own (the output streamer's), the single source of truth for how far it got.
+// decided once per connection, at its first read (FirstReadSpoolReader). Either way the reader is stateless: the
+// offset a caller reads from is the caller's own (the output streamer's), the single source of truth for how far it got.
 import type { SFTPWrapper } from 'ssh2';
 import { framesMarker, readLine } from './script.js';
 
@@ -14,7 +14,8 @@ export interface SpoolSlice {
 }
 
 export interface SpoolReader {
-  readonly via: 'sftp' | 'agent';
+  /** How output is read: not decided until the first read. */
+  readonly via: 'sftp' | 'agent' | 'undecided';
   read(id: string, offset: number, max: number): Promise<SpoolSlice>;
   close(): void;
 }
@@ -64,6 +65,60 @@ export class SftpSpoolReader implements SpoolReader {
       filled += got;
     }
     return buffer.subarray(0, filled);
+  }
+}
+
+/**
+ * Opens the connection's SFTP session at the first read, and reads through it, or through the agent's frames when
+ * sshd has no SFTP subsystem. Most runs never need a read (a small output comes with the run's end), so a
+ * connection whose runs all end that way never opens the session: no channel, no sshd process, no round trips
+ * before its first run.
+ */
+export class FirstReadSpoolReader implements SpoolReader {
+  private chosen: Promise<SpoolReader> | undefined;
+  private current: SpoolReader | undefined;
+  private closed = false;
+
+  constructor(
+    /** Resolves with the session, or undefined when sshd offers none. */
+    private readonly openSftp: () => Promise<SFTPWrapper | undefined>,
+    private readonly dir: string,
+    private readonly frames: AgentSpoolReader,
+    /** Called when the frames become the way to read (the agent must then answer `o`). */
+    private readonly onFrames: () => void,
+  ) {}
+
+  get via(): SpoolReader['via'] {
+    return this.current?.via ?? 'undecided';
+  }
+
+  read(id: string, offset: number, max: number): Promise<SpoolSlice> {
+    this.chosen ??= this.choose();
+    return this.chosen.then((reader) => reader.read(id, offset, max));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.current) this.current.close();
+    else this.frames.close();
+  }
+
+  /** The agent is gone: reads through its frames, waiting or later, reject with `error`. */
+  fail(error: Error): void {
+    this.frames.fail(error);
+  }
+
+  private async choose(): Promise<SpoolReader> {
+    const sftp = this.closed ? undefined : await this.openSftp();
+    let reader: SpoolReader;
+    if (sftp) reader = new SftpSpoolReader(sftp, this.dir);
+    else {
+      this.onFrames();
+      reader = this.frames;
+    }
+    this.current = reader;
+    if (this.closed) reader.close();
+    return reader;
   }
 }
 
