@@ -26,7 +26,6 @@ import { RunCleaner, SshPool } from './agent/index.js';
 import { startBridgeAlerting } from './alerting.js';
 import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
 import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.js';
-import { RefreshingCache } from './registry-cache.js';
 import {
   type AuditFn,
   loadTeamKeys,
@@ -96,7 +95,7 @@ export async function startBridge(
       sampler?.connection(team, machine, ok, error);
     },
   });
-  const machine = machineCache(redis, config, logger);
+  const machine = machineCache(redis, config);
   sampler = new MachineSampler({
     redis,
     bridgeId: config.name,
@@ -118,7 +117,7 @@ export async function startBridge(
   });
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
-  const machineKey = machineKeyCache(redis, config, teamKeys, logger);
+  const machineKey = machineKeyCache(redis, config, teamKeys);
   const actor = await resolveActor(redis, options.actor);
   const writer = new AuditWriter(redis, (error, entries) =>
     logger.error({ err: error.message, entries: entries.length }, 'could not append to the audit log'),
@@ -337,24 +336,30 @@ async function assertCanConsume(redis: Redis, team: string): Promise<void> {
   }
 }
 
-/** Machine records, read through a RefreshingCache (registry-cache.ts): a steady stream of tasks never waits to reload one. */
-function machineCache(redis: Redis, config: BridgeConfig, logger: Logger) {
-  const machines = new RefreshingCache<MachineRecord>(config.registryTtlMs, (key, error) =>
-    logger.warn({ machine: key, err: (error as Error).message }, 'could not reload the machine record'),
-  );
-  return (team: string, name: string): Promise<MachineRecord> =>
-    machines.get(`${team}/${name}`, '', () => getMachine(redis, team, name));
+function machineCache(redis: Redis, config: BridgeConfig) {
+  const machines = new Map<string, { record: MachineRecord; expires: number }>();
+  return async (team: string, name: string): Promise<MachineRecord> => {
+    const key = `${team}/${name}`;
+    const hit = machines.get(key);
+    if (hit && hit.expires > Date.now()) return hit.record;
+    const record = await getMachine(redis, team, name);
+    machines.set(key, { record, expires: Date.now() + config.registryTtlMs });
+    return record;
+  };
 }
 
 /** Machines' SSH keys, opened from the vault; a changed record (re-added, rotated key) is loaded afresh. */
-function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyMap<string, string>, logger: Logger) {
-  const keys = new RefreshingCache<MachineKey>(config.registryTtlMs, (key, error) =>
-    logger.warn({ machine: key, err: (error as Error).message }, 'could not reload the machine key'),
-  );
-  return (machine: MachineRecord): Promise<MachineKey> =>
-    keys.get(`${machine.team}/${machine.name}`, JSON.stringify(machine), () =>
-      loadMachineKey(redis, machine, teamKeys.get(machine.team)),
-    );
+function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyMap<string, string>) {
+  const keys = new Map<string, { record: string; key: MachineKey; expires: number }>();
+  return async (machine: MachineRecord): Promise<MachineKey> => {
+    const id = `${machine.team}/${machine.name}`;
+    const record = JSON.stringify(machine);
+    const hit = keys.get(id);
+    if (hit && hit.record === record && hit.expires > Date.now()) return hit.key;
+    const key = await loadMachineKey(redis, machine, teamKeys.get(machine.team));
+    keys.set(id, { record, key, expires: Date.now() + config.registryTtlMs });
+    return key;
+  };
 }
 
 /** failureAction "alert": a task that failed for good is logged at error and recorded in the team's alerts. */
