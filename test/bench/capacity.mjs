@@ -43,10 +43,11 @@ export async function capacity(fleet, { sides, quick, log }) {
   const samples = { ours: [], raw: [] };
   const over = { ours: false, raw: false };
   let files = 0;
-  const offerStep = (side, rate, ms) =>
+  const offerStep = (side, rate, ms, minCount = 0) =>
     offer(sides[side], {
       rate,
       stepMs: ms,
+      minCount,
       names,
       file: join(fleet.dir, `capacity-${side}-${++files}`),
       clock: fleet.clock,
@@ -62,13 +63,13 @@ export async function capacity(fleet, { sides, quick, log }) {
         p99[side].push(null);
         continue;
       }
-      let latencies = await offerStep(side, rate, stepLength(rate, plan));
+      let latencies = await offerStep(side, rate, stepLength(rate, plan), plan.minSamples);
       let value = percentile(latencies, 99);
       log(`capacity ${side} ${rate}/s: dispatch p99 ${show(value)} ms of ${latencies.length}`);
       if (!(value < P99_LIMIT_MS)) {
         await sleep(300);
         firstTry[side][step] = rounded(value);
-        latencies = await offerStep(side, rate, stepLength(rate, plan));
+        latencies = await offerStep(side, rate, stepLength(rate, plan), plan.minSamples);
         value = percentile(latencies, 99);
         log(`capacity ${side} ${rate}/s, repeated: dispatch p99 ${show(value)} ms of ${latencies.length}`);
       }
@@ -97,7 +98,7 @@ export async function capacity(fleet, { sides, quick, log }) {
       baselineName: 'raw BullMQ + ssh2',
       target: { ratio: 0.8 },
       note: [
-        `steps at ${rates.join(', ')} tasks/s, each at least ${plan.stepMs / 1000} s and ${plan.minSamples} tasks (${fewest} or more per step and side), after ${plan.warmMs / 1000} s of warm-up per side`,
+        `steps at ${rates.join(', ')} tasks/s, each at least ${plan.stepMs / 1000} s and ${plan.minSamples} tasks (the fewest a step had: ${fewest}), after ${plan.warmMs / 1000} s of warm-up per side`,
         `a step over the line was tried once more${repeated.length ? ` (${repeated.join(', ')})` : ' (none was)'}`,
         'the bound is 10 in flight ÷ 0.05 s = 200/s',
         ...(capped.length
@@ -118,17 +119,17 @@ function show(value) {
 }
 
 /**
- * Offers `rate` tasks/s for `stepMs` (a batch every 50 ms), then waits for every task to stamp its start; a task
- * that has not started DRAIN_MS after the step ends counts as never dispatched (infinite latency). `samples`, when
- * given, gets each task's { label, created, stamp } (monotonic ms), for a trace.
+ * Offers `rate` tasks/s for `stepMs` and at least `minCount` tasks (a batch every 50 ms), then waits for every task
+ * to stamp its start; a task that has not started DRAIN_MS after the step ends counts as never dispatched (infinite
+ * latency). `samples`, when given, gets each task's { label, created, stamp } (monotonic ms), for a trace.
  */
-export async function offer(add, { rate, stepMs, names, file, clock, samples }) {
+export async function offer(add, { rate, stepMs, minCount = 0, names, file, clock, samples }) {
   const created = new Map();
   const pending = [];
   const start = nowMs();
   let sent = 0;
   let next = 0;
-  for (let tick = 1; nowMs() - start < stepMs; tick++) {
+  for (let tick = 1; nowMs() - start < stepMs || sent < minCount; tick++) {
     const due = Math.floor((rate * (nowMs() - start)) / 1000) - sent;
     if (due > 0) {
       const labels = Array.from({ length: due }, (_, i) => `t${sent + i}`);
