@@ -174,9 +174,10 @@ const BAR_MS = 5; // one bar character per 5 ms: the 100 ms line at 20
 const BAR_MAX = 40;
 
 /**
- * A row's stepped series ({ rates, limitMs, ours: [p99 ms | null], raw: [...] }, the capacity row) as a text chart:
- * one bar per side per offered rate, its p99, and a `|` where the limit falls. null: that side had stopped at a lower
- * rate; 'unstarted': some of its tasks never started (p99 unbounded).
+ * A row's stepped series ({ rates, limitMs, ours: [p99 ms | null], raw: [...], firstTry? }, the capacity row) as a
+ * text chart: one bar per side per offered rate, its p99, and a `|` where the limit falls. null: that side had
+ * stopped at a lower rate; 'unstarted': some of its tasks never started (p99 unbounded). firstTry: { ours, raw },
+ * the first try's p99 of a step that was tried twice (the bar is the repeat's), else null.
  */
 export function seriesChart(series) {
   const limitAt = Math.round(series.limitMs / BAR_MS);
@@ -190,13 +191,20 @@ export function seriesChart(series) {
   for (const [i, rate] of series.rates.entries()) {
     for (const side of ['ours', 'raw']) {
       const ms = series[side][i];
+      const first = series.firstTry?.[side]?.[i];
+      const again = first === null || first === undefined ? '' : ` (tried twice; first try ${tryText(first)})`;
       const head = `${side === 'ours' ? `${String(rate).padStart(width)}/s` : ' '.repeat(width + 2)} ${side.padEnd(4)} `;
       if (ms === null || ms === undefined) lines.push(`${head}(stopped at a lower rate)`);
-      else if (typeof ms !== 'number') lines.push(`${head}${bar(Number.POSITIVE_INFINITY)} some tasks never started`);
-      else lines.push(`${head}${bar(ms)} ${ms}`);
+      else if (typeof ms !== 'number')
+        lines.push(`${head}${bar(Number.POSITIVE_INFINITY)} some tasks never started${again}`);
+      else lines.push(`${head}${bar(ms)} ${ms}${again}`);
     }
   }
   return ['```text', ...lines, '```'];
+}
+
+function tryText(ms) {
+  return typeof ms === 'number' ? `${ms} ms` : 'some tasks never started';
 }
 
 /**

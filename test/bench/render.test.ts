@@ -180,6 +180,14 @@ describe('the capacity chart', () => {
     expect(chart).toMatch(/^ {5}raw {2}#{20}\|#{19}> some tasks never started$/m);
   });
 
+  it('a step tried twice shows the repeat, with the first try beside it', () => {
+    const firstTry = { ours: [null, 227.7, null, null], raw: [null, null, 'unstarted', null] };
+    const chart = render.seriesChart({ ...capacityRow.series, firstTry }).join('\n');
+    expect(chart).toMatch(/^40\/s ours #{10} +\| 48 \(tried twice; first try 227\.7 ms\)$/m);
+    expect(chart).toMatch(/^ {5}raw {2}#{6} +\| 30 \(tried twice; first try some tasks never started\)$/m);
+    expect(chart).toMatch(/^20\/s ours ## +\| 12$/m);
+  });
+
   it('results without it (written before the cost rows existed) render without a chart', () => {
     const withoutSeries: Results = {
       ...results,
