@@ -1,4 +1,5 @@
 // Profile of one task's path (not part of the bench run): node test/bench/profile-one.mjs [N] [--write | --write-before]
+// [--keep=FILE] (a copy of the bridge's .cpuprofile, to look into)
 // A bridge process (`--batch-size 10`, started with node --cpu-prof and the counters.mjs preload with its trace on)
 // on a one-machine fleet: N tasks of `true` in one batch (Redis `INFO commandstats`, what the bridge sent, its CPU),
 // then 50 tasks one at a time (each created once the one before has finished: the trace cut into one task's
@@ -6,7 +7,7 @@
 // and splices the block into docs/performance.md; --write-before stores and splices the "before" block instead (run
 // on a checkout of the code before a round of cuts, with this script copied in).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -86,6 +87,8 @@ try {
     .filter(([, v]) => v > 0)
     .sort((a, b) => b[1] - a[1]);
   const profFile = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  const keep = args.find((a) => a.startsWith('--keep='))?.slice('--keep='.length);
+  if (keep) copyFileSync(join(profDir, profFile), keep);
   const data = {
     command: `node test/bench/profile-one.mjs ${n} ${which === 'before' ? '--write-before' : '--write'}`,
     commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(),

@@ -69,6 +69,20 @@ describe('the claim and the end of a try, one round trip each', () => {
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'PROCESSING', bridge: 'a', result: 'failed' });
   });
 
+  it("reads Redis's clock only when it takes or frees a slot: a claim without one runs no TIME", async () => {
+    const { redis, task, jobKey } = await claimed('tt-clock');
+    const timeCalls = async () => Number(/cmdstat_time:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await timeCalls();
+    const reply = await claimTask(redis, task, undefined, { phase: 'ASSIGNED', bridge: 'a' }, false);
+    expect(reply).toMatchObject({ slot: true });
+    expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'a' });
+    expect(await timeCalls()).toBe(before);
+    // With a slot to take, its lease counts from Redis's clock, read once for the whole script.
+    await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false);
+    expect(await timeCalls()).toBe(before + 1);
+    expect(await machineSlotHolders(redis, 'tt-clock', 'm')).toEqual(['task-1']);
+  });
+
   it('a task claimed before reads its cancel flag and where its live output stopped, in the same step', async () => {
     const { redis, task } = await claimed('tt-b');
     await appendOutput(redis, 'tt-b', 'task-1', 0, Buffer.from('hello\n'));

@@ -14,6 +14,7 @@ import {
   AuditWriter,
   asAccessDenied,
   cancelRequested,
+  coalesceWrites,
   createRedis,
   getMachine,
   recordAlert,
@@ -70,7 +71,8 @@ export async function startBridge(
 ): Promise<Bridge> {
   const config = parseInput(bridgeConfigSchema, input, 'bridge configuration');
   const logger = (options.logger ?? createLogger({ name: 'bridge' })).child({ bridge: config.name });
-  const redis = createRedis(config.redisUrl, 'worker');
+  // Every task's writes go through this connection (BullMQ's non-blocking commands too): one socket write per turn.
+  const redis = coalesceWrites(createRedis(config.redisUrl, 'worker'));
   const subscriber = createRedis(config.redisUrl, 'worker');
   let teamKeys: Map<string, string>;
   try {
@@ -124,6 +126,9 @@ export async function startBridge(
   );
   const audit: AuditFn = (team, action, taskId, outcome, detail) =>
     writer.append({ actor, team, action, target: taskId, outcome, detail: { bridge: config.name, ...detail } });
+  // The transitions of a task this bridge's processor parsed (its id and team checked there): not parsed again.
+  const auditTask: AuditFn = (team, action, taskId, outcome, detail) =>
+    writer.appendParsed({ actor, team, action, target: taskId, outcome, detail: { bridge: config.name, ...detail } });
   const processor = taskProcessor({
     config,
     pool,
@@ -134,7 +139,7 @@ export async function startBridge(
     held,
     logger,
     teamKeys,
-    audit,
+    audit: auditTask,
     onFirstClaim: (team, priority, waitMs) => metrics.taskClaimed(team, priority, waitMs / 1000),
   });
   let heartbeat: Heartbeat | undefined;
@@ -162,7 +167,8 @@ export async function startBridge(
     worker.on('error', (error) => logger.error({ team, err: error.message }, 'worker error'));
     worker.on('completed', (job) => {
       cleaner.stored(String(job.id));
-      audit(team, 'task.completed', String(job.id), 'ok', { attempt: job.attemptsMade });
+      // Only a task the processor parsed completes (anything else fails its try).
+      auditTask(team, 'task.completed', String(job.id), 'ok', { attempt: job.attemptsMade });
       countFinished(metrics, team, job, 'completed');
     });
     worker.on('failed', (job, error) => {
@@ -350,14 +356,16 @@ function machineCache(redis: Redis, config: BridgeConfig) {
 
 /** Machines' SSH keys, opened from the vault; a changed record (re-added, rotated key) is loaded afresh. */
 function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyMap<string, string>) {
-  const keys = new Map<string, { record: string; key: MachineKey; expires: number }>();
+  const keys = new Map<string, { machine: MachineRecord; record: string; key: MachineKey; expires: number }>();
   return async (machine: MachineRecord): Promise<MachineKey> => {
     const id = `${machine.team}/${machine.name}`;
-    const record = JSON.stringify(machine);
     const hit = keys.get(id);
-    if (hit && hit.record === record && hit.expires > Date.now()) return hit.key;
+    // The machine cache hands out the same record until it reads the machine again: compared by its text only then.
+    if (hit && hit.expires > Date.now() && (hit.machine === machine || hit.record === JSON.stringify(machine))) {
+      return hit.key;
+    }
     const key = await loadMachineKey(redis, machine, teamKeys.get(machine.team));
-    keys.set(id, { record, key, expires: Date.now() + config.registryTtlMs });
+    keys.set(id, { machine, record: JSON.stringify(machine), key, expires: Date.now() + config.registryTtlMs });
     return key;
   };
 }

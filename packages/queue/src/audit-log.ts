@@ -64,10 +64,10 @@ export function queueAudit(
   commands: ChainableCommander,
   writer: string,
   inputs: AuditInput | readonly AuditInput[],
+  { parsed = false }: { parsed?: boolean } = {},
 ): ChainableCommander {
-  const entries = (Array.isArray(inputs) ? inputs : [inputs]).map((input) =>
-    parseInput(auditInputSchema, input, 'audit entry'),
-  );
+  const list: readonly AuditInput[] = Array.isArray(inputs) ? inputs : [inputs as AuditInput];
+  const entries = parsed ? list : list.map((input) => parseInput(auditInputSchema, input, 'audit entry'));
   for (const [name, key, ...args] of auditCommands(writer, entries)) {
     if (name === 'sadd') commands.sadd(String(key), ...args);
     else commands.xadd(String(key), ...args);
@@ -96,16 +96,22 @@ export function auditCommands(writer: string, entries: readonly AuditInput[]): R
 /**
  * Sends the appends of `inputs`: one pipeline per team, all at once (a team's audit keys share its hash tag; two
  * teams' may sit on different Cluster shards, which one pipeline may not span). The replies, in no set order.
+ * `parsed`: every entry was parsed with auditInputSchema already (AuditWriter.append), so it is not parsed again.
  */
 export async function sendAudit(
   redis: Redis,
   writer: string,
   inputs: readonly AuditInput[],
+  options: { parsed?: boolean } = {},
 ): Promise<[Error | null, unknown][]> {
   const teams = new Map<string, AuditInput[]>();
-  for (const input of inputs) teams.set(input.team, [...(teams.get(input.team) ?? []), input]);
+  for (const input of inputs) {
+    const entries = teams.get(input.team);
+    if (entries) entries.push(input);
+    else teams.set(input.team, [input]);
+  }
   const replies = await Promise.all(
-    [...teams.values()].map((entries) => queueAudit(redis.pipeline(), writer, entries).exec()),
+    [...teams.values()].map((entries) => queueAudit(redis.pipeline(), writer, entries, options).exec()),
   );
   return replies.flatMap((r) => r ?? []);
 }

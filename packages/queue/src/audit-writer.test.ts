@@ -80,4 +80,20 @@ describe('AuditWriter', () => {
     await writer.flush();
     expect(reported).toEqual([2]);
   });
+
+  it('sends entries appended as parsed already in the same pipeline and order, without parsing them again', async () => {
+    const { redis, sent } = fakeRedis();
+    const errors: string[] = [];
+    const writer = new AuditWriter(redis, (e) => errors.push(e.message), 1_000);
+    writer.append(entry('t1'));
+    writer.appendParsed(entry('t2'));
+    // Not parsed: a caller's promise that it is valid is taken as given (this one is not, and is sent as is).
+    writer.appendParsed({ ...entry('t3'), action: 'nope' as 'task.assigned' });
+    await writer.close();
+    expect(errors).toEqual([]);
+    expect(sent).toHaveLength(1);
+    const xadds = sent[0]!.filter((c) => !c.includes(' SADD '));
+    expect(xadds.map((c) => / target (\S+) /.exec(c)?.[1])).toEqual(['t1', 't2', 't3']);
+    expect(xadds[2]).toMatch(/ action nope /);
+  });
 });

@@ -22,7 +22,19 @@ export class AuditWriter {
       this.onError(new Error(`invalid audit entry: ${formatIssues(valid.error.issues)}`), [entry]);
       return;
     }
-    this.pending.push(valid.data);
+    this.queue(valid.data);
+  }
+
+  /**
+   * For entries built only of values validated already (a task's transitions: its parsed job data and id, the
+   * bridge's checked name and actor, typed action and outcome, numbers and flags): queued without parsing again.
+   */
+  appendParsed(entry: AuditInput): void {
+    this.queue(entry);
+  }
+
+  private queue(entry: AuditInput): void {
+    this.pending.push(entry);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
@@ -41,7 +53,8 @@ export class AuditWriter {
   private async send(entries: AuditInput[]): Promise<void> {
     try {
       const writer = await auditWriter(this.redis);
-      const replies = await sendAudit(this.redis, writer, entries);
+      // Parsed once, by append: not again.
+      const replies = await sendAudit(this.redis, writer, entries, { parsed: true });
       const failed = replies.find(([error]) => error)?.[0];
       if (failed) this.onError(failed, entries);
     } catch (error) {

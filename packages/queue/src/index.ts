@@ -188,3 +188,4 @@ export {
   missingVaultEntries,
   putVaultEntry,
 } from './vault.js';
+export { coalesceWrites } from './write-coalescing.js';

@@ -179,7 +179,7 @@ export async function renewMachineSlot(redis: Redis, ref: MachineSlotRef, leaseM
 
 /** KEYS: slots, waiters, lane keys (slot-waiters.ts). ARGV: member. Releases it and wakes a waiter per slot freed. */
 const RELEASE = luaScript(`${WAKE_LUA}
-local freed = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local freed = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', clock())
 if freed > 0 then wakeWaiters(KEYS[2], freed, 3) end
 return freed
 `);

@@ -33,12 +33,19 @@ export function waiterScoreOf(priority: number | undefined, createdAt: number): 
 }
 
 /**
- * Lua: `now` (ms, Redis's clock), `holderOf` and `wakeWaiters(waiters, count, laneAt)`, which wakes up to `count`
- * waiters of the list, first first. Delayed scores are BullMQ's: the due time in ms times 0x1000.
+ * Lua: `clock()` (ms, Redis's clock, read on first use only: a claim that takes no slot calls no TIME), `holderOf`
+ * and `wakeWaiters(waiters, count, laneAt)`, which wakes up to `count` waiters of the list, first first. Delayed
+ * scores are BullMQ's: the due time in ms times 0x1000.
  */
 export const WAKE_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now
+local function clock()
+  if not now then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return now
+end
 local function holderOf(member)
   local i = string.find(member, ':', 1, true)
   if i then return string.sub(member, 1, i - 1) end
@@ -57,7 +64,7 @@ local function wakeWaiters(waiters, count, laneAt)
     local lane = i and lanes[string.sub(first[1], 1, i - 1)]
     local id = i and string.sub(first[1], i + 1)
     if lane and redis.call('ZSCORE', lane[1], id) then
-      redis.call('ZADD', lane[1], now * 0x1000, id)
+      redis.call('ZADD', lane[1], clock() * 0x1000, id)
       -- As BullMQ's addDelayMarkerIfNeeded: the marker holds the next due time, and wakes a worker blocked on it.
       local next = redis.call('ZRANGE', lane[1], 0, 0, 'WITHSCORES')
       redis.call('ZADD', lane[2], math.floor(tonumber(next[2]) / 0x1000), '1')
@@ -81,7 +88,7 @@ ${LANE_QUEUE_NAMES.map((queue, i) => `if queue == '${queue}' then delayed = KEYS
 if not delayed or not redis.call('ZSCORE', delayed, string.sub(ARGV[1], i + 1)) then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', clock())
 local free = tonumber(ARGV[3]) - redis.call('ZCARD', KEYS[1])
 if free > 0 then wakeWaiters(KEYS[2], free, 3) end
 return 1

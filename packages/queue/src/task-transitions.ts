@@ -55,7 +55,7 @@ local function wakeFreed(i)
 end
 for i = 1, n do
   local slots = KEYS[${SEMAPHORES_AT} + 2 * (i - 1)]
-  freed[i] = redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+  freed[i] = redis.call('ZREMRANGEBYSCORE', slots, '-inf', clock())
   for _, m in ipairs(redis.call('ZRANGE', slots, 0, -1)) do
     if holderOf(m) == ARGV[1] then mine[i] = m end
   end
@@ -68,7 +68,7 @@ end
 for i = 1, n do
   local slots = KEYS[${SEMAPHORES_AT} + 2 * (i - 1)]
   if mine[i] and mine[i] ~= ARGV[3] then redis.call('ZREM', slots, mine[i]) end
-  redis.call('ZADD', slots, now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('ZADD', slots, clock() + tonumber(ARGV[2]), ARGV[3])
   local latest = redis.call('ZRANGE', slots, -1, -1, 'WITHSCORES')
   redis.call('PEXPIREAT', slots, math.floor(tonumber(latest[2])) + 1)
   redis.call('ZREM', KEYS[${SEMAPHORES_AT} + 2 * i - 1], ARGV[6])
@@ -96,7 +96,7 @@ if ARGV[5] then
   last = last - 1
 end
 for i = ${SEMAPHORES_AT}, last, 2 do
-  local freed = redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+  local freed = redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', clock())
   if ARGV[1] ~= '' then freed = freed + redis.call('ZREM', KEYS[i], ARGV[1]) end
   if freed > 0 then wakeWaiters(KEYS[i + 1], freed, ${LANE_AT}) end
 end

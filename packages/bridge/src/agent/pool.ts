@@ -116,13 +116,15 @@ class MachinePool {
 
 export class SshPool {
   private readonly machines = new Map<string, MachinePool>();
+  /** Per target label, the last key seen and its hash: a task's lookup hashes the key only when it changed. */
+  private readonly keyIds = new Map<string, { privateKey: Buffer | string; id: string }>();
   private closed = false;
 
   constructor(private readonly options: PoolOptions) {}
 
   /** A pool for the target; a changed address, user, key (rotated) or fingerprint (re-pinned) gets a fresh pool. */
   machine(target: SshTarget): MachinePool {
-    const keyId = createHash('sha256').update(target.privateKey).digest('base64');
+    const keyId = this.keyIdOf(target);
     const key = [target.label, target.user, target.host, target.port, keyId, target.hostKeyFingerprint].join('|');
     let pool = this.machines.get(key);
     if (!pool) {
@@ -131,6 +133,16 @@ export class SshPool {
       this.machines.set(key, pool);
     }
     return pool;
+  }
+
+  private keyIdOf(target: SshTarget): string {
+    const known = this.keyIds.get(target.label);
+    if (known && (known.privateKey === target.privateKey || sameKey(known.privateKey, target.privateKey))) {
+      return known.id;
+    }
+    const id = createHash('sha256').update(target.privateKey).digest('base64');
+    this.keyIds.set(target.label, { privateKey: target.privateKey, id });
+    return id;
   }
 
   /** The machines this pool holds a live connection to now, each with one of its agents. */
@@ -149,3 +161,7 @@ export class SshPool {
 }
 
 export type { MachinePool };
+
+function sameKey(a: Buffer | string, b: Buffer | string): boolean {
+  return typeof a !== 'string' && typeof b !== 'string' && a.equals(b);
+}

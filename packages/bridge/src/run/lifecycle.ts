@@ -115,7 +115,8 @@ export class TaskLifecycle {
     private readonly job: Job,
     private readonly token: string,
     data: Pick<JobData, 'team' | 'machine' | 'batch'>,
-    private readonly log: Logger,
+    /** The try's logger, made when first asked for (most tries log nothing). */
+    private readonly logger: () => Logger,
     /** The lock BullMQ set when it handed the job over (the workers' lockDuration). */
     private readonly lockDurationMs: number,
   ) {
@@ -244,7 +245,7 @@ export class TaskLifecycle {
     if (held.length === 0 && !stop) return;
     await endTry(this.redis, this.task, held, undefined, 'the slot', stop).catch((error: Error) => {
       if (!(error instanceof LockLostError)) {
-        this.log.warn({ err: error.message }, 'could not release the slots; they free when their leases expire');
+        this.logger().warn({ err: error.message }, 'could not release the slots; they free when their leases expire');
       }
     });
   }
@@ -253,7 +254,7 @@ export class TaskLifecycle {
   private batchStop(stopsBatch: boolean): BatchStop | undefined {
     if (!stopsBatch || !this.batch?.stopOnFailure || this.batchStopped) return undefined;
     this.batchStopped = true;
-    this.log.warn(
+    this.logger().warn(
       { batchId: this.batch.id },
       'task failed: its batch stops on failure, the tasks not started yet are cancelled',
     );
@@ -275,16 +276,16 @@ export class TaskLifecycle {
     const slotsKeys = this.held.map((s) => s.slotsKey);
     this.renewing = renewSlots(this.redis, String(this.job.id), this.task.fence, slotsKeys, leaseMs).then(
       (kept) => {
-        if (!kept) this.log.warn('a slot lease had expired while the task ran; taken again');
+        if (!kept) this.logger().warn('a slot lease had expired while the task ran; taken again');
       },
       (error: Error) => {
         if (!(error instanceof LockLostError)) {
-          this.log.warn({ err: error.message }, 'could not renew the slot leases');
+          this.logger().warn({ err: error.message }, 'could not renew the slot leases');
           return;
         }
         // The task and its slots are another bridge's now: stop renewing (the lane hears of the loss from BullMQ).
         clearInterval(this.renewTimer);
-        this.log.warn('the slots went to the bridge that holds the task now: no longer renewing them');
+        this.logger().warn('the slots went to the bridge that holds the task now: no longer renewing them');
       },
     );
   }

@@ -63,7 +63,8 @@ export const PROCESSING_AFTER_MS = 100;
 export class TaskRun {
   private readonly taskId: string;
   private readonly attempt: number;
-  private readonly log: Logger;
+  /** The try's child logger, made on its first line: most tries log nothing. */
+  private log: Logger | undefined;
   private readonly lifecycle: TaskLifecycle;
   private machineRun: MachineRun | undefined;
   private stopReason: StopReason | undefined;
@@ -77,16 +78,16 @@ export class TaskRun {
   ) {
     this.taskId = String(job.id);
     this.attempt = job.attemptsMade;
-    this.log = deps.logger.child({
-      team: data.team,
-      machine: data.machine,
-      taskId: this.taskId,
-      attempt: this.attempt + 1,
-    });
-    this.lifecycle = new TaskLifecycle(deps.redis, job, token, data, this.log, deps.config.lockDurationMs);
+    this.lifecycle = new TaskLifecycle(deps.redis, job, token, data, () => this.logger, deps.config.lockDurationMs);
   }
 
   get logger(): Logger {
+    this.log ??= this.deps.logger.child({
+      team: this.data.team,
+      machine: this.data.machine,
+      taskId: this.taskId,
+      attempt: this.attempt + 1,
+    });
     return this.log;
   }
 
@@ -113,9 +114,10 @@ export class TaskRun {
   }
 
   private async runOnMachine(): Promise<RunResult> {
-    const { deps, data, job, taskId, attempt, log, lifecycle } = this;
+    const { deps, data, job, taskId, attempt, lifecycle } = this;
+    const log = () => this.logger;
     const bridge = deps.config.name;
-    const earlier = progressSchema.safeParse(job.progress);
+    const earlier = earlierProgress(job.progress);
     const before = earlier.success && earlier.data.attempt === attempt ? earlier.data : undefined;
     const previousCollected = earlier.success && earlier.data.attempt !== attempt && earlier.data.result !== undefined;
     // An earlier holder collected this try's failed result, then died before storing the failure.
@@ -194,7 +196,7 @@ export class TaskRun {
         this.logEvent(event);
         return;
       }
-      if (event.attached) log.info('re-attached to the run on the machine');
+      if (event.attached) log().info('re-attached to the run on the machine');
       const write = () => {
         pendingProcessing = undefined;
         // Awaited once the run ends; a lost lock stops following the run at once (it is the new holder's).
@@ -220,14 +222,15 @@ export class TaskRun {
       if (run.stoppedBy === 'handback') {
         await lifecycle.release();
         await lifecycle.handBack();
-        log.info('handed back: the run goes on on the machine and the next bridge re-attaches to it');
+        log().info('handed back: the run goes on on the machine and the next bridge re-attaches to it');
       }
       throw new WaitingError();
     }
     const { result } = end;
-    if (end.collected) log.info('collected the result of a run that ended on the machine');
+    if (end.collected) log().info('collected the result of a run that ended on the machine');
     if (result.ending.outcome === 'exited' && result.ending.exitCode === 0) {
-      log.debug({ ms: result.finishedAt - result.startedAt }, 'task completed');
+      if (deps.logger.isLevelEnabled('debug'))
+        log().debug({ ms: result.finishedAt - result.startedAt }, 'task completed');
       // Frees the slot and checks the lock in one round trip: BullMQ stores the result only under our lock anyway;
       // checking first keeps a lost task out of its errors.
       await lifecycle.end();
@@ -244,7 +247,7 @@ export class TaskRun {
     if (end.nothingToClean) deps.cleaner.release(taskId);
     else {
       await deps.cleaner.cleanNow(pool, taskId).catch((error: Error) => {
-        log.warn({ err: error.message }, 'could not remove the run from the machine');
+        log().warn({ err: error.message }, 'could not remove the run from the machine');
       });
     }
     throw failure;
@@ -252,18 +255,27 @@ export class TaskRun {
 
   private logEvent(event: Exclude<MachineRunEvent, { type: 'started' }>): void {
     if (event.type === 'busy') {
-      this.log.warn(
+      this.logger.warn(
         'the run was started on the machine by another agent meanwhile: following it, not starting it again',
       );
     } else if (event.type === 'restarted') {
-      this.log.warn('the run of an earlier holder is gone from the machine: starting it again');
+      this.logger.warn('the run of an earlier holder is gone from the machine: starting it again');
     } else {
-      this.log.warn(
+      this.logger.warn(
         { reconnect: event.reconnect, err: event.error.message },
         'SSH connection lost during the run: reconnecting to re-attach',
       );
     }
   }
+}
+
+/**
+ * The progress an earlier try recorded. A job never claimed has BullMQ's initial progress, the number 0: no object
+ * is ever a Progress then, and a failed parse (an error with its stack trace and messages) is skipped.
+ */
+function earlierProgress(progress: unknown): { success: true; data: Progress } | { success: false } {
+  if (typeof progress !== 'object' || progress === null) return { success: false };
+  return progressSchema.safeParse(progress);
 }
 
 function failureOf(result: RunResult, stoppedBy: 'cancel' | 'kill' | undefined): RdcError {
