@@ -2,8 +2,8 @@
 // from before the vault (a key file path) keep working.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bridge, startBridge } from '@rediacc/bridge';
-import { createLogger, open, registryKeys } from '@rediacc/core';
+import { type Bridge, reloadMachineKey, startBridge } from '@rediacc/bridge';
+import { createLogger, machineRecordSchema, open, registryKeys } from '@rediacc/core';
 import { hostKeyFingerprint } from '@rediacc/localstack';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { Redis } from 'ioredis';
@@ -67,6 +67,28 @@ describe('machine SSH keys in the vault', () => {
     const privateKey = await readFile(machine.privateKeyPath, 'utf8');
     await client.machines.add({ ...target(), name: 'from-content', privateKey });
     expect(await runs('from-content')).toBe('COMPLETED via-vault\n');
+  });
+
+  it('a bridge holding a key reads the vault entry again, but opens it again only when its sealed text changed', async () => {
+    const keyText = await readFile(machine.privateKeyPath, 'utf8');
+    const record = async () =>
+      machineRecordSchema.parse(JSON.parse((await redis.hget(registryKeys.machines('K'), 'held')) ?? 'null'));
+    await client.machines.add({ ...target(), name: 'held', keyFile: machine.privateKeyPath });
+    const first = await reloadMachineKey(redis, await record(), secretKey, undefined);
+    expect(first.key.privateKey).toBe(keyText);
+    // Unchanged in the vault: the very key held, not opened again.
+    expect(await reloadMachineKey(redis, await record(), secretKey, first)).toBe(first);
+    // Re-added (sealed anew, another nonce): opened again.
+    await client.machines.remove('K', 'held');
+    await client.machines.add({ ...target(), name: 'held', keyFile: machine.privateKeyPath });
+    const resealed = await reloadMachineKey(redis, await record(), secretKey, first);
+    expect(resealed).not.toBe(first);
+    expect(resealed.key.privateKey).toBe(keyText);
+    // Gone from the vault: refused, whatever the bridge still holds.
+    await redis.hdel(registryKeys.vault('K'), 'ssh-key/held');
+    await expect(reloadMachineKey(redis, await record(), secretKey, resealed)).rejects.toThrow(
+      /not in the team's vault/,
+    );
   });
 
   it('keeps running machines whose record (from before the vault) names a key file', async () => {

@@ -36,7 +36,7 @@ import {
   taskDataOf,
   taskProcessor,
 } from './run/index.js';
-import { loadMachineKey, type MachineKey } from './ssh/index.js';
+import { type HeldMachineKey, type MachineKey, reloadMachineKey } from './ssh/index.js';
 import {
   type BridgeMetrics,
   createBridgeMetrics,
@@ -354,19 +354,21 @@ function machineCache(redis: Redis, config: BridgeConfig) {
   };
 }
 
-/** Machines' SSH keys, opened from the vault; a changed record (re-added, rotated key) is loaded afresh. */
+/**
+ * Machines' SSH keys, opened from the vault; a changed record (re-added, rotated key) is loaded afresh, and past
+ * registryTtlMs the vault entry is read again but opened again only if it changed.
+ */
 function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyMap<string, string>) {
-  const keys = new Map<string, { machine: MachineRecord; record: string; key: MachineKey; expires: number }>();
+  const keys = new Map<string, { machine: MachineRecord; record: string; held: HeldMachineKey; expires: number }>();
   return async (machine: MachineRecord): Promise<MachineKey> => {
     const id = `${machine.team}/${machine.name}`;
     const hit = keys.get(id);
     // The machine cache hands out the same record until it reads the machine again: compared by its text only then.
-    if (hit && hit.expires > Date.now() && (hit.machine === machine || hit.record === JSON.stringify(machine))) {
-      return hit.key;
-    }
-    const key = await loadMachineKey(redis, machine, teamKeys.get(machine.team));
-    keys.set(id, { machine, record: JSON.stringify(machine), key, expires: Date.now() + config.registryTtlMs });
-    return key;
+    const sameRecord = hit !== undefined && (hit.machine === machine || hit.record === JSON.stringify(machine));
+    if (hit && sameRecord && hit.expires > Date.now()) return hit.held.key;
+    const held = await reloadMachineKey(redis, machine, teamKeys.get(machine.team), sameRecord ? hit?.held : undefined);
+    keys.set(id, { machine, record: JSON.stringify(machine), held, expires: Date.now() + config.registryTtlMs });
+    return held.key;
   };
 }
 

@@ -21,6 +21,7 @@ export {
   probeHostKey,
   type RotateKeyOptions,
   type RotateKeyResult,
+  reloadMachineKey,
   rotateMachineKey,
   type SshTarget,
 } from './ssh/index.js';

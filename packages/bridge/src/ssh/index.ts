@@ -8,5 +8,5 @@ export {
   type LoginCheckStep,
   type LoginCheckTarget,
 } from './login-check.js';
-export { loadMachineKey, type MachineKey } from './machine-keys.js';
+export { type HeldMachineKey, loadMachineKey, type MachineKey, reloadMachineKey } from './machine-keys.js';
 export { shellWord } from './shell-word.js';
