@@ -1,7 +1,8 @@
 // Run files on the machines are removed once a task's result is stored in Redis, never before: until then they
 // are what lets another bridge collect the result after a crash. Stored results arrive through the worker's
 // `completed` event; their removal is batched per machine (one `rm` for many runs, in the background on the machine,
-// so the agent reads the next start at once).
+// so the agent reads the next start at once). Each machine's batch goes a second after its own first run was
+// stored, not on one timer for all: ten machines' removals (and their forks of `rm`) do not land in the same moment.
 import type { Logger } from '@rediacc/core';
 import type { MachinePool } from './pool.js';
 
@@ -11,8 +12,7 @@ const BATCH = 200;
 export class RunCleaner {
   /** Runs in progress, by task id: which machine holds their files. */
   private readonly held = new Map<string, MachinePool>();
-  private readonly due = new Map<MachinePool, Set<string>>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly due = new Map<MachinePool, { ids: Set<string>; timer: NodeJS.Timeout }>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -25,10 +25,9 @@ export class RunCleaner {
     const pool = this.held.get(taskId);
     if (!pool) return;
     this.held.delete(taskId);
-    const ids = this.due.get(pool) ?? new Set<string>();
-    ids.add(taskId);
-    this.due.set(pool, ids);
-    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    const batch = this.due.get(pool);
+    if (batch) batch.ids.add(taskId);
+    else this.due.set(pool, { ids: new Set([taskId]), timer: setTimeout(() => this.flushOne(pool), FLUSH_MS) });
   }
 
   /** Forgets a run whose files were removed already, or which another bridge now holds. */
@@ -50,23 +49,27 @@ export class RunCleaner {
     agent.forget(taskId);
   }
 
+  /** Sends every machine's pending removals now (the bridge is stopping). */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    for (const [pool, ids] of this.due) {
-      this.due.delete(pool);
-      const agent = pool.anyAgent();
-      if (!agent) {
-        this.logger.warn({ machine: pool.target.label, runs: ids.size }, 'no connection to remove finished runs');
-        continue;
-      }
-      const list = [...ids];
-      try {
-        for (let i = 0; i < list.length; i += BATCH) agent.clean(list.slice(i, i + BATCH), { background: true });
-        for (const id of list) agent.forget(id);
-      } catch (error) {
-        this.logger.warn({ machine: pool.target.label, err: (error as Error).message }, 'could not remove runs');
-      }
+    for (const pool of [...this.due.keys()]) this.flushOne(pool);
+  }
+
+  private flushOne(pool: MachinePool): void {
+    const batch = this.due.get(pool);
+    if (!batch) return;
+    clearTimeout(batch.timer);
+    this.due.delete(pool);
+    const agent = pool.anyAgent();
+    if (!agent) {
+      this.logger.warn({ machine: pool.target.label, runs: batch.ids.size }, 'no connection to remove finished runs');
+      return;
+    }
+    const list = [...batch.ids];
+    try {
+      for (let i = 0; i < list.length; i += BATCH) agent.clean(list.slice(i, i + BATCH), { background: true });
+      for (const id of list) agent.forget(id);
+    } catch (error) {
+      this.logger.warn({ machine: pool.target.label, err: (error as Error).message }, 'could not remove runs');
     }
   }
 }
