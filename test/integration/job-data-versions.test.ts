@@ -83,7 +83,14 @@ describe('job data versions', () => {
     const [data, opts] = await raw.hmget(queue.toKey(plain.taskId), 'data', 'opts');
     expect(JSON.parse(data!)).toEqual({ v: 2, command: 'echo plain' });
     const storedOpts = JSON.parse(opts!);
-    expect(Object.keys(storedOpts).sort()).toEqual(['attempts', 'jobId', 'priority', 'timestamp']);
+    // The creation time is the job's own timestamp field (the machine index entry's score), not repeated in opts.
+    expect(Object.keys(storedOpts).sort()).toEqual(['attempts', 'jobId', 'priority']);
+    const [timestamp, score] = await Promise.all([
+      raw.hget(queue.toKey(plain.taskId), 'timestamp'),
+      raw.zscore(machineIndexKey(queue, 'm1'), plain.taskId),
+    ]);
+    expect(Number(timestamp)).toBeGreaterThan(0);
+    expect(score).toBe(timestamp);
     expect(specOf(await client.tasks.inspect(plain.taskId))).toEqual({
       team,
       machine: 'm1',
