@@ -11,7 +11,9 @@ import type { Redis } from 'ioredis';
 class TaskJob extends Job {
   constructor(...args: ConstructorParameters<typeof Job>) {
     super(...args);
-    delete this.opts.timestamp;
+    // A copy without it rather than `delete`, which would leave V8 a slower object for BullMQ's reads of opts.
+    const { timestamp: _, ...opts } = this.opts;
+    this.opts = opts;
   }
 }
 
