@@ -11,6 +11,7 @@ import {
   shapeOf,
   storedJobData,
 } from './task-record.js';
+import { toTaskView } from './task-view.js';
 
 const TYPE_NAMES = ['string', 'number', 'boolean', 'null', 'object', 'undefined', 'bigint', 'symbol', 'function'];
 
@@ -170,6 +171,16 @@ describe('job data as stored (version 2) and read back', () => {
       expect(read.success && read.data).toEqual(data);
     }
     expect(readJobData({ v: 2, command: 'uptime' }, undefined).success).toBe(false);
+  });
+
+  it("gives the same task view as the job's data whole", () => {
+    const job = { id: 'x', state: 'prioritized' as const, progress: 0, returnvalue: null, attemptsStarted: 0 };
+    for (const data of [plain, { ...plain, maxRetries: 2, failureAction: 'alert' as const }]) {
+      const stored = JSON.parse(JSON.stringify(storedJobData(data)));
+      const view = toTaskView({ ...job, timestamp: 1, data: stored, origin });
+      expect([stored.team, view?.team, view?.machine, view?.priority]).toEqual([undefined, 'ops', 'prod-01', 2]);
+      expect(view).toEqual(toTaskView({ ...job, timestamp: 1, data }));
+    }
   });
 
   it('reads version-1 job data (every field, as the code before version 2 wrote it) as it is', () => {

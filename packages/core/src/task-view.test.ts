@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JOB_STATES, TASK_STATUSES } from './lifecycle.js';
-import { JOB_DATA_VERSION, type JobData, type RunResult, storedJobData } from './task-record.js';
+import { JOB_DATA_VERSION, type JobData, type RunResult } from './task-record.js';
 import { type JobSnapshot, toTaskView } from './task-view.js';
 
 const TASK_ID = '3f1c2b9e-8a41-4d7e-9c55-0e2f6d1a7b10';
@@ -274,16 +274,6 @@ describe('toTaskView', () => {
   it('shows vaultData as null when the task has none', () => {
     const { vault: _v, vaultShape: _s, ...plain } = data;
     expect(toTaskView(snapshot({ data: plain }))?.vaultData).toBeNull();
-  });
-
-  it('shows a task stored as version 2 (no team, machine, priority or defaults in its data) like the same task whole', () => {
-    const origin = { team: 'ops', machine: 'prod-01', priority: 2 };
-    for (const whole of [data, { ...data, maxRetries: 0, backoff: 'fixed' as const, failureAction: 'none' as const }]) {
-      const stored = JSON.parse(JSON.stringify(storedJobData(whole)));
-      expect(stored).not.toHaveProperty('team');
-      expect(toTaskView(snapshot({ data: stored, origin }))).toEqual(toTaskView(snapshot({ data: whole })));
-      expect(toTaskView(snapshot({ data: stored, origin }))?.team).toBe('ops');
-    }
   });
 
   it('writes every time as ISO 8601 in UTC', () => {
