@@ -2,6 +2,7 @@
 // a plain create sends its add, its machine-index entry and its audit entry together, and createMany its adds of
 // every lane with one pipeline of index and audit entries. Each test also checks those writes landed.
 
+import { registryKeys } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
 import { machineIndexKey, readAudit, TeamQueues } from '@rediacc/queue';
 import { Redis } from 'ioredis';
@@ -66,6 +67,17 @@ describe("a create's round trips", () => {
       const writes = await writesOf(taskId, priority);
       expect(writes).toEqual({ score: writes.timestamp, timestamp: expect.any(Number), outcomes: ['ok'] });
     }
+  });
+
+  it("a create one at a time leaves out the writers set's SADD once it went through lately", async () => {
+    // The warm-up's creates added this writer to the set; the next creates send the add, ZADD and XADD only.
+    counter.reset();
+    const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'true', priority: 4 });
+    const [wave] = wavesOfCall();
+    expect(wave?.filter((label) => / sadd$/.test(label))).toEqual([]);
+    expect(wave?.filter((label) => / (zadd|xadd)$/.test(label))).toHaveLength(2);
+    expect((await writesOf(taskId, 4)).outcomes).toEqual(['ok']);
+    expect(await raw.smembers(registryKeys.auditWriters(team))).toEqual(['default']);
   });
 
   it('createMany over two lanes is one round trip', async () => {

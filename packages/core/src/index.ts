@@ -199,14 +199,17 @@ export {
   FINISHED_TASK_RETENTION,
   JOB_DATA_VERSION,
   type JobData,
+  type JobOrigin,
   jobDataSchema,
   type Progress,
   progressSchema,
   type RunOutcome,
   type RunResult,
+  readJobData,
   runOutcomeSchema,
   runResultSchema,
   shapeOf,
+  storedJobData,
 } from './task-record.js';
 export {
   backoffSchema,

@@ -2,12 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   JOB_DATA_VERSION,
+  type JobData,
   jobDataSchema,
   progressSchema,
+  readJobData,
   runOutcomeSchema,
   runResultSchema,
   shapeOf,
+  storedJobData,
 } from './task-record.js';
+import { toTaskView } from './task-view.js';
 
 const TYPE_NAMES = ['string', 'number', 'boolean', 'null', 'object', 'undefined', 'bigint', 'symbol', 'function'];
 
@@ -116,7 +120,7 @@ describe('jobDataSchema', () => {
   });
 
   it('refuses job data of another version', () => {
-    expect(jobDataSchema.safeParse({ ...jobData, v: 2 }).success).toBe(false);
+    expect(jobDataSchema.safeParse({ ...jobData, v: 3 }).success).toBe(false);
     const { v: _, ...unversioned } = jobData;
     expect(jobDataSchema.safeParse(unversioned).success).toBe(false);
   });
@@ -129,6 +133,62 @@ describe('jobDataSchema', () => {
     expect(jobDataSchema.safeParse({ ...jobData, team: '{ops}' }).success).toBe(false);
     expect(jobDataSchema.safeParse({ ...jobData, machine: 'a b' }).success).toBe(false);
     expect(jobDataSchema.safeParse({ ...jobData, command: '' }).success).toBe(false);
+  });
+});
+
+describe('job data as stored (version 2) and read back', () => {
+  const origin = { team: 'ops', machine: 'prod-01', priority: 2 };
+  const plain: JobData = jobDataSchema.parse({ ...jobData, maxRetries: 0 });
+
+  it("leaves out the job's origin and every field that holds its default", () => {
+    expect(JOB_DATA_VERSION).toBe(2);
+    expect(storedJobData(plain)).toEqual({ v: 2, command: 'uptime' });
+    expect(JSON.stringify(storedJobData(plain))).toBe('{"v":2,"command":"uptime"}');
+  });
+
+  it('keeps the fields that differ from their default', () => {
+    const data: JobData = {
+      ...plain,
+      maxRetries: 3,
+      retryDelay: 5,
+      backoff: 'exponential' as const,
+      maxRetryDelay: 60,
+      failureAction: 'alert' as const,
+      timeout: 10,
+      runOnce: true,
+      secrets: [{ env: 'TOKEN', name: 'api-token' }],
+      batch: { id: 'b1', stopOnFailure: true },
+    };
+    const { team: _t, machine: _m, priority: _p, ...rest } = data;
+    expect(storedJobData(data)).toEqual({ ...rest, v: 2 });
+  });
+
+  it('reads it back whole with the origin the job gives', () => {
+    const policy: JobData = { ...plain, maxRetries: 3, backoff: 'exponential', runOnce: true };
+    for (const data of [plain, policy]) {
+      const stored = JSON.parse(JSON.stringify(storedJobData(data)));
+      const read = readJobData(stored, origin);
+      expect(read.success && read.data).toEqual(data);
+    }
+    expect(readJobData({ v: 2, command: 'uptime' }, undefined).success).toBe(false);
+  });
+
+  it("gives the same task view as the job's data whole", () => {
+    const job = { id: 'x', state: 'prioritized' as const, progress: 0, returnvalue: null, attemptsStarted: 0 };
+    for (const data of [plain, { ...plain, maxRetries: 2, failureAction: 'alert' as const }]) {
+      const stored = JSON.parse(JSON.stringify(storedJobData(data)));
+      const view = toTaskView({ ...job, timestamp: 1, data: stored, origin });
+      expect([stored.team, view?.team, view?.machine, view?.priority]).toEqual([undefined, 'ops', 'prod-01', 2]);
+      expect(view).toEqual(toTaskView({ ...job, timestamp: 1, data }));
+    }
+  });
+
+  it('reads version-1 job data (every field, as the code before version 2 wrote it) as it is', () => {
+    const v1 = JSON.parse(
+      '{"v":1,"team":"ops","machine":"prod-01","command":"uptime","priority":2,"maxRetries":0,"retryDelay":30,"backoff":"fixed","failureAction":"none"}',
+    );
+    const read = readJobData(v1, { team: 'other', machine: 'other', priority: 5 });
+    expect(read.success && read.data).toEqual(v1);
   });
 });
 

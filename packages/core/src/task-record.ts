@@ -5,7 +5,12 @@ import { batchTagSchema } from './batch.js';
 import { machineNameSchema, teamNameSchema } from './names.js';
 import { backoffSchema, failureActionSchema } from './task-spec.js';
 
-export const JOB_DATA_VERSION = 1;
+/**
+ * The version of the job data the producer writes. Version 1 stored every field; version 2 (storedJobData) leaves
+ * out what the job itself already says (team: its queue; machine: its name; priority: its BullMQ priority) and the
+ * fields that hold their default (DEFAULTED). Readers take both (readJobData).
+ */
+export const JOB_DATA_VERSION = 2;
 
 /**
  * How long finished tasks are kept (seconds), and at most how many per queue, unless the team sets its own retention
@@ -13,8 +18,9 @@ export const JOB_DATA_VERSION = 1;
  */
 export const FINISHED_TASK_RETENTION = { age: 7 * 24 * 3600, count: 100_000 } as const;
 
+/** A task's job data, every field present (as read by readJobData, or written by version 1). */
 export const jobDataSchema = z.object({
-  v: z.literal(JOB_DATA_VERSION),
+  v: z.union([z.literal(1), z.literal(JOB_DATA_VERSION)]),
   team: teamNameSchema,
   machine: machineNameSchema,
   command: z.string().min(1),
@@ -39,6 +45,45 @@ export const jobDataSchema = z.object({
   scheduleName: z.string().optional(),
 });
 export type JobData = z.infer<typeof jobDataSchema>;
+
+/** What a job says about its task besides its data: the team (of its queue), machine (its name) and priority. */
+export interface JobOrigin {
+  team: string;
+  machine: string;
+  priority: number;
+}
+
+/** Fields a version-2 job leaves out when they hold these values (task-spec's defaults), filled in when read. */
+const DEFAULTED: Readonly<Record<string, unknown>> = {
+  maxRetries: 0,
+  retryDelay: 30,
+  backoff: 'fixed',
+  failureAction: 'none',
+};
+/** What storedJobData leaves out: the defaults, and runOnce when false (an optional field, as in version 1). */
+const LEFT_OUT: Readonly<Record<string, unknown>> = { ...DEFAULTED, runOnce: false };
+
+/** The job data as stored (version 2): without the job's origin and without the fields that hold their default. */
+export function storedJobData(data: JobData): Record<string, unknown> {
+  const stored: Record<string, unknown> = { v: JOB_DATA_VERSION };
+  for (const key in data) {
+    if (key === 'v' || key === 'team' || key === 'machine' || key === 'priority') continue;
+    const value = data[key as keyof JobData];
+    if (value !== undefined && LEFT_OUT[key] !== value) stored[key] = value;
+  }
+  return stored;
+}
+
+/**
+ * Reads stored job data of either version: version 2 takes what it left out from the job (`origin`) and the
+ * defaults; fields it does carry win. Version 1 carries everything and is parsed as it is.
+ */
+export function readJobData(raw: unknown, origin: Partial<JobOrigin> | undefined) {
+  if (raw !== null && typeof raw === 'object' && (raw as { v?: unknown }).v === JOB_DATA_VERSION) {
+    return jobDataSchema.safeParse({ ...DEFAULTED, ...origin, ...raw });
+  }
+  return jobDataSchema.safeParse(raw);
+}
 
 export const phaseSchema = z.enum(['ASSIGNED', 'PROCESSING']);
 

@@ -5,10 +5,11 @@ import { isTerminal, type JobState, type TaskStatus, taskStatus } from './lifecy
 import { retriesRemaining } from './priority.js';
 import {
   type JobData,
-  jobDataSchema,
+  type JobOrigin,
   progressSchema,
   type RunOutcome,
   type RunResult,
+  readJobData,
   runResultSchema,
 } from './task-record.js';
 
@@ -17,6 +18,8 @@ export interface JobSnapshot {
   id: string;
   state: JobState;
   data: unknown;
+  /** The job's team, name (machine) and priority: what version-2 job data leaves out (readJobData). */
+  origin?: Partial<JobOrigin> | undefined;
   progress: unknown;
   returnvalue: unknown;
   failedReason?: string | undefined;
@@ -70,7 +73,7 @@ export interface TaskView {
 }
 
 export function toTaskView(job: JobSnapshot): TaskView | undefined {
-  const data = jobDataSchema.safeParse(job.data);
+  const data = readJobData(job.data, job.origin);
   const progress = progressSchema.safeParse(job.progress);
   const phase = progress.success ? progress.data.phase : undefined;
   const status = taskStatus({ state: job.state, phase, failedReason: job.failedReason, cancelled: job.cancelled });

@@ -1,6 +1,6 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
-import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
+import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName, registryKeys } from '@rediacc/core';
 import {
   asAccessDenied,
   auditCommands,
@@ -19,8 +19,15 @@ export interface AuditAuthor {
   writer: string;
 }
 
+/** How long a team's writers set is taken to hold this writer once an append with its SADD went through. */
+const LISTED_MS = 5_000;
+
 export class AuditTrail {
   private actor: Promise<string> | undefined;
+  /** Teams whose writers set had this writer added lately (SADD answered), until when (ms). */
+  private readonly listed = new Map<string, number>();
+  /** Teams whose SADD went out with appends not answered yet. */
+  private readonly listing = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
@@ -62,16 +69,31 @@ export class AuditTrail {
    */
   commandsFor(author: AuditAuthor, records: readonly AuditRecord[]): RedisCommand[] {
     if (records.length === 0) return [];
-    return auditCommands(
+    const commands = auditCommands(
       author.writer,
       records.map((record) => ({ ...record, actor: author.actor })),
     );
+    // The writers set's SADD only when this writer's was not answered lately for the team: a create one at a time
+    // then sends its index and audit entries without it (one command fewer each). Nothing removes a writer from the set.
+    const now = Date.now();
+    const listed = new Set<string>();
+    for (const { team } of records) {
+      if ((this.listed.get(team) ?? 0) > now) listed.add(team);
+      else this.listing.add(team);
+    }
+    return listed.size === 0 ? commands : commands.filter(([name, key]) => name !== 'sadd' || !isListed(key, listed));
   }
 
-  /** The error of a failed append among `replies`, if any (a refusal as RDC_ACCESS_DENIED). */
+  /**
+   * The error of a failed append among `replies`, if any (a refusal as RDC_ACCESS_DENIED). None failed: the
+   * team's writers set holds this writer (its SADD, if sent, went through with them).
+   */
   async failureOf(replies: readonly [Error | null, unknown][], team: string | undefined): Promise<unknown> {
     const failed = replies.find(([error]) => error)?.[0];
-    if (!failed) return undefined;
+    if (!failed) {
+      if (team !== undefined && this.listing.delete(team)) this.listed.set(team, Date.now() + LISTED_MS);
+      return undefined;
+    }
     return asAccessDenied(failed, this.redis, { action: 'append to the audit log', team });
   }
 
@@ -95,4 +117,10 @@ export class AuditTrail {
     if (!isAccessRefusal(error)) return;
     await this.record([{ ...record, outcome: 'denied' }]).catch(() => {});
   }
+}
+
+/** Whether `key` is the writers set of one of `teams`. */
+function isListed(key: string | number | Buffer | undefined, teams: ReadonlySet<string>): boolean {
+  for (const team of teams) if (key === registryKeys.auditWriters(team)) return true;
+  return false;
 }

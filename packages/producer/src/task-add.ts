@@ -3,7 +3,7 @@
 // written ahead, the creates' audit entries. The job's creation time is chosen here (JobsOptions.timestamp), so
 // the index entry need not wait for the add's answer. Should an add or an index entry fail, every add of the call
 // is undone with its index entries: the caller stays all-or-nothing.
-import { RdcError } from '@rediacc/core';
+import { RdcError, storedJobData } from '@rediacc/core';
 import {
   addCommands,
   isAccessRefusal,
@@ -116,8 +116,11 @@ async function addGroup(group: QueueGroup): Promise<void> {
   const { queue, entries } = group;
   const [only] = entries;
   // One task: BullMQ's add (one script call), not a pipeline of one.
+  // Stored in its version-2 form: without what the job itself says and the fields that hold their default.
   const jobs: Job[] =
-    entries.length === 1 && only ? [await queue.add(only.name, only.data, only.opts)] : await queue.addBulk(entries);
+    entries.length === 1 && only
+      ? [await queue.add(only.name, storedJobData(only.data), only.opts)]
+      : await queue.addBulk(entries.map((e) => ({ name: e.name, data: storedJobData(e.data), opts: e.opts })));
   const missing = entries.filter((e, i) => jobs[i]?.id !== e.opts.jobId);
   if (missing.length > 0)
     throw new RdcError('RDC_INTERNAL', `BullMQ did not store ${missing.length} of ${entries.length} tasks`);

@@ -15,7 +15,8 @@ import {
   taskKey,
   taskSpecSchema,
 } from '@rediacc/core';
-import { asAccessDenied, findJob, missingVaultEntries, type TeamQueues } from '@rediacc/queue';
+import { asAccessDenied, findJob, jobOrigin, missingVaultEntries, type TeamQueues } from '@rediacc/queue';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from './audit-trail.js';
 import type { RegistryCache } from './machine-cache.js';
@@ -67,7 +68,7 @@ async function createOne(ctx: CreateContext, spec: TaskSpec): Promise<CreatedTas
   if (spec.taskId) {
     // Look in every lane: the same id under another priority is another task (a conflict).
     const existing = await findJob(ctx.queues, spec.team, spec.taskId);
-    const result = existing ? duplicate(existing.data, entry) : await addChecked(ctx, group, { together, author });
+    const result = existing ? duplicate(existing, entry) : await addChecked(ctx, group, { together, author });
     await ctx.audit.record([createRecord(result)]);
     return result;
   }
@@ -246,8 +247,8 @@ async function settleAll<T>(promises: Map<string, Promise<T>>): Promise<Map<stri
   return new Map(out);
 }
 
-function duplicate(stored: unknown, entry: TaskEntry): CreatedTask {
-  if (!sameTask(stored, entry)) {
+function duplicate(stored: Job, entry: TaskEntry): CreatedTask {
+  if (!sameTask(stored.data, jobOrigin(stored), entry)) {
     throw new RdcError(
       'RDC_TASK_ID_CONFLICT',
       `taskId ${entry.opts.jobId} already names a different task (other team, machine, command or policy)`,
@@ -264,7 +265,7 @@ async function settleExisting(
   const existing = await Promise.all(entries.map((e) => findJob(ctx.queues, e.data.team, e.opts.jobId)));
   entries.forEach((entry, i) => {
     const job = existing[i];
-    if (job) results.set(entry.opts.jobId, duplicate(job.data, entry));
+    if (job) results.set(entry.opts.jobId, duplicate(job, entry));
   });
 }
 

@@ -1,11 +1,14 @@
 // Turns validated specs into BullMQ job entries: job data (vaultData sealed to the team's public key,
-// never stored in plaintext), options from the priority and retry policy, and retention.
+// never stored in plaintext) and options from the priority and retry policy. The entry's data has every field;
+// what goes into Redis is its version-2 form (core's storedJobData, written by task-add.ts).
 import {
   JOB_DATA_VERSION,
   type JobData,
+  type JobOrigin,
   jobOptionsFor,
   laneOf,
   RdcError,
+  readJobData,
   seal,
   shapeOf,
   type TaskSpec,
@@ -44,21 +47,21 @@ export function taskEntry(spec: TaskSpec, taskId: string, team: TeamRecord): Tas
   return {
     name: spec.machine,
     data,
-    opts: {
-      ...jobOptionsFor(spec, taskId),
-      // Never removed by BullMQ (its removeOn* trims inside the completing script, with no chance to keep a copy):
-      // the bridges' archiver appends each finished task to the team's archive, then removes it (retention.ts).
-      removeOnComplete: false,
-      removeOnFail: false,
-      keepLogs: 100,
-    },
+    // No removeOnComplete/removeOnFail: unset, BullMQ keeps every finished job (as `false` did; the bridges'
+    // workers set no retention of their own), and the bridges' archiver appends each finished task to the team's
+    // archive, then removes it (retention.ts). No keepLogs: tasks write no BullMQ job logs.
+    opts: jobOptionsFor(spec, taskId),
   };
 }
 
-/** Whether a stored job is the same task as a new create with the same taskId (idempotent retry). */
-export function sameTask(stored: unknown, entry: TaskEntry): boolean {
-  if (stored === null || typeof stored !== 'object') return false;
-  const s = stored as Record<string, unknown>;
+/**
+ * Whether a stored job is the same task as a new create with the same taskId (idempotent retry). `stored` is the
+ * job's data of either version, read with the job's origin (the queue's jobOrigin).
+ */
+export function sameTask(stored: unknown, origin: Partial<JobOrigin>, entry: TaskEntry): boolean {
+  const read = readJobData(stored, origin);
+  if (!read.success) return false;
+  const s = read.data;
   const d = entry.data;
   return (
     s.team === d.team &&

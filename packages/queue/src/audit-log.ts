@@ -49,9 +49,13 @@ export async function resolveActor(redis: Redis, configured?: string): Promise<s
   return parsed.success ? parsed.data : 'unknown';
 }
 
-function fieldsOf(entry: AuditInput): string[] {
-  const fields = ['actor', entry.actor, 'team', entry.team, 'action', entry.action, 'target', entry.target];
-  fields.push('outcome', entry.outcome);
+/**
+ * An entry's stream fields. The team is the stream key's, and an actor that is the writer (the stream's user) is
+ * left out: a reader fills both in (entryOf). Entries written before carry both, and read the same.
+ */
+function fieldsOf(entry: AuditInput, writer: string): string[] {
+  const fields = entry.actor === writer ? [] : ['actor', entry.actor];
+  fields.push('action', entry.action, 'target', entry.target, 'outcome', entry.outcome);
   if (entry.detail && Object.keys(entry.detail).length > 0) fields.push('detail', JSON.stringify(entry.detail));
   return fields;
 }
@@ -87,7 +91,7 @@ export function auditCommands(writer: string, entries: readonly AuditInput[]): R
     '~',
     AUDIT_KEPT,
     '*',
-    ...fieldsOf(entry),
+    ...fieldsOf(entry, writer),
   ]);
   for (const team of new Set(entries.map((e) => e.team))) out.push(['sadd', registryKeys.auditWriters(team), writer]);
   return out;
@@ -151,7 +155,7 @@ export async function readAudit(redis: Redis, team: string, options: { sinceMs?:
     let start = options.sinceMs ? `${options.sinceMs}-0` : '-';
     for (;;) {
       const raw = await redis.xrange(key, start, '+', 'COUNT', PAGE);
-      collect(out, user, raw);
+      collect(out, team, user, raw);
       if (raw.length < PAGE) break;
       start = `(${raw[raw.length - 1]![0]}`;
     }
@@ -207,7 +211,7 @@ export async function followAudit(redis: Redis, cursors: AuditCursors, blockMs: 
   for (const [key, raw] of reply ?? []) {
     const cursor = cursors.get(key);
     if (!cursor) continue;
-    collect(out, cursor.user, raw);
+    collect(out, cursor.team, cursor.user, raw);
     const last = raw[raw.length - 1];
     if (last) cursor.lastId = last[0];
   }
@@ -243,16 +247,17 @@ export function compareEntries(a: AuditEntry, b: AuditEntry): number {
   return am - bm || as - bs || a.user.localeCompare(b.user);
 }
 
-function collect(page: AuditPage, user: string, raw: [id: string, fields: string[]][]): void {
+function collect(page: AuditPage, team: string, user: string, raw: [id: string, fields: string[]][]): void {
   for (const [id, fields] of raw) {
-    const entry = entryOf(user, id, fields);
+    const entry = entryOf(team, user, id, fields);
     if (entry) page.entries.push(entry);
     else page.skipped++;
   }
 }
 
-function entryOf(user: string, id: string, fields: string[]): AuditEntry | undefined {
-  const f: Record<string, unknown> = {};
+function entryOf(team: string, user: string, id: string, fields: string[]): AuditEntry | undefined {
+  // The stream's team, and its user as the actor, unless the entry names its own (fieldsOf leaves them out).
+  const f: Record<string, unknown> = { team, actor: user };
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1];
   if (typeof f.detail === 'string') {
     try {

@@ -1,10 +1,18 @@
 // Tombstones of tasks cancelled while PENDING. BullMQ cannot move a waiting job to failed and `remove()`
 // leaves no record, so the job is removed and its last snapshot kept here, read back as CANCELLED.
 import type { JobSnapshot, TaskView } from '@rediacc/core';
-import { ARCHIVE_KEPT, FINISHED_TASK_RETENTION, progressSchema, registryKeys, toTaskView } from '@rediacc/core';
+import {
+  ARCHIVE_KEPT,
+  FINISHED_TASK_RETENTION,
+  progressSchema,
+  readJobData,
+  registryKeys,
+  toTaskView,
+} from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { luaScript, runScript } from './lua-script.js';
+import { jobOrigin } from './task-reader.js';
 
 export const CANCELLED_REASON = 'RDC_CANCELLED: cancelled before it ran';
 
@@ -32,8 +40,10 @@ export async function cancelPending(
   const job = await queue.getJob(taskId);
   if (!job) return 'claimed';
   if (hasLiveRun(job)) return 'live';
+  // Every field spelled out (version-2 job data leaves out what the job says): a tombstone has no job beside it.
+  const full = readJobData(job.data, jobOrigin(job));
   const tombstone: Tombstone = {
-    data: job.data,
+    data: full.success ? full.data : job.data,
     timestamp: job.timestamp,
     attemptsStarted: job.attemptsStarted ?? job.attemptsMade,
     cancelledAt: Date.now(),

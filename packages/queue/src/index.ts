@@ -157,7 +157,7 @@ export { runSchedule, runTaskId, type ScheduleRunOutcome } from './schedule-runs
 export { deleteSchedule, getSchedule, listSchedules, openScheduleQueue, putSchedule } from './schedules.js';
 export { type ParkRef, parkTask, slotWaiters, waiterMemberOf, waiterScoreOf } from './slot-waiters.js';
 export { createdMs, type ListCursor, newestFirst, newestTasks } from './task-listing.js';
-export { readTask, snapshotOf } from './task-reader.js';
+export { jobOrigin, readTask, snapshotOf } from './task-reader.js';
 export {
   type BatchStop,
   batchSemaphore,

@@ -24,12 +24,13 @@ export async function activeTasks(redis: Redis, team: string): Promise<ActiveTas
   });
   if (jobs.length === 0) return [];
   const fields = redis.pipeline();
-  for (const { lane, id } of jobs) fields.hmget(taskKey(team, lane, id), 'priority', 'progress', 'data');
+  for (const { lane, id } of jobs) fields.hmget(taskKey(team, lane, id), 'priority', 'progress', 'data', 'name');
   return ((await fields.exec()) ?? []).flatMap(([error, value]) => {
     if (error) throw error;
-    const [priority, progress, data] = value as [string | null, string | null, string | null];
+    const [priority, progress, data, name] = value as [string | null, string | null, string | null, string | null];
     if (priority === null) return []; // finished and removed between the two reads
-    const machine = field(data, 'machine');
+    // The job's name is its machine (version-2 job data leaves the machine out; version 1 has both).
+    const machine = name ?? field(data, 'machine');
     return [
       {
         priority: Number(priority),

@@ -1,14 +1,27 @@
 // Reading tasks out of BullMQ: one job → a TaskView, and paginated listings that never load a
 // whole backlog (DESIGN: getJobs loads every match unless paginated).
-import { type JobSnapshot, type JobState, type TaskView, toTaskView } from '@rediacc/core';
+import { type JobOrigin, type JobSnapshot, type JobState, type TaskView, toTaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+
+/**
+ * What the job says about its task besides its data (version-2 data leaves it out): the team of its queue (the
+ * hash tag of `rdc:{team}:<lane>`), the machine (the job's name) and the priority (its BullMQ priority).
+ */
+export function jobOrigin(job: Job): Partial<JobOrigin> {
+  return {
+    team: /\{([^}]+)\}/.exec(job.queueQualifiedName)?.[1],
+    machine: job.name,
+    priority: job.opts.priority,
+  };
+}
 
 export function snapshotOf(job: Job, state: JobState, delayUntil?: number): JobSnapshot {
   return {
     id: String(job.id),
     state,
     data: job.data,
+    origin: jobOrigin(job),
     progress: job.progress,
     returnvalue: job.returnvalue,
     failedReason: job.failedReason || undefined,

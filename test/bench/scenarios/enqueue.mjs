@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JOB_DATA_VERSION } from '@rediacc/core';
+import { JOB_DATA_VERSION, storedJobData } from '@rediacc/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { addTeam } from '../fleet.mjs';
@@ -30,11 +30,11 @@ function specs(n, machines) {
   }));
 }
 
-/** The job our producer stores for a spec (task-factory.ts), for raw BullMQ to add as is. */
+/** The job our producer stores for a spec (task-factory.ts, task-add.ts), for raw BullMQ to add as is. */
 function rawEntry(spec) {
   return {
     name: spec.machine,
-    data: {
+    data: storedJobData({
       v: JOB_DATA_VERSION,
       team: spec.team,
       machine: spec.machine,
@@ -44,15 +44,8 @@ function rawEntry(spec) {
       retryDelay: 30,
       backoff: 'fixed',
       failureAction: 'none',
-    },
-    opts: {
-      jobId: randomUUID(),
-      priority: spec.priority,
-      attempts: 1,
-      removeOnComplete: false,
-      removeOnFail: false,
-      keepLogs: 100,
-    },
+    }),
+    opts: { jobId: randomUUID(), priority: spec.priority, attempts: 1, timestamp: Date.now() },
   };
 }
 

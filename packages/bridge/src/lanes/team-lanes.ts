@@ -12,7 +12,7 @@
 
 import type { Logger } from '@rediacc/core';
 import { LANE_QUEUES, LANES, type Lane, RdcError, teamPrefix } from '@rediacc/core';
-import { LockLostError, type TeamSlots } from '@rediacc/queue';
+import { jobOrigin, LockLostError, type TeamSlots } from '@rediacc/queue';
 import {
   DelayedError,
   type Job,
@@ -138,7 +138,7 @@ function laneProcessor(lane: Lane, gate: PermitGate, { processor, putBack, logge
         // Frozen past the lock (or the task ended meanwhile): another bridge holds the task and its run now.
         // Nothing more is written for it; WaitingError tells BullMQ to leave the job alone.
         logger.warn(
-          { team: job.data?.team, machine: job.data?.machine, taskId: String(job.id), detail: error.message },
+          { team: jobOrigin(job).team, machine: job.name, taskId: String(job.id), detail: error.message },
           'lost the task: another bridge holds it now; leaving the run and every write to that bridge',
         );
         throw new WaitingError();

@@ -5,8 +5,8 @@
 // the try's typed stop here, and only here.
 // Every write is fenced by the claim's lock token (lifecycle.ts): a bridge that lost the task (frozen past its lock
 // while another took it over) writes nothing more, starts nothing, and leaves the run to the other.
-import { isRdcError, type JobData, jobDataSchema, RdcError, type RunResult, taskIdSchema } from '@rediacc/core';
-import { LockLostError } from '@rediacc/queue';
+import { isRdcError, type JobData, RdcError, type RunResult, readJobData, taskIdSchema } from '@rediacc/core';
+import { jobOrigin, LockLostError } from '@rediacc/queue';
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { stopReasonOf } from './stop-reason.js';
 import { TaskRun, type TaskRunDeps } from './task-run.js';
@@ -65,7 +65,7 @@ export function taskProcessor(deps: ProcessorDeps) {
 }
 
 function validJobData(job: Job): JobData {
-  const parsed = jobDataSchema.safeParse(job.data);
+  const parsed = readJobData(job.data, jobOrigin(job));
   if (!parsed.success) {
     throw new UnrecoverableError(
       new RdcError(
