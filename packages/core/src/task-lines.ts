@@ -67,8 +67,32 @@ export function parseTaskLine(
 }
 
 function badLinesError(bad: BadTaskLine[]): RdcError {
-  // Every bad line, by number and field: the user fixes the whole file in one go.
-  const named = bad.map((b) => `line ${b.line}: ${b.problem}`).join('; ');
+  // Every problem once, with the lines that have it (a file of 1,500 lines missing one field is one entry, not 1,500),
+  // in the order they first appear: the user fixes the whole file in one go.
+  const byProblem = new Map<string, number[]>();
+  for (const { line, problem } of bad) {
+    const lines = byProblem.get(problem);
+    if (lines) lines.push(line);
+    else byProblem.set(problem, [line]);
+  }
+  const named = [...byProblem].map(([problem, lines]) => `${lineList(lines)}: ${problem}`).join('; ');
   const count = `${bad.length} bad task spec${bad.length === 1 ? '' : 's'}`;
   return new RdcError('RDC_TASK_FILE_INVALID', `${count} in the tasks file, nothing enqueued: ${named}`);
+}
+
+/** Most runs of line numbers one problem lists; past them, a count. */
+const MAX_RUNS = 10;
+
+/** "line 4", "lines 1–1500", "lines 2, 5, 9–12 and 40 more": ascending line numbers, runs joined. */
+export function lineList(lines: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const line of lines) {
+    const last = runs.at(-1);
+    if (last && line === last[1] + 1) last[1] = line;
+    else runs.push([line, line]);
+  }
+  const shown = runs.slice(0, MAX_RUNS).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`));
+  const rest = runs.slice(MAX_RUNS).reduce((n, [a, b]) => n + b - a + 1, 0);
+  const more = rest > 0 ? ` and ${rest} more` : '';
+  return `line${lines.length === 1 ? '' : 's'} ${shown.join(', ')}${more}`;
 }
