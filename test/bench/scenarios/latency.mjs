@@ -74,6 +74,8 @@ export async function run({ fleet, sizes, log }) {
             ours: [result[`ours-${mode}`][p]],
             baseline: [result[`raw-${mode}`][p]],
             baselineName: 'raw BullMQ + ssh2',
+            // Issue 13's targets: the p99s within 0.8× of the raw stack's, idle and under load.
+            target: p === 'p99' ? { ratio: 0.8 } : null,
           }),
         );
       }
