@@ -16,7 +16,7 @@ import { teamQueues, throughputOnce } from './one-machine.mjs';
 export const id = 'scale';
 export const title = '11. Scale';
 export const describe =
-  'Bridges: N tasks of `true` spread round-robin over the ten machines, createMany → all COMPLETED, with 1, 2 and 4 bridge processes (`--batch-size 10` each) serving the one team; rates against 1 bridge; the counts go up then down rep by rep (bridges started or stopped to reach each, other bridges kept), each count warmed by 50 tasks before it is measured (quick: 1 and 2 bridges, 10 tasks). On this box the limit is the CPU: its 2 cores are shared by the bridges, redis-server, the ten sshds and the commands they fork, so more bridges add parallel claims and SSH sessions but no cores; past that, the one team’s queue in one redis-server is shared by every bridge. Registry: a team of 10,000 registered machines (quick: 1,000) vs one of 100, on a redis-server of their own (all pointing at the ten sshds); `machines.list(team)` through the SDK (median of 10 calls), the real CLI `machine list --team T --json` (whole process, Node start-up included; median of 3 runs, quick: 1), and routing: one `true` task created on the team’s last registered machine, ms from create to started on the bridge (the task’s startedAt; median of 20 tasks one at a time (quick: 3), after one warm-up task, one in-process bridge serving both teams, connection warm). Many machines: a bridge process whose team has 100 sshd machines on 127.0.43.x (quick: 10), each sshd its own process; RSS before any connection, then after one task on every machine (connections held) sampled idle for 30 s (quick: 1.5 s), then busy running `true` tasks round-robin over them; CPU from /proc (10 ms ticks) as % of one core per machine. Cluster: the same flow (three teams, tasks of `true` over the ten machines, one in-process bridge serving the three) on three Redis Cluster masters (`redis+cluster://`, no replicas) vs a single redis-server (both on this box), interleaved; the three Cluster teams are picked so that each lands on a different master (the note names them). Ratios: higher is better, so below 1 means slower at scale (or on the Cluster).';
+  'Bridges: N tasks of `true` spread round-robin over the ten machines, createMany → all COMPLETED, with 1, 2 and 4 bridge processes (`--batch-size 10` each) serving the one team; rates against 1 bridge; the counts go up then down rep by rep (bridges started or stopped to reach each, other bridges kept), each count warmed by 50 tasks before it is measured (quick: 1 and 2 bridges, 10 tasks). On this box the limit is the CPU: its 2 cores are shared by the bridges, redis-server, the ten sshds and the commands they fork, so more bridges add parallel claims and SSH sessions but no cores; past that, the one team’s queue in one redis-server is shared by every bridge. Registry: a team of 10,000 registered machines (quick: 1,000) vs one of 100, on a redis-server of their own (all pointing at the ten sshds); `machines.list(team)` through the SDK (median of 10 calls), the real CLI `machine list --team T --json` (whole process, Node start-up included; median of 3 runs, quick: 1), and routing: one `true` task created on the team’s last registered machine, ms from create to started on the bridge (the task’s startedAt; median of 20 tasks one at a time (quick: 3), after one warm-up task, one in-process bridge serving both teams, connection warm). Many machines: a bridge process whose team has 100 sshd machines on 127.0.43.x (quick: 10), each sshd its own process; RSS after 50 tasks on one machine (quick: 10), sampled idle for 30 s (quick: 1.5 s), then after one task on every machine (connections held) sampled idle as long; per machine, the difference over the k − 1 machines added, then busy running `true` tasks round-robin over them; CPU from /proc (10 ms ticks) as % of one core per machine. Cluster: the same flow (three teams, tasks of `true` over the ten machines, one in-process bridge serving the three) on three Redis Cluster masters (`redis+cluster://`, no replicas) vs a single redis-server (both on this box), interleaved; the three Cluster teams are picked so that each lands on a different master (the note names them). Ratios: higher is better, so below 1 means slower at scale (or on the Cluster).';
 
 const CLI_BIN = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 
@@ -195,17 +195,17 @@ async function manyMachines(fleet, sizes, log) {
   const queues = teamQueues(connection, team);
   const bridge = await bridgeProcess(fleet, { teams: [team], batchSize: 10, name: 'scale-many' });
   try {
-    await sleep(Math.min(1000, sizes.scaleIdleMs / 2));
-    const rss0 = rssMiB(bridge.pid);
+    // The baseline is the same bridge after work on one machine, sampled idle as long as the k-machine state
+    // below: sampled straight after start-up, it carried the start-up's garbage, which the first collection
+    // after the fan-out returned (the per-machine figure came out negative).
+    await throughputOnce(fleet.client, queues, spread(sizes.scaleWarm, [team], machines.slice(0, 1)));
+    await sleep(500);
+    const rss1 = median(await sampleIdleRss(bridge.pid, sizes.scaleIdleMs));
     await throughputOnce(fleet.client, queues, spread(k, [team], machines));
     await sleep(500);
     const idleCpu0 = cpuMs(bridge.pid);
     const idleStart = nowMs();
-    const idleRss = [];
-    while (nowMs() - idleStart < sizes.scaleIdleMs) {
-      idleRss.push(rssMiB(bridge.pid));
-      await sleep(Math.min(1000, sizes.scaleIdleMs / 4));
-    }
+    const idleRss = await sampleIdleRss(bridge.pid, sizes.scaleIdleMs);
     const idleCpu = (cpuMs(bridge.pid) - idleCpu0) / (nowMs() - idleStart);
     const held = sshConnections(bridge.pid);
     const busyRss = [];
@@ -222,8 +222,8 @@ async function manyMachines(fleet, sizes, log) {
     busyRss.push(rssMiB(bridge.pid));
     const idle = median(idleRss);
     const busy = Math.max(...busyRss);
-    log(`${k} machines: RSS ${rss0.toFixed(1)} → idle ${idle.toFixed(1)} → busy ${busy.toFixed(1)} MiB`);
-    const perMachine = (mib) => [((mib - rss0) * 1024) / k];
+    log(`${k} machines: RSS holding 1 ${rss1.toFixed(1)} → idle ${idle.toFixed(1)} → busy ${busy.toFixed(1)} MiB`);
+    const perMachine = (mib) => [((mib - rss1) * 1024) / (k - 1)];
     const pct = (cpuPerMs) => [(100 * cpuPerMs) / k];
     const rate = sizes.scaleBusyTasks / (busyMs / 1000);
     return [
@@ -231,8 +231,8 @@ async function manyMachines(fleet, sizes, log) {
         unit: 'MiB',
         better: 'lower',
         ours: [idle],
-        baseline: [rss0],
-        baselineName: 'same bridge, no connection open',
+        baseline: [rss1],
+        baselineName: 'same bridge, holding one machine',
         note: `${held} TCP connections from the bridge to the 127.0.43.x machines open at the end of the idle sampling (ss)`,
       }),
       row(id, `RSS per machine held, idle (${k} machines)`, { unit: 'KiB', better: 'lower', ours: perMachine(idle) }),
@@ -341,6 +341,17 @@ async function oneTeamPerMaster(conn, cl) {
 }
 
 /** Established TCP connections of process `pid` to 127.0.43.x (the many-machines sshds), counted with `ss -tnp`. */
+/** RSS samples (MiB) of an idle process over `ms`, a few a second. */
+async function sampleIdleRss(pid, ms) {
+  const samples = [];
+  const start = nowMs();
+  while (nowMs() - start < ms) {
+    samples.push(rssMiB(pid));
+    await sleep(Math.min(1000, ms / 4));
+  }
+  return samples;
+}
+
 function sshConnections(pid) {
   const result = spawnSync('ss', ['-Htnp', 'state', 'established', 'dst', '127.0.43.0/24'], { encoding: 'utf8' });
   if (result.status !== 0) return 'unknown (ss failed)';
