@@ -5,10 +5,9 @@
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { runSchedule, TeamQueues } from '@rediacc/queue';
-import { Redis } from 'ioredis';
+import { runSchedule } from '@rediacc/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useHarness } from '../harness/index.js';
+import { openRaw, useHarness } from '../harness/index.js';
 import { completedBatches, runsOf, type ScheduleRef, scheduleAudit } from '../harness/schedule-runs.js';
 
 const h = useHarness();
@@ -104,12 +103,7 @@ describe('fan-out schedules', () => {
       fanOut: { select: { role: 'web' } },
       task: { team: TEAM, command: 'true', priority: 5 },
     });
-    const redis = new Redis(redisUrl);
-    const queues = new TeamQueues(redis);
-    h.own(async () => {
-      await queues.close();
-      await redis.quit();
-    });
+    const { raw: redis, queues } = openRaw(h, redisUrl);
     const first = await runSchedule(redis, queues, TEAM, 'once', 'repeat:once:1');
     const again = await runSchedule(redis, queues, TEAM, 'once', 'repeat:once:1');
     await client.schedules.remove('once', { team: TEAM });

@@ -5,11 +5,10 @@
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger, registryKeys } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { runSchedule, TeamQueues } from '@rediacc/queue';
-import { Redis } from 'ioredis';
+import { runSchedule } from '@rediacc/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine } from '../harness/fleet.js';
-import { useHarness } from '../harness/index.js';
+import { openRaw, useHarness } from '../harness/index.js';
 import { completedRuns, runsOf, type ScheduleRef, scheduleAudit } from '../harness/schedule-runs.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -102,12 +101,7 @@ describe('schedules', () => {
     // A cron far off: no trigger fires during the test, the runs are driven by hand as a bridge's upkeep would.
     const task = { team: TEAM, machine: 's1', command: 'echo v2', maxRetries: 1, retryDelay: 5 };
     await client.schedules.add({ name: 'stored', team: TEAM, cron: '0 3 1 1 *', overlap: 'queue', task });
-    const redis = new Redis(redisUrl);
-    const queues = new TeamQueues(redis);
-    h.own(async () => {
-      await queues.close();
-      await redis.quit();
-    });
+    const { raw: redis, queues } = openRaw(h, redisUrl);
     // A schedule as the code before version 2 kept it: every field in its job data, retention and keepLogs in its
     // options.
     const v1Data = { team: TEAM, machine: 's1', command: 'echo v1', priority: 3, maxRetries: 0, retryDelay: 30 };
