@@ -20,10 +20,18 @@ export interface RoundTripCounter {
 type Sender = (this: Redis, command: { name: string; args: unknown[] }, stream?: { isPipeline?: boolean }) => unknown;
 type Exec = (this: Pipeline, ...args: unknown[]) => unknown;
 
-const OURS = /packages\/(bridge|queue|producer|core)\/(?:dist|src)\/([\w/.-]+)\.[jt]s/;
+/** What a wrapper around ioredis's sends hears: each command sent on its own, and each pipeline (or MULTI) sent. */
+interface SendHooks {
+  /** `reply` is the command's promise (its answer). */
+  command(redis: Redis, command: { name: string; args: unknown[] }, reply: Promise<unknown>): void;
+  pipeline(redis: Redis | undefined, reply: Promise<unknown>): void;
+}
 
-export function countRoundTrips(): RoundTripCounter {
-  const trips: RoundTrip[] = [];
+/**
+ * Wraps every connection's sends in this process (a command inside a pipeline is the pipeline's, not its own), with
+ * deep stacks for the labels; returns what puts them back.
+ */
+function hearSends(hooks: SendHooks): () => void {
   const proto = Redis.prototype as unknown as { sendCommand: Sender };
   const pipelineProto = Pipeline.prototype as unknown as { exec: Exec };
   const send = proto.sendCommand;
@@ -31,13 +39,31 @@ export function countRoundTrips(): RoundTripCounter {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 60;
   proto.sendCommand = function (this: Redis, command, stream) {
-    if (!stream?.isPipeline) trips.push(tripOf(this, command.name, command.args));
-    return send.call(this, command, stream);
+    const result = send.call(this, command, stream);
+    if (!stream?.isPipeline)
+      hooks.command(this, command, (command as unknown as { promise: Promise<unknown> }).promise);
+    return result;
   };
   pipelineProto.exec = function (this: Pipeline, ...args) {
-    trips.push(tripOf((this as unknown as { redis?: Redis }).redis, 'pipeline', []));
-    return exec.apply(this, args);
+    const result = exec.apply(this, args) as Promise<unknown>;
+    hooks.pipeline((this as unknown as { redis?: Redis }).redis, result);
+    return result;
   };
+  return () => {
+    proto.sendCommand = send;
+    pipelineProto.exec = exec;
+    Error.stackTraceLimit = limit;
+  };
+}
+
+const OURS = /packages\/(bridge|queue|producer|core)\/(?:dist|src)\/([\w/.-]+)\.[jt]s/;
+
+export function countRoundTrips(): RoundTripCounter {
+  const trips: RoundTrip[] = [];
+  const stop = hearSends({
+    command: (redis, command) => trips.push(tripOf(redis, command.name, command.args)),
+    pipeline: (redis) => trips.push(tripOf(redis, 'pipeline', [])),
+  });
   return {
     trips,
     reset: () => {
@@ -48,11 +74,7 @@ export function countRoundTrips(): RoundTripCounter {
       for (const trip of trips.filter(filter)) counts.set(trip.label, (counts.get(trip.label) ?? 0) + 1);
       return counts;
     },
-    stop() {
-      proto.sendCommand = send;
-      pipelineProto.exec = exec;
-      Error.stackTraceLimit = limit;
-    },
+    stop,
   };
 }
 
@@ -100,46 +122,29 @@ export interface WaveCounter {
 export function countWaves(redis: Redis): WaveCounter {
   const waves: string[][] = [];
   let answered = true;
-  const proto = Redis.prototype as unknown as { sendCommand: Sender };
-  const pipelineProto = Pipeline.prototype as unknown as { exec: Exec };
-  const send = proto.sendCommand;
-  const exec = pipelineProto.exec;
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 60;
   const mark = () => {
     answered = true;
   };
-  const sent = (label: string) => {
+  const sent = (label: string, reply: Promise<unknown>) => {
     if (answered || waves.length === 0) waves.push([]);
     answered = false;
     waves.at(-1)?.push(label);
+    reply.then(mark, mark);
   };
-  proto.sendCommand = function (this: Redis, command, stream) {
-    const result = send.call(this, command, stream);
-    if (this === redis && !stream?.isPipeline) {
-      sent(labelOf(this, command.name, command.args, new Error().stack ?? ''));
-      (command as unknown as { promise: Promise<unknown> }).promise.then(mark, mark);
-    }
-    return result;
-  };
-  pipelineProto.exec = function (this: Pipeline, ...args) {
-    const result = exec.apply(this, args) as Promise<unknown>;
-    if ((this as unknown as { redis?: Redis }).redis === redis) {
-      sent(labelOf(redis, 'pipeline', [], new Error().stack ?? ''));
-      result.then(mark, mark);
-    }
-    return result;
-  };
+  const stop = hearSends({
+    command(on, command, reply) {
+      if (on === redis) sent(labelOf(on, command.name, command.args, new Error().stack ?? ''), reply);
+    },
+    pipeline(on, reply) {
+      if (on === redis) sent(labelOf(redis, 'pipeline', [], new Error().stack ?? ''), reply);
+    },
+  });
   return {
     waves,
     reset: () => {
       waves.length = 0;
       answered = true;
     },
-    stop() {
-      proto.sendCommand = send;
-      pipelineProto.exec = exec;
-      Error.stackTraceLimit = limit;
-    },
+    stop,
   };
 }

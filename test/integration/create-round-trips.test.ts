@@ -3,11 +3,11 @@
 // every lane with one pipeline of index and audit entries. Each test also checks those writes landed.
 
 import { registryKeys } from '@rediacc/core';
-import { createClient, type RediaccClient } from '@rediacc/producer';
-import { machineIndexKey, readAudit, TeamQueues } from '@rediacc/queue';
-import { Redis } from 'ioredis';
+import type { RediaccClient } from '@rediacc/producer';
+import { machineIndexKey, readAudit, type TeamQueues } from '@rediacc/queue';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, useHarness } from '../harness/index.js';
+import { startProducerTeam, useHarness } from '../harness/index.js';
 import { countWaves, type WaveCounter } from '../harness/round-trips.js';
 
 const h = useHarness();
@@ -18,22 +18,15 @@ let queues: TeamQueues;
 let counter: WaveCounter;
 
 beforeAll(async () => {
-  const redisUrl = (await h.redis()).url;
-  client = createClient({ redis: redisUrl });
-  raw = new Redis(redisUrl);
-  queues = new TeamQueues(raw);
-  await addTeamWithMachine(client, team, await h.machine());
+  ({ client, raw, queues } = await startProducerTeam(h, team));
   // Warm: the Redis user (ACL WHOAMI), the registry cache, the add scripts loaded on Redis.
   await client.tasks.create({ team, machine: 'm1', command: 'true', priority: 1 });
   await client.tasks.createMany([{ team, machine: 'm1', command: 'true', priority: 4 }]);
   counter = countWaves(client.redis);
 });
 
-afterAll(async () => {
+afterAll(() => {
   counter?.stop();
-  await queues?.close();
-  await raw?.quit();
-  await client?.close();
 });
 
 /**

@@ -2,11 +2,11 @@
 // the other lane's tasks are removed again with every machine-index entry written beside them, and the audit
 // entries written ahead ("created") are followed by "failed" ones.
 
-import { createClient, type RediaccClient } from '@rediacc/producer';
-import { machineIndexKey, readAudit, TeamQueues, tasksOfMachine } from '@rediacc/queue';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, useHarness } from '../harness/index.js';
+import type { RediaccClient } from '@rediacc/producer';
+import { machineIndexKey, readAudit, type TeamQueues, tasksOfMachine } from '@rediacc/queue';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startProducerTeam, useHarness } from '../harness/index.js';
 
 const h = useHarness();
 const team = `cundo-${process.pid}`;
@@ -15,17 +15,7 @@ let raw: Redis;
 let queues: TeamQueues;
 
 beforeAll(async () => {
-  const redisUrl = (await h.redis()).url;
-  client = createClient({ redis: redisUrl });
-  raw = new Redis(redisUrl);
-  queues = new TeamQueues(raw);
-  await addTeamWithMachine(client, team, await h.machine());
-});
-
-afterAll(async () => {
-  await queues?.close();
-  await raw?.quit();
-  await client?.close();
+  ({ client, raw, queues } = await startProducerTeam(h, team));
 });
 
 describe('createMany when one lane refuses its add', () => {

@@ -14,27 +14,16 @@ import {
   renewMachineSlot,
   writeProgress,
 } from '@rediacc/queue';
-import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from '../harness/index.js';
+import { claimByHand, useHarness } from '../harness/index.js';
 
 const h = useHarness();
 
 async function claimed(url: string, team: string) {
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   h.own(async () => redis.disconnect());
-  const queue = new Queue('tasks', { connection: redis, prefix: teamPrefix(team) });
-  await queue.add('t', { n: 1 }, { jobId: 'task-1' });
-  // A worker that never runs by itself: the test claims the job by hand, with a token of its own.
-  const worker = new Worker('tasks', null, { connection: redis, prefix: teamPrefix(team), autorun: false });
-  h.own(async () => {
-    await worker.close();
-    await queue.close();
-  });
-  const job = await worker.getNextJob('token-a');
-  if (!job) throw new Error('no job claimed');
-  return { redis, job, worker };
+  return { redis, job: await claimByHand(h, redis, team) };
 }
 
 describe('fencing by the lock token', () => {

@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger, type TaskView } from '@rediacc/core';
-import { createClient, type RediaccClient } from '@rediacc/producer';
-import { machineIndexKey, TeamQueues } from '@rediacc/queue';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTeamWithMachine, useHarness } from '../harness/index.js';
+import type { RediaccClient } from '@rediacc/producer';
+import { machineIndexKey, type TeamQueues } from '@rediacc/queue';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startProducerTeam, useHarness } from '../harness/index.js';
 
 const h = useHarness();
 const team = `jdv-${process.pid}`;
@@ -20,17 +20,7 @@ let queues: TeamQueues;
 let teamKeys: Record<string, string>;
 
 beforeAll(async () => {
-  redisUrl = (await h.redis()).url;
-  client = createClient({ redis: redisUrl });
-  raw = new Redis(redisUrl);
-  queues = new TeamQueues(raw);
-  teamKeys = await addTeamWithMachine(client, team, await h.machine());
-});
-
-afterAll(async () => {
-  await queues?.close();
-  await raw?.quit();
-  await client?.close();
+  ({ redisUrl, client, raw, queues, teamKeys } = await startProducerTeam(h, team));
 });
 
 /** Adds a task as the code before version 2 did: every field in `data`, retention and keepLogs in `opts`. */

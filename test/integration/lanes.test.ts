@@ -2,60 +2,34 @@
 // while every normal slot is busy; every read (inspect, list, counts, wait, cancel) sees both lanes.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
-import { createLogger, type TaskStatus, taskKey } from '@rediacc/core';
-import { createClient, type RediaccClient } from '@rediacc/producer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type TaskStatus, taskKey } from '@rediacc/core';
+import type { RediaccClient } from '@rediacc/producer';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addTeamWithMachine,
   holdCommand,
   loggedCommand,
   maxOverlap,
-  type TestMachine,
+  startTeamBridges,
+  type TeamBridges,
   useHarness,
 } from '../harness/index.js';
 
 const WAIT = { timeoutMs: 30_000 };
-const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
-const teamKeys: Record<string, string> = {};
-let redisUrl: string;
+let fleet: TeamBridges;
 let client: RediaccClient;
-let machine: TestMachine;
-let teamCount = 0;
-const bridges: Bridge[] = [];
 const stopFiles: string[] = [];
 
 beforeAll(async () => {
-  redisUrl = (await h.redis()).url;
-  machine = await h.machine();
-  client = createClient({ redis: redisUrl });
+  fleet = await startTeamBridges(h, 'lanes');
+  client = fleet.client;
 });
 
 afterEach(async () => {
   // Release any long-running hold before closing bridges, which wait for running tasks.
   await Promise.all(stopFiles.splice(0).map((f) => writeFile(f, '')));
-  await Promise.all(bridges.splice(0).map((b) => b.close()));
+  await fleet?.closeBridges();
 });
-
-afterAll(async () => {
-  await client?.close();
-});
-
-async function freshTeam(): Promise<string> {
-  const team = `lanes-${process.pid}-${++teamCount}`;
-  Object.assign(teamKeys, await addTeamWithMachine(client, team, machine));
-  return team;
-}
-
-async function bridgeFor(team: string, config: Partial<BridgeConfigInput>): Promise<Bridge> {
-  const bridge = await startBridge(
-    { teamKeys, redisUrl, teams: [team], name: `bridge-${team}`, ...config },
-    { logger },
-  );
-  bridges.push(bridge);
-  return bridge;
-}
 
 async function stopFile(): Promise<string> {
   const file = join(await h.tempDir('stop'), 'stop');
@@ -79,9 +53,9 @@ async function statuses(ids: string[]): Promise<TaskStatus[]> {
 
 describe('critical lane', () => {
   it('a P1 task completes while every normal slot runs long P5 work and more P5 tasks wait', async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     const stop = await stopFile();
-    await bridgeFor(team, { batchSize: 2, criticalSlots: 1 });
+    await fleet.bridgeFor(team, { batchSize: 2, criticalSlots: 1 });
     const p5 = await client.tasks.createMany(
       Array.from({ length: 4 }, () => ({ team, machine: 'm1', priority: 5, command: holdCommand(stop, 30) })),
     );
@@ -101,7 +75,7 @@ describe('critical lane', () => {
   });
 
   it('a burst of P1 tasks uses more than one slot; P5 tasks never more than the batch size', async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     const log = join(await h.tempDir('burst'), 'runs.log');
     const created = await client.tasks.createMany([
       ...Array.from({ length: 6 }, () => ({
@@ -117,7 +91,7 @@ describe('critical lane', () => {
         command: loggedCommand(log, 'P1', 'sleep 0.1'),
       })),
     ]);
-    await bridgeFor(team, { batchSize: 3, criticalSlots: 1 });
+    await fleet.bridgeFor(team, { batchSize: 3, criticalSlots: 1 });
     for (const { taskId } of created) expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
     expect(await maxOverlap(log, 'P1')).toBeGreaterThan(1);
     expect(await maxOverlap(log, 'P5')).toBeLessThanOrEqual(3);
@@ -125,13 +99,13 @@ describe('critical lane', () => {
   });
 
   it('runs a waiting P1 before P2 tasks queued earlier', async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     const stop = await stopFile();
     const dir = await h.tempDir('order');
     const go = join(dir, 'go');
     const order = join(dir, 'order.txt');
     // One normal and one critical slot: a P5 holds the normal one, a gated P1 the critical one.
-    await bridgeFor(team, { batchSize: 1, criticalSlots: 1 });
+    await fleet.bridgeFor(team, { batchSize: 1, criticalSlots: 1 });
     const hold = await client.tasks.create({ team, machine: 'm1', priority: 5, command: holdCommand(stop, 30) });
     await until(hold.taskId, 'PROCESSING');
     const gate = await client.tasks.create({
@@ -159,7 +133,7 @@ describe('critical lane', () => {
 
 describe('reading both lanes', () => {
   it('keeps P1–P2 in the critical queue and P3–P5 in the tasks queue; inspect, list, counts and wait see both', async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     const [p1, p2, p5] = await client.tasks.createMany([
       { team, machine: 'm1', priority: 1, command: 'echo one' },
       { team, machine: 'm1', priority: 2, command: 'echo two' },
@@ -184,7 +158,7 @@ describe('reading both lanes', () => {
     expect((await client.tasks.wait(p2!.taskId, WAIT)).status).toBe('CANCELLED');
     expect(await client.tasks.counts(team)).toMatchObject({ pending: 2, cancelled: 1 });
 
-    await bridgeFor(team, { batchSize: 1, criticalSlots: 1 });
+    await fleet.bridgeFor(team, { batchSize: 1, criticalSlots: 1 });
     const [one, five] = await Promise.all([client.tasks.wait(p1!.taskId, WAIT), client.tasks.wait(p5!.taskId, WAIT)]);
     expect(one.output).toContain('one');
     expect(five.output).toContain('five');
@@ -194,7 +168,7 @@ describe('reading both lanes', () => {
   });
 
   it('detects a taskId in any lane: the same create is idempotent, another priority is a conflict', async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     const taskId = 'a1b2c3d4-0000-4000-8000-00000000c0de';
     const spec = { team, machine: 'm1', priority: 1, command: 'echo once', taskId };
     expect(await client.tasks.create(spec)).toMatchObject({ taskId, created: true });

@@ -3,9 +3,8 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bridge, type BridgeConfigInput, startBridge } from '@rediacc/bridge';
-import { createLogger, queueNameFor, registryKeys, teamPrefix } from '@rediacc/core';
-import { createClient, type RediaccClient } from '@rediacc/producer';
+import { queueNameFor, registryKeys, teamPrefix } from '@rediacc/core';
+import type { RediaccClient } from '@rediacc/producer';
 import {
   acquireMachineSlot,
   machineSlotHolders,
@@ -14,52 +13,28 @@ import {
   slotWaiters,
 } from '@rediacc/queue';
 import { QueueEvents } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addTeamWithMachine,
   holdCommand,
   loggedCommand,
   maxOverlap,
-  type TestMachine,
+  startTeamBridges,
+  type TeamBridges,
   useHarness,
   waitFor,
 } from '../harness/index.js';
 
 const WAIT = { timeoutMs: 30_000 };
-const logger = createLogger({ name: 'test', level: 'silent' });
 const h = useHarness();
-const teamKeys: Record<string, string> = {};
-let redisUrl: string;
+let fleet: TeamBridges;
 let client: RediaccClient;
-let machine: TestMachine;
-let teamCount = 0;
-const bridges: Bridge[] = [];
 
 beforeAll(async () => {
-  redisUrl = (await h.redis()).url;
-  machine = await h.machine();
-  client = createClient({ redis: redisUrl });
+  fleet = await startTeamBridges(h, 'slots');
+  client = fleet.client;
 });
 
-afterEach(async () => {
-  await Promise.all(bridges.splice(0).map((b) => b.close()));
-});
-
-afterAll(async () => {
-  await client?.close();
-});
-
-async function freshTeam(): Promise<string> {
-  const team = `slots-${process.pid}-${++teamCount}`;
-  Object.assign(teamKeys, await addTeamWithMachine(client, team, machine));
-  return team;
-}
-
-async function bridgeFor(team: string, name: string, config: Partial<BridgeConfigInput>): Promise<Bridge> {
-  const bridge = await startBridge({ teamKeys, redisUrl, teams: [team], name, ...config }, { logger });
-  bridges.push(bridge);
-  return bridge;
-}
+afterEach(() => fleet?.closeBridges());
 
 /** Creates `count` tasks that log their run on the machine, and waits for all of them. */
 async function runLogged(team: string, count: number, seconds: number): Promise<string> {
@@ -86,7 +61,7 @@ const waiters = (team: string) => slotWaiters(client.redis, registryKeys.machine
 
 /** Counts the `delayed` events of the team's P3–P5 queue per task: one per park (or put-back). */
 async function delayedEvents(team: string): Promise<{ of: (taskId: string) => Promise<number> }> {
-  const events = new QueueEvents(queueNameFor(3), { connection: { url: redisUrl }, prefix: teamPrefix(team) });
+  const events = new QueueEvents(queueNameFor(3), { connection: { url: fleet.redisUrl }, prefix: teamPrefix(team) });
   h.own(() => events.close());
   await events.waitUntilReady();
   const seen = new Map<string, number>();
@@ -96,9 +71,9 @@ async function delayedEvents(team: string): Promise<{ of: (taskId: string) => Pr
 
 describe('per-machine limit', () => {
   it('two bridges never run more than two tasks at once on a machine limited to two, and all complete', async () => {
-    const team = await freshTeam();
-    await bridgeFor(team, 'slots-a', { batchSize: 4, maxPerMachine: 2 });
-    await bridgeFor(team, 'slots-b', { batchSize: 4, maxPerMachine: 2 });
+    const team = await fleet.freshTeam();
+    await fleet.bridgeFor(team, { name: 'slots-a', batchSize: 4, maxPerMachine: 2 });
+    await fleet.bridgeFor(team, { name: 'slots-b', batchSize: 4, maxPerMachine: 2 });
     const log = await runLogged(team, 10, 0.5);
     const overlap = await maxOverlap(log);
     // Exactly two: the limit is reached (eight slots on the bridges would allow more) and never passed.
@@ -108,33 +83,33 @@ describe('per-machine limit', () => {
   });
 
   it("a machine's own limit of one wins over the bridges' three", async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     expect(await client.machines.set('m1', { maxConcurrent: 1 }, team)).toMatchObject({ maxConcurrent: 1 });
-    await bridgeFor(team, 'override-a', { batchSize: 3, maxPerMachine: 3 });
-    await bridgeFor(team, 'override-b', { batchSize: 3, maxPerMachine: 3 });
+    await fleet.bridgeFor(team, { name: 'override-a', batchSize: 3, maxPerMachine: 3 });
+    await fleet.bridgeFor(team, { name: 'override-b', batchSize: 3, maxPerMachine: 3 });
     const log = await runLogged(team, 6, 0.3);
     expect(await maxOverlap(log)).toBe(1);
   });
 
   it("a crashed holder's expired lease does not block the machine", async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     await client.machines.set('m1', { maxConcurrent: 1 }, team);
     // A bridge that died holding the only slot: its lease ran out long ago.
     await client.redis.zadd(registryKeys.machineSlots(team, 'm1'), 1, 'crashed-holder');
-    await bridgeFor(team, 'after-crash', { batchSize: 2 });
+    await fleet.bridgeFor(team, { name: 'after-crash', batchSize: 2 });
     const { taskId } = await client.tasks.create({ team, machine: 'm1', command: 'echo free' });
     expect((await client.tasks.wait(taskId, WAIT)).status).toBe('COMPLETED');
   });
 
   it('a task waits PENDING, parked, while a live lease holds the only slot, and runs once it is released', async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     await client.machines.set('m1', { maxConcurrent: 1 }, team);
     const holder = { team, machine: 'm1', holder: 'other-bridge-task' };
     expect(await acquireMachineSlot(client.redis, holder, 1, 600_000)).toBe(true);
     const marker = join(await h.tempDir('slot-wait'), 'ran');
     const events = await delayedEvents(team);
     // The safety net is far beyond this test's waits: only the release can start the task in time.
-    await bridgeFor(team, 'waiter', { batchSize: 2, parkedCheckMs: 120_000 });
+    await fleet.bridgeFor(team, { name: 'waiter', batchSize: 2, parkedCheckMs: 120_000 });
     const { taskId } = await client.tasks.create({ team, machine: 'm1', command: `touch ${marker}`, maxRetries: 1 });
     await waitFor('the task to be parked', async () => ((await waiters(team)).length === 1 ? true : undefined));
     expect(await waiters(team)).toEqual([taskId]);
@@ -150,12 +125,12 @@ describe('per-machine limit', () => {
   });
 
   it("a parked task starts as soon as the holder's try ends, woken by it rather than by polling", async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     await client.machines.set('m1', { maxConcurrent: 1 }, team);
     const dir = await h.tempDir('slot-wake');
     const stop = join(dir, 'stop');
     const events = await delayedEvents(team);
-    await bridgeFor(team, 'holder', { batchSize: 2, parkedCheckMs: 120_000 });
+    await fleet.bridgeFor(team, { name: 'holder', batchSize: 2, parkedCheckMs: 120_000 });
     const first = await client.tasks.create({ team, machine: 'm1', command: holdCommand(stop) });
     await waitFor('the first task to run', async () =>
       (await client.tasks.inspect(first.taskId)).status === 'PROCESSING' ? true : undefined,
@@ -175,7 +150,7 @@ describe('per-machine limit', () => {
   });
 
   it('machine set removes the limit again with null, and refuses bad values', async () => {
-    const team = await freshTeam();
+    const team = await fleet.freshTeam();
     expect(await client.machines.set('m1', { maxConcurrent: 4 }, team)).toMatchObject({ maxConcurrent: 4 });
     const cleared = await client.machines.set('m1', { maxConcurrent: null }, team);
     expect(cleared).not.toHaveProperty('maxConcurrent');

@@ -1,13 +1,13 @@
 // Fan-out schedules with a real bridge and sshd machines: a schedule with `select` makes each run a batch over the
 // machines tagged at run time (one task per machine, scheduleName and the batch on each, the batch as the schedule's
 // last run), and with overlap skip a run is skipped while a task of the previous batch is still going (audited).
+// Each task's job is stored as a created task's (job data version 2).
 import { type Bridge, startBridge } from '@rediacc/bridge';
 import { createLogger } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
-import { runSchedule, TeamQueues } from '@rediacc/queue';
-import { Redis } from 'ioredis';
+import { runSchedule } from '@rediacc/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useHarness } from '../harness/index.js';
+import { openRaw, useHarness } from '../harness/index.js';
 import { completedBatches, runsOf, type ScheduleRef, scheduleAudit } from '../harness/schedule-runs.js';
 
 const h = useHarness();
@@ -103,12 +103,7 @@ describe('fan-out schedules', () => {
       fanOut: { select: { role: 'web' } },
       task: { team: TEAM, command: 'true', priority: 5 },
     });
-    const redis = new Redis(redisUrl);
-    const queues = new TeamQueues(redis);
-    h.own(async () => {
-      await queues.close();
-      await redis.quit();
-    });
+    const { raw: redis, queues } = openRaw(h, redisUrl);
     const first = await runSchedule(redis, queues, TEAM, 'once', 'repeat:once:1');
     const again = await runSchedule(redis, queues, TEAM, 'once', 'repeat:once:1');
     await client.schedules.remove('once', { team: TEAM });
@@ -116,6 +111,18 @@ describe('fan-out schedules', () => {
     expect(again).toEqual(first);
     const runs = await runsOf(schedule('once'));
     expect(runs).toHaveLength(3);
-    expect(new Set(runs.map((t) => t.batchId))).toEqual(new Set([first.outcome === 'batch' && first.batchId]));
+    const batchId = first.outcome === 'batch' && first.batchId;
+    expect(new Set(runs.map((t) => t.batchId))).toEqual(new Set([batchId]));
+    // Each task's job is stored as a created task's (job data version 2): beside the command, only what is not a
+    // default or the job's own (team, machine, priority): the schedule and the batch.
+    for (const run of runs) {
+      const data = await redis.hget(queues.forPriority(TEAM, 5).toKey(run.taskId), 'data');
+      expect(JSON.parse(data!)).toEqual({
+        v: 2,
+        command: 'true',
+        scheduleName: 'once',
+        batch: { id: batchId, stopOnFailure: false },
+      });
+    }
   }, 60_000);
 });

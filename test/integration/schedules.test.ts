@@ -1,12 +1,14 @@
 // Schedules on BullMQ job schedulers, with a real bridge and sshd: an every-1s schedule produces ordinary tasks
 // with scheduleName set, skips a run while the previous one is still going (audited), and pause, resume and remove
-// stop and start its runs.
+// stop and start its runs; a run's job is stored as a created task's (job data version 2), a schedule kept with
+// version-1 job data too.
 import { type Bridge, startBridge } from '@rediacc/bridge';
-import { createLogger } from '@rediacc/core';
+import { createLogger, registryKeys } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
+import { runSchedule } from '@rediacc/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTeamWithMachine } from '../harness/fleet.js';
-import { useHarness } from '../harness/index.js';
+import { openRaw, useHarness } from '../harness/index.js';
 import { completedRuns, runsOf, type ScheduleRef, scheduleAudit } from '../harness/schedule-runs.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -14,9 +16,10 @@ const h = useHarness();
 const TEAM = 'Sched';
 let client: RediaccClient;
 let bridge: Bridge;
+let redisUrl: string;
 
 beforeAll(async () => {
-  const redisUrl = (await h.redis()).url;
+  redisUrl = (await h.redis()).url;
   client = createClient({ redis: redisUrl });
   const teamKeys = await addTeamWithMachine(client, TEAM, await h.machine(), 's1');
   bridge = await startBridge(
@@ -92,6 +95,57 @@ describe('schedules', () => {
     expect(await client.schedules.list({ team: TEAM })).toEqual([]);
     await expect(client.schedules.pause('tick')).rejects.toMatchObject({ code: 'RDC_SCHEDULE_UNKNOWN' });
     expect((await scheduleAudit(schedule('tick'), 'schedule.pause')).length).toBe(1);
+  }, 60_000);
+
+  it("a run's job is stored as a created task's (version 2), also for a schedule kept with version-1 data", async () => {
+    // A cron far off: no trigger fires during the test, the runs are driven by hand as a bridge's upkeep would.
+    const task = { team: TEAM, machine: 's1', command: 'echo v2', maxRetries: 1, retryDelay: 5 };
+    await client.schedules.add({ name: 'stored', team: TEAM, cron: '0 3 1 1 *', overlap: 'queue', task });
+    const { raw: redis, queues } = openRaw(h, redisUrl);
+    // A schedule as the code before version 2 kept it: every field in its job data, retention and keepLogs in its
+    // options.
+    const v1Data = { team: TEAM, machine: 's1', command: 'echo v1', priority: 3, maxRetries: 0, retryDelay: 30 };
+    const v1 = {
+      name: 'kept-v1',
+      team: TEAM,
+      cron: '0 3 1 1 *',
+      overlap: 'queue',
+      paused: false,
+      createdAt: Date.now(),
+      job: {
+        name: 's1',
+        data: { v: 1, ...v1Data, backoff: 'fixed', failureAction: 'none' },
+        opts: { priority: 3, attempts: 1, removeOnComplete: false, removeOnFail: false, keepLogs: 100 },
+      },
+    };
+    await redis.hset(registryKeys.schedules(TEAM), v1.name, JSON.stringify(v1));
+
+    /** The stored data and options of a task's job. */
+    const storedJob = async (taskId: string) => {
+      const [data, opts] = await redis.hmget(queues.forPriority(TEAM, 3).toKey(taskId), 'data', 'opts');
+      const { jobId, ...rest } = JSON.parse(opts!);
+      expect(jobId).toBe(taskId);
+      return { data: JSON.parse(data!), opts: rest };
+    };
+    for (const [name, spec, output] of [
+      ['stored', task, 'v2\n'],
+      ['kept-v1', v1Data, 'v1\n'],
+    ] as const) {
+      const run = await runSchedule(redis, queues, TEAM, name, `repeat:${name}:1`);
+      if (run.outcome !== 'queued') throw new Error(`run of ${name}: ${run.outcome}`);
+      // The same job a create of the same task stores, but for its scheduleName.
+      const created = await client.tasks.create(spec);
+      const expected = await storedJob(created.taskId);
+      expect(expected.data.v).toBe(2);
+      expect(await storedJob(run.taskId)).toEqual({
+        data: { ...expected.data, scheduleName: name },
+        opts: expected.opts,
+      });
+      const done = await client.tasks.wait(run.taskId, { timeoutMs: 30_000 });
+      expect(done).toMatchObject({ status: 'COMPLETED', output, scheduleName: name, machine: 's1' });
+      expect((await client.tasks.wait(created.taskId, { timeoutMs: 30_000 })).status).toBe('COMPLETED');
+      await client.schedules.remove(name, { team: TEAM });
+    }
   }, 60_000);
 
   it('refuses a schedule with both cron and every, a bad time zone, or a name the team already has', async () => {

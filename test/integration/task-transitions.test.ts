@@ -5,8 +5,10 @@ import { registryKeys, teamPrefix } from '@rediacc/core';
 import {
   acquireMachineSlot,
   appendOutput,
+  type BatchStop,
   batchSemaphore,
   type ClaimedTask,
+  type ClaimSlots,
   claimTask,
   endTry,
   fenceOf,
@@ -16,79 +18,81 @@ import {
   parkTask,
   renewSlots,
   requestCancel,
+  type SlotSemaphore,
   slotWaiters,
   waiterScoreOf,
 } from '@rediacc/queue';
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { aclFleet } from '../harness/acl-fleet.js';
-import { useHarness } from '../harness/index.js';
+import { claimByHand, useHarness } from '../harness/index.js';
 
 const h = useHarness();
 const slotOf = (team: string) => machineSemaphore(team, 'm', 1);
 const slotsOf = (team: string) => ({ semaphores: [slotOf(team)], leaseMs: 60_000, score: 0 });
 
-async function claimed(team: string, as?: Redis): Promise<{ redis: Redis; task: ClaimedTask; jobKey: string }> {
+/** Bridge a's progress record of its claim. */
+const ASSIGNED = { phase: 'ASSIGNED', bridge: 'a' };
+
+/**
+ * The task `task-1` of `team` claimed by hand (on a new connection unless `as`), with its claim and the end of its
+ * try as the bridge makes them: `claim` records `progress` (bridge a's ASSIGNED) while taking `slots`, `end` frees
+ * `held` and records `progress`.
+ */
+async function claimed(team: string, as?: Redis) {
   const redis = as ?? new Redis((await h.redis()).url, { maxRetriesPerRequest: null });
   if (!as) h.own(async () => redis.disconnect());
-  const queue = new Queue('tasks', { connection: redis, prefix: teamPrefix(team) });
-  await queue.add('t', { n: 1 }, { jobId: 'task-1' });
-  // A worker that never runs by itself: the test claims the job by hand, with a token of its own.
-  const worker = new Worker('tasks', null, { connection: redis, prefix: teamPrefix(team), autorun: false });
-  h.own(async () => {
-    await worker.close();
-    await queue.close();
-  });
-  const job = await worker.getNextJob('token-a');
-  if (!job) throw new Error('no job claimed');
-  const task = { job, fence: fenceOf(job, 'token-a'), team, machine: 'm' };
-  return { redis, task, jobKey: `${teamPrefix(team)}:tasks:task-1` };
+  const job = await claimByHand(h, redis, team);
+  const task: ClaimedTask = { job, fence: fenceOf(job, 'token-a'), team, machine: 'm' };
+  return {
+    redis,
+    task,
+    jobKey: `${teamPrefix(team)}:tasks:task-1`,
+    claim: (slots: ClaimSlots | undefined, claimedBefore = false, progress: object = ASSIGNED) =>
+      claimTask(redis, task, slots, progress, claimedBefore),
+    end: (held: readonly SlotSemaphore[], progress?: object, stop?: BatchStop) =>
+      endTry(redis, task, held, progress, 'the result', stop),
+  };
 }
 
 const progressOf = async (redis: Redis, jobKey: string) => JSON.parse((await redis.hget(jobKey, 'progress')) ?? 'null');
 
 describe('the claim and the end of a try, one round trip each', () => {
   it('the claim takes the slot and records ASSIGNED; the end releases it and records the failed result', async () => {
-    const { redis, task, jobKey } = await claimed('tt-a');
-    const reply = await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false);
+    const { redis, task, jobKey, claim, end } = await claimed('tt-a');
+    const reply = await claim(slotsOf(task.team));
     expect(reply).toEqual({ slot: true, cancelRequested: false, outputEnd: 0, lockTtlMs: expect.any(Number) });
     // The claim's lease: what the lock had left (BullMQ's default lock is 30 s).
     expect(reply.slot && reply.lockTtlMs).toBeGreaterThan(20_000);
     expect(reply.slot && reply.lockTtlMs).toBeLessThanOrEqual(30_000);
     expect(await machineSlotHolders(redis, 'tt-a', 'm')).toEqual(['task-1']);
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'a' });
-    await endTry(
-      redis,
-      task,
-      [slotOf(task.team)],
-      { phase: 'PROCESSING', bridge: 'a', result: 'failed' },
-      'the result',
-    );
+    await end([slotOf(task.team)], { phase: 'PROCESSING', bridge: 'a', result: 'failed' });
     expect(await machineSlotHolders(redis, 'tt-a', 'm')).toEqual([]);
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'PROCESSING', bridge: 'a', result: 'failed' });
   });
 
   it("reads Redis's clock only when it takes or frees a slot: a claim without one runs no TIME", async () => {
-    const { redis, task, jobKey } = await claimed('tt-clock');
+    const { redis, task, jobKey, claim } = await claimed('tt-clock');
     const timeCalls = async () => Number(/cmdstat_time:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
     const before = await timeCalls();
-    const reply = await claimTask(redis, task, undefined, { phase: 'ASSIGNED', bridge: 'a' }, false);
+    const reply = await claim(undefined);
     expect(reply).toMatchObject({ slot: true });
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'a' });
     expect(await timeCalls()).toBe(before);
     // With a slot to take, its lease counts from Redis's clock, read once for the whole script.
-    await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false);
+    await claim(slotsOf(task.team));
     expect(await timeCalls()).toBe(before + 1);
     expect(await machineSlotHolders(redis, 'tt-clock', 'm')).toEqual(['task-1']);
   });
 
   it('a task claimed before reads its cancel flag and where its live output stopped, in the same step', async () => {
-    const { redis, task } = await claimed('tt-b');
+    const { redis, claim } = await claimed('tt-b');
     await appendOutput(redis, 'tt-b', 'task-1', 0, Buffer.from('hello\n'));
     await appendOutput(redis, 'tt-b', 'task-1', 6, Buffer.from('***\n'), 6 + 'secret\n'.length);
     await requestCancel(redis, 'tt-b', 'task-1');
-    expect(await claimTask(redis, task, undefined, { phase: 'ASSIGNED', bridge: 'a' }, true)).toEqual({
+    expect(await claim(undefined, true)).toEqual({
       slot: true,
       cancelRequested: true,
       outputEnd: 13,
@@ -97,10 +101,10 @@ describe('the claim and the end of a try, one round trip each', () => {
   });
 
   it('no free slot: nothing recorded, and the try is uncounted', async () => {
-    const { redis, task, jobKey } = await claimed('tt-c');
+    const { redis, task, jobKey, claim } = await claimed('tt-c');
     expect(await acquireMachineSlot(redis, { team: 'tt-c', machine: 'm', holder: 'other' }, 1, 60_000)).toBe(true);
     const tries = Number(await redis.hget(jobKey, 'ats'));
-    expect(await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
+    expect(await claim(slotsOf(task.team))).toEqual({
       slot: false,
       full: slotOf('tt-c'),
       ahead: 0,
@@ -111,41 +115,29 @@ describe('the claim and the end of a try, one round trip each', () => {
   });
 
   it('a bridge that lost the lock claims nothing, records nothing, and releases only its own slot', async () => {
-    const { redis, task, jobKey } = await claimed('tt-d');
-    expect((await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(
-      true,
-    );
+    const { redis, task, jobKey, claim, end } = await claimed('tt-d');
+    expect((await claim(slotsOf(task.team))).slot).toBe(true);
     // Another bridge took the task over after a stall: the lock holds its token, the slot its member.
     await redis.set(task.fence.lockKey, 'token-b');
     const b = { ...task, fence: fenceOf(task.job, 'token-b') };
     expect((await claimTask(redis, b, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'b' }, true)).slot).toBe(true);
-    await expect(
-      claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, true),
-    ).rejects.toBeInstanceOf(LockLostError);
-    await expect(
-      endTry(redis, task, [slotOf(task.team)], { phase: 'PROCESSING', bridge: 'a' }, 'the result'),
-    ).rejects.toBeInstanceOf(LockLostError);
+    await expect(claim(slotsOf(task.team), true)).rejects.toBeInstanceOf(LockLostError);
+    await expect(end([slotOf(task.team)], { phase: 'PROCESSING', bridge: 'a' })).rejects.toBeInstanceOf(LockLostError);
     expect(await progressOf(redis, jobKey)).toEqual({ phase: 'ASSIGNED', bridge: 'b' });
     expect(await redis.zrange(registryKeys.machineSlots('tt-d', 'm'), 0, -1)).toEqual(['task-1:token-b']);
   });
 
   it("a bridge's Redis user (ACL: cancel flags read-only) claims, reads its re-claim state and ends its try", async () => {
     const fleet = await aclFleet(h, ['tt-acl']);
-    const { redis, task, jobKey } = await claimed('tt-acl', fleet.connectionAs('tt-acl', 'bridge'));
+    const { task, jobKey, claim, end } = await claimed('tt-acl', fleet.connectionAs('tt-acl', 'bridge'));
     await fleet.admin.redis.set(registryKeys.cancelRequest('tt-acl', 'task-1'), '1');
-    expect(await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, true)).toEqual({
+    expect(await claim(slotsOf(task.team), true)).toEqual({
       slot: true,
       cancelRequested: true,
       outputEnd: 0,
       lockTtlMs: expect.any(Number),
     });
-    await endTry(
-      redis,
-      task,
-      [slotOf(task.team)],
-      { phase: 'PROCESSING', bridge: 'a', result: 'cancelled' },
-      'the result',
-    );
+    await end([slotOf(task.team)], { phase: 'PROCESSING', bridge: 'a', result: 'cancelled' });
     expect(await progressOf(fleet.raw, jobKey)).toEqual({ phase: 'PROCESSING', bridge: 'a', result: 'cancelled' });
   });
 });
@@ -168,10 +160,8 @@ describe('tasks parked for a slot', () => {
   });
 
   it("the end of the holder's try wakes the first waiter (by priority, then age), skipping one gone meanwhile", async () => {
-    const { redis, task } = await claimed('tt-w');
-    expect((await claimTask(redis, task, slotsOf(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(
-      true,
-    );
+    const { redis, task, claim, end } = await claimed('tt-w');
+    expect((await claim(slotsOf(task.team))).slot).toBe(true);
     const { dueOf } = await parked('tt-w', redis, ['late', 'urgent', 'older']);
     expect(await parkTask(redis, ref('tt-w', 'late', waiterScoreOf(3, 2_000)))).toBe(true);
     expect(await parkTask(redis, ref('tt-w', 'urgent', waiterScoreOf(1, 3_000)))).toBe(true);
@@ -182,7 +172,7 @@ describe('tasks parked for a slot', () => {
     const before = Date.now() + 300_000;
     expect(await dueOf('older')).toBeGreaterThan(before);
 
-    await endTry(redis, task, [slotOf(task.team)], undefined, 'the result');
+    await end([slotOf(task.team)]);
     expect(await dueOf('older')).toBeLessThan(before);
     expect(await dueOf('late')).toBeGreaterThan(before);
     expect(await slotWaiters(redis, slotOf('tt-w').waitersKey)).toEqual(['late']);
@@ -213,10 +203,10 @@ describe("a fan-out batch's slot and stop flag, in the same claim and end of a t
   });
 
   it("takes the machine's and the batch's slots or neither, renews both at once, and frees both", async () => {
-    const { redis, task } = await claimed('tt-b1');
+    const { redis, task, claim, end } = await claimed('tt-b1');
     const other = { team: 'tt-b1', machine: 'm', holder: 'other', slotsKey: batchOf('tt-b1').slotsKey };
     expect(await acquireMachineSlot(redis, other, 1, 60_000)).toBe(true);
-    expect(await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).toEqual({
+    expect(await claim(both(task.team))).toEqual({
       slot: false,
       full: batchOf('tt-b1'),
       ahead: 0,
@@ -224,7 +214,7 @@ describe("a fan-out batch's slot and stop flag, in the same claim and end of a t
     // The machine's free slot was not taken either.
     expect(await machineSlotHolders(redis, 'tt-b1', 'm')).toEqual([]);
     await redis.del(batchOf('tt-b1').slotsKey);
-    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    expect((await claim(both(task.team))).slot).toBe(true);
     expect(await redis.zrange(batchOf('tt-b1').slotsKey, 0, -1)).toEqual([`task-1:${task.fence.token}`]);
     const slotsKeys = [slotOf('tt-b1').slotsKey, batchOf('tt-b1').slotsKey];
     expect(await renewSlots(redis, 'task-1', task.fence, slotsKeys, 60_000)).toBe(true);
@@ -234,16 +224,16 @@ describe("a fan-out batch's slot and stop flag, in the same claim and end of a t
     await expect(renewSlots(redis, 'task-1', fenceOf(task.job, 'token-x'), slotsKeys, 60_000)).rejects.toBeInstanceOf(
       LockLostError,
     );
-    await endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result');
+    await end([slotOf(task.team), batchOf(task.team)]);
     expect(await machineSlotHolders(redis, 'tt-b1', 'm')).toEqual([]);
     expect(await redis.zcard(batchOf('tt-b1').slotsKey)).toBe(0);
   });
 
   it('the failure for good stops the batch in the step that frees its slot; a later claim is refused', async () => {
-    const { redis, task } = await claimed('tt-b2');
-    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    const { redis, task, claim, end } = await claimed('tt-b2');
+    expect((await claim(both(task.team))).slot).toBe(true);
     const stop = { flag: registryKeys.batchStop('tt-b2', 'b1'), ttlSeconds: 60 };
-    await endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result', stop);
+    await end([slotOf(task.team), batchOf(task.team)], undefined, stop);
     expect(await redis.get(stop.flag)).toBe('task-1');
     expect(await redis.zcard(batchOf('tt-b2').slotsKey)).toBe(0);
     // The task that stopped the batch may claim again; any other is refused, with nothing taken or recorded.
@@ -256,17 +246,15 @@ describe("a fan-out batch's slot and stop flag, in the same claim and end of a t
     });
     expect(await redis.zcard(batchOf('tt-b2').slotsKey)).toBe(0);
     expect(await redis.hget(`${teamPrefix('tt-b2')}:tasks:task-2`, 'progress')).toBeNull();
-    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, true)).slot).toBe(true);
+    expect((await claim(both(task.team), true)).slot).toBe(true);
   });
 
   it('a bridge that lost the lock does not stop the batch, and frees only its own slots', async () => {
-    const { redis, task } = await claimed('tt-b3');
-    expect((await claimTask(redis, task, both(task.team), { phase: 'ASSIGNED', bridge: 'a' }, false)).slot).toBe(true);
+    const { redis, task, claim, end } = await claimed('tt-b3');
+    expect((await claim(both(task.team))).slot).toBe(true);
     await redis.set(task.fence.lockKey, 'token-b');
     const stop = { flag: registryKeys.batchStop('tt-b3', 'b1'), ttlSeconds: 60 };
-    await expect(
-      endTry(redis, task, [slotOf(task.team), batchOf(task.team)], undefined, 'the result', stop),
-    ).rejects.toBeInstanceOf(LockLostError);
+    await expect(end([slotOf(task.team), batchOf(task.team)], undefined, stop)).rejects.toBeInstanceOf(LockLostError);
     expect(await redis.get(stop.flag)).toBeNull();
     expect(await redis.zcard(batchOf('tt-b3').slotsKey)).toBe(0);
   });

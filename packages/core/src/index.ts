@@ -210,6 +210,8 @@ export {
   runResultSchema,
   shapeOf,
   storedJobData,
+  type TaskJob,
+  taskJob,
 } from './task-record.js';
 export {
   backoffSchema,

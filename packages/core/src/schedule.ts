@@ -126,8 +126,11 @@ export const scheduleRecordSchema = z.object({
   overlap: z.enum(OVERLAP_POLICIES),
   paused: z.boolean(),
   createdAt: z.number(),
-  /** The BullMQ job every run adds: name, data (JobData) and options (priority, attempts, retention). */
-  /** A fan-out schedule's job data has no machine: each run sets it per machine. */
+  /**
+   * The task every run adds: name (the machine), data (JobData, whole: version 1 in records kept before version 2)
+   * and options. A run builds its job from the data as a create does (taskJob, jobOptionsFor); the options are kept
+   * for bridges from before that. A fan-out schedule's job data has no machine: each run sets it per machine.
+   */
   job: z.object({
     name: z.string(),
     data: jobDataSchema.extend({ machine: machineNameSchema.optional() }),

@@ -10,6 +10,7 @@ import {
   runResultSchema,
   shapeOf,
   storedJobData,
+  taskJob,
 } from './task-record.js';
 import { toTaskView } from './task-view.js';
 
@@ -189,6 +190,13 @@ describe('job data as stored (version 2) and read back', () => {
     );
     const read = readJobData(v1, { team: 'other', machine: 'other', priority: 5 });
     expect(read.success && read.data).toEqual(v1);
+  });
+
+  it('a job is named after its machine and carries the stored form, version-1 data (a kept schedule) included', () => {
+    const opts = { jobId: 't1', priority: 2, attempts: 1 };
+    expect(taskJob(plain, opts)).toEqual({ name: 'prod-01', data: { v: 2, command: 'uptime' }, opts });
+    const v1: JobData = { ...plain, v: 1, scheduleName: 'nightly' };
+    expect(taskJob(v1, opts).data).toEqual({ v: 2, command: 'uptime', scheduleName: 'nightly' });
   });
 });
 

@@ -74,6 +74,23 @@ export function storedJobData(data: JobData): Record<string, unknown> {
   return stored;
 }
 
+/** A task's job as it is added to its lane queue. */
+export interface TaskJob<O extends { jobId: string }> {
+  /** The machine: readJobData takes it from the job's name. */
+  name: string;
+  data: Record<string, unknown>;
+  opts: O;
+}
+
+/**
+ * A task's job as it is added: named after its machine, its data in the stored form (storedJobData), with `opts`
+ * (jobOptionsFor: priority and retry policy). Creates (the producer's task-add.ts) and a schedule's runs (queue's
+ * schedule-runs.ts and schedule-fanout.ts) add through it, so a run's job is stored as a created task's is.
+ */
+export function taskJob<O extends { jobId: string }>(data: JobData, opts: O): TaskJob<O> {
+  return { name: data.machine, data: storedJobData(data), opts };
+}
+
 /**
  * Reads stored job data of either version: version 2 takes what it left out from the job (`origin`) and the
  * defaults; fields it does carry win. Version 1 carries everything and is parsed as it is.

@@ -3,7 +3,7 @@
 // written ahead, the creates' audit entries. The job's creation time is chosen here (JobsOptions.timestamp), so
 // the index entry need not wait for the add's answer. Should an add or an index entry fail, every add of the call
 // is undone with its index entries: the caller stays all-or-nothing.
-import { RdcError, storedJobData } from '@rediacc/core';
+import { RdcError, taskJob } from '@rediacc/core';
 import {
   addCommands,
   isAccessRefusal,
@@ -114,13 +114,13 @@ function chunksOf(group: QueueGroup): QueueGroup[] {
 
 async function addGroup(group: QueueGroup): Promise<void> {
   const { queue, entries } = group;
-  const [only] = entries;
+  // Stored in its version-2 form (core's taskJob, as a schedule's runs are): without what the job itself says and
+  // the fields that hold their default.
+  const added = entries.map((e) => taskJob(e.data, e.opts));
+  const [only] = added;
   // One task: BullMQ's add (one script call), not a pipeline of one.
-  // Stored in its version-2 form: without what the job itself says and the fields that hold their default.
   const jobs: Job[] =
-    entries.length === 1 && only
-      ? [await queue.add(only.name, storedJobData(only.data), only.opts)]
-      : await queue.addBulk(entries.map((e) => ({ name: e.name, data: storedJobData(e.data), opts: e.opts })));
+    added.length === 1 && only ? [await queue.add(only.name, only.data, only.opts)] : await queue.addBulk(added);
   const missing = entries.filter((e, i) => jobs[i]?.id !== e.opts.jobId);
   if (missing.length > 0)
     throw new RdcError('RDC_INTERNAL', `BullMQ did not store ${missing.length} of ${entries.length} tasks`);

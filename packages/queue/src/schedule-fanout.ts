@@ -4,7 +4,7 @@
 // and every task id derive from the trigger's job id (and the machine), so a bridge that dies between adding the
 // tasks and finishing the trigger adds nothing twice: the next holder writes the same index and BullMQ ignores the
 // adds of ids it has.
-import { isTerminal, laneOf, registryKeys, type ScheduleRecord } from '@rediacc/core';
+import { isTerminal, jobOptionsFor, laneOf, registryKeys, type ScheduleRecord, taskJob } from '@rediacc/core';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { batchInfo, batchMachines } from './batch-plan.js';
@@ -34,7 +34,7 @@ export async function runFanOut(
   const target = fanOut.select ? { select: fanOut.select } : { machines: fanOut.machines ?? [] };
   const { machines } = await batchMachines(redis, target, team);
   const taskIds = machines.map((m) => runTaskId(team, `${triggerId}/${m.name}`));
-  const { data, opts } = record.job;
+  const { data } = record.job;
   const info = batchInfo(batchId, team, data, machines.length, {
     select: fanOut.select,
     maxParallel: fanOut.maxParallel,
@@ -47,12 +47,11 @@ export async function runFanOut(
     stopOnFailure: fanOut.stopOnFailure,
   };
   const queue = queues.forPriority(team, data.priority);
+  // Each task's job as a created task's (taskJob), whatever version the record's data and options were kept in.
   const jobs: Job[] = await queue.addBulk(
-    machines.map((m, i) => ({
-      name: m.name,
-      data: { ...data, machine: m.name, scheduleName: name, batch },
-      opts: { ...opts, jobId: taskIds[i]! },
-    })),
+    machines.map((m, i) =>
+      taskJob({ ...data, machine: m.name, scheduleName: name, batch }, jobOptionsFor(data, taskIds[i]!)),
+    ),
   );
   await indexByMachine(redis, queue, jobs);
   await redis.hset(registryKeys.scheduleRuns(team), name, batchId);

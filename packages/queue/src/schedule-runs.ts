@@ -1,9 +1,9 @@
 // One run of a schedule: a bridge turns the trigger job BullMQ's job scheduler produced into an ordinary task (a
-// batch for a fan-out schedule: schedule-fanout.ts), or
+// batch for a fan-out schedule: schedule-fanout.ts), its job stored as a created task's (core's taskJob), or
 // skips it when the schedule's overlap policy is "skip" and its previous run is still PENDING or running. The
 // task's id is derived from the trigger's, so a bridge that dies after adding the task and before finishing the
 // trigger adds nothing twice: the next holder's add finds the same id (BullMQ ignores it).
-import { isTerminal, laneOf, registryKeys } from '@rediacc/core';
+import { isTerminal, jobOptionsFor, laneOf, registryKeys, taskJob } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { indexByMachine } from './machine-index.js';
 import type { TeamQueues } from './queues.js';
@@ -43,12 +43,12 @@ export async function runSchedule(
     const previous = await readTeamTask(queues, redis, team, last, laneOf(record.job.data.priority));
     if (previous && !isTerminal(previous.status)) return { outcome: 'skipped', taskId, runningTaskId: last };
   }
-  const queue = queues.forPriority(team, record.job.data.priority);
-  const job = await queue.add(
-    record.job.name,
-    { ...record.job.data, scheduleName: name },
-    { ...record.job.opts, jobId: taskId },
-  );
+  const { data } = record.job;
+  const queue = queues.forPriority(team, data.priority);
+  // As a created task's job (taskJob): the current job data version, options from the retry policy. The record's
+  // data may be of version 1 and its stored options older ones (retention, keepLogs): neither is copied as it is.
+  const run = taskJob({ ...data, machine: record.job.name, scheduleName: name }, jobOptionsFor(data, taskId));
+  const job = await queue.add(run.name, run.data, run.opts);
   await indexByMachine(redis, queue, [job]);
   await redis.hset(registryKeys.scheduleRuns(team), name, taskId);
   return { outcome: 'queued', taskId };
