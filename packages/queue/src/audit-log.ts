@@ -54,8 +54,8 @@ export async function resolveActor(redis: Redis, configured?: string): Promise<s
  * left out: a reader fills both in (entryOf). So is a task.create's `created: true` (storedDetail). Entries written
  * before carry all three, and read the same.
  */
-function fieldsOf(entry: AuditInput, writer: string): string[] {
-  const fields = entry.actor === writer ? [] : ['actor', entry.actor];
+function fieldsOf(entry: AuditRecordInput, actor: string, writer: string): string[] {
+  const fields = actor === writer ? [] : ['actor', actor];
   fields.push('action', entry.action, 'target', entry.target, 'outcome', entry.outcome);
   const detail = storedDetail(entry);
   if (detail && Object.keys(detail).length > 0) fields.push('detail', JSON.stringify(detail));
@@ -67,7 +67,7 @@ function fieldsOf(entry: AuditInput, writer: string): string[] {
  * when false (the taskId named a task that existed already); readers fill in `true` (readDetail). One entry per
  * created task, so the 15 bytes count.
  */
-function storedDetail(entry: AuditInput): AuditInput['detail'] {
+function storedDetail(entry: AuditRecordInput): AuditInput['detail'] {
   const { detail } = entry;
   if (!createdIsImplied(entry.action, entry.outcome) || detail?.created !== true) return detail;
   const { created: _, ...rest } = detail;
@@ -110,17 +110,30 @@ export function queueAudit(
  * createMany's specs): not parsed again, which would cost about as much as the specs' own validation.
  */
 export function auditCommands(writer: string, entries: readonly AuditInput[]): RedisCommand[] {
-  const out: RedisCommand[] = entries.map((entry) => [
+  const out = entries.map((entry) => auditAppendCommand(writer, entry.actor, entry));
+  for (const team of new Set(entries.map((e) => e.team))) out.push(auditWritersCommand(team, writer));
+  return out;
+}
+
+/** An audit entry without its actor: the entries of one call share theirs (auditAppendCommand). */
+export type AuditRecordInput = Omit<AuditInput, 'actor'>;
+
+/** The XADD of one entry of `actor`, validated already, to `writer`'s stream (without the writers set's SADD). */
+export function auditAppendCommand(writer: string, actor: string, entry: AuditRecordInput): RedisCommand {
+  return [
     'xadd',
     registryKeys.auditStream(entry.team, writer),
     'MAXLEN',
     '~',
     AUDIT_KEPT,
     '*',
-    ...fieldsOf(entry, writer),
-  ]);
-  for (const team of new Set(entries.map((e) => e.team))) out.push(['sadd', registryKeys.auditWriters(team), writer]);
-  return out;
+    ...fieldsOf(entry, actor, writer),
+  ];
+}
+
+/** The SADD that lists `writer` among the team's audit writers (readers find its stream through it). */
+export function auditWritersCommand(team: string, writer: string): RedisCommand {
+  return ['sadd', registryKeys.auditWriters(team), writer];
 }
 
 /**
