@@ -6,9 +6,10 @@ import type { Redis } from 'ioredis';
 /**
  * A task's job as the producer adds it. Its id is the job's key, and its creation time (chosen up front:
  * JobsOptions.timestamp, as the machine index entry goes out beside the add with it) BullMQ keeps as the job's
- * `timestamp` field: neither is stored a second time inside the job's options, which would cost a pending task 48
- * bytes of Redis memory (its opts string 74 bytes instead of 27). Only what is stored changes: the job in memory
- * keeps both, so BullMQ's checks of the id run as usual, and a job read back is not copied.
+ * `timestamp` field: neither is stored a second time inside the job's options, which would cost a pending task
+ * 58 bytes of Redis memory (its job hash 723 bytes instead of 665, measured with a 100-byte command). Only what is
+ * stored changes: the job in memory keeps both, so BullMQ's checks of the id run as usual, and a job read back is
+ * not copied.
  */
 class TaskJob extends Job {
   override asJSON(): JobJson {
