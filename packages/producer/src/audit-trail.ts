@@ -1,10 +1,11 @@
 // The SDK's side of the audit log: every create, cancel and registry change appends an entry naming the actor
 // (RDC_ACTOR or the client's `actor` option, else the Redis ACL user). Entries of one call go in one pipeline.
-import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName, registryKeys } from '@rediacc/core';
+import { type AuditInput, FLEET_ADMIN_USER, parseAclUserName } from '@rediacc/core';
 import {
   asAccessDenied,
-  auditCommands,
+  auditAppendCommand,
   auditWriter,
+  auditWritersCommand,
   isAccessRefusal,
   type RedisCommand,
   resolveActor,
@@ -24,6 +25,7 @@ const LISTED_MS = 5_000;
 
 export class AuditTrail {
   private actor: Promise<string> | undefined;
+  private known: Promise<AuditAuthor> | undefined;
   /** Teams whose writers set had this writer added lately (SADD answered), until when (ms). */
   private readonly listed = new Map<string, number>();
   /** Teams whose SADD went out with appends not answered yet. */
@@ -44,9 +46,14 @@ export class AuditTrail {
   }
 
   /** Who appends: the actor the entries name and the Redis user whose stream they go to (both resolved once). */
-  async author(): Promise<AuditAuthor> {
-    const [actor, writer] = await Promise.all([this.actorName(), auditWriter(this.redis)]);
-    return { actor, writer };
+  author(): Promise<AuditAuthor> {
+    if (this.known) return this.known;
+    return Promise.all([this.actorName(), auditWriter(this.redis)]).then(([actor, writer]) => {
+      const author = { actor, writer };
+      // Kept once Redis named both (each is asked again while "unknown"): a create then waits for nothing here.
+      if (actor !== 'unknown' && writer !== 'unknown') this.known = Promise.resolve(author);
+      return author;
+    });
   }
 
   /** Appends the records (one round trip); a refused append is RDC_ACCESS_DENIED, not a silent gap. */
@@ -68,20 +75,17 @@ export class AuditTrail {
    * (task-factory's createRecord of a parsed spec): they are not parsed again.
    */
   commandsFor(author: AuditAuthor, records: readonly AuditRecord[]): RedisCommand[] {
-    if (records.length === 0) return [];
-    const commands = auditCommands(
-      author.writer,
-      records.map((record) => ({ ...record, actor: author.actor })),
-    );
+    const commands = records.map((record) => auditAppendCommand(author.writer, author.actor, record));
     // The writers set's SADD only when this writer's was not answered lately for the team: a create one at a time
     // then sends its index and audit entries without it (one command fewer each). Nothing removes a writer from the set.
     const now = Date.now();
-    const listed = new Set<string>();
-    for (const { team } of records) {
-      if ((this.listed.get(team) ?? 0) > now) listed.add(team);
-      else this.listing.add(team);
+    const teams = records.length === 1 ? [records[0]!.team] : new Set(records.map((r) => r.team));
+    for (const team of teams) {
+      if ((this.listed.get(team) ?? 0) > now) continue;
+      this.listing.add(team);
+      commands.push(auditWritersCommand(team, author.writer));
     }
-    return listed.size === 0 ? commands : commands.filter(([name, key]) => name !== 'sadd' || !isListed(key, listed));
+    return commands;
   }
 
   /**
@@ -99,11 +103,10 @@ export class AuditTrail {
 
   /**
    * Whether an operation's entry may go out alongside the operation (one round trip instead of two): only when
-   * this writer may create tasks in `team` (no ACL, the fleet admin, the team's admin or operator). A viewer may
+   * the author's writer may create tasks in `team` (no ACL, the fleet admin, the team's admin or operator). A viewer may
    * append to its audit stream but not add tasks: an entry written ahead would record a refused create as done.
    */
-  async writesAhead(team: string): Promise<boolean> {
-    const writer = await auditWriter(this.redis);
+  writesAheadAs({ writer }: AuditAuthor, team: string): boolean {
     if (writer === 'default' || writer === FLEET_ADMIN_USER) return true;
     const parsed = parseAclUserName(writer);
     return parsed?.team === team && (parsed.role === 'admin' || parsed.role === 'operator');
@@ -117,10 +120,4 @@ export class AuditTrail {
     if (!isAccessRefusal(error)) return;
     await this.record([{ ...record, outcome: 'denied' }]).catch(() => {});
   }
-}
-
-/** Whether `key` is the writers set of one of `teams`. */
-function isListed(key: string | number | Buffer | undefined, teams: ReadonlySet<string>): boolean {
-  for (const team of teams) if (key === registryKeys.auditWriters(team)) return true;
-  return false;
 }

@@ -165,12 +165,16 @@ function withRedisErrors<T extends object>(target: T, service: string, context: 
     const mapped = asRedisError(error, context.url, lastConnectionError(context.redis));
     return asAccessDenied(mapped, context.redis, { action: ACTIONS[`${service}.${method}`] ?? `read ${service}` });
   };
+  // Each method wrapped once, not on every access (a create one at a time would make a closure per task).
+  const wrapped = new Map<string | symbol, { of: unknown; call: (...args: unknown[]) => unknown }>();
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
       if (typeof value !== 'function') return value;
+      const known = wrapped.get(prop);
+      if (known?.of === value) return known.call;
       const method = String(prop);
-      return (...args: unknown[]) => {
+      const call = (...args: unknown[]) => {
         const result = value.apply(obj, args);
         if (result instanceof Promise) {
           return result.catch(async (error: unknown) => {
@@ -182,6 +186,8 @@ function withRedisErrors<T extends object>(target: T, service: string, context: 
         }
         return result;
       };
+      wrapped.set(prop, { of: value, call });
+      return call;
     },
   });
 }

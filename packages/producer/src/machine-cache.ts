@@ -6,7 +6,8 @@ import { getMachine, getTeam } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
 interface Entry<T> {
-  value: T;
+  /** The lookup, resolved: a hit hands out the same promise, so it costs no new one. */
+  value: Promise<T>;
   expires: number;
 }
 
@@ -19,20 +20,23 @@ export class RegistryCache {
     private readonly ttlMs = 5_000,
   ) {}
 
-  async machine(team: string, name: string): Promise<MachineRecord> {
+  machine(team: string, name: string): Promise<MachineRecord> {
     return this.cached(this.machines, `${team}/${name}`, () => getMachine(this.redis, team, name));
   }
 
-  async team(name: string): Promise<TeamRecord> {
+  team(name: string): Promise<TeamRecord> {
     return this.cached(this.teams, name, () => getTeam(this.redis, name));
   }
 
-  private async cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  private cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const now = Date.now();
     const hit = map.get(key);
     if (hit && hit.expires > now) return hit.value;
-    const value = await load();
-    map.set(key, { value, expires: now + this.ttlMs });
+    const value = load();
+    value.then(
+      () => map.set(key, { value, expires: now + this.ttlMs }),
+      () => {}, // a failed lookup is the caller's to report, and is not cached
+    );
     return value;
   }
 }

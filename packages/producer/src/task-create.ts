@@ -57,14 +57,13 @@ export async function createTask(ctx: CreateContext, input: TaskSpecInput): Prom
 }
 
 async function createOne(ctx: CreateContext, spec: TaskSpec): Promise<CreatedTask> {
-  const [entry] = await entriesFor(ctx, [spec]);
-  if (!entry) throw new RdcError('RDC_INTERNAL', 'no task entry for the spec');
+  const [entry, author] = await Promise.all([entryFor(ctx, spec), ctx.audit.author()]);
   const group: QueueGroup = {
     team: spec.team,
     queue: ctx.queues.forPriority(spec.team, spec.priority),
     entries: [entry],
   };
-  const [author, together] = await Promise.all([ctx.audit.author(), ctx.audit.writesAhead(spec.team)]);
+  const together = ctx.audit.writesAheadAs(author, spec.team);
   if (spec.taskId) {
     // Look in every lane: the same id under another priority is another task (a conflict).
     const existing = await findJob(ctx.queues, spec.team, spec.taskId);
@@ -150,12 +149,8 @@ async function createAll(
   const explicitIds = new Set(withIds.map((e) => e.opts.jobId));
   await settleExisting(ctx, withIds, results);
   const fresh = entries.filter((e) => !results.has(e.opts.jobId));
-  const teams = [...new Set(specs.map((s) => s.team))];
-  const [author, ...writers] = await Promise.all([
-    ctx.audit.author(),
-    ...teams.map((team) => ctx.audit.writesAhead(team)),
-  ]);
-  const together = writers.every(Boolean);
+  const author = await ctx.audit.author();
+  const together = [...new Set(specs.map((s) => s.team))].every((team) => ctx.audit.writesAheadAs(author, team));
   // Only new ids (none of the caller's own, which may turn out duplicates): the audit entries go with the index
   // entries, beside the adds or (not `together`) once they are in.
   const records = explicitIds.size === 0 ? fresh.map((e) => createRecord(created(e, true))) : undefined;
@@ -220,15 +215,38 @@ async function entriesFor(
     if (!team || 'error' in team) throw team?.error;
     const gone = missingResults.get(spec.team);
     if (gone && 'error' in gone) throw gone.error;
-    const absent = (spec.secrets ?? []).map((s) => s.name).filter((name) => gone?.value.has(name));
-    if (absent.length > 0) {
-      throw new RdcError(
-        'RDC_VAULT_UNKNOWN',
-        `team "${spec.team}" has no vault secret ${[...new Set(absent)].map((n) => JSON.stringify(n)).join(', ')}`,
-      );
-    }
+    refuseMissingSecrets(spec, gone?.value);
     return taskEntry(spec, spec.taskId ?? chosenIds?.[i] ?? randomUUID(), team.value);
   });
+}
+
+/**
+ * One spec's job entry, checked as entriesFor checks each (machine, then team, then secrets), without its per-call
+ * maps: a create one at a time would pay for them on every task.
+ */
+async function entryFor(ctx: CreateContext, spec: TaskSpec): Promise<TaskEntry> {
+  const names = spec.secrets?.map((s) => s.name) ?? [];
+  const [machine, team, missing] = await Promise.allSettled([
+    ctx.registry.machine(spec.team, spec.machine),
+    ctx.registry.team(spec.team),
+    names.length > 0 ? missingVaultEntries(ctx.redis, spec.team, names) : [],
+  ]);
+  if (machine.status === 'rejected') throw machine.reason;
+  if (team.status === 'rejected') throw team.reason;
+  if (missing.status === 'rejected') throw missing.reason;
+  if (missing.value.length > 0) refuseMissingSecrets(spec, new Set(missing.value));
+  return taskEntry(spec, spec.taskId ?? randomUUID(), team.value);
+}
+
+/** RDC_VAULT_UNKNOWN naming the secrets of `spec` that `missing` holds, if any. */
+function refuseMissingSecrets(spec: TaskSpec, missing: ReadonlySet<string> | undefined): void {
+  const absent = (spec.secrets ?? []).map((s) => s.name).filter((name) => missing?.has(name));
+  if (absent.length > 0) {
+    throw new RdcError(
+      'RDC_VAULT_UNKNOWN',
+      `team "${spec.team}" has no vault secret ${[...new Set(absent)].map((n) => JSON.stringify(n)).join(', ')}`,
+    );
+  }
 }
 
 type Settled<T> = { value: T } | { error: unknown };

@@ -51,13 +51,39 @@ export async function resolveActor(redis: Redis, configured?: string): Promise<s
 
 /**
  * An entry's stream fields. The team is the stream key's, and an actor that is the writer (the stream's user) is
- * left out: a reader fills both in (entryOf). Entries written before carry both, and read the same.
+ * left out: a reader fills both in (entryOf). So is a task.create's `created: true` (storedDetail). Entries written
+ * before carry all three, and read the same.
  */
-function fieldsOf(entry: AuditInput, writer: string): string[] {
-  const fields = entry.actor === writer ? [] : ['actor', entry.actor];
+function fieldsOf(entry: AuditRecordInput, actor: string, writer: string): string[] {
+  const fields = actor === writer ? [] : ['actor', actor];
   fields.push('action', entry.action, 'target', entry.target, 'outcome', entry.outcome);
-  if (entry.detail && Object.keys(entry.detail).length > 0) fields.push('detail', JSON.stringify(entry.detail));
+  const detail = storedDetail(entry);
+  if (detail && Object.keys(detail).length > 0) fields.push('detail', JSON.stringify(detail));
   return fields;
+}
+
+/**
+ * What a create made is the usual case, so a task.create entry (other than a refused one) stores `created` only
+ * when false (the taskId named a task that existed already); readers fill in `true` (readDetail). One entry per
+ * created task, so the 15 bytes count.
+ */
+function storedDetail(entry: AuditRecordInput): AuditInput['detail'] {
+  const { detail } = entry;
+  if (!createdIsImplied(entry.action, entry.outcome) || detail?.created !== true) return detail;
+  const { created: _, ...rest } = detail;
+  return rest;
+}
+
+/** The detail as read: a task.create entry without `created` made its task (storedDetail). */
+function readDetail(action: unknown, outcome: unknown, detail: unknown): unknown {
+  if (!createdIsImplied(action, outcome)) return detail;
+  if (detail === undefined) return { created: true };
+  if (detail === null || typeof detail !== 'object' || 'created' in detail) return detail;
+  return { ...detail, created: true };
+}
+
+function createdIsImplied(action: unknown, outcome: unknown): boolean {
+  return action === 'task.create' && outcome !== 'denied';
 }
 
 /**
@@ -84,17 +110,30 @@ export function queueAudit(
  * createMany's specs): not parsed again, which would cost about as much as the specs' own validation.
  */
 export function auditCommands(writer: string, entries: readonly AuditInput[]): RedisCommand[] {
-  const out: RedisCommand[] = entries.map((entry) => [
+  const out = entries.map((entry) => auditAppendCommand(writer, entry.actor, entry));
+  for (const team of new Set(entries.map((e) => e.team))) out.push(auditWritersCommand(team, writer));
+  return out;
+}
+
+/** An audit entry without its actor: the entries of one call share theirs (auditAppendCommand). */
+export type AuditRecordInput = Omit<AuditInput, 'actor'>;
+
+/** The XADD of one entry of `actor`, validated already, to `writer`'s stream (without the writers set's SADD). */
+export function auditAppendCommand(writer: string, actor: string, entry: AuditRecordInput): RedisCommand {
+  return [
     'xadd',
     registryKeys.auditStream(entry.team, writer),
     'MAXLEN',
     '~',
     AUDIT_KEPT,
     '*',
-    ...fieldsOf(entry, writer),
-  ]);
-  for (const team of new Set(entries.map((e) => e.team))) out.push(['sadd', registryKeys.auditWriters(team), writer]);
-  return out;
+    ...fieldsOf(entry, actor, writer),
+  ];
+}
+
+/** The SADD that lists `writer` among the team's audit writers (readers find its stream through it). */
+export function auditWritersCommand(team: string, writer: string): RedisCommand {
+  return ['sadd', registryKeys.auditWriters(team), writer];
 }
 
 /**
@@ -266,6 +305,8 @@ function entryOf(team: string, user: string, id: string, fields: string[]): Audi
       return undefined;
     }
   }
+  const detail = readDetail(f.action, f.outcome, f.detail);
+  if (detail !== undefined) f.detail = detail;
   const ms = Number(id.split('-')[0]);
   const parsed = auditEntrySchema.safeParse({ ...f, user, id, at: new Date(ms).toISOString() });
   return parsed.success ? parsed.data : undefined;

@@ -1,19 +1,22 @@
 // A team's BullMQ queues, one per lane, all under the team's hash-tagged prefix.
 import { LANE_QUEUES, LANES, type Lane, laneOf, teamPrefix } from '@rediacc/core';
-import { Job, Queue } from 'bullmq';
+import { Job, type JobJson, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /**
- * A task's job as the producer adds it. Its creation time is chosen up front (JobsOptions.timestamp: the machine
- * index entry goes out beside the add with it) and BullMQ keeps it as the job's `timestamp` field; it is not stored
- * a second time inside the job's options.
+ * A task's job as the producer adds it. Its id is the job's key, and its creation time (chosen up front:
+ * JobsOptions.timestamp, as the machine index entry goes out beside the add with it) BullMQ keeps as the job's
+ * `timestamp` field: neither is stored a second time inside the job's options, which would cost a pending task
+ * 58 bytes of Redis memory (its job hash 723 bytes instead of 665, measured with a 100-byte command). Only what is
+ * stored changes: the job in memory keeps both, so BullMQ's checks of the id run as usual, and a job read back is
+ * not copied.
  */
 class TaskJob extends Job {
-  constructor(...args: ConstructorParameters<typeof Job>) {
-    super(...args);
-    // A copy without it rather than `delete`, which would leave V8 a slower object for BullMQ's reads of opts.
-    const { timestamp: _, ...opts } = this.opts;
-    this.opts = opts;
+  override asJSON(): JobJson {
+    const json = super.asJSON();
+    const { timestamp: _, jobId: __, ...opts } = json.opts;
+    json.opts = opts;
+    return json;
   }
 }
 
