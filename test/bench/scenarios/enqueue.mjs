@@ -58,6 +58,9 @@ export async function run({ fleet, sizes, reps, log }) {
   const ourQueues = ['tasks', 'critical'].map((name) => new Queue(name, { connection, prefix: `rdc:{${TEAM}}` }));
   const clean = async () => {
     for (const q of [raw, ...ourQueues]) await q.obliterate({ force: true });
+    // Not BullMQ's keys, so not obliterated: the lanes' machine indexes.
+    const indexes = (await Promise.all(ourQueues.map((q) => connection.keys(q.toKey('by-machine:*'))))).flat();
+    if (indexes.length) await connection.del(...indexes);
   };
   const methods = {
     oursSingle: async (list) => {

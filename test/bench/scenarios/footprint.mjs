@@ -93,9 +93,13 @@ async function redisMemory(fleet, sizes, reps, log) {
         parts[k].push(Object.fromEntries(Object.entries(partsAfter).map(([p, b]) => [p, b - partsBefore[p]])));
         if (r === 0) anatomy[k] = await jobAnatomy(connection, k === 'raw' ? raw : ours[0]);
         // Each rep starts from an empty queue and an empty audit log (this redis-server is the scenario's own).
+        // BullMQ's obliterate removes the keys BullMQ knows, not the lanes' machine indexes beside them.
         for (const q of [raw, ...ours]) await q.obliterate({ force: true });
-        const audit = await connection.keys(`rdc:{${team}}:audit*`);
-        if (audit.length) await connection.del(...audit);
+        const left = [
+          ...(await connection.keys(`rdc:{${team}}:audit*`)),
+          ...(await Promise.all(ours.map((q) => connection.keys(q.toKey('by-machine:*'))))).flat(),
+        ];
+        if (left.length) await connection.del(...left);
       }
       log(
         `footprint rep ${r + 1}: ours ${(out.ours.at(-1) / n).toFixed(0)} B/task, raw ${(out.raw.at(-1) / n).toFixed(0)} B/task`,
