@@ -144,6 +144,7 @@ export {
   createTeam,
   findMachine,
   getMachine,
+  getMachineWithKey,
   getTeam,
   listMachines,
   listTeams,
