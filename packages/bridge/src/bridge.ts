@@ -1,22 +1,13 @@
 // A bridge: per team, one BullMQ worker per lane queue (team-lanes.ts), remote agents pooled per machine, a
 // subscription to the teams' cancel broadcasts, and an orderly close: stop claiming, let running tasks finish
 // within the grace period, then hand the rest back (their runs go on; the next bridge re-attaches) or kill them.
-import {
-  createLogger,
-  type Logger,
-  type MachineRecord,
-  parseInput,
-  parseReason,
-  registryKeys,
-  teamPrefix,
-} from '@rediacc/core';
+import { createLogger, type Logger, parseInput, parseReason, registryKeys, teamPrefix } from '@rediacc/core';
 import {
   AuditWriter,
   asAccessDenied,
   cancelRequested,
   coalesceWrites,
   createRedis,
-  getMachine,
   recordAlert,
   resolveActor,
   waitReady,
@@ -30,13 +21,13 @@ import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.j
 import {
   type AuditFn,
   loadTeamKeys,
+  machineRegistry,
   putBackUnstarted,
   stopAllTasks,
   stopTask,
   taskDataOf,
   taskProcessor,
 } from './run/index.js';
-import { type HeldMachineKey, type MachineKey, reloadMachineKey } from './ssh/index.js';
 import {
   type BridgeMetrics,
   createBridgeMetrics,
@@ -97,7 +88,8 @@ export async function startBridge(
       sampler?.connection(team, machine, ok, error);
     },
   });
-  const machine = machineCache(redis, config);
+  const registry = machineRegistry(redis, config, teamKeys);
+  const machine = registry.machine;
   sampler = new MachineSampler({
     redis,
     bridgeId: config.name,
@@ -119,7 +111,7 @@ export async function startBridge(
   });
   const cleaner = new RunCleaner(logger);
   const held = new Map<string, string>();
-  const machineKey = machineKeyCache(redis, config, teamKeys);
+  const machineKey = registry.machineKey;
   const actor = await resolveActor(redis, options.actor);
   const writer = new AuditWriter(redis, (error, entries) =>
     logger.error({ err: error.message, entries: entries.length }, 'could not append to the audit log'),
@@ -340,36 +332,6 @@ async function assertCanConsume(redis: Redis, team: string): Promise<void> {
   } catch (error) {
     throw await asAccessDenied(error, redis, { action: 'serve this team (consume its queue)', team });
   }
-}
-
-function machineCache(redis: Redis, config: BridgeConfig) {
-  const machines = new Map<string, { record: MachineRecord; expires: number }>();
-  return async (team: string, name: string): Promise<MachineRecord> => {
-    const key = `${team}/${name}`;
-    const hit = machines.get(key);
-    if (hit && hit.expires > Date.now()) return hit.record;
-    const record = await getMachine(redis, team, name);
-    machines.set(key, { record, expires: Date.now() + config.registryTtlMs });
-    return record;
-  };
-}
-
-/**
- * Machines' SSH keys, opened from the vault; a changed record (re-added, rotated key) is loaded afresh, and past
- * registryTtlMs the vault entry is read again but opened again only if it changed.
- */
-function machineKeyCache(redis: Redis, config: BridgeConfig, teamKeys: ReadonlyMap<string, string>) {
-  const keys = new Map<string, { machine: MachineRecord; record: string; held: HeldMachineKey; expires: number }>();
-  return async (machine: MachineRecord): Promise<MachineKey> => {
-    const id = `${machine.team}/${machine.name}`;
-    const hit = keys.get(id);
-    // The machine cache hands out the same record until it reads the machine again: compared by its text only then.
-    const sameRecord = hit !== undefined && (hit.machine === machine || hit.record === JSON.stringify(machine));
-    if (hit && sameRecord && hit.expires > Date.now()) return hit.held.key;
-    const held = await reloadMachineKey(redis, machine, teamKeys.get(machine.team), sameRecord ? hit?.held : undefined);
-    keys.set(id, { machine, record: JSON.stringify(machine), held, expires: Date.now() + config.registryTtlMs });
-    return held.key;
-  };
 }
 
 /** failureAction "alert": a task that failed for good is logged at error and recorded in the team's alerts. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import { RdcError } from './errors.js';
-import { generateTeamKeyPair, open, seal } from './vault.js';
+import { generateTeamKeyPair, open, publicKeyOf, seal } from './vault.js';
 
 const team = generateTeamKeyPair();
 const other = generateTeamKeyPair();
@@ -89,5 +89,56 @@ describe('seal and open', () => {
     const openError = thrown(() => open(seal('x', team.publicKey), 'not a key')) as RdcError;
     expect(openError.code).toBe('RDC_KEY_FILE');
     expect(openError.message).toContain('team secret key');
+  });
+});
+
+/** A sealed box as seal() lays it out: the sender's public key, the nonce, the box. */
+function sealedOf(senderPublicKey: Uint8Array, nonce: Uint8Array, box: Uint8Array): string {
+  return Buffer.concat([senderPublicKey, nonce, box]).toString('base64');
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+
+describe('open, against tweetnacl (it computes the shared key with OpenSSL)', () => {
+  it('property: opens exactly what tweetnacl opens, and refuses what it refuses', () => {
+    fc.assert(
+      fc.property(
+        key32,
+        key32,
+        fc.uint8Array({ maxLength: 300 }),
+        fc.boolean(),
+        (secret, senderSecret, text, tamper) => {
+          const recipient = nacl.box.keyPair.fromSecretKey(secret);
+          const sender = nacl.box.keyPair.fromSecretKey(senderSecret);
+          const nonce = nacl.randomBytes(nacl.box.nonceLength);
+          const box = nacl.box(text, nonce, recipient.publicKey, sender.secretKey);
+          if (tamper) box[box.length - 1] = (box[box.length - 1] ?? 0) ^ 1;
+          const expected = nacl.box.open(box, nonce, sender.publicKey, secret);
+          const sealed = sealedOf(sender.publicKey, nonce, box);
+          if (expected) expect(open(sealed, b64(secret))).toBe(new TextDecoder().decode(expected));
+          else expect((thrown(() => open(sealed, b64(secret))) as RdcError).code).toBe('RDC_KEY_FILE');
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('opens a box from a low-order sender key as tweetnacl does (OpenSSL refuses that key)', () => {
+    const lowOrder = new Uint8Array(32);
+    const nonce = nacl.randomBytes(nacl.box.nonceLength);
+    const box = nacl.box.after(new TextEncoder().encode('low'), nonce, nacl.box.before(lowOrder, nacl.randomBytes(32)));
+    expect(nacl.box.open(box, nonce, lowOrder, Buffer.from(team.secretKey, 'base64'))).not.toBeNull();
+    expect(open(sealedOf(lowOrder, nonce, box), team.secretKey)).toBe('low');
+  });
+
+  it("publicKeyOf gives tweetnacl's public key", () => {
+    fc.assert(
+      fc.property(key32, (secret) => {
+        expect(publicKeyOf(b64(secret))).toBe(b64(nacl.box.keyPair.fromSecretKey(secret).publicKey));
+      }),
+      { numRuns: 20 },
+    );
+    expect(publicKeyOf(` ${team.secretKey}\n`)).toBe(team.publicKey);
   });
 });

@@ -146,6 +146,7 @@ export {
   createTeam,
   findMachine,
   getMachine,
+  getMachineWithKey,
   getTeam,
   listMachines,
   listTeams,

@@ -20,6 +20,7 @@ import {
 import type { Redis } from 'ioredis';
 import { describeUser, readableTeams, whoAmI } from './access.js';
 import { luaScript, runScript } from './lua-script.js';
+import { vaultRecordOf } from './vault.js';
 
 export async function createTeam(redis: Redis, name: string, publicKey?: string): Promise<TeamRecord> {
   const team = parseInput(teamRecordSchema, { name, publicKey, createdAt: Date.now() }, 'team');
@@ -90,6 +91,28 @@ export async function getMachine(redis: Redis, team: string, name: string): Prom
     throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${team}"`);
   }
   return machineRecordSchema.parse(JSON.parse(json));
+}
+
+/**
+ * A machine's record and its SSH key's vault entry (undefined when the vault holds none), in one round trip: what a
+ * bridge reads before it connects to the machine.
+ */
+export async function getMachineWithKey(
+  redis: Redis,
+  team: string,
+  name: string,
+): Promise<{ machine: MachineRecord; sshKey: VaultRecord | undefined }> {
+  const entry = sshKeyEntry(name);
+  const replies =
+    (await redis.pipeline().hget(registryKeys.machines(team), name).hget(registryKeys.vault(team), entry).exec()) ?? [];
+  for (const [error] of replies) if (error) throw error;
+  const [json, key] = replies.map(([, value]) => value as string | null);
+  if (json === null || json === undefined) {
+    await getTeam(redis, team);
+    throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${team}"`);
+  }
+  const machine = machineRecordSchema.parse(JSON.parse(json));
+  return { machine, sshKey: key === null || key === undefined ? undefined : vaultRecordOf(team, entry, key) };
 }
 
 /** Finds a machine by name when the team is not given; the name must be unique across teams. */

@@ -25,7 +25,7 @@ export async function listVaultEntries(redis: Redis, team: string): Promise<Vaul
   const all = await redis.hgetall(registryKeys.vault(team));
   return Object.entries(all)
     .map(([name, json]) => {
-      const record = recordOf(team, name, json);
+      const record = vaultRecordOf(team, name, json);
       return { name, kind: record.kind, updatedAt: record.updatedAt };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -39,7 +39,7 @@ export async function getVaultEntries(
 ): Promise<(VaultRecord | undefined)[]> {
   if (names.length === 0) return [];
   const values = await redis.hmget(registryKeys.vault(team), ...names);
-  return values.map((json, i) => (json === null ? undefined : recordOf(team, names[i] ?? '', json)));
+  return values.map((json, i) => (json === null ? undefined : vaultRecordOf(team, names[i] ?? '', json)));
 }
 
 /** The names among `names` the vault does not hold (cheap: no values are opened). */
@@ -56,7 +56,8 @@ export async function deleteVaultEntry(redis: Redis, team: string, name: string)
   return (await redis.hdel(registryKeys.vault(team), name)) === 1;
 }
 
-function recordOf(team: string, name: string, json: string): VaultRecord {
+/** A vault entry's stored text as its record; RDC_JOB_DATA_INVALID when it is not one. */
+export function vaultRecordOf(team: string, name: string, json: string): VaultRecord {
   const parsed = vaultRecordSchema.safeParse(safeJson(json));
   if (!parsed.success) {
     throw new RdcError('RDC_JOB_DATA_INVALID', `vault entry "${name}" of team "${team}" is not a rediacc vault record`);

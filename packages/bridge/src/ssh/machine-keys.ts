@@ -1,7 +1,7 @@
 // A machine's SSH private key for the bridge: opened from the team's vault (ssh-key/NAME) with the team's secret
 // key and kept in memory only, or, for records from before the vault, read from the key file they name.
 import { readFile } from 'node:fs/promises';
-import { type MachineRecord, open, RdcError, sshKeyEntry } from '@rediacc/core';
+import { type MachineRecord, open, RdcError, sshKeyEntry, type VaultRecord } from '@rediacc/core';
 import { getVaultEntries } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
@@ -28,14 +28,15 @@ export interface HeldMachineKey {
 
 /**
  * loadMachineKey for a bridge that already holds the machine's key: the vault entry is read again (a rotation or
- * a re-add shows there), but opened again only when its sealed text or the team key changed. Opening is a
- * Curve25519 box open in JavaScript, the largest CPU cost of a refresh on the task's path.
+ * a re-add shows there), but opened again only when its sealed text or the team key changed. `read`: the entry as
+ * read together with the machine's record (getMachineWithKey), so not read again here.
  */
 export async function reloadMachineKey(
   redis: Redis,
   machine: MachineRecord,
   teamKey: string | undefined,
   held: HeldMachineKey | undefined,
+  read?: { sshKey: VaultRecord | undefined },
 ): Promise<HeldMachineKey> {
   if (machine.keyFile !== undefined) {
     try {
@@ -49,7 +50,7 @@ export async function reloadMachineKey(
     }
   }
   const entry = sshKeyEntry(machine.name);
-  const [record] = await getVaultEntries(redis, machine.team, [entry]);
+  const record = read ? read.sshKey : (await getVaultEntries(redis, machine.team, [entry]))[0];
   if (record?.kind !== 'ssh-key') {
     throw new RdcError(
       'RDC_VAULT_UNKNOWN',
