@@ -80,7 +80,10 @@ export function storedJobData(data: JobData): Record<string, unknown> {
  */
 export function readJobData(raw: unknown, origin: Partial<JobOrigin> | undefined) {
   if (raw !== null && typeof raw === 'object' && (raw as { v?: unknown }).v === JOB_DATA_VERSION) {
-    return jobDataSchema.safeParse({ ...DEFAULTED, ...origin, ...raw });
+    // Merged into an object without a prototype: a stored "__proto__" key stays a plain key (never a prototype that
+    // could supply a field), and it is several times cheaper than an object spread of the three (a bridge reads
+    // every task it claims).
+    return jobDataSchema.safeParse(Object.assign(Object.create(null), DEFAULTED, origin, raw));
   }
   return jobDataSchema.safeParse(raw);
 }
