@@ -1,7 +1,7 @@
 // A bridge's Redis connection writes the commands of one turn of the event loop in one socket write
 // (queue write-coalescing.ts): counted at the socket (each `_write` or `_writev` call is one write to the kernel),
 // against a real redis-server, with the replies, their order and a script's NOSCRIPT fallback unchanged.
-import { coalesceWrites, createRedis, waitReady } from '@rediacc/queue';
+import { AuditWriter, coalesceWrites, createRedis, readAudit, waitReady } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../harness/index.js';
@@ -56,7 +56,7 @@ describe('write coalescing', () => {
     // Without it: a write per command and one for the pipeline.
     expect(plain.writes()).toBe(7);
     expect(coalesced.writes()).toBe(1);
-    // Turns are not merged: the next turn's command is a write of its own.
+    // Passes are not merged: a command sent once the replies are in is a write of its own.
     await coalesced.redis.ping();
     expect(coalesced.writes()).toBe(2);
   });
@@ -73,5 +73,47 @@ describe('write coalescing', () => {
     const popped = blocking.bzpopmin(key, 5);
     await redis.zadd(key, 1, 'a');
     expect(await popped).toEqual([key, 'a', '1']);
+  });
+
+  it('the commands of every callback of one pass of the event loop leave in one write', async () => {
+    const { redis, writes } = await connection(true);
+    const key = `pass-${process.pid}`;
+    const before = writes();
+    // Two timers due together run in the same pass (its timers phase), each sending a command of its own.
+    const replies = await Promise.all(
+      [1, 2].map((n) => new Promise((resolve) => setTimeout(() => resolve(redis.rpush(key, String(n))), 1))),
+    );
+    expect(replies).toEqual([1, 2]);
+    expect(writes() - before).toBe(1);
+  });
+
+  it('an audit entry rides on the next commands the connection sends, in their socket write', async () => {
+    const { redis, writes } = await connection(true);
+    const team = `ride${process.pid}`;
+    // A flush window far longer than the test: only riding on another write sends the entry soon.
+    const writer = new AuditWriter(
+      redis,
+      (error) => {
+        throw error;
+      },
+      60_000,
+    );
+    const entry = (target: string) => ({
+      actor: 'test',
+      team,
+      action: 'task.assigned' as const,
+      target,
+      outcome: 'ok' as const,
+    });
+    writer.appendParsed(entry('t0'));
+    await writer.flush(); // the first flush learns the Redis user the entries are appended as
+    const before = writes();
+    writer.appendParsed(entry('t1'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(writes()).toBe(before); // nothing else sent: the entry waits
+    expect(await redis.ping()).toBe('PONG');
+    expect(writes()).toBe(before + 1); // the ping and the entry, in one write
+    expect((await readAudit(redis, team)).entries.map((e) => e.target)).toEqual(['t0', 't1']);
+    await writer.close();
   });
 });

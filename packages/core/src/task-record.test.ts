@@ -174,6 +174,14 @@ describe('job data as stored (version 2) and read back', () => {
     expect(readJobData({ v: 2, command: 'uptime' }, undefined).success).toBe(false);
   });
 
+  it('takes no field from a stored "__proto__" key, and reads into a plain object', () => {
+    const stored = JSON.parse('{"v":2,"__proto__":{"command":"rm -rf /tmp/x"}}');
+    expect(readJobData(stored, origin).success).toBe(false);
+    const read = readJobData(JSON.parse('{"v":2,"command":"uptime","__proto__":{"maxRetries":9}}'), origin);
+    expect(read.success && read.data.maxRetries).toBe(0);
+    expect(read.success && Object.getPrototypeOf(read.data)).toBe(Object.prototype);
+  });
+
   it("gives the same task view as the job's data whole", () => {
     const job = { id: 'x', state: 'prioritized' as const, progress: 0, returnvalue: null, attemptsStarted: 0 };
     for (const data of [plain, { ...plain, maxRetries: 2, failureAction: 'alert' as const }]) {

@@ -97,7 +97,10 @@ export function taskJob<O extends { jobId: string }>(data: JobData, opts: O): Ta
  */
 export function readJobData(raw: unknown, origin: Partial<JobOrigin> | undefined) {
   if (raw !== null && typeof raw === 'object' && (raw as { v?: unknown }).v === JOB_DATA_VERSION) {
-    return jobDataSchema.safeParse({ ...DEFAULTED, ...origin, ...raw });
+    // Merged into an object without a prototype: a stored "__proto__" key stays a plain key (never a prototype that
+    // could supply a field), and it is several times cheaper than an object spread of the three (a bridge reads
+    // every task it claims).
+    return jobDataSchema.safeParse(Object.assign(Object.create(null), DEFAULTED, origin, raw));
   }
   return jobDataSchema.safeParse(raw);
 }

@@ -1,19 +1,28 @@
 // Audit appends off the hot path: a bridge records every lifecycle transition, and a blocking XADD per
-// transition would cost a round trip each. The writer queues entries and sends them in one pipeline (per team) every
-// few milliseconds on the connection the bridge already uses; close() sends what is left.
+// transition would cost a round trip each. The writer queues entries and sends them in one pipeline (per team) on
+// the connection the bridge already uses: with the next commands that connection sends anyway (a coalescing
+// connection, write-coalescing.ts: no socket write of its own), at most every `minGapMs`, and at the latest after
+// `flushMs`; close() sends what is left.
 import { type AuditInput, auditInputSchema, formatIssues } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 import { auditWriter, sendAudit } from './audit-log.js';
+import { rideNextWrite } from './write-coalescing.js';
 
 export class AuditWriter {
   private pending: AuditInput[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
+  /** The Redis user the entries are appended as, once known (then a flush sends at once, in the caller's turn). */
+  private writer: string | undefined;
+  /** Waiting to ride on the connection's next write. */
+  private riding = false;
+  private lastFlush = 0;
 
   constructor(
     private readonly redis: Redis,
     private readonly onError: (error: Error, entries: readonly AuditInput[]) => void,
     private readonly flushMs = 10,
+    private readonly minGapMs = 2,
   ) {}
 
   append(entry: AuditInput): void {
@@ -36,6 +45,18 @@ export class AuditWriter {
   private queue(entry: AuditInput): void {
     this.pending.push(entry);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    this.ride();
+  }
+
+  /** Flushes with the connection's next write, unless the last flush was under `minGapMs` ago (then the one after). */
+  private ride(): void {
+    if (this.riding || this.writer === undefined) return;
+    this.riding = rideNextWrite(this.redis, () => {
+      this.riding = false;
+      if (this.pending.length === 0) return;
+      if (performance.now() - this.lastFlush >= this.minGapMs) this.flush();
+      else this.ride();
+    });
   }
 
   /** Sends the queued entries now; resolves once Redis has them (or the error was reported). */
@@ -45,6 +66,7 @@ export class AuditWriter {
     const entries = this.pending;
     this.pending = [];
     if (entries.length === 0) return Promise.all(this.inFlight).then(() => {});
+    this.lastFlush = performance.now();
     const sent = this.send(entries).finally(() => this.inFlight.delete(sent));
     this.inFlight.add(sent);
     return Promise.all(this.inFlight).then(() => {});
@@ -52,7 +74,12 @@ export class AuditWriter {
 
   private async send(entries: AuditInput[]): Promise<void> {
     try {
-      const writer = await auditWriter(this.redis);
+      // Known: the pipeline leaves now (riding a write must not wait a turn for the name).
+      let writer = this.writer;
+      if (writer === undefined) {
+        writer = await auditWriter(this.redis);
+        if (writer !== 'unknown') this.writer = writer;
+      }
       // Parsed once, by append: not again.
       const replies = await sendAudit(this.redis, writer, entries, { parsed: true });
       const failed = replies.find(([error]) => error)?.[0];
