@@ -48,7 +48,10 @@ describe('machine sampling', () => {
       });
       expect(hung.lastError).toMatchObject({ code: 'RDC_SSH_COMMAND' });
       expect(hung.lastError?.message).toMatch(/no answer within 1\.5s/);
-      expect(hung.sampledAt).toBe(first?.sampledAt ?? -1);
+      // The failure keeps the last good sample: the first one, or one that ended between that read and the freeze
+      // (samples run every 100 ms), never one taken while the machine hung.
+      expect(hung.sampledAt).toBeGreaterThanOrEqual(first?.sampledAt ?? Number.POSITIVE_INFINITY);
+      expect(hung.sampledAt).toBeLessThan(hung.unreachableSince ?? -1);
       expect(hung.memTotalBytes).toBe(first?.memTotalBytes);
       frozenAt = Date.now();
     } finally {
