@@ -89,6 +89,8 @@ function tripOf(redis: Redis | undefined, name: string, args: unknown[]): RoundT
   return { label: labelOf(redis, name, args, stack), bridge };
 }
 
+const SENDERS = new Set(['lua-script', 'write-coalescing', 'redis-command']);
+
 function labelOf(redis: Redis | undefined, name: string, args: unknown[], stack: string): string {
   if (name === 'evalsha' && redis) {
     const sha = String(args[0]);
@@ -98,7 +100,8 @@ function labelOf(redis: Redis | undefined, name: string, args: unknown[], stack:
   }
   for (const line of stack.split('\n').slice(2)) {
     const ours = OURS.exec(line);
-    if (!ours || ours[2] === 'lua-script') continue;
+    // Senders every caller goes through: the caller names the trip.
+    if (!ours || SENDERS.has(ours[2] ?? '')) continue;
     const fn = /at (?:async )?([\w.<>]+) \(/.exec(line)?.[1] ?? '?';
     // From the bridge's own timers (the periodic cancel check), not from a task's processor.
     const timer = /bridge\/(?:dist|src)\/bridge\.[jt]s/.test(stack) ? ' (bridge.ts)' : '';

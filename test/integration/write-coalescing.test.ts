@@ -1,7 +1,7 @@
 // A bridge's Redis connection writes the commands of one turn of the event loop in one socket write
 // (queue write-coalescing.ts): counted at the socket (each `_write` or `_writev` call is one write to the kernel),
 // against a real redis-server, with the replies, their order and a script's NOSCRIPT fallback unchanged.
-import { AuditWriter, coalesceWrites, createRedis, readAudit, waitReady } from '@rediacc/queue';
+import { AuditWriter, coalesceWrites, createRedis, readAudit, sendCommands, waitReady } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../harness/index.js';
@@ -115,5 +115,33 @@ describe('write coalescing', () => {
     expect(writes()).toBe(before + 1); // the ping and the entry, in one write
     expect((await readAudit(redis, team)).entries.map((e) => e.target)).toEqual(['t0', 't1']);
     await writer.close();
+  });
+
+  it('sendCommands gives what a pipeline gives, in order, errors in place; on a coalescing connection without building one', async () => {
+    const key = `send-${process.pid}`;
+    const list = [
+      ['rpush', key, 'a', 'b'],
+      ['hget', key, 'f'],
+      ['lrange', key, 0, -1],
+    ] as [string, ...(string | number)[]][];
+    const plain = await connection(false);
+    const coalesced = await connection(true);
+    let built = 0;
+    const pipeline = coalesced.redis.pipeline.bind(coalesced.redis);
+    coalesced.redis.pipeline = (...args: Parameters<Redis['pipeline']>) => {
+      built++;
+      return pipeline(...args);
+    };
+    const viaPipeline = await sendCommands(plain.redis, list);
+    await plain.redis.del(key);
+    const before = coalesced.writes();
+    const direct = await sendCommands(coalesced.redis, list);
+    expect(built).toBe(0);
+    expect(coalesced.writes() - before).toBe(1);
+    for (const replies of [viaPipeline, direct]) {
+      expect(replies.map(([, reply]) => reply)).toEqual([2, undefined, ['a', 'b']]);
+      expect(replies[1]?.[0]?.message).toMatch(/^WRONGTYPE/);
+      expect(replies.filter(([error]) => error)).toHaveLength(1);
+    }
   });
 });

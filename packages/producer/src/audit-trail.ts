@@ -10,6 +10,7 @@ import {
   type RedisCommand,
   resolveActor,
   sendAudit,
+  WriterListing,
 } from '@rediacc/queue';
 import type { Redis } from 'ioredis';
 
@@ -20,16 +21,11 @@ export interface AuditAuthor {
   writer: string;
 }
 
-/** How long a team's writers set is taken to hold this writer once an append with its SADD went through. */
-const LISTED_MS = 5_000;
-
 export class AuditTrail {
   private actor: Promise<string> | undefined;
   private known: Promise<AuditAuthor> | undefined;
-  /** Teams whose writers set had this writer added lately (SADD answered), until when (ms). */
-  private readonly listed = new Map<string, number>();
-  /** Teams whose SADD went out with appends not answered yet. */
-  private readonly listing = new Set<string>();
+  /** The teams whose writers set got this writer lately: their appends leave the SADD out. */
+  private readonly listing = new WriterListing();
 
   constructor(
     private readonly redis: Redis,
@@ -76,15 +72,10 @@ export class AuditTrail {
    */
   commandsFor(author: AuditAuthor, records: readonly AuditRecord[]): RedisCommand[] {
     const commands = records.map((record) => auditAppendCommand(author.writer, author.actor, record));
-    // The writers set's SADD only when this writer's was not answered lately for the team: a create one at a time
-    // then sends its index and audit entries without it (one command fewer each). Nothing removes a writer from the set.
-    const now = Date.now();
+    // The writers set's SADD only now and then: a create one at a time then sends its index and audit entries
+    // without it (one command fewer each).
     const teams = records.length === 1 ? [records[0]!.team] : new Set(records.map((r) => r.team));
-    for (const team of teams) {
-      if ((this.listed.get(team) ?? 0) > now) continue;
-      this.listing.add(team);
-      commands.push(auditWritersCommand(team, author.writer));
-    }
+    for (const team of teams) if (this.listing.due(team)) commands.push(auditWritersCommand(team, author.writer));
     return commands;
   }
 
@@ -95,7 +86,7 @@ export class AuditTrail {
   async failureOf(replies: readonly [Error | null, unknown][], team: string | undefined): Promise<unknown> {
     const failed = replies.find(([error]) => error)?.[0];
     if (!failed) {
-      if (team !== undefined && this.listing.delete(team)) this.listed.set(team, Date.now() + LISTED_MS);
+      if (team !== undefined) this.listing.answered(team);
       return undefined;
     }
     return asAccessDenied(failed, this.redis, { action: 'append to the audit log', team });

@@ -15,7 +15,7 @@ import {
 } from '@rediacc/core';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { whoAmI } from './access.js';
-import type { RedisCommand } from './redis-command.js';
+import { type RedisCommand, sendCommands } from './redis-command.js';
 
 /** Entries kept per user stream (about: MAXLEN ~ trims whole stream nodes, never below this). */
 export const AUDIT_KEPT = 100_000;
@@ -131,32 +131,65 @@ export function auditAppendCommand(writer: string, actor: string, entry: AuditRe
   ];
 }
 
+/** How long a team's writers set is taken to hold a writer once an append with its SADD went through. */
+export const WRITER_LISTED_MS = 5_000;
+
+/**
+ * The teams whose writers set was given this writer lately (an append sent with its SADD went through): appends
+ * there leave the SADD out for a while, one command fewer each. Nothing removes a writer from the set; one lost
+ * meanwhile (a flushed or restored Redis) lists the writer again with its first append after that, and nothing in
+ * its stream is lost while the stream is unlisted.
+ */
+export class WriterListing {
+  /** Until when (ms) each team's set is taken to hold the writer. */
+  private readonly listed = new Map<string, number>();
+  /** Teams whose SADD went out with appends not answered yet. */
+  private readonly sent = new Set<string>();
+
+  constructor(private readonly listedMs = WRITER_LISTED_MS) {}
+
+  /** Whether `team`'s SADD goes with the appends about to be sent; if so, it counts as sent. */
+  due(team: string): boolean {
+    if ((this.listed.get(team) ?? 0) > Date.now()) return false;
+    this.sent.add(team);
+    return true;
+  }
+
+  /** The appends sent to `team` went through, its SADD (if sent) with them. */
+  answered(team: string): void {
+    if (this.sent.delete(team)) this.listed.set(team, Date.now() + this.listedMs);
+  }
+}
+
 /** The SADD that lists `writer` among the team's audit writers (readers find its stream through it). */
 export function auditWritersCommand(team: string, writer: string): RedisCommand {
   return ['sadd', registryKeys.auditWriters(team), writer];
 }
 
 /**
- * Sends the appends of `inputs`: one pipeline per team, all at once (a team's audit keys share its hash tag; two
- * teams' may sit on different Cluster shards, which one pipeline may not span). The replies, in no set order.
- * `parsed`: every entry was parsed with auditInputSchema already (AuditWriter.append), so it is not parsed again.
+ * Sends the appends of `inputs`: the commands of each team together (sendCommands), all teams at once (a team's
+ * audit keys share its hash tag; two teams' may sit on different Cluster shards, which one pipeline may not span).
+ * The replies, in no set order. `parsed`: every entry was parsed with auditInputSchema already (AuditWriter.append),
+ * so it is not parsed again. `listWriter`: whether to (re)add `writer` to a team's writers set with these entries
+ * (always, unless the caller knows it sent that SADD a moment ago).
  */
 export async function sendAudit(
   redis: Redis,
   writer: string,
   inputs: readonly AuditInput[],
-  options: { parsed?: boolean } = {},
+  { parsed = false, listWriter = () => true }: { parsed?: boolean; listWriter?: (team: string) => boolean } = {},
 ): Promise<[Error | null, unknown][]> {
-  const teams = new Map<string, AuditInput[]>();
+  const teams = new Map<string, RedisCommand[]>();
   for (const input of inputs) {
-    const entries = teams.get(input.team);
-    if (entries) entries.push(input);
-    else teams.set(input.team, [input]);
+    const entry = parsed ? input : parseInput(auditInputSchema, input, 'audit entry');
+    const command = auditAppendCommand(writer, entry.actor, entry);
+    const commands = teams.get(entry.team);
+    if (commands) commands.push(command);
+    else teams.set(entry.team, [command]);
   }
-  const replies = await Promise.all(
-    [...teams.values()].map((entries) => queueAudit(redis.pipeline(), writer, entries, options).exec()),
-  );
-  return replies.flatMap((r) => r ?? []);
+  for (const [team, commands] of teams) if (listWriter(team)) commands.push(auditWritersCommand(team, writer));
+  const replies = await Promise.all([...teams.values()].map((commands) => sendCommands(redis, commands)));
+  return replies.flat();
 }
 
 /**

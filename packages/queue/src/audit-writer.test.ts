@@ -22,12 +22,8 @@ function fakeRedis(fail?: Error) {
     pipeline() {
       const batch: string[] = [];
       const p = {
-        xadd(key: string, ...args: unknown[]) {
-          batch.push(`${key} ${args.join(' ')}`);
-          return p;
-        },
-        sadd(key: string, member: string) {
-          batch.push(`${key} SADD ${member}`);
+        call(name: string, key: string, ...args: unknown[]) {
+          batch.push(name === 'sadd' ? `${key} SADD ${args.join(' ')}` : `${key} ${args.join(' ')}`);
           return p;
         },
         async exec() {
@@ -93,5 +89,56 @@ describe('AuditWriter', () => {
     const xadds = sent[0]!.filter((c) => !c.includes(' SADD '));
     expect(xadds.map((c) => / target (\S+) /.exec(c)?.[1])).toEqual(['t1', 't2', 't3']);
     expect(xadds[2]).toMatch(/ action nope /);
+  });
+
+  it('adds itself to a team’s writers set with its first entries there, then again only after a failure or listedMs', async () => {
+    const failing = { now: false };
+    const { redis, sent } = fakeRedis();
+    const flaky = redis as unknown as { pipeline: () => { exec: () => Promise<unknown> } };
+    const pipeline = flaky.pipeline.bind(redis);
+    flaky.pipeline = () => {
+      const p = pipeline();
+      const exec = p.exec.bind(p);
+      p.exec = async () => {
+        const replies = (await exec()) as [Error | null, unknown][];
+        return failing.now ? replies.map(() => [new Error('LOADING'), null]) : replies;
+      };
+      return p;
+    };
+    const errors: string[] = [];
+    const writer = new AuditWriter(redis, (e) => errors.push(e.message), 1_000, 0, 40);
+    /** The SADDs each flush sent (a flush sends one pipeline per team). */
+    const flushes: string[][] = [];
+    const flush = async (...entries: AuditInput[]) => {
+      const before = sent.length;
+      for (const e of entries) writer.append(e);
+      await writer.flush();
+      flushes.push(
+        sent
+          .slice(before)
+          .flat()
+          .filter((c) => c.includes(' SADD ')),
+      );
+    };
+    await flush(entry('t1'));
+    await flush(entry('t2'), { ...entry('t3'), team: 'B' });
+    // A's set was sent with t1; B's is new.
+    expect(flushes).toEqual([['rdc:{A}:audit-writers SADD rdc-A-bridge'], ['rdc:{B}:audit-writers SADD rdc-A-bridge']]);
+    failing.now = true;
+    await flush({ ...entry('t4'), team: 'C' });
+    expect(errors).toEqual(['LOADING']);
+    failing.now = false;
+    // C's SADD went with the failed entries: sent again with the next ones; A's not yet.
+    await flush({ ...entry('t5'), team: 'C' }, entry('t6'));
+    await flush({ ...entry('t7'), team: 'C' });
+    await new Promise((r) => setTimeout(r, 50));
+    // After listedMs: listed again.
+    await flush(entry('t8'));
+    expect(flushes.slice(2)).toEqual([
+      ['rdc:{C}:audit-writers SADD rdc-A-bridge'],
+      ['rdc:{C}:audit-writers SADD rdc-A-bridge'],
+      [],
+      ['rdc:{A}:audit-writers SADD rdc-A-bridge'],
+    ]);
   });
 });

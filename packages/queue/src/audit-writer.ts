@@ -2,10 +2,11 @@
 // transition would cost a round trip each. The writer queues entries and sends them in one pipeline (per team) on
 // the connection the bridge already uses: with the next commands that connection sends anyway (a coalescing
 // connection, write-coalescing.ts: no socket write of its own), at most every `minGapMs`, and at the latest after
-// `flushMs`; close() sends what is left.
+// `flushMs`; close() sends what is left. A team's writers set gets the writer's SADD only now and then
+// (WriterListing), not with every flush: that was two commands a task on a bridge.
 import { type AuditInput, auditInputSchema, formatIssues } from '@rediacc/core';
 import type { Redis } from 'ioredis';
-import { auditWriter, sendAudit } from './audit-log.js';
+import { auditWriter, sendAudit, WRITER_LISTED_MS, WriterListing } from './audit-log.js';
 import { rideNextWrite } from './write-coalescing.js';
 
 export class AuditWriter {
@@ -17,13 +18,17 @@ export class AuditWriter {
   /** Waiting to ride on the connection's next write. */
   private riding = false;
   private lastFlush = 0;
+  private readonly listing: WriterListing;
 
   constructor(
     private readonly redis: Redis,
     private readonly onError: (error: Error, entries: readonly AuditInput[]) => void,
     private readonly flushMs = 10,
     private readonly minGapMs = 2,
-  ) {}
+    listedMs = WRITER_LISTED_MS,
+  ) {
+    this.listing = new WriterListing(listedMs);
+  }
 
   append(entry: AuditInput): void {
     const valid = auditInputSchema.safeParse(entry);
@@ -74,16 +79,18 @@ export class AuditWriter {
 
   private async send(entries: AuditInput[]): Promise<void> {
     try {
-      // Known: the pipeline leaves now (riding a write must not wait a turn for the name).
+      // Known: the commands leave now (riding a write must not wait a turn for the name).
       let writer = this.writer;
       if (writer === undefined) {
         writer = await auditWriter(this.redis);
         if (writer !== 'unknown') this.writer = writer;
       }
       // Parsed once, by append: not again.
-      const replies = await sendAudit(this.redis, writer, entries, { parsed: true });
+      const listWriter = (team: string) => this.listing.due(team);
+      const replies = await sendAudit(this.redis, writer, entries, { parsed: true, listWriter });
       const failed = replies.find(([error]) => error)?.[0];
-      if (failed) this.onError(failed, entries);
+      if (failed) throw failed;
+      for (const team of new Set(entries.map((entry) => entry.team))) this.listing.answered(team);
     } catch (error) {
       this.onError(error instanceof Error ? error : new Error(String(error)), entries);
     }

@@ -42,6 +42,7 @@ export {
   readAudit,
   resolveActor,
   sendAudit,
+  WriterListing,
 } from './audit-log.js';
 export { AuditWriter } from './audit-writer.js';
 export { type BatchTarget, batchInfo, batchMachines, oneTeam, selectorText } from './batch-plan.js';
@@ -140,7 +141,7 @@ export {
 export { lastOutputChunks } from './output-tail.js';
 export { putBack } from './put-back.js';
 export { type LaneQueue, openTeamQueue, TeamQueues } from './queues.js';
-export { addCommands, type RedisCommand } from './redis-command.js';
+export { addCommands, type RedisCommand, sendCommands } from './redis-command.js';
 export {
   addMachine,
   createTeam,

@@ -44,6 +44,11 @@ export function coalesceWrites(redis: Redis): Redis {
   return redis;
 }
 
+/** Whether `redis` coalesces its writes (coalesceWrites). */
+export function coalescesWrites(redis: Redis): boolean {
+  return coalescing.has(redis);
+}
+
 /**
  * Runs `send` right before the next commands of `redis` leave (in the same socket write), so writes that may wait a
  * little (the audit log's) ride on one the connection makes anyway; `send` must not throw. False when `redis` does
