@@ -127,6 +127,7 @@ export {
 } from './machine-tags.js';
 export { machineNameSchema, NAME_PATTERN, nameSchema, teamNameSchema } from './names.js';
 export { MASK, type MaskedPart, MIN_MASKED_BYTES, OutputMasker } from './output-masker.js';
+export { atPassEnd } from './pass-end.js';
 export {
   CAPPED_EXPONENTIAL,
   CRITICAL_MAX_PRIORITY,

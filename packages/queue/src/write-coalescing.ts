@@ -1,11 +1,13 @@
 // One socket write per pass of the event loop for a busy connection: ioredis writes each command to its socket at
 // once, a system call each, and on loopback the sender's call also does the receiving side's TCP work, which made
 // those writes the largest entry of a bridge's CPU profile (docs/performance.md). Corked on the first command and
-// uncorked in the pass's check phase (setImmediate, where the remote agents' request lines leave too), the commands
+// uncorked at the end of the pass (core's atPassEnd, where the remote agents' request lines leave too), the commands
 // of every callback of that pass (a run's end heard over SSH and another task's claim in the Redis reply read
 // beside it, several tasks' claims and results, and the audit entries riding along: rideNextWrite) leave in one
 // writev. Nothing else changes: the same commands in the same order, each with its own reply, and the cork lasts
-// only until the current pass ends, never across a wait (a pending setImmediate keeps the loop from blocking).
+// only until the current pass ends, never across a wait (a flush queued for the pass's end keeps the loop from
+// blocking).
+import { atPassEnd } from '@rediacc/core';
 import type { Redis } from 'ioredis';
 
 interface Coalesced {
@@ -27,7 +29,7 @@ export function coalesceWrites(redis: Redis): Redis {
     if (!corked && redis.status === 'ready' && socket?.writable) {
       corked = true;
       socket.cork();
-      setImmediate(() => {
+      atPassEnd(() => {
         // Still corked: what the riders send leaves in the same write (riders added meanwhile wait for the next).
         const riders = state.riders;
         state.riders = [];

@@ -4,7 +4,7 @@
 // decided at the first read: a connection whose runs all end with their small output never opens SFTP.
 // One agent per pooled SSH connection; it dies with the connection, the runs it started do not.
 import { randomBytes } from 'node:crypto';
-import { RdcError } from '@rediacc/core';
+import { atPassEnd, RdcError } from '@rediacc/core';
 import type { ClientChannel } from 'ssh2';
 import type { SshConnection } from '../ssh/index.js';
 import { EventStream } from './event-stream.js';
@@ -274,13 +274,14 @@ export class RemoteAgent {
   }
 
   /**
-   * Queues a request line; the lines of one turn of the event loop go out as one channel write, one SSH packet
-   * (runs claimed together start together), which the machine's sshd decrypts and hands on once.
+   * Queues a request line; the lines of one pass of the event loop go out at its end (atPassEnd, with the pass's
+   * Redis writes) as one channel write, one SSH packet (runs claimed together start together), which the machine's
+   * sshd decrypts and hands on once.
    */
   private send(line: string): void {
     if (this.pending === undefined) {
       this.pending = `${line}\n`;
-      setImmediate(() => this.flush());
+      atPassEnd(() => this.flush());
     } else this.pending += `${line}\n`;
   }
 
