@@ -16,7 +16,7 @@ import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RunCleaner, SshPool } from './agent/index.js';
 import { startBridgeAlerting } from './alerting.js';
-import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema } from './config.js';
+import { type BridgeConfig, type BridgeConfigInput, bridgeConfigSchema, runsPerAgent } from './config.js';
 import { backoffStrategy, startTeamLanes, type TeamLanes } from './lanes/index.js';
 import {
   type AuditFn,
@@ -82,6 +82,7 @@ export async function startBridge(
   let sampler: MachineSampler | undefined;
   const pool = new SshPool({
     ...config,
+    runsPerConnection: runsPerAgent(config),
     onConnection: (target, ok, error) => {
       const { team, machine } = teamMachine(target.label);
       metrics.sshConnection(team, machine, ok);

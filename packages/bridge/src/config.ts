@@ -66,7 +66,10 @@ export const bridgeConfigSchema = z
     connectTimeoutMs: z.number().int().min(100).default(10_000),
     keepaliveIntervalMs: z.number().int().min(0).default(10_000),
     keepaliveCountMax: z.number().int().min(1).default(3),
-    /** Runs one remote agent (one SSH connection) holds at once. */
+    /**
+     * Runs one remote agent (one SSH connection) holds at once, at least: raised so that one team's slots on a
+     * machine fit in `maxConnectionsPerMachine` agents (runsPerAgent).
+     */
     runsPerConnection: z.number().int().min(1).max(100).default(5),
     maxConnectionsPerMachine: z.number().int().min(1).max(64).default(4),
     /** Seconds between TERM and KILL of a run's process tree on timeout. */
@@ -121,3 +124,16 @@ export const bridgeConfigSchema = z
 
 export type BridgeConfigInput = z.input<typeof bridgeConfigSchema>;
 export type BridgeConfig = z.output<typeof bridgeConfigSchema>;
+
+/**
+ * Runs one agent holds: `runsPerConnection`, or more when a team's slots on this bridge (`batchSize` +
+ * `criticalSlots`; a machine is one team's) would not fit in `maxConnectionsPerMachine` agents. So the pool never
+ * holds a claimed task back: only the machine's fleet-wide limit (`maxPerMachine`, `max-concurrent`) does, and a
+ * task waiting for that waits PENDING, without holding a slot of this bridge.
+ */
+export function runsPerAgent(
+  config: Pick<BridgeConfig, 'batchSize' | 'criticalSlots' | 'runsPerConnection' | 'maxConnectionsPerMachine'>,
+): number {
+  const slots = config.batchSize + config.criticalSlots;
+  return Math.max(config.runsPerConnection, Math.ceil(slots / config.maxConnectionsPerMachine));
+}

@@ -6,6 +6,7 @@ export {
   type BridgeConfigInput,
   bridgeConfigSchema,
   bridgeNameSchema,
+  runsPerAgent,
 } from './config.js';
 export { readTeamKeyFile } from './run/index.js';
 export {
