@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { isRdcError, registryKeys } from '@rediacc/core';
 import { createClient, type RediaccClient } from '@rediacc/producer';
+import { getMachine, getMachineWithKey } from '@rediacc/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineRegistry } from '../../packages/bridge/src/run/index.js';
@@ -69,5 +70,24 @@ describe("a bridge's machine registry", () => {
     expect(isRdcError(missing) && missing.code).toBe('RDC_VAULT_UNKNOWN');
     // The registry that read the entry with the record (before the removal) opens that one.
     expect((await registry.machineKey(record)).source).toBe('vault entry ssh-key/m1');
+  });
+
+  it('refuses an unknown machine, and an unknown team, as getMachine does: same code, same message', async () => {
+    const refusal = (lookup: Promise<unknown>) =>
+      lookup.then(
+        () => 'found',
+        (e: unknown) => (isRdcError(e) ? { code: e.code, message: e.message } : e),
+      );
+    for (const [inTeam, name, code] of [
+      [team, 'nope', 'RDC_MACHINE_UNKNOWN'],
+      [`${team}-none`, 'm1', 'RDC_TEAM_UNKNOWN'],
+    ] as const) {
+      const alone = await refusal(getMachine(redis, inTeam, name));
+      expect(alone).toMatchObject({
+        code,
+        message: expect.stringContaining(code === 'RDC_TEAM_UNKNOWN' ? inTeam : name),
+      });
+      expect(await refusal(getMachineWithKey(redis, inTeam, name))).toEqual(alone);
+    }
   });
 });

@@ -174,8 +174,8 @@ async function createAll(
 
 /**
  * The specs' job entries, each distinct machine, team and team vault looked up once (even a cached lookup costs a
- * few microtasks, which a createMany of thousands would pay per spec). The first spec, in order, with an unknown
- * machine or team or a missing secret fails the call.
+ * few microtasks, which a createMany of thousands would pay per spec). The first spec, in order, that fails its
+ * checks (checkedEntry) fails the call.
  */
 async function entriesFor(
   ctx: CreateContext,
@@ -196,34 +196,23 @@ async function entriesFor(
     }
   }
   // Checked by name only: the producer cannot (and need not) open a value.
-  const missing = new Map<string, Promise<Set<string>>>();
-  for (const [team, names] of secretNames) {
-    missing.set(
-      team,
-      missingVaultEntries(ctx.redis, team, [...names]).then((list) => new Set(list)),
-    );
-  }
+  const missing = new Map<string, Promise<string[]>>();
+  for (const [team, names] of secretNames) missing.set(team, missingVaultEntries(ctx.redis, team, [...names]));
   const [machineResults, teamResults, missingResults] = await Promise.all([
     settleAll(machines),
     settleAll(teams),
     settleAll(missing),
   ]);
-  return specs.map((spec, i) => {
-    const machine = machineResults.get(JSON.stringify([spec.team, spec.machine]));
-    if (machine && 'error' in machine) throw machine.error;
-    const team = teamResults.get(spec.team);
-    if (!team || 'error' in team) throw team?.error;
-    const gone = missingResults.get(spec.team);
-    if (gone && 'error' in gone) throw gone.error;
-    refuseMissingSecrets(spec, gone?.value);
-    return taskEntry(spec, spec.taskId ?? chosenIds?.[i] ?? randomUUID(), team.value);
-  });
+  return specs.map((spec, i) =>
+    checkedEntry(spec, spec.taskId ?? chosenIds?.[i] ?? randomUUID(), {
+      machine: machineResults.get(JSON.stringify([spec.team, spec.machine]))!,
+      team: teamResults.get(spec.team)!,
+      missing: missingResults.get(spec.team),
+    }),
+  );
 }
 
-/**
- * One spec's job entry, checked as entriesFor checks each (machine, then team, then secrets), without its per-call
- * maps: a create one at a time would pay for them on every task.
- */
+/** One spec's job entry, its lookups made for it alone: no per-call maps, which a create one at a time would pay. */
 async function entryFor(ctx: CreateContext, spec: TaskSpec): Promise<TaskEntry> {
   const names = spec.secrets?.map((s) => s.name) ?? [];
   const [machine, team, missing] = await Promise.allSettled([
@@ -231,16 +220,34 @@ async function entryFor(ctx: CreateContext, spec: TaskSpec): Promise<TaskEntry> 
     ctx.registry.team(spec.team),
     names.length > 0 ? missingVaultEntries(ctx.redis, spec.team, names) : [],
   ]);
+  return checkedEntry(spec, spec.taskId ?? randomUUID(), { machine, team, missing });
+}
+
+/**
+ * A spec's settled lookups: its machine, its team and (when its team's vault was asked, for it or for another spec
+ * of a createMany) the secret names that vault lacks.
+ */
+interface SpecLookups {
+  machine: PromiseSettledResult<unknown>;
+  team: PromiseSettledResult<TeamRecord>;
+  missing: PromiseSettledResult<readonly string[]> | undefined;
+}
+
+/**
+ * A spec's job entry once its lookups settled, checked in the one order create and createMany share: machine, team,
+ * secrets. The first that fails is the error.
+ */
+function checkedEntry(spec: TaskSpec, taskId: string, { machine, team, missing }: SpecLookups): TaskEntry {
   if (machine.status === 'rejected') throw machine.reason;
   if (team.status === 'rejected') throw team.reason;
-  if (missing.status === 'rejected') throw missing.reason;
-  if (missing.value.length > 0) refuseMissingSecrets(spec, new Set(missing.value));
-  return taskEntry(spec, spec.taskId ?? randomUUID(), team.value);
+  if (missing?.status === 'rejected') throw missing.reason;
+  if (missing && missing.value.length > 0) refuseMissingSecrets(spec, missing.value);
+  return taskEntry(spec, taskId, team.value);
 }
 
 /** RDC_VAULT_UNKNOWN naming the secrets of `spec` that `missing` holds, if any. */
-function refuseMissingSecrets(spec: TaskSpec, missing: ReadonlySet<string> | undefined): void {
-  const absent = (spec.secrets ?? []).map((s) => s.name).filter((name) => missing?.has(name));
+function refuseMissingSecrets(spec: TaskSpec, missing: readonly string[]): void {
+  const absent = (spec.secrets ?? []).map((s) => s.name).filter((name) => missing.includes(name));
   if (absent.length > 0) {
     throw new RdcError(
       'RDC_VAULT_UNKNOWN',
@@ -249,20 +256,11 @@ function refuseMissingSecrets(spec: TaskSpec, missing: ReadonlySet<string> | und
   }
 }
 
-type Settled<T> = { value: T } | { error: unknown };
-
 /** Every promise of a map settled, by the same keys. */
-async function settleAll<T>(promises: Map<string, Promise<T>>): Promise<Map<string, Settled<T>>> {
-  const out = await Promise.all(
-    [...promises].map(async ([key, promise]) => {
-      const result: Settled<T> = await promise.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      );
-      return [key, result] as const;
-    }),
-  );
-  return new Map(out);
+async function settleAll<T>(promises: Map<string, Promise<T>>): Promise<Map<string, PromiseSettledResult<T>>> {
+  const keys = [...promises.keys()];
+  const settled = await Promise.allSettled(promises.values());
+  return new Map(settled.map((result, i) => [keys[i]!, result]));
 }
 
 function duplicate(stored: Job, entry: TaskEntry): CreatedTask {

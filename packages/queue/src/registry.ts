@@ -68,7 +68,6 @@ export async function addMachine(redis: Redis, record: MachineRecord, key: Vault
   return machine;
 }
 
-/** Machines of one team, or of every team. */
 /** The machines of `team`, or (without one) of every team this connection may read. */
 export async function listMachines(redis: Redis, team?: string): Promise<MachineRecord[]> {
   const teams = team
@@ -85,8 +84,20 @@ export async function listMachines(redis: Redis, team?: string): Promise<Machine
 
 /** The machine `name` of `team`; a missing team or machine gets its own clear error. */
 export async function getMachine(redis: Redis, team: string, name: string): Promise<MachineRecord> {
-  const json = await redis.hget(registryKeys.machines(team), name);
-  if (json === null) {
+  return machineOf(redis, team, name, await redis.hget(registryKeys.machines(team), name));
+}
+
+/**
+ * The record `json` stored for machine `name` of `team`; none stored: RDC_TEAM_UNKNOWN if the team is missing too
+ * (one more read, on this path only), else RDC_MACHINE_UNKNOWN.
+ */
+async function machineOf(
+  redis: Redis,
+  team: string,
+  name: string,
+  json: string | null | undefined,
+): Promise<MachineRecord> {
+  if (json === null || json === undefined) {
     await getTeam(redis, team);
     throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${team}"`);
   }
@@ -107,15 +118,10 @@ export async function getMachineWithKey(
     (await redis.pipeline().hget(registryKeys.machines(team), name).hget(registryKeys.vault(team), entry).exec()) ?? [];
   for (const [error] of replies) if (error) throw error;
   const [json, key] = replies.map(([, value]) => value as string | null);
-  if (json === null || json === undefined) {
-    await getTeam(redis, team);
-    throw new RdcError('RDC_MACHINE_UNKNOWN', `machine "${name}" is not registered in team "${team}"`);
-  }
-  const machine = machineRecordSchema.parse(JSON.parse(json));
+  const machine = await machineOf(redis, team, name, json);
   return { machine, sshKey: key === null || key === undefined ? undefined : vaultRecordOf(team, entry, key) };
 }
 
-/** Finds a machine by name when the team is not given; the name must be unique across teams. */
 /**
  * The machine `name` in the one team that has it, among the teams this connection may read (an operator of one
  * team resolves names in that team only). Unknown, or hidden in teams it may not read: RDC_MACHINE_UNKNOWN naming
