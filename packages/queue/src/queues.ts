@@ -4,14 +4,14 @@ import { Job, type JobJson, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /**
- * A task's job as the producer adds it. Its id is the job's key, and its creation time (chosen up front:
- * JobsOptions.timestamp, as the machine index entry goes out beside the add with it) BullMQ keeps as the job's
- * `timestamp` field: neither is stored a second time inside the job's options, which would cost a pending task
- * 58 bytes of Redis memory (its job hash 723 bytes instead of 665, measured with a 100-byte command). Only what is
- * stored changes: the job in memory keeps both, so BullMQ's checks of the id run as usual, and a job read back is
- * not copied.
+ * A task's job as the producer adds it (core's TaskJob is what it is made from: the add's data and options), stored
+ * compact. Its id is the job's key, and its creation time (chosen up front: JobsOptions.timestamp, as the machine
+ * index entry goes out beside the add with it) BullMQ keeps as the job's `timestamp` field: neither is stored a
+ * second time inside the job's options, which would cost a pending task 58 bytes of Redis memory (its job hash 723
+ * bytes instead of 665, measured with a 100-byte command). Only what is stored changes: the job in memory keeps
+ * both, so BullMQ's checks of the id run as usual, and a job read back is not copied.
  */
-class TaskJob extends Job {
+class CompactTaskJob extends Job {
   override asJSON(): JobJson {
     const json = super.asJSON();
     const { timestamp: _, jobId: __, ...opts } = json.opts;
@@ -20,11 +20,11 @@ class TaskJob extends Job {
   }
 }
 
-/** A lane's queue: its jobs are TaskJobs (BullMQ's extension point for the class a queue makes its jobs with). */
+/** A lane's queue: its jobs are CompactTaskJobs (BullMQ's extension point for the class a queue makes jobs with). */
 class TaskQueue extends Queue {
   protected override get Job(): typeof Job {
     // Job's construct signature is generic (data, name and result types), which a subclass cannot restate.
-    return TaskJob as unknown as typeof Job;
+    return CompactTaskJob as unknown as typeof Job;
   }
 }
 
