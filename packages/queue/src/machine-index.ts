@@ -1,8 +1,8 @@
 // The tasks of one machine, newest first, at any backlog: each lane keeps a zset per machine (`<lane queue>:
 // by-machine:<machine>`, task id → creation time in ms, BullMQ's job.timestamp), written when a task is added. It
 // lives under the lane's queue prefix, so the ACL patterns that let a user add tasks let it index them (BullMQ's
-// obliterate does not remove it: it deletes only the keys BullMQ itself writes). A task BullMQ removed since (retention) is dropped from the index when a
-// read meets it, so the index never answers with a task that is gone.
+// obliterate does not remove it: it deletes only the keys BullMQ itself writes). A task BullMQ removed since
+// (retention) is dropped from the index when a read meets it, so the index never answers with a task that is gone.
 import type { TaskView } from '@rediacc/core';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';

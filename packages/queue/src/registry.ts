@@ -20,6 +20,7 @@ import {
 import type { Redis } from 'ioredis';
 import { describeUser, readableTeams, whoAmI } from './access.js';
 import { luaScript, runScript } from './lua-script.js';
+import { sendCommands } from './redis-command.js';
 import { vaultRecordOf } from './vault.js';
 
 export async function createTeam(redis: Redis, name: string, publicKey?: string): Promise<TeamRecord> {
@@ -114,8 +115,11 @@ export async function getMachineWithKey(
   name: string,
 ): Promise<{ machine: MachineRecord; sshKey: VaultRecord | undefined }> {
   const entry = sshKeyEntry(name);
-  const replies =
-    (await redis.pipeline().hget(registryKeys.machines(team), name).hget(registryKeys.vault(team), entry).exec()) ?? [];
+  // Sent together (sendCommands: no ioredis pipeline built on a bridge's coalescing connection).
+  const replies = await sendCommands(redis, [
+    ['hget', registryKeys.machines(team), name],
+    ['hget', registryKeys.vault(team), entry],
+  ]);
   for (const [error] of replies) if (error) throw error;
   const [json, key] = replies.map(([, value]) => value as string | null);
   const machine = await machineOf(redis, team, name, json);
